@@ -1,0 +1,103 @@
+//! The one error body every HTTP endpoint and WebSocket error frame uses: a stable machine
+//! code plus a readable message that never carries personal data or internals.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Stable error codes. Clients match on these; the wire form is the snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The request or frame could not be parsed.
+    Malformed,
+    /// A well-formed request carried a value that is not allowed.
+    Invalid,
+    /// The request or frame is larger than the server accepts.
+    TooLarge,
+    /// No such widget.
+    WidgetNotFound,
+    /// No such route or resource.
+    NotFound,
+    /// Credentials are missing, wrong or expired.
+    Unauthorized,
+    /// The caller is known but may not do this.
+    Forbidden,
+    /// A part of the server is not ready (for example the widget bundle is not built).
+    Unavailable,
+    /// The server failed; details are in the server's log, never in the response.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The wire name, as it appears in the `code` field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Malformed => "malformed",
+            ErrorCode::Invalid => "invalid",
+            ErrorCode::TooLarge => "too_large",
+            ErrorCode::WidgetNotFound => "widget_not_found",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::Unavailable => "unavailable",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `{"code": "...", "message": "..."}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ErrorBody {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_serialize_to_their_stable_wire_names() {
+        for code in [
+            ErrorCode::Malformed,
+            ErrorCode::Invalid,
+            ErrorCode::TooLarge,
+            ErrorCode::WidgetNotFound,
+            ErrorCode::NotFound,
+            ErrorCode::Unauthorized,
+            ErrorCode::Forbidden,
+            ErrorCode::Unavailable,
+            ErrorCode::Internal,
+        ] {
+            let json = serde_json::to_string(&code).expect("serialize");
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            let back: ErrorCode = serde_json::from_str(&json).expect("deserialize");
+            assert_eq!(back, code);
+        }
+    }
+
+    #[test]
+    fn error_body_has_exactly_code_and_message() {
+        let body = ErrorBody::new(ErrorCode::WidgetNotFound, "no widget with that key");
+        let value: serde_json::Value = serde_json::to_value(&body).expect("serialize");
+        let obj = value.as_object().expect("object");
+        assert_eq!(obj.len(), 2);
+        assert_eq!(obj["code"], "widget_not_found");
+        assert_eq!(obj["message"], "no widget with that key");
+    }
+}

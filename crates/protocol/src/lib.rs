@@ -1,0 +1,10 @@
+//! Types that cross a trust boundary between the Confide widget, the console and the server.
+//!
+//! Everything here is plain serde data that builds for wasm32 and native alike, so the server
+//! validates input with exactly the code the browser runs, and tests run natively.
+
+pub mod error;
+pub mod key;
+
+pub use error::{ErrorBody, ErrorCode};
+pub use key::{KeyError, WidgetKey};

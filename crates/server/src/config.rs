@@ -1,0 +1,365 @@
+//! Server configuration: defaults, then an optional TOML file, then `CONFIDE_*` environment
+//! variables, which win. Unknown keys and bad values are errors that name the key.
+
+use serde::Deserialize;
+use std::ffi::OsString;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Environment variables the server reads. Any other `CONFIDE_*` variable is an error, so a
+/// typo (`CONFIDE_BINDD`) stops the server instead of being silently ignored.
+pub const ENV_KEYS: &[&str] = &[
+    "CONFIDE_CONFIG",
+    "CONFIDE_BIND",
+    "CONFIDE_DATABASE_URL",
+    "CONFIDE_DATA_DIR",
+    "CONFIDE_ASSETS_DIR",
+    "CONFIDE_LOG",
+];
+
+/// The file read when neither `--config` nor `CONFIDE_CONFIG` names one, if it exists.
+pub const DEFAULT_FILE: &str = "confide.toml";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Address to listen on.
+    pub bind: SocketAddr,
+    /// Where conversations are stored.
+    pub database_url: DatabaseUrl,
+    /// Folder for the embedded SQLite database and other local state.
+    pub data_dir: PathBuf,
+    /// Folder holding the built `widget/` and `console/` bundles (`cargo xtask build`).
+    pub assets_dir: PathBuf,
+    /// Log filter, in `tracing_subscriber::EnvFilter` syntax.
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let data_dir = PathBuf::from("data");
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: DatabaseUrl::sqlite_in(&data_dir),
+            data_dir,
+            assets_dir: PathBuf::from("dist"),
+            log: "info".to_owned(),
+        }
+    }
+}
+
+/// A database URL. Its `Debug` hides credentials, so it can sit in a logged struct.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if s.starts_with("sqlite:") {
+            if s.trim_start_matches("sqlite:")
+                .trim_start_matches("//")
+                .is_empty()
+            {
+                return Err("a sqlite URL needs a file path, e.g. sqlite://data/confide.db".into());
+            }
+            Ok(Self(s.to_owned()))
+        } else if s.starts_with("postgres:") || s.starts_with("postgresql:") {
+            Err("PostgreSQL is not supported by this build yet; use a sqlite:// URL".into())
+        } else {
+            Err("expected a sqlite:// URL, e.g. sqlite://data/confide.db".into())
+        }
+    }
+
+    fn sqlite_in(dir: &Path) -> Self {
+        Self(format!("sqlite://{}", dir.join("confide.db").display()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The file path of a sqlite URL, without query parameters.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let rest = self.0.strip_prefix("sqlite:")?;
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        let path = rest.split('?').next().unwrap_or(rest);
+        (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.0.find("://"), self.0.rfind('@')) {
+            (Some(s), Some(at)) if at > s => {
+                write!(f, "DatabaseUrl({}://***{})", &self.0[..s], &self.0[at..])
+            }
+            _ => write!(f, "DatabaseUrl({})", self.0),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {message}")]
+    Read { path: PathBuf, message: String },
+    #[error("config file {path}: {message}")]
+    File { path: PathBuf, message: String },
+    #[error("{key}: {message}")]
+    Value { key: String, message: String },
+    #[error("{key}: unknown setting; known CONFIDE_* variables are {}", ENV_KEYS.join(", "))]
+    UnknownEnv { key: String },
+}
+
+/// The file's shape. Every field is optional; unknown fields are refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    bind: Option<String>,
+    database_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    assets_dir: Option<PathBuf>,
+    log: Option<String>,
+}
+
+impl Config {
+    /// Loads the configuration for this process: `cli_file` (from `--config`) or
+    /// `CONFIDE_CONFIG` or `./confide.toml` if present, then the process environment.
+    pub fn from_process(cli_file: Option<&Path>) -> Result<Self, ConfigError> {
+        let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+        let env_file = env
+            .iter()
+            .find(|(k, _)| k == "CONFIDE_CONFIG")
+            .map(|(_, v)| PathBuf::from(v));
+        let file = match (cli_file, env_file) {
+            (Some(p), _) => Some(p.to_path_buf()),
+            (None, Some(p)) => Some(p),
+            (None, None) => Some(PathBuf::from(DEFAULT_FILE)).filter(|p| p.exists()),
+        };
+        Self::load(file.as_deref(), env)
+    }
+
+    /// Defaults, then `file` (which must exist when given), then `env`.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (OsString, OsString)>,
+    ) -> Result<Self, ConfigError> {
+        let mut cfg = Config::default();
+        let mut explicit_db = false;
+
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?;
+            let parsed: FileConfig = toml::from_str(&text).map_err(|e| ConfigError::File {
+                path: path.to_path_buf(),
+                // The full text shows the offending line, so the key is always named.
+                message: e.to_string().trim_end().to_owned(),
+            })?;
+            if let Some(v) = parsed.bind {
+                cfg.bind = parse_bind("bind", &v)?;
+            }
+            if let Some(v) = parsed.data_dir {
+                cfg.data_dir = non_empty_path("data_dir", v)?;
+            }
+            if let Some(v) = parsed.database_url {
+                cfg.database_url = parse_db("database_url", &v)?;
+                explicit_db = true;
+            }
+            if let Some(v) = parsed.assets_dir {
+                cfg.assets_dir = non_empty_path("assets_dir", v)?;
+            }
+            if let Some(v) = parsed.log {
+                cfg.log = parse_log("log", &v)?;
+            }
+        }
+
+        let mut vars: Vec<(String, String)> = Vec::new();
+        for (k, v) in env {
+            let Some(k) = k.to_str() else { continue };
+            if !k.starts_with("CONFIDE_") {
+                continue;
+            }
+            if !ENV_KEYS.contains(&k) {
+                return Err(ConfigError::UnknownEnv { key: k.to_owned() });
+            }
+            let v = v.into_string().map_err(|_| ConfigError::Value {
+                key: k.to_owned(),
+                message: "not valid UTF-8".into(),
+            })?;
+            vars.push((k.to_owned(), v));
+        }
+        // Apply in a fixed order so CONFIDE_DATA_DIR is known before the default database URL.
+        for key in ENV_KEYS {
+            let Some((_, v)) = vars.iter().find(|(k, _)| k == key) else {
+                continue;
+            };
+            match *key {
+                "CONFIDE_BIND" => cfg.bind = parse_bind(key, v)?,
+                "CONFIDE_DATA_DIR" => cfg.data_dir = non_empty_path(key, PathBuf::from(v))?,
+                "CONFIDE_DATABASE_URL" => {
+                    cfg.database_url = parse_db(key, v)?;
+                    explicit_db = true;
+                }
+                "CONFIDE_ASSETS_DIR" => cfg.assets_dir = non_empty_path(key, PathBuf::from(v))?,
+                "CONFIDE_LOG" => cfg.log = parse_log(key, v)?,
+                _ => {} // CONFIDE_CONFIG: already used to pick the file.
+            }
+        }
+        if !explicit_db {
+            cfg.database_url = DatabaseUrl::sqlite_in(&cfg.data_dir);
+        }
+        Ok(cfg)
+    }
+}
+
+fn parse_bind(key: &str, v: &str) -> Result<SocketAddr, ConfigError> {
+    v.trim().parse().map_err(|_| ConfigError::Value {
+        key: key.to_owned(),
+        message: format!("{v:?} is not a socket address; expected e.g. 127.0.0.1:8080"),
+    })
+}
+
+fn parse_db(key: &str, v: &str) -> Result<DatabaseUrl, ConfigError> {
+    // The value is not echoed: a database URL may carry a password.
+    DatabaseUrl::parse(v.trim()).map_err(|message| ConfigError::Value {
+        key: key.to_owned(),
+        message,
+    })
+}
+
+fn parse_log(key: &str, v: &str) -> Result<String, ConfigError> {
+    tracing_subscriber::EnvFilter::try_new(v)
+        .map(|_| v.to_owned())
+        .map_err(|e| ConfigError::Value {
+            key: key.to_owned(),
+            message: format!("not a valid log filter: {e}"),
+        })
+}
+
+fn non_empty_path(key: &str, v: PathBuf) -> Result<PathBuf, ConfigError> {
+    if v.as_os_str().is_empty() {
+        return Err(ConfigError::Value {
+            key: key.to_owned(),
+            message: "must not be empty".into(),
+        });
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(OsString, OsString)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (OsString::from(k), OsString::from(v)))
+            .collect()
+    }
+
+    fn file(text: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().expect("temp file");
+        f.write_all(text.as_bytes()).expect("write");
+        f
+    }
+
+    #[test]
+    fn defaults_listen_on_loopback_8080_with_sqlite_under_data() {
+        let cfg = Config::load(None, env(&[("PATH", "/bin")])).expect("defaults load");
+        assert_eq!(cfg.bind, "127.0.0.1:8080".parse().expect("addr"));
+        assert_eq!(cfg.database_url.as_str(), "sqlite://data/confide.db");
+        assert_eq!(cfg.data_dir, PathBuf::from("data"));
+        assert_eq!(cfg.assets_dir, PathBuf::from("dist"));
+    }
+
+    #[test]
+    fn environment_wins_over_the_file() {
+        let f = file("bind = \"127.0.0.1:9000\"\nlog = \"debug\"\n");
+        let cfg = Config::load(Some(f.path()), env(&[("CONFIDE_BIND", "127.0.0.1:9001")]))
+            .expect("loads");
+        assert_eq!(cfg.bind.port(), 9001);
+        assert_eq!(cfg.log, "debug", "file value kept where env is silent");
+    }
+
+    #[test]
+    fn data_dir_moves_the_default_database_but_not_an_explicit_one() {
+        let cfg = Config::load(None, env(&[("CONFIDE_DATA_DIR", "/tmp/x")])).expect("loads");
+        assert_eq!(cfg.database_url.as_str(), "sqlite:///tmp/x/confide.db");
+        let cfg = Config::load(
+            None,
+            env(&[
+                ("CONFIDE_DATA_DIR", "/tmp/x"),
+                ("CONFIDE_DATABASE_URL", "sqlite://elsewhere.db"),
+            ]),
+        )
+        .expect("loads");
+        assert_eq!(cfg.database_url.as_str(), "sqlite://elsewhere.db");
+    }
+
+    #[test]
+    fn unknown_file_key_is_an_error_naming_it() {
+        let f = file("bnd = \"127.0.0.1:9000\"\n");
+        let err = Config::load(Some(f.path()), env(&[])).expect_err("unknown key refused");
+        let msg = err.to_string();
+        assert!(msg.contains("bnd"), "{msg}");
+        assert!(matches!(err, ConfigError::File { .. }));
+    }
+
+    #[test]
+    fn unknown_confide_variable_is_an_error_naming_it() {
+        let err = Config::load(None, env(&[("CONFIDE_BINDD", "x")])).expect_err("refused");
+        assert_eq!(
+            err,
+            ConfigError::UnknownEnv {
+                key: "CONFIDE_BINDD".into()
+            }
+        );
+        assert!(err
+            .to_string()
+            .starts_with("CONFIDE_BINDD: unknown setting"));
+    }
+
+    #[test]
+    fn bad_values_are_errors_naming_the_key() {
+        for (key, value) in [
+            ("CONFIDE_BIND", "localhost"),
+            ("CONFIDE_DATABASE_URL", "mysql://x"),
+            ("CONFIDE_DATABASE_URL", "sqlite://"),
+            ("CONFIDE_LOG", "info,[bad"),
+            ("CONFIDE_DATA_DIR", ""),
+        ] {
+            let err = Config::load(None, env(&[(key, value)])).expect_err(key);
+            assert!(
+                err.to_string().starts_with(&format!("{key}: ")),
+                "{key}: {err}"
+            );
+        }
+        let f = file("bind = 8080\n");
+        let err = Config::load(Some(f.path()), env(&[])).expect_err("wrong type refused");
+        assert!(err.to_string().contains("bind"), "{err}");
+    }
+
+    #[test]
+    fn a_named_config_file_that_does_not_exist_is_an_error() {
+        let err = Config::load(Some(Path::new("/nonexistent/confide.toml")), env(&[]))
+            .expect_err("missing file refused");
+        assert!(matches!(err, ConfigError::Read { .. }));
+    }
+
+    #[test]
+    fn database_url_debug_hides_credentials() {
+        let url = DatabaseUrl("postgres://user:hunter2@db:5432/confide".into());
+        let shown = format!("{url:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("@db:5432"), "{shown}");
+    }
+
+    #[test]
+    fn sqlite_path_strips_scheme_and_query() {
+        let url = DatabaseUrl::parse("sqlite://data/c.db?mode=rwc").expect("url");
+        assert_eq!(url.sqlite_path(), Some(PathBuf::from("data/c.db")));
+        let url = DatabaseUrl::parse("sqlite:/abs/c.db").expect("url");
+        assert_eq!(url.sqlite_path(), Some(PathBuf::from("/abs/c.db")));
+    }
+}

@@ -1,0 +1,59 @@
+//! `ApiError`: every failure a handler can return, turned into a stable `{code, message}`
+//! body. Internal errors are logged here and never leak into the response.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use confide_protocol::{ErrorBody, ErrorCode};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Malformed(String),
+    #[error("no widget with that key")]
+    WidgetNotFound,
+    #[error("no such resource")]
+    NotFound,
+    #[error("{0}")]
+    Unavailable(&'static str),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
+            ApiError::WidgetNotFound | ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ApiError::Malformed(_) => ErrorCode::Malformed,
+            ApiError::WidgetNotFound => ErrorCode::WidgetNotFound,
+            ApiError::NotFound => ErrorCode::NotFound,
+            ApiError::Unavailable(_) => ErrorCode::Unavailable,
+            ApiError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ApiError::Internal(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(source) = &self {
+            // Source errors come from the store and I/O; they carry no request data.
+            tracing::error!(error = %format!("{source:#}"), "request failed");
+        }
+        let body = ErrorBody::new(self.code(), self.to_string());
+        (self.status(), Json(body)).into_response()
+    }
+}

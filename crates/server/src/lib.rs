@@ -1,0 +1,36 @@
+//! The Confide server: serves the loader, the widget's iframe document, the console and the
+//! chat API, and keeps conversations in SQLite (embedded) through sqlx.
+
+pub mod assets;
+pub mod config;
+pub mod error;
+pub mod routes;
+pub mod store;
+pub mod telemetry;
+
+use std::future::Future;
+use std::sync::Arc;
+
+pub use config::Config;
+
+/// What every request handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: store::Store,
+    pub assets: Arc<assets::Assets>,
+    /// `--demo`: serve the demo site page at `/`.
+    pub demo: bool,
+}
+
+/// Serves `state` on an already bound listener until `shutdown` resolves, then finishes the
+/// requests in flight. Tests bind port 0 and pass a oneshot receiver as `shutdown`.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = routes::router(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

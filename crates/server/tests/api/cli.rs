@@ -1,0 +1,116 @@
+//! The `confide` binary itself: configuration errors and a real start and stop.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn confide() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_confide"));
+    // A clean environment: no CONFIDE_* from whoever runs the tests.
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    cmd.stdin(Stdio::null());
+    cmd
+}
+
+#[test]
+fn a_bad_bind_address_stops_the_server_with_a_message_naming_the_variable() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = confide()
+        .args(["serve"])
+        .current_dir(dir.path())
+        .env("CONFIDE_BIND", "not-an-address")
+        .output()
+        .expect("run confide");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("CONFIDE_BIND"), "{stderr}");
+    assert!(
+        !dir.path().join("data").exists(),
+        "nothing is created on a bad config"
+    );
+}
+
+#[test]
+fn an_unknown_key_in_the_config_file_stops_the_server_naming_it() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        dir.path().join("confide.toml"),
+        "bind = \"127.0.0.1:0\"\nport = 1\n",
+    )
+    .expect("write");
+    let out = confide()
+        .args(["serve"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run confide");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unknown field `port`"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_confide_variable_stops_the_server_naming_it() {
+    let out = confide()
+        .args(["serve"])
+        .env("CONFIDE_DATABSE_URL", "sqlite://x.db")
+        .output()
+        .expect("run confide");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("CONFIDE_DATABSE_URL"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_subcommand_is_a_usage_error() {
+    let out = confide().args(["serv"]).output().expect("run confide");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("serv"));
+}
+
+#[test]
+fn the_binary_serves_healthz_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut child = confide()
+        .args(["serve", "--demo"])
+        .current_dir(dir.path())
+        .env("CONFIDE_BIND", "127.0.0.1:0")
+        .env("CONFIDE_DATA_DIR", dir.path().join("state"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn confide");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut first = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut first)
+        .expect("read first line");
+    let url = first
+        .trim()
+        .strip_prefix("Confide listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {first:?}"))
+        .to_owned();
+
+    let rt = tokio::runtime::Runtime::new().expect("rt");
+    let status = rt.block_on(async {
+        let res = reqwest::get(format!("{url}/healthz")).await.expect("get");
+        res.status()
+    });
+    assert_eq!(status, 200);
+    assert!(dir.path().join("state/confide.db").is_file());
+
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(kill.success());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait().map(|s| s.code()));
+    });
+    let code = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("server stops within 10 s of SIGTERM")
+        .expect("wait");
+    assert_eq!(code, Some(0));
+}

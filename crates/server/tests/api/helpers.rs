@@ -1,0 +1,134 @@
+//! Starting the server in-process on port 0 with a fresh SQLite file and fixture bundles.
+
+use confide_protocol::WidgetKey;
+use confide_server::{assets::Assets, config::DatabaseUrl, store::Store, AppState};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+/// The inline bootstrap of the fixture widget page, as Trunk writes one.
+pub const FIXTURE_BOOTSTRAP: &str =
+    "import init from '/widget/app.js';init('/widget/app_bg.wasm');";
+
+pub struct TestApp {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    pub store: Store,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub demo: bool,
+    pub with_bundles: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            demo: true,
+            with_bundles: true,
+        }
+    }
+}
+
+pub fn write_bundles(assets: &Path) {
+    let widget = assets.join("widget");
+    let console = assets.join("console");
+    std::fs::create_dir_all(&widget).expect("mkdir widget");
+    std::fs::create_dir_all(&console).expect("mkdir console");
+    std::fs::write(
+        widget.join("index.html"),
+        format!(
+            "<!doctype html><html><head><script type=\"module\">{FIXTURE_BOOTSTRAP}</script></head><body></body></html>"
+        ),
+    )
+    .expect("write widget index");
+    std::fs::write(widget.join("app.js"), "export default function init() {}").expect("app.js");
+    std::fs::write(
+        console.join("index.html"),
+        "<!doctype html><title>console</title><script type=\"module\">import c from '/console/c.js';</script>",
+    )
+    .expect("write console index");
+}
+
+pub fn db_path(dir: &Path) -> PathBuf {
+    dir.join("data").join("confide.db")
+}
+
+pub async fn spawn_app(opts: Options) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    spawn_app_in(dir, opts).await
+}
+
+/// Starts the app on an existing folder (to test restarts on the same database).
+pub async fn spawn_app_in(dir: tempfile::TempDir, opts: Options) -> TestApp {
+    let assets_dir = dir.path().join("dist");
+    if opts.with_bundles {
+        write_bundles(&assets_dir);
+    }
+    let url =
+        DatabaseUrl::parse(&format!("sqlite://{}", db_path(dir.path()).display())).expect("db url");
+    let store = Store::open(&url).await.expect("open store");
+    if opts.demo {
+        store
+            .ensure_widget(&WidgetKey::parse("demo").expect("key"), "Demo widget")
+            .await
+            .expect("demo widget");
+    }
+    let state = AppState {
+        store: store.clone(),
+        assets: Arc::new(Assets::load(&assets_dir)),
+        demo: opts.demo,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = oneshot::channel();
+    let task = tokio::spawn(confide_server::serve(listener, state, async {
+        let _ = rx.await;
+    }));
+    TestApp {
+        url: format!("http://{addr}"),
+        dir,
+        store,
+        shutdown: Some(tx),
+        task: Some(task),
+    }
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        reqwest::get(format!("{}{path}", self.url))
+            .await
+            .expect("request")
+    }
+
+    /// Stops the server cleanly and hands back its folder.
+    pub async fn stop(mut self) -> tempfile::TempDir {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(std::time::Duration::from_secs(10), task)
+                .await
+                .expect("server stops within 10 s")
+                .expect("join")
+                .expect("serve ok");
+        }
+        self.store.close().await;
+        self.dir
+    }
+}
+
+/// Reads the `{code, message}` error body and returns the code.
+pub async fn error_code(res: reqwest::Response) -> String {
+    let body: serde_json::Value = res.json().await.expect("json error body");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "error has a message: {body}"
+    );
+    body["code"].as_str().expect("code").to_owned()
+}

@@ -1,0 +1,36 @@
+//! The Confide chat widget: a Yew app that runs inside the iframe `/w/KEY` on the chat
+//! server's own origin, so the host page's scripts can never read what a visitor types.
+
+pub mod app;
+
+use confide_protocol::WidgetKey;
+
+pub use app::{App, AppProps};
+
+/// Where the widget mounts inside `www/index.html`.
+pub const ROOT_ID: &str = "confide-root";
+
+/// Reads the widget key from the iframe's own URL (`/w/KEY`) and mounts the app.
+///
+/// Runtime configuration comes from the iframe URL and (later) the server, never from
+/// compile-time environment, so one build serves every widget.
+pub fn mount() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Some(document) = window.document() else {
+        return;
+    };
+    let path = window.location().pathname().unwrap_or_default();
+    let props = AppProps {
+        widget: WidgetKey::from_widget_path(&path).ok(),
+    };
+    match document.get_element_by_id(ROOT_ID) {
+        Some(root) => {
+            yew::Renderer::<App>::with_root_and_props(root, props).render();
+        }
+        None => {
+            yew::Renderer::<App>::with_props(props).render();
+        }
+    }
+}

@@ -1,0 +1,78 @@
+// Shared helpers for the end-to-end tests: start the real `confide` binary on a free loopback
+// port with a fresh SQLite file, and launch Debian's headless Chromium through playwright-core.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const SERVER_BIN = process.env.E2E_SERVER_BIN;
+const ASSETS_DIR = process.env.E2E_ASSETS_DIR;
+const CHROMIUM = process.env.E2E_CHROMIUM || '/usr/bin/chromium';
+
+/** Starts `confide serve --demo` on 127.0.0.1:<free port>; resolves once it prints its URL. */
+export async function startServer({ demo = true, env = {}, timeoutMs = 20000 } = {}) {
+  if (!SERVER_BIN || !ASSETS_DIR) {
+    throw new Error('run through `cargo xtask test` (E2E_SERVER_BIN and E2E_ASSETS_DIR unset)');
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'confide-e2e-'));
+  const args = ['serve'];
+  if (demo) args.push('--demo');
+  const child = spawn(SERVER_BIN, args, {
+    cwd: dataDir,
+    // Only what the server needs: a stray CONFIDE_* variable would be refused by the server.
+    env: {
+      PATH: process.env.PATH,
+      CONFIDE_BIND: '127.0.0.1:0',
+      CONFIDE_DATA_DIR: dataDir,
+      CONFIDE_ASSETS_DIR: ASSETS_DIR,
+      CONFIDE_LOG: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in ${timeoutMs} ms:\n${stderr}`)), timeoutMs);
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      const m = stdout.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}:\n${stderr}`)); });
+  });
+  return {
+    url,
+    dataDir,
+    logs: () => stdout + stderr,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Headless Chromium with the flags that work on these machines (no outside connections). */
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+    ],
+  });
+}

@@ -1,0 +1,428 @@
+//! `cargo xtask setup`: installs what the build and the tests need, idempotently.
+//!
+//! Each step first checks for what it needs at the right version and skips when present, so a
+//! second run installs nothing. The wasm target comes from rustup when rustup's download server
+//! answers within a short timeout; otherwise from Debian's `rustc-web` packages (a compiler whose
+//! standard library is built for wasm32 from source), as ../shared/TOOLCHAIN.md describes.
+
+use crate::util::{self, is_root, output, root, tools_dir, which};
+use std::process::Command;
+use std::time::Instant;
+
+/// binaryen's npm package version; Trunk.toml names it as `version_132`.
+const BINARYEN: &str = "132";
+/// Trunk 0.22 needs a newer rustc than the Debian fallback has.
+const TRUNK_REQ: &str = "~0.21";
+const TRUNK_PREFIX: &str = "trunk 0.21.";
+const RUSTUP_TIMEOUT_SECS: &str = "45";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const DEBIAN_WASM_PACKAGES: &[&str] = &["rustc-web", "cargo-web", "rust-web-src", "lld-22"];
+const DEBIAN_TOOLCHAIN: &str = "debweb";
+
+/// How wasm32 code is compiled on this machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WasmToolchain {
+    /// rustup's prebuilt wasm32 standard library for the default toolchain.
+    Rustup,
+    /// Debian's rustc-web linked as the rustup toolchain `debweb`, building std from source.
+    Debian,
+}
+
+/// What later tasks need to know about the machine after setup.
+#[derive(Debug, Clone)]
+pub struct Env {
+    pub wasm: WasmToolchain,
+    pub chromedriver: String,
+}
+
+impl Env {
+    /// Variables for every command that compiles for wasm32 (and only those).
+    pub fn wasm_vars(&self) -> Vec<(&'static str, &'static str)> {
+        match self.wasm {
+            WasmToolchain::Rustup => vec![],
+            WasmToolchain::Debian => vec![
+                ("RUSTUP_TOOLCHAIN", DEBIAN_TOOLCHAIN),
+                ("RUSTC_BOOTSTRAP", "1"),
+                ("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort"),
+            ],
+        }
+    }
+}
+
+enum Outcome {
+    Skipped(String),
+    Installed(String),
+}
+
+struct Report {
+    lines: Vec<(String, Outcome)>,
+    apt_updated: bool,
+}
+
+impl Report {
+    fn add(&mut self, what: &str, outcome: Outcome) {
+        match &outcome {
+            Outcome::Skipped(v) => println!("setup: {what}: present ({v}), skipped"),
+            Outcome::Installed(v) => println!("setup: {what}: installed ({v})"),
+        }
+        self.lines.push((what.to_owned(), outcome));
+    }
+
+    fn apt_install(&mut self, packages: &[&str]) -> Result<(), String> {
+        if !is_root() {
+            return Err(format!(
+                "these Debian packages are needed: {}. Install them with\n  sudo apt-get install -y {}\nand run `cargo xtask setup` again",
+                packages.join(", "),
+                packages.join(" ")
+            ));
+        }
+        if !self.apt_updated {
+            util::run(
+                Command::new("apt-get")
+                    .args(["update", "-qq"])
+                    .env("DEBIAN_FRONTEND", "noninteractive"),
+            )?;
+            self.apt_updated = true;
+        }
+        util::run(
+            Command::new("apt-get")
+                .args(["install", "-y", "-qq", "--no-install-recommends"])
+                .args(packages)
+                .env("DEBIAN_FRONTEND", "noninteractive"),
+        )
+    }
+}
+
+/// Runs every step and prints what was installed and what was skipped.
+pub fn run() -> Result<Env, String> {
+    let started = Instant::now();
+    let mut report = Report {
+        lines: vec![],
+        apt_updated: false,
+    };
+    let wasm = wasm_target(&mut report)?;
+    wasm_bindgen_cli(&mut report)?;
+    trunk(&mut report)?;
+    wasm_opt(&mut report)?;
+    node(&mut report)?;
+    chromium(&mut report)?;
+    e2e_packages(&mut report)?;
+    let installed = report
+        .lines
+        .iter()
+        .filter(|(_, o)| matches!(o, Outcome::Installed(_)))
+        .count();
+    println!(
+        "setup: done in {:.1} s: {installed} installed, {} already present",
+        started.elapsed().as_secs_f64(),
+        report.lines.len() - installed
+    );
+    Ok(Env {
+        wasm,
+        chromedriver: CHROMEDRIVER.to_owned(),
+    })
+}
+
+/// Setup for the other tasks: the same steps (each a quick check when nothing is missing).
+pub fn ensure() -> Result<Env, String> {
+    run()
+}
+
+fn wasm_target(report: &mut Report) -> Result<WasmToolchain, String> {
+    let force_debian = std::env::var_os("XTASK_WASM_FALLBACK").is_some();
+    let debian_linked = || {
+        output("rustup", &["toolchain", "list"])
+            .is_some_and(|s| s.lines().any(|l| l.starts_with(DEBIAN_TOOLCHAIN)))
+            && output("rustup", &["run", DEBIAN_TOOLCHAIN, "rustc", "--version"]).is_some()
+            && std::path::Path::new("/usr/lib/rustlib/src/rust/library").is_dir()
+    };
+    if !force_debian {
+        let installed = output("rustup", &["target", "list", "--installed"])
+            .is_some_and(|s| s.lines().any(|l| l.trim() == "wasm32-unknown-unknown"));
+        if installed {
+            report.add(
+                "wasm32 target",
+                Outcome::Skipped("rustup wasm32-unknown-unknown".into()),
+            );
+            return Ok(WasmToolchain::Rustup);
+        }
+    }
+    if debian_linked() {
+        report.add(
+            "wasm32 target",
+            Outcome::Skipped(format!(
+                "Debian rustc-web as toolchain `{DEBIAN_TOOLCHAIN}`"
+            )),
+        );
+        return Ok(WasmToolchain::Debian);
+    }
+    if !force_debian {
+        println!("setup: wasm32 target: trying rustup (at most {RUSTUP_TIMEOUT_SECS} s)");
+        let ok = Command::new("timeout")
+            .args([
+                RUSTUP_TIMEOUT_SECS,
+                "rustup",
+                "target",
+                "add",
+                "wasm32-unknown-unknown",
+            ])
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            report.add(
+                "wasm32 target",
+                Outcome::Installed("rustup wasm32-unknown-unknown".into()),
+            );
+            return Ok(WasmToolchain::Rustup);
+        }
+        println!("setup: wasm32 target: rustup did not deliver it; using Debian's rustc-web");
+    }
+    report.apt_install(DEBIAN_WASM_PACKAGES)?;
+    util::run(Command::new("rustup").args(["toolchain", "link", DEBIAN_TOOLCHAIN, "/usr"]))?;
+    if !debian_linked() {
+        return Err("Debian's rustc-web was installed but `rustup run debweb rustc` fails".into());
+    }
+    report.add(
+        "wasm32 target",
+        Outcome::Installed(format!(
+            "Debian {} as toolchain `{DEBIAN_TOOLCHAIN}`",
+            DEBIAN_WASM_PACKAGES.join(" ")
+        )),
+    );
+    Ok(WasmToolchain::Debian)
+}
+
+/// The exact version in `wasm-bindgen = "=X.Y.Z"` of the workspace Cargo.toml.
+pub fn pinned_wasm_bindgen(cargo_toml: &str) -> Option<String> {
+    cargo_toml.lines().find_map(|line| {
+        let rest = line.trim().strip_prefix("wasm-bindgen")?.trim_start();
+        let rest = rest.strip_prefix('=')?.trim_start();
+        let v = rest.strip_prefix("\"=")?;
+        Some(v[..v.find('"')?].to_owned())
+    })
+}
+
+fn wasm_bindgen_version() -> Result<String, String> {
+    let path = root().join("Cargo.toml");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    pinned_wasm_bindgen(&text)
+        .ok_or_else(|| "Cargo.toml must pin wasm-bindgen with \"=X.Y.Z\"".to_owned())
+}
+
+fn cargo_install(krate: &str, version: &str, locked: bool) -> Result<(), String> {
+    let mut cmd = Command::new("cargo");
+    cmd.args(["install", krate, "--version", version, "--root"])
+        .arg(tools_dir())
+        .env_remove("CARGO_TARGET_DIR");
+    if locked {
+        cmd.arg("--locked");
+    }
+    util::run(&mut cmd)
+}
+
+fn wasm_bindgen_cli(report: &mut Report) -> Result<(), String> {
+    let want = wasm_bindgen_version()?;
+    let bin = tools_dir().join("bin");
+    let have = output(
+        &bin.join("wasm-bindgen").display().to_string(),
+        &["--version"],
+    );
+    let runner = bin.join("wasm-bindgen-test-runner").is_file();
+    if runner
+        && have
+            .as_deref()
+            .is_some_and(|s| s.trim() == format!("wasm-bindgen {want}"))
+    {
+        report.add("wasm-bindgen CLI", Outcome::Skipped(want));
+        return Ok(());
+    }
+    // Without --locked: a locked dependency of this CLI version is missing from the registry.
+    cargo_install("wasm-bindgen-cli", &want, false)?;
+    report.add("wasm-bindgen CLI", Outcome::Installed(want));
+    Ok(())
+}
+
+fn trunk(report: &mut Report) -> Result<(), String> {
+    let bin = tools_dir().join("bin/trunk");
+    if let Some(v) = output(&bin.display().to_string(), &["--version"]) {
+        if v.trim().starts_with(TRUNK_PREFIX) {
+            report.add("trunk", Outcome::Skipped(v.trim().to_owned()));
+            return Ok(());
+        }
+    }
+    cargo_install("trunk", TRUNK_REQ, true)?;
+    let v = output(&bin.display().to_string(), &["--version"]).unwrap_or_default();
+    report.add("trunk", Outcome::Installed(v.trim().to_owned()));
+    Ok(())
+}
+
+fn wasm_opt(report: &mut Report) -> Result<(), String> {
+    let bin = tools_dir().join("node_modules/.bin/wasm-opt");
+    let ok = |v: &str| v.contains(&format!("version {BINARYEN}"));
+    if let Some(v) = output(&bin.display().to_string(), &["--version"]) {
+        if ok(&v) {
+            report.add("wasm-opt", Outcome::Skipped(v.trim().to_owned()));
+            return Ok(());
+        }
+    }
+    require_npm()?;
+    util::run(
+        Command::new("npm")
+            .args([
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--no-save",
+                "--prefix",
+            ])
+            .arg(tools_dir())
+            .arg(format!("binaryen@{BINARYEN}")),
+    )?;
+    let v = output(&bin.display().to_string(), &["--version"]).unwrap_or_default();
+    if !ok(&v) {
+        return Err(format!("wasm-opt {BINARYEN} did not install: {v}"));
+    }
+    report.add("wasm-opt", Outcome::Installed(v.trim().to_owned()));
+    Ok(())
+}
+
+fn require_npm() -> Result<(), String> {
+    which("npm")
+        .map(|_| ())
+        .ok_or_else(|| "npm is missing; run `cargo xtask setup` as root to install it".into())
+}
+
+fn node(report: &mut Report) -> Result<(), String> {
+    let major = |v: &str| {
+        v.trim()
+            .trim_start_matches('v')
+            .split('.')
+            .next()
+            .and_then(|m| m.parse::<u32>().ok())
+    };
+    if let (Some(v), true) = (output("node", &["--version"]), which("npm").is_some()) {
+        if major(&v).is_some_and(|m| m >= 18) {
+            report.add("node and npm", Outcome::Skipped(v.trim().to_owned()));
+            return Ok(());
+        }
+    }
+    report.apt_install(&["nodejs", "npm"])?;
+    let v = output("node", &["--version"]).unwrap_or_default();
+    report.add("node and npm", Outcome::Installed(v.trim().to_owned()));
+    Ok(())
+}
+
+fn chromium(report: &mut Report) -> Result<(), String> {
+    let version = || output(CHROMIUM, &["--version"]).zip(output(CHROMEDRIVER, &["--version"]));
+    if let Some((c, _)) = version() {
+        report.add(
+            "chromium and chromedriver",
+            Outcome::Skipped(first_line(&c)),
+        );
+        return Ok(());
+    }
+    report.apt_install(&["chromium", "chromium-driver"])?;
+    let (c, _) = version().ok_or("chromium installed but does not start")?;
+    report.add(
+        "chromium and chromedriver",
+        Outcome::Installed(first_line(&c)),
+    );
+    Ok(())
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or_default().trim().to_owned()
+}
+
+/// The end-to-end tests' npm packages (playwright-core, driving /usr/bin/chromium).
+fn e2e_packages(report: &mut Report) -> Result<(), String> {
+    let dir = root().join("tests/e2e");
+    let lock = std::fs::read_to_string(dir.join("package-lock.json"))
+        .map_err(|e| format!("tests/e2e/package-lock.json: {e}"))?;
+    let stamp = dir.join("node_modules/.package-lock.json");
+    let installed = std::fs::read_to_string(&stamp).unwrap_or_default();
+    // npm writes node_modules/.package-lock.json from the lock file; same packages, same text
+    // for the "packages" section. Compare the pinned playwright-core version to decide.
+    let want = lock_version(&lock, "node_modules/playwright-core");
+    if want.is_some() && want == lock_version(&installed, "node_modules/playwright-core") {
+        report.add(
+            "end-to-end npm packages",
+            Outcome::Skipped(format!("playwright-core {}", want.unwrap_or_default())),
+        );
+        return Ok(());
+    }
+    require_npm()?;
+    util::run(
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&dir),
+    )?;
+    report.add(
+        "end-to-end npm packages",
+        Outcome::Installed(format!("playwright-core {}", want.unwrap_or_default())),
+    );
+    Ok(())
+}
+
+/// The `"version"` of a package entry in an npm lock file (a plain text scan, no JSON parser).
+fn lock_version(lock: &str, package: &str) -> Option<String> {
+    let at = lock.find(&format!("\"{package}\": {{"))?;
+    let rest = &lock[at..];
+    let v = rest.find("\"version\": \"")? + "\"version\": \"".len();
+    let rest = &rest[v..];
+    Some(rest[..rest.find('"')?].to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_exact_wasm_bindgen_pin() {
+        let toml = "[workspace.dependencies]\nyew = \"0.23\"\nwasm-bindgen = \"=0.2.130\"\n";
+        assert_eq!(pinned_wasm_bindgen(toml).as_deref(), Some("0.2.130"));
+        assert_eq!(pinned_wasm_bindgen("wasm-bindgen = \"0.2\"\n"), None);
+        assert_eq!(pinned_wasm_bindgen("wasm-bindgen-test = \"=0.3\"\n"), None);
+    }
+
+    #[test]
+    fn trunk_configs_name_the_pinned_wasm_bindgen_and_binaryen() {
+        let cargo = std::fs::read_to_string(root().join("Cargo.toml")).expect("Cargo.toml");
+        let pin = pinned_wasm_bindgen(&cargo).expect("Cargo.toml pins wasm-bindgen with =");
+        for trunk in ["Trunk.toml", "crates/console/Trunk.toml"] {
+            let text = std::fs::read_to_string(root().join(trunk)).expect(trunk);
+            assert!(
+                text.contains(&format!("wasm_bindgen = \"{pin}\"")),
+                "{trunk} must name wasm-bindgen {pin}"
+            );
+            assert!(
+                text.contains(&format!("wasm_opt = \"version_{BINARYEN}\"")),
+                "{trunk} must name wasm-opt version_{BINARYEN}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_lock_file_pins_the_wasm_bindgen_the_cli_matches() {
+        let cargo = std::fs::read_to_string(root().join("Cargo.toml")).expect("Cargo.toml");
+        let pin = pinned_wasm_bindgen(&cargo).expect("pin");
+        let lock = std::fs::read_to_string(root().join("Cargo.lock")).expect("Cargo.lock");
+        assert!(
+            lock.contains(&format!("name = \"wasm-bindgen\"\nversion = \"{pin}\"")),
+            "Cargo.lock must resolve wasm-bindgen to {pin}"
+        );
+    }
+
+    #[test]
+    fn finds_a_package_version_in_an_npm_lock_file() {
+        let lock = r#"{ "packages": { "": {}, "node_modules/playwright-core": {
+              "version": "1.56.1", "resolved": "x" } } }"#;
+        assert_eq!(
+            lock_version(lock, "node_modules/playwright-core").as_deref(),
+            Some("1.56.1")
+        );
+        assert_eq!(lock_version(lock, "node_modules/other"), None);
+    }
+}

@@ -10,6 +10,14 @@ use confide_protocol::{ErrorBody, ErrorCode};
 pub enum ApiError {
     #[error("{0}")]
     Malformed(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("the request body is too large")]
+    TooLarge,
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("{0}")]
+    Forbidden(&'static str),
     #[error("no widget with that key")]
     WidgetNotFound,
     #[error("no such resource")]
@@ -23,7 +31,10 @@ pub enum ApiError {
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
+            ApiError::Malformed(_) | ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
+            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::WidgetNotFound | ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -33,6 +44,10 @@ impl ApiError {
     pub fn code(&self) -> ErrorCode {
         match self {
             ApiError::Malformed(_) => ErrorCode::Malformed,
+            ApiError::Invalid(_) => ErrorCode::Invalid,
+            ApiError::TooLarge => ErrorCode::TooLarge,
+            ApiError::Unauthorized(_) => ErrorCode::Unauthorized,
+            ApiError::Forbidden(_) => ErrorCode::Forbidden,
             ApiError::WidgetNotFound => ErrorCode::WidgetNotFound,
             ApiError::NotFound => ErrorCode::NotFound,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,

@@ -1,12 +1,17 @@
 //! The Confide server: serves the loader, the widget's iframe document, the console and the
 //! chat API, and keeps conversations in SQLite (embedded) through sqlx.
 
+pub mod api;
 pub mod assets;
+pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod error;
+pub mod hub;
 pub mod routes;
 pub mod store;
 pub mod telemetry;
+pub mod ws;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -18,6 +23,7 @@ pub use config::Config;
 pub struct AppState {
     pub store: store::Store,
     pub assets: Arc<assets::Assets>,
+    pub hub: Arc<hub::Hub>,
     /// `--demo`: serve the demo site page at `/`.
     pub demo: bool,
 }
@@ -30,7 +36,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = routes::router(state);
-    axum::serve(listener, app)
+    axum::serve(listener, app.into_make_service())
         .with_graceful_shutdown(shutdown)
         .await
 }

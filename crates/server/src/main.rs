@@ -2,7 +2,9 @@
 
 use clap::{Parser, Subcommand};
 use confide_protocol::WidgetKey;
-use confide_server::{assets::Assets, store::Store, AppState, Config};
+use confide_server::auth::Password;
+use confide_server::store::StoreError;
+use confide_server::{assets::Assets, hub::Hub, store::Store, AppState, Config};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,7 +32,44 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Manage operator accounts.
+    Operator {
+        #[command(subcommand)]
+        command: OperatorCommand,
+    },
 }
+
+#[derive(Debug, Subcommand)]
+enum OperatorCommand {
+    /// Add an operator. The password is read from a prompt, or from the first line of
+    /// standard input when it is not a terminal.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum, default_value_t = Role::Agent)]
+        role: Role,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Role {
+    Admin,
+    Agent,
+}
+
+impl Role {
+    fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Agent => "agent",
+        }
+    }
+}
+
+/// The demo operator `--demo` creates once.
+const DEMO_OPERATOR_EMAIL: &str = "demo@confide.example";
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -51,6 +90,9 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Serve { demo } => runtime.block_on(serve(config, demo)),
+        Command::Operator {
+            command: OperatorCommand::Add { email, name, role },
+        } => runtime.block_on(add_operator(config, email, name, role)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -69,6 +111,18 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             tracing::info!("created the demo widget");
         }
     }
+    let demo_password = if demo && store.operator_count().await? == 0 {
+        let generated = confide_server::auth::new_token()?[..20].to_owned();
+        let hash = Password::new(generated.clone())
+            .map_err(|e| anyhow::anyhow!(e))?
+            .hash()?;
+        store
+            .add_operator(DEMO_OPERATOR_EMAIL, "Demo Operator", "admin", &hash)
+            .await?;
+        Some(generated)
+    } else {
+        None
+    };
     let assets = Assets::load(&config.assets_dir);
     if assets.widget.is_none() || assets.console.is_none() {
         tracing::warn!(
@@ -80,24 +134,88 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
     let addr = listener.local_addr()?;
-    {
+    // The banner is for people; if nobody reads stdout (a closed pipe), keep serving.
+    let _ = (|| -> std::io::Result<()> {
         let mut out = std::io::stdout().lock();
         writeln!(out, "Confide listening on http://{addr}")?;
         if demo {
             writeln!(out, "  demo site page:  http://{addr}/")?;
             writeln!(out, "  operator console: http://{addr}/console")?;
+            match &demo_password {
+                Some(p) => writeln!(
+                    out,
+                    "  sign in as {DEMO_OPERATOR_EMAIL} with password {p} (shown this once; it is not stored in clear)"
+                )?,
+                None => writeln!(
+                    out,
+                    "  sign in with an operator account (the demo operator is {DEMO_OPERATOR_EMAIL}; its password was printed on the first run;\n  add another with `confide operator add --email ... --name ...`)"
+                )?,
+            }
         }
-        out.flush()?;
-    }
+        out.flush()
+    })();
     let state = AppState {
         store: store.clone(),
         assets: Arc::new(assets),
+        hub: Arc::new(Hub::new()),
         demo,
     };
     confide_server::serve(listener, state, shutdown_signal()).await?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+async fn add_operator(
+    config: Config,
+    email: String,
+    name: String,
+    role: Role,
+) -> anyhow::Result<()> {
+    let email = email.trim().to_owned();
+    if !confide_server::api::valid_email(&email) {
+        anyhow::bail!("--email: not an email address");
+    }
+    let name = name.trim().to_owned();
+    let chars = name.chars().count();
+    if chars == 0 || chars > confide_protocol::chat::MAX_NAME_CHARS {
+        anyhow::bail!(
+            "--name: 1 to {} characters",
+            confide_protocol::chat::MAX_NAME_CHARS
+        );
+    }
+    let password = read_password()?;
+    let password = Password::new(password).map_err(|e| anyhow::anyhow!("password: {e}"))?;
+    let hash = password.hash()?;
+    let store = Store::open(&config.database_url).await?;
+    let result = store
+        .add_operator(&email, &name, role.as_str(), &hash)
+        .await;
+    store.close().await;
+    match result {
+        Ok(id) => {
+            println!("added operator {id} ({})", role.as_str());
+            Ok(())
+        }
+        Err(StoreError::Conflict) => anyhow::bail!("an operator with that email exists"),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn read_password() -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Again: ")?;
+        if first != again {
+            anyhow::bail!("the passwords differ");
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
 }
 
 async fn shutdown_signal() {

@@ -24,6 +24,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(host_routes())
         .merge(health_routes())
+        .merge(api_routes())
         .nest_service("/widget", widget_files)
         .nest_service("/console", console_files)
         .route_layer(middleware::from_fn(crate::telemetry::log_request))
@@ -38,6 +39,21 @@ fn host_routes() -> Router<AppState> {
         .route("/", get(demo_page))
         .route("/loader.js", get(loader))
         .route("/w/{key}", get(widget_document))
+}
+
+/// JSON API and sockets.
+fn api_routes() -> Router<AppState> {
+    use crate::api;
+    use axum::extract::DefaultBodyLimit;
+    use axum::routing::post;
+    Router::new()
+        .route("/api/operator/login", post(api::login))
+        .route("/api/operator/logout", post(api::logout))
+        .route("/api/operator/me", get(api::operator_me))
+        .route("/api/widget/{key}/leave-message", post(api::leave_message))
+        .route("/ws/visitor", get(api::visitor_socket))
+        .route("/ws/operator", get(api::operator_socket))
+        .layer(DefaultBodyLimit::max(api::MAX_BODY_BYTES))
 }
 
 fn health_routes() -> Router<AppState> {

@@ -1,10 +1,14 @@
 //! Storage: one SQLite file (embedded) through sqlx, migrated at start-up.
 
+use crate::clock::{Clock, SystemClock};
 use crate::config::DatabaseUrl;
+use confide_protocol::chat::{
+    Author, ChatMessage, ClientMsgId, ConversationId, ConversationSummary, MessageText,
+};
 use confide_protocol::WidgetKey;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -38,11 +42,17 @@ pub struct Widget {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
+    clock: Arc<dyn Clock>,
 }
 
 impl Store {
     /// Opens (creating if needed) the database and applies every pending migration.
     pub async fn open(url: &DatabaseUrl) -> anyhow::Result<Self> {
+        Self::open_with_clock(url, Arc::new(SystemClock)).await
+    }
+
+    /// As [`Store::open`], with the given clock.
+    pub async fn open_with_clock(url: &DatabaseUrl, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let path = url
             .sqlite_path()
             .ok_or_else(|| anyhow::anyhow!("the database URL names no file"))?;
@@ -67,7 +77,11 @@ impl Store {
             .run(&pool)
             .await
             .map_err(|e| anyhow::anyhow!("database migration failed: {e}"))?;
-        Ok(Self { pool })
+        Ok(Self { pool, clock })
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     /// A cheap round trip, for `/healthz`.
@@ -96,7 +110,7 @@ impl Store {
         )
         .bind(key.as_str())
         .bind(name)
-        .bind(unix_now())
+        .bind(self.clock.now_ms() / 1000)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
@@ -114,9 +128,442 @@ impl Store {
     }
 }
 
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+/// A visitor found by token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Visitor {
+    pub id: i64,
+    pub widget_id: i64,
+}
+
+/// An operator account. `password_hash` is an argon2id PHC string.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Operator {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub password_hash: String,
+}
+
+impl std::fmt::Debug for Operator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Operator")
+            .field("id", &self.id)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+type MessageRow = (i64, String, String, Option<String>, String, i64);
+
+fn message_from_row(row: MessageRow) -> Result<ChatMessage, StoreError> {
+    let (seq, client_id, author, name, body, at) = row;
+    let bad =
+        |what: &str| StoreError::Other(sqlx::Error::Protocol(format!("stored {what} is invalid")));
+    Ok(ChatMessage {
+        seq: seq as u64,
+        id: ClientMsgId::parse(&client_id).map_err(|_| bad("message id"))?,
+        author: match author.as_str() {
+            "visitor" => Author::Visitor,
+            "operator" => Author::Operator,
+            _ => Author::System,
+        },
+        author_name: name,
+        text: MessageText::parse(&body).map_err(|_| bad("message text"))?,
+        at,
+    })
+}
+
+fn author_str(author: Author) -> &'static str {
+    match author {
+        Author::Visitor => "visitor",
+        Author::Operator => "operator",
+        Author::System => "system",
+    }
+}
+
+const MESSAGE_COLUMNS: &str = "m.seq, m.client_id, m.author, o.name, m.body, m.at \
+     FROM messages m LEFT JOIN operators o ON o.id = m.operator_id";
+
+const SUMMARY_SELECT: &str = "SELECT c.id, w.key, c.open, c.last_seq, c.offline, c.last_at, \
+     (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id \
+        AND m.author = 'visitor' AND m.seq > c.read_seq) \
+     FROM conversations c JOIN widgets w ON w.id = c.widget_id";
+
+type SummaryRow = (i64, String, bool, i64, bool, i64, i64);
+
+fn summary_from_row(row: SummaryRow) -> Result<ConversationSummary, StoreError> {
+    let (id, key, open, last_seq, offline, last_at, unread) = row;
+    Ok(ConversationSummary {
+        id: ConversationId(id),
+        widget: WidgetKey::parse(&key).map_err(|_| StoreError::NotFound)?,
+        open,
+        last_seq: last_seq as u64,
+        unread: unread as u64,
+        last_at,
+        offline,
+    })
+}
+
+/// Chat: visitors, conversations, messages.
+impl Store {
+    pub async fn create_visitor(
+        &self,
+        widget_id: i64,
+        token_hash: &[u8],
+        ttl_ms: i64,
+    ) -> Result<i64, StoreError> {
+        let now = self.clock.now_ms();
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO visitors (widget_id, token_hash, created_at, expires_at) \
+             VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(widget_id)
+        .bind(token_hash)
+        .bind(now)
+        .bind(now + ttl_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    /// The visitor holding this token for this widget, if the token has not expired.
+    pub async fn visitor_by_token(
+        &self,
+        widget_id: i64,
+        token_hash: &[u8],
+    ) -> Result<Visitor, StoreError> {
+        let (id, widget_id): (i64, i64) = sqlx::query_as(
+            "SELECT id, widget_id FROM visitors \
+             WHERE token_hash = ? AND widget_id = ? AND expires_at > ?",
+        )
+        .bind(token_hash)
+        .bind(widget_id)
+        .bind(self.clock.now_ms())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Visitor { id, widget_id })
+    }
+
+    /// The visitor's open conversation, if any.
+    pub async fn open_conversation_of(
+        &self,
+        visitor_id: i64,
+    ) -> Result<Option<ConversationId>, StoreError> {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT id FROM conversations WHERE visitor_id = ? AND open = 1 \
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(visitor_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(id,)| ConversationId(id)))
+    }
+
+    pub async fn create_conversation(
+        &self,
+        widget_id: i64,
+        visitor_id: Option<i64>,
+        offline: bool,
+        contact_email: Option<&str>,
+    ) -> Result<ConversationId, StoreError> {
+        let now = self.clock.now_ms();
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO conversations (widget_id, visitor_id, offline, contact_email, created_at, last_at) \
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(widget_id)
+        .bind(visitor_id)
+        .bind(offline)
+        .bind(contact_email)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(ConversationId(id))
+    }
+
+    /// Stores a message under the conversation's next sequence number, or, when `id` was
+    /// stored before in this conversation, returns that original message. The boolean says
+    /// whether this call stored it.
+    pub async fn append_message(
+        &self,
+        conversation: ConversationId,
+        id: &ClientMsgId,
+        author: Author,
+        operator_id: Option<i64>,
+        text: &MessageText,
+    ) -> Result<(ChatMessage, bool), StoreError> {
+        let now = self.clock.now_ms();
+        let mut tx = self.pool.begin().await?;
+        // A write first, so the transaction takes SQLite's write lock at once and never has
+        // to upgrade a read lock (which could fail under concurrent writers).
+        let seq: Option<(i64,)> = sqlx::query_as(
+            "UPDATE conversations SET last_seq = last_seq + 1, last_at = ? \
+             WHERE id = ? RETURNING last_seq",
+        )
+        .bind(now)
+        .bind(conversation.0)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((seq,)) = seq else {
+            return Err(StoreError::NotFound);
+        };
+        let inserted = sqlx::query(
+            "INSERT INTO messages (conversation_id, seq, client_id, author, operator_id, body, at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(conversation.0)
+        .bind(seq)
+        .bind(id.as_str())
+        .bind(author_str(author))
+        .bind(operator_id)
+        .bind(text.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await;
+        match inserted.map_err(StoreError::from) {
+            Ok(_) => {
+                tx.commit().await?;
+                let message = self.message_by_client_id(conversation, id).await?;
+                Ok((message, true))
+            }
+            Err(StoreError::Conflict) => {
+                tx.rollback().await?;
+                let message = self.message_by_client_id(conversation, id).await?;
+                Ok((message, false))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn message_by_client_id(
+        &self,
+        conversation: ConversationId,
+        id: &ClientMsgId,
+    ) -> Result<ChatMessage, StoreError> {
+        let row: MessageRow = sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} WHERE m.conversation_id = ? AND m.client_id = ?"
+        ))
+        .bind(conversation.0)
+        .bind(id.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        message_from_row(row)
+    }
+
+    /// Messages with a sequence number above `after`, in order.
+    pub async fn messages_after(
+        &self,
+        conversation: ConversationId,
+        after: u64,
+    ) -> Result<Vec<ChatMessage>, StoreError> {
+        let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} WHERE m.conversation_id = ? AND m.seq > ? ORDER BY m.seq"
+        ))
+        .bind(conversation.0)
+        .bind(after as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(message_from_row).collect()
+    }
+
+    pub async fn summary(
+        &self,
+        conversation: ConversationId,
+    ) -> Result<ConversationSummary, StoreError> {
+        let row: SummaryRow = sqlx::query_as(&format!("{SUMMARY_SELECT} WHERE c.id = ?"))
+            .bind(conversation.0)
+            .fetch_one(&self.pool)
+            .await?;
+        summary_from_row(row)
+    }
+
+    /// Open conversations that have at least one message, most recent first.
+    pub async fn open_summaries(&self) -> Result<Vec<ConversationSummary>, StoreError> {
+        let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
+            "{SUMMARY_SELECT} WHERE c.open = 1 AND c.last_seq > 0 ORDER BY c.last_at DESC LIMIT 500"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(summary_from_row).collect()
+    }
+
+    /// Operators have read the conversation up to `seq` (never moves backwards).
+    pub async fn mark_read(
+        &self,
+        conversation: ConversationId,
+        seq: u64,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE conversations SET read_seq = MAX(read_seq, MIN(?, last_seq)) WHERE id = ?",
+        )
+        .bind(seq as i64)
+        .bind(conversation.0)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Closes the conversation; returns whether it was open.
+    pub async fn close_conversation(
+        &self,
+        conversation: ConversationId,
+    ) -> Result<bool, StoreError> {
+        let exists = self.summary(conversation).await?;
+        let done = sqlx::query("UPDATE conversations SET open = 0 WHERE id = ? AND open = 1")
+            .bind(exists.id.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The visitor whose conversation this is, if any.
+    pub async fn conversation_visitor(
+        &self,
+        conversation: ConversationId,
+    ) -> Result<Option<i64>, StoreError> {
+        let (visitor,): (Option<i64>,) =
+            sqlx::query_as("SELECT visitor_id FROM conversations WHERE id = ?")
+                .bind(conversation.0)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(visitor)
+    }
+
+    pub async fn message_count(&self) -> Result<i64, StoreError> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM messages")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n)
+    }
+
+    pub async fn conversation_count(&self) -> Result<i64, StoreError> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM conversations")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n)
+    }
+}
+
+/// Operators and their sessions.
+impl Store {
+    pub async fn add_operator(
+        &self,
+        email: &str,
+        name: &str,
+        role: &str,
+        password_hash: &str,
+    ) -> Result<i64, StoreError> {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO operators (email, name, role, password_hash, created_at) \
+             VALUES (?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(email)
+        .bind(name)
+        .bind(role)
+        .bind(password_hash)
+        .bind(self.clock.now_ms())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn operator_by_email(&self, email: &str) -> Result<Operator, StoreError> {
+        let (id, email, name, role, password_hash): (i64, String, String, String, String) =
+            sqlx::query_as(
+                "SELECT id, email, name, role, password_hash FROM operators WHERE email = ?",
+            )
+            .bind(email)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(Operator {
+            id,
+            email,
+            name,
+            role,
+            password_hash,
+        })
+    }
+
+    pub async fn operator_count(&self) -> Result<i64, StoreError> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM operators")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n)
+    }
+
+    pub async fn create_session(
+        &self,
+        operator_id: i64,
+        token_hash: &[u8],
+        ttl_ms: i64,
+    ) -> Result<(), StoreError> {
+        let now = self.clock.now_ms();
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, operator_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(operator_id)
+        .bind(now)
+        .bind(now + ttl_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The operator of an unexpired session.
+    pub async fn session_operator(&self, token_hash: &[u8]) -> Result<Operator, StoreError> {
+        let (id, email, name, role, password_hash): (i64, String, String, String, String) =
+            sqlx::query_as(
+                "SELECT o.id, o.email, o.name, o.role, o.password_hash \
+                 FROM sessions s JOIN operators o ON o.id = s.operator_id \
+                 WHERE s.token_hash = ? AND s.expires_at > ?",
+            )
+            .bind(token_hash)
+            .bind(self.clock.now_ms())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(Operator {
+            id,
+            email,
+            name,
+            role,
+            password_hash,
+        })
+    }
+
+    pub async fn delete_session(&self, token_hash: &[u8]) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Lookups across a visitor's conversations.
+impl Store {
+    /// A message this visitor sent with this client id, in any of their conversations.
+    pub async fn visitor_message(
+        &self,
+        visitor_id: i64,
+        id: &ClientMsgId,
+    ) -> Result<Option<ChatMessage>, StoreError> {
+        let row: Option<MessageRow> = sqlx::query_as(
+            "SELECT m.seq, m.client_id, m.author, o.name, m.body, m.at \
+             FROM conversations c \
+             JOIN messages m ON m.conversation_id = c.id AND m.client_id = ? \
+             LEFT JOIN operators o ON o.id = m.operator_id \
+             WHERE c.visitor_id = ? AND m.author = 'visitor'",
+        )
+        .bind(id.as_str())
+        .bind(visitor_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(message_from_row).transpose()
+    }
 }

@@ -81,10 +81,11 @@ fn the_binary_serves_healthz_and_stops_cleanly_on_sigterm() {
         .spawn()
         .expect("spawn confide");
     let stdout = child.stdout.take().expect("stdout");
+    let mut reader = BufReader::new(stdout);
     let mut first = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut first)
-        .expect("read first line");
+    reader.read_line(&mut first).expect("read first line");
+    // Keep draining stdout so the server never writes into a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
     let url = first
         .trim()
         .strip_prefix("Confide listening on ")

@@ -1,7 +1,8 @@
 //! Starting the server in-process on port 0 with a fresh SQLite file and fixture bundles.
 
 use confide_protocol::WidgetKey;
-use confide_server::{assets::Assets, config::DatabaseUrl, store::Store, AppState};
+use confide_server::clock::{Clock, SystemClock};
+use confide_server::{assets::Assets, config::DatabaseUrl, hub::Hub, store::Store, AppState};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::sync::oneshot;
@@ -18,10 +19,11 @@ pub struct TestApp {
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
     pub demo: bool,
     pub with_bundles: bool,
+    pub clock: Option<Arc<dyn Clock>>,
 }
 
 impl Default for Options {
@@ -29,6 +31,7 @@ impl Default for Options {
         Self {
             demo: true,
             with_bundles: true,
+            clock: None,
         }
     }
 }
@@ -70,7 +73,10 @@ pub async fn spawn_app_in(dir: tempfile::TempDir, opts: Options) -> TestApp {
     }
     let url =
         DatabaseUrl::parse(&format!("sqlite://{}", db_path(dir.path()).display())).expect("db url");
-    let store = Store::open(&url).await.expect("open store");
+    let clock = opts.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
+    let store = Store::open_with_clock(&url, clock)
+        .await
+        .expect("open store");
     if opts.demo {
         store
             .ensure_widget(&WidgetKey::parse("demo").expect("key"), "Demo widget")
@@ -80,6 +86,7 @@ pub async fn spawn_app_in(dir: tempfile::TempDir, opts: Options) -> TestApp {
     let state = AppState {
         store: store.clone(),
         assets: Arc::new(Assets::load(&assets_dir)),
+        hub: Arc::new(Hub::new()),
         demo: opts.demo,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -100,6 +107,10 @@ pub async fn spawn_app_in(dir: tempfile::TempDir, opts: Options) -> TestApp {
 }
 
 impl TestApp {
+    pub fn addr(&self) -> &str {
+        self.url.trim_start_matches("http://")
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         reqwest::get(format!("{}{path}", self.url))
             .await

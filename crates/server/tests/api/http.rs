@@ -123,7 +123,7 @@ async fn demo_page_is_served_only_in_demo_mode() {
 
     let app = spawn_app(Options {
         demo: false,
-        with_bundles: true,
+        ..Options::default()
     })
     .await;
     let res = app.get("/").await;
@@ -146,8 +146,8 @@ async fn demo_widget_is_created_once_across_restarts() {
 #[tokio::test]
 async fn missing_bundles_answer_unavailable_with_a_hint() {
     let app = spawn_app(Options {
-        demo: true,
         with_bundles: false,
+        ..Options::default()
     })
     .await;
     for path in ["/w/demo", "/console"] {

@@ -3,3 +3,6 @@
 mod cli;
 mod helpers;
 mod http;
+mod operator;
+mod sockets;
+mod visitor;

@@ -1,0 +1,350 @@
+//! JSON endpoints: operator login, logout and `me`; the widget's leave-a-message form; and
+//! the WebSocket upgrades with their Origin and session checks.
+
+use crate::auth::{dummy_hash, new_token, token_hash, Password};
+use crate::error::ApiError;
+use crate::hub::Event;
+use crate::store::{Operator, StoreError};
+use crate::AppState;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{FromRequest, Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use confide_protocol::chat::{ClientMsgId, LeaveMessage, LoginRequest, OperatorMe};
+use confide_protocol::WidgetKey;
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+/// The operator session cookie.
+pub const SESSION_COOKIE: &str = "confide_session";
+/// Sessions end this long after login.
+pub const SESSION_TTL_MS: i64 = 12 * 3600 * 1000;
+/// Largest JSON body accepted by these endpoints.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// `Json<T>` whose rejections are `{code, message}` errors.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> ApiError {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::Malformed("send JSON with Content-Type: application/json".into())
+        }
+        JsonRejection::JsonSyntaxError(_) => {
+            ApiError::Malformed("the body is not valid JSON".into())
+        }
+        // Data errors name our fields ("missing field `email`"), never the submitted values.
+        JsonRejection::JsonDataError(e) => {
+            let text = e.body_text();
+            let reason = text.rsplit(": ").next().unwrap_or("invalid body");
+            let reason = reason.split(" at line ").next().unwrap_or(reason);
+            if reason.contains("invalid type") || reason.contains("invalid value") {
+                ApiError::Malformed("a field has the wrong type or value".into())
+            } else {
+                ApiError::Malformed(format!("the body does not match: {reason}"))
+            }
+        }
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge,
+        _ => ApiError::Malformed("the body could not be read".into()),
+    }
+}
+
+fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// The operator of a valid session cookie.
+pub async fn session_operator(state: &AppState, headers: &HeaderMap) -> Result<Operator, ApiError> {
+    let token = session_token(headers).ok_or(ApiError::Unauthorized("sign in first"))?;
+    match state.store.session_operator(&token_hash(&token)).await {
+        Ok(op) => Ok(op),
+        Err(StoreError::NotFound) => Err(ApiError::Unauthorized(
+            "the session is wrong or expired; sign in again",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn https(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+fn me(op: &Operator) -> OperatorMe {
+    OperatorMe {
+        id: op.id,
+        name: op.name.clone(),
+        role: op.role.clone(),
+    }
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let wrong = ApiError::Unauthorized("wrong email or password");
+    let password = Password::offered(req.password).ok_or(ApiError::TooLarge)?;
+    let operator = match state.store.operator_by_email(req.email.trim()).await {
+        Ok(op) => Some(op),
+        Err(StoreError::NotFound) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let hash = operator
+        .as_ref()
+        .map(|op| op.password_hash.clone())
+        .unwrap_or_else(|| dummy_hash().to_owned());
+    // argon2 is deliberately slow: keep it off the async workers.
+    let verified = tokio::task::spawn_blocking(move || password.verify(&hash))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    let operator = match (operator, verified) {
+        (Some(op), true) => op,
+        _ => {
+            tracing::info!("operator login refused");
+            return Err(wrong);
+        }
+    };
+    let token = new_token().map_err(ApiError::Internal)?;
+    state
+        .store
+        .create_session(operator.id, &token_hash(&token), SESSION_TTL_MS)
+        .await?;
+    tracing::info!(operator = operator.id, "operator signed in");
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
+        SESSION_TTL_MS / 1000,
+        if https(&headers) { "; Secure" } else { "" }
+    );
+    let mut res = Json(me(&operator)).into_response();
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|e| ApiError::Internal(e.into()))?,
+    );
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Some(token) = session_token(&headers) {
+        state.store.delete_session(&token_hash(&token)).await?;
+    }
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("confide_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
+    );
+    Ok(res)
+}
+
+pub async fn operator_me(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<OperatorMe>, ApiError> {
+    let op = session_operator(&state, &headers).await?;
+    Ok(Json(me(&op)))
+}
+
+/// Longest email address accepted (RFC 5321's path limit).
+const MAX_EMAIL_BYTES: usize = 254;
+
+/// A plain `local@domain.tld` address without spaces, at most 254 bytes.
+pub fn valid_email(s: &str) -> bool {
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
+    s.len() <= MAX_EMAIL_BYTES
+        && !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+pub async fn leave_message(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    ApiJson(req): ApiJson<LeaveMessage>,
+) -> Result<Response, ApiError> {
+    let key = WidgetKey::parse(&key).map_err(|e| ApiError::Malformed(e.to_string()))?;
+    let email = match req
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        Some(e) if valid_email(e) => Some(e.to_owned()),
+        Some(_) => return Err(ApiError::Invalid("that is not an email address".into())),
+        None => None,
+    };
+    let widget = match state.store.widget_by_key(&key).await {
+        Ok(w) => w,
+        Err(StoreError::NotFound) => return Err(ApiError::WidgetNotFound),
+        Err(e) => return Err(e.into()),
+    };
+    let id = ClientMsgId::parse(&format!(
+        "leave-{}",
+        new_token().map_err(ApiError::Internal)?
+    ))
+    .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
+    let conversation = state
+        .store
+        .create_conversation(widget.id, None, true, email.as_deref())
+        .await?;
+    let (message, _) = state
+        .store
+        .append_message(
+            conversation,
+            &id,
+            confide_protocol::chat::Author::Visitor,
+            None,
+            &req.text,
+        )
+        .await?;
+    tracing::info!(conversation = conversation.0, "message left while offline");
+    state.hub.publish(Event::Message {
+        conversation,
+        message,
+    });
+    crate::ws::visitor::publish_summary(&state, conversation).await;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "conversation": conversation })),
+    )
+        .into_response())
+}
+
+/// Browsers always send `Origin` on a WebSocket handshake; a page on another site must not be
+/// able to open a socket with the visitor's or the operator's credentials. Clients that are
+/// not browsers send none and are judged by their token or cookie alone.
+fn check_origin(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin_host = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, rest)| rest.trim_end_matches('/'));
+    match (origin_host, host) {
+        (Some(o), Some(h)) if o.eq_ignore_ascii_case(h) => Ok(()),
+        _ => Err(ApiError::Forbidden(
+            "this origin may not open a chat socket",
+        )),
+    }
+}
+
+pub async fn visitor_socket(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    check_origin(&headers)?;
+    Ok(ws
+        .max_message_size(crate::ws::CODEC_LIMIT)
+        .max_frame_size(crate::ws::CODEC_LIMIT)
+        .on_upgrade(move |socket| async move {
+            let (sink, stream) = socket.split();
+            crate::ws::visitor::run(state, sink, stream).await;
+        }))
+}
+
+pub async fn operator_socket(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    check_origin(&headers)?;
+    let operator = session_operator(&state, &headers).await?;
+    Ok(ws
+        .max_message_size(crate::ws::CODEC_LIMIT)
+        .max_frame_size(crate::ws::CODEC_LIMIT)
+        .on_upgrade(move |socket| async move {
+            let (sink, stream) = socket.split();
+            crate::ws::operator::run(state, operator, sink, stream).await;
+        }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_check_accepts_plain_addresses_only() {
+        assert!(valid_email("visitor@example.com"));
+        for bad in [
+            "",
+            "nobody",
+            "a@b",
+            "a b@example.com",
+            "@example.com",
+            "a@.com",
+            "a@example.",
+        ] {
+            assert!(!valid_email(bad), "{bad}");
+        }
+        assert!(!valid_email(&format!("{}@example.com", "a".repeat(250))));
+    }
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; confide_session=tok; b=2"),
+        );
+        assert_eq!(session_token(&h).as_deref(), Some("tok"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("confide_sessionx=tok"),
+        );
+        assert_eq!(session_token(&h), None);
+    }
+
+    #[test]
+    fn origin_must_match_the_host() {
+        let mut h = HeaderMap::new();
+        assert!(check_origin(&h).is_ok(), "no Origin: not a browser");
+        h.insert(header::HOST, HeaderValue::from_static("chat.example.com"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://chat.example.com"),
+        );
+        assert!(check_origin(&h).is_ok());
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.example"),
+        );
+        assert!(check_origin(&h).is_err());
+        h.insert(header::ORIGIN, HeaderValue::from_static("null"));
+        assert!(check_origin(&h).is_err());
+    }
+}

@@ -1,0 +1,413 @@
+//! `/ws/visitor`: the widget's socket. The first frame is `hello`; the visitor's token travels
+//! only inside it, never in a URL.
+
+use super::{
+    close_with, next_frame, parse, send, Incoming, HELLO_TIMEOUT, PING_EVERY, SILENCE_LIMIT,
+};
+use crate::auth::{new_token, token_hash};
+use crate::hub::Event;
+use crate::store::{StoreError, Visitor};
+use crate::AppState;
+use axum::extract::ws::Message;
+use confide_protocol::chat::{
+    close, Author, ConversationId, VisitorClient, VisitorServer, VisitorToken,
+};
+use confide_protocol::{ErrorBody, ErrorCode};
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use tokio::sync::broadcast::error::RecvError;
+
+/// Visitor tokens stay valid this long after they are issued.
+pub const TOKEN_TTL_MS: i64 = 30 * 24 * 3600 * 1000;
+
+type Sent<S> = Result<(), <S as Sink<Message>>::Error>;
+
+pub async fn run<S, R>(state: AppState, mut sink: S, mut stream: R)
+where
+    S: Sink<Message, Error = axum::Error> + Unpin,
+    R: Stream<Item = Result<Message, axum::Error>> + Unpin,
+{
+    let (widget, token, last_seq) =
+        match next_frame::<_, VisitorClient>(&mut stream, HELLO_TIMEOUT).await {
+            Incoming::Frame(VisitorClient::Hello {
+                widget,
+                token,
+                last_seq,
+            }) => (widget, token, last_seq),
+            Incoming::Frame(_) => {
+                return refuse(
+                    &mut sink,
+                    ErrorCode::Malformed,
+                    "the first frame must be hello",
+                    close::PROTOCOL,
+                )
+                .await;
+            }
+            Incoming::Refused { error, fatal } => {
+                let _ = send(&mut sink, &VisitorServer::Error { error }).await;
+                close_with(&mut sink, fatal.unwrap_or(close::PROTOCOL), "bad hello").await;
+                return;
+            }
+            Incoming::Alive | Incoming::Closed => return,
+        };
+
+    let widget = match state.store.widget_by_key(&widget).await {
+        Ok(w) => w,
+        Err(StoreError::NotFound) => {
+            return refuse(
+                &mut sink,
+                ErrorCode::WidgetNotFound,
+                "no widget with that key",
+                close::WIDGET_NOT_FOUND,
+            )
+            .await;
+        }
+        Err(e) => return internal(&mut sink, e).await,
+    };
+
+    let (visitor, token) = match token {
+        Some(token) => match state
+            .store
+            .visitor_by_token(widget.id, &token_hash(token.as_str()))
+            .await
+        {
+            Ok(v) => (v, token),
+            Err(StoreError::NotFound) => {
+                return refuse(
+                    &mut sink,
+                    ErrorCode::Unauthorized,
+                    "the visitor token is wrong or expired; start again without one",
+                    close::UNAUTHORIZED,
+                )
+                .await;
+            }
+            Err(e) => return internal(&mut sink, e).await,
+        },
+        None => {
+            let issued = match new_token() {
+                Ok(t) => t,
+                Err(e) => return internal(&mut sink, e).await,
+            };
+            let Ok(token) = VisitorToken::parse(&issued) else {
+                return internal(
+                    &mut sink,
+                    anyhow::anyhow!("issued token has the wrong shape"),
+                )
+                .await;
+            };
+            match state
+                .store
+                .create_visitor(widget.id, &token_hash(&issued), TOKEN_TTL_MS)
+                .await
+            {
+                Ok(id) => (
+                    Visitor {
+                        id,
+                        widget_id: widget.id,
+                    },
+                    token,
+                ),
+                Err(e) => return internal(&mut sink, e).await,
+            }
+        }
+    };
+
+    // Subscribe before reading history, so nothing stored in between is missed; the
+    // sequence check below drops what the replay already sent.
+    let mut events = state.hub.subscribe();
+    let mut conversation = match state.store.open_conversation_of(visitor.id).await {
+        Ok(c) => c,
+        Err(e) => return internal(&mut sink, e).await,
+    };
+    tracing::debug!(visitor = visitor.id, "visitor connected");
+    let welcome = VisitorServer::Welcome {
+        token,
+        conversation,
+        operators_online: state.hub.operators_online(),
+        operator: None,
+    };
+    if send(&mut sink, &welcome).await.is_err() {
+        return;
+    }
+    let mut sent_seq = 0u64;
+    if let Some(c) = conversation {
+        match replay(&state, &mut sink, c, last_seq.unwrap_or(0)).await {
+            Ok(Some(seq)) => sent_seq = seq,
+            Ok(None) => sent_seq = last_seq.unwrap_or(0),
+            Err(()) => return,
+        }
+    }
+
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    let mut last_heard = tokio::time::Instant::now();
+    loop {
+        tokio::select! {
+            msg = stream.next() => {
+                let Some(msg) = msg else { break };
+                last_heard = tokio::time::Instant::now();
+                match parse::<VisitorClient>(msg) {
+                    Incoming::Frame(frame) => {
+                        let step = handle(&state, &mut sink, visitor, &mut conversation, &mut sent_seq, frame).await;
+                        if step.is_err() { break; }
+                    }
+                    Incoming::Refused { error, fatal } => {
+                        if send(&mut sink, &VisitorServer::Error { error }).await.is_err() { break; }
+                        if let Some(code) = fatal {
+                            close_with(&mut sink, code, "refused").await;
+                            break;
+                        }
+                    }
+                    Incoming::Alive => {}
+                    Incoming::Closed => break,
+                }
+            }
+            event = events.recv() => {
+                match event {
+                    Ok(event) => {
+                        if forward(&mut sink, &mut conversation, &mut sent_seq, &event).await.is_err() { break; }
+                    }
+                    Err(RecvError::Lagged(_)) => {
+                        // Too far behind: the client reconnects and resumes from its last seq.
+                        close_with(&mut sink, 1013, "reconnect").await;
+                        break;
+                    }
+                    Err(RecvError::Closed) => break,
+                }
+            }
+            _ = ping.tick() => {
+                if last_heard.elapsed() > SILENCE_LIMIT {
+                    close_with(&mut sink, 1001, "silent").await;
+                    break;
+                }
+                if sink.send(Message::Ping(Default::default())).await.is_err() { break; }
+            }
+        }
+    }
+    tracing::debug!(visitor = visitor.id, "visitor disconnected");
+}
+
+async fn handle<S>(
+    state: &AppState,
+    sink: &mut S,
+    visitor: Visitor,
+    conversation: &mut Option<ConversationId>,
+    sent_seq: &mut u64,
+    frame: VisitorClient,
+) -> Sent<S>
+where
+    S: Sink<Message, Error = axum::Error> + Unpin,
+{
+    match frame {
+        VisitorClient::Send { id, text } => {
+            // A resend of a message stored earlier (perhaps in a conversation closed since)
+            // gets its original acknowledgement and stores nothing.
+            match state.store.visitor_message(visitor.id, &id).await {
+                Ok(Some(m)) => {
+                    return send(
+                        sink,
+                        &VisitorServer::Ack {
+                            id,
+                            seq: m.seq,
+                            at: m.at,
+                        },
+                    )
+                    .await;
+                }
+                Ok(None) => {}
+                Err(e) => return error_frame(sink, e).await,
+            }
+            let conv = match *conversation {
+                Some(c) => c,
+                None => match state
+                    .store
+                    .create_conversation(visitor.widget_id, Some(visitor.id), false, None)
+                    .await
+                {
+                    Ok(c) => {
+                        *conversation = Some(c);
+                        *sent_seq = 0;
+                        c
+                    }
+                    Err(e) => return error_frame(sink, e).await,
+                },
+            };
+            match state
+                .store
+                .append_message(conv, &id, Author::Visitor, None, &text)
+                .await
+            {
+                Ok((message, created)) => {
+                    send(
+                        sink,
+                        &VisitorServer::Ack {
+                            id,
+                            seq: message.seq,
+                            at: message.at,
+                        },
+                    )
+                    .await?;
+                    if created {
+                        tracing::debug!(
+                            conversation = conv.0,
+                            seq = message.seq,
+                            "visitor message stored"
+                        );
+                        state.hub.publish(Event::Message {
+                            conversation: conv,
+                            message,
+                        });
+                        publish_summary(state, conv).await;
+                    }
+                    Ok(())
+                }
+                Err(e) => error_frame(sink, e).await,
+            }
+        }
+        VisitorClient::Typing { active } => {
+            if let Some(c) = *conversation {
+                state.hub.publish(Event::Typing {
+                    conversation: c,
+                    from: Author::Visitor,
+                    active,
+                });
+            }
+            Ok(())
+        }
+        VisitorClient::Read { .. } => Ok(()),
+        VisitorClient::Ping => send(sink, &VisitorServer::Pong).await,
+        VisitorClient::Hello { .. } => {
+            let error = ErrorBody::new(ErrorCode::Malformed, "hello is only the first frame");
+            send(sink, &VisitorServer::Error { error }).await
+        }
+    }
+}
+
+async fn forward<S>(
+    sink: &mut S,
+    conversation: &mut Option<ConversationId>,
+    sent_seq: &mut u64,
+    event: &Event,
+) -> Sent<S>
+where
+    S: Sink<Message, Error = axum::Error> + Unpin,
+{
+    match event {
+        Event::Message {
+            conversation: c,
+            message,
+        } if Some(*c) == *conversation => {
+            if message.seq > *sent_seq {
+                *sent_seq = message.seq;
+                return send(
+                    sink,
+                    &VisitorServer::Message {
+                        message: message.clone(),
+                    },
+                )
+                .await;
+            }
+            Ok(())
+        }
+        Event::Typing {
+            conversation: c,
+            from: Author::Operator,
+            active,
+        } if Some(*c) == *conversation => {
+            send(sink, &VisitorServer::Typing { active: *active }).await
+        }
+        Event::Closed { conversation: c } if Some(*c) == *conversation => {
+            *conversation = None;
+            *sent_seq = 0;
+            send(sink, &VisitorServer::Closed { conversation: *c }).await
+        }
+        Event::Presence { operators_online } => {
+            send(
+                sink,
+                &VisitorServer::Presence {
+                    operators_online: *operators_online,
+                },
+            )
+            .await
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Sends every message after `after`; returns the last sequence sent.
+async fn replay<S>(
+    state: &AppState,
+    sink: &mut S,
+    conv: ConversationId,
+    after: u64,
+) -> Result<Option<u64>, ()>
+where
+    S: Sink<Message, Error = axum::Error> + Unpin,
+{
+    let messages = match state.store.messages_after(conv, after).await {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = error_frame(sink, e).await;
+            return Err(());
+        }
+    };
+    let mut last = None;
+    for message in messages {
+        last = Some(message.seq);
+        send(sink, &VisitorServer::Message { message })
+            .await
+            .map_err(|_| ())?;
+    }
+    Ok(last)
+}
+
+pub(crate) async fn publish_summary(state: &AppState, conv: ConversationId) {
+    match state.store.summary(conv).await {
+        Ok(s) => state.hub.publish(Event::Summary(s)),
+        Err(e) => {
+            tracing::warn!(conversation = conv.0, error = %e, "cannot summarise conversation")
+        }
+    }
+}
+
+async fn refuse<S>(sink: &mut S, code: ErrorCode, message: &'static str, close_code: u16)
+where
+    S: Sink<Message, Error = axum::Error> + Unpin,
+{
+    let _ = send(
+        sink,
+        &VisitorServer::Error {
+            error: ErrorBody::new(code, message),
+        },
+    )
+    .await;
+    close_with(sink, close_code, "refused").await;
+}
+
+async fn internal<S, E: std::fmt::Display>(sink: &mut S, e: E)
+where
+    S: Sink<Message, Error = axum::Error> + Unpin,
+{
+    tracing::error!(error = %e, "visitor socket failed");
+    let _ = send(
+        sink,
+        &VisitorServer::Error {
+            error: ErrorBody::new(ErrorCode::Internal, "internal error"),
+        },
+    )
+    .await;
+    close_with(sink, 1011, "internal error").await;
+}
+
+async fn error_frame<S>(sink: &mut S, e: StoreError) -> Sent<S>
+where
+    S: Sink<Message, Error = axum::Error> + Unpin,
+{
+    tracing::error!(error = %e, "visitor frame failed");
+    send(
+        sink,
+        &VisitorServer::Error {
+            error: ErrorBody::new(ErrorCode::Internal, "internal error"),
+        },
+    )
+    .await
+}

@@ -134,6 +134,9 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
     let addr = listener.local_addr()?;
+    // Install the signal handlers before announcing readiness, so a SIGTERM that follows the
+    // banner always means a graceful stop.
+    let shutdown = shutdown_signal()?;
     // The banner is for people; if nobody reads stdout (a closed pipe), keep serving.
     let _ = (|| -> std::io::Result<()> {
         let mut out = std::io::stdout().lock();
@@ -160,7 +163,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         hub: Arc::new(Hub::new()),
         demo,
     };
-    confide_server::serve(listener, state, shutdown_signal()).await?;
+    confide_server::serve(listener, state, shutdown).await?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -218,23 +221,18 @@ fn read_password() -> anyhow::Result<String> {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM. The handlers are registered when this is called.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let ctrl_c = tokio::signal::ctrl_c();
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+    })
 }

@@ -76,7 +76,7 @@ where
             }
             event = events.recv() => match event {
                 Ok(event) => {
-                    if forward(&mut sink, &mut opened, &event).await.is_err() { break; }
+                    if forward(&state, &mut sink, &mut opened, &event).await.is_err() { break; }
                 }
                 Err(RecvError::Lagged(_)) => {
                     close_with(&mut sink, 1013, "reconnect").await;
@@ -229,7 +229,12 @@ where
     }
 }
 
-async fn forward<S>(sink: &mut S, opened: &mut HashMap<ConversationId, u64>, event: &Event) -> Sent
+async fn forward<S>(
+    state: &AppState,
+    sink: &mut S,
+    opened: &mut HashMap<ConversationId, u64>,
+    event: &Event,
+) -> Sent
 where
     S: Sink<Message, Error = axum::Error> + Unpin,
 {
@@ -247,7 +252,7 @@ where
             conversation,
             message,
         } => match opened.get_mut(conversation) {
-            Some(sent) if message.seq > *sent => {
+            Some(sent) if message.seq == *sent + 1 => {
                 *sent = message.seq;
                 send(
                     sink,
@@ -257,6 +262,25 @@ where
                     },
                 )
                 .await
+            }
+            Some(sent) if message.seq > *sent + 1 => {
+                // Out-of-order events: the gap is committed; send it from the database.
+                let missing = match state.store.messages_after(*conversation, *sent).await {
+                    Ok(m) => m,
+                    Err(e) => return store_error(sink, e).await,
+                };
+                for m in missing {
+                    *sent = (*sent).max(m.seq);
+                    send(
+                        sink,
+                        &OperatorServer::Message {
+                            conversation: *conversation,
+                            message: m,
+                        },
+                    )
+                    .await?;
+                }
+                Ok(())
             }
             _ => Ok(()),
         },

@@ -164,7 +164,7 @@ where
             event = events.recv() => {
                 match event {
                     Ok(event) => {
-                        if forward(&mut sink, &mut conversation, &mut sent_seq, &event).await.is_err() { break; }
+                        if forward(&state, &mut sink, &mut conversation, &mut sent_seq, &event).await.is_err() { break; }
                     }
                     Err(RecvError::Lagged(_)) => {
                         // Too far behind: the client reconnects and resumes from its last seq.
@@ -283,6 +283,7 @@ where
 }
 
 async fn forward<S>(
+    state: &AppState,
     sink: &mut S,
     conversation: &mut Option<ConversationId>,
     sent_seq: &mut u64,
@@ -296,7 +297,10 @@ where
             conversation: c,
             message,
         } if Some(*c) == *conversation => {
-            if message.seq > *sent_seq {
+            if message.seq <= *sent_seq {
+                return Ok(());
+            }
+            if message.seq == *sent_seq + 1 {
                 *sent_seq = message.seq;
                 return send(
                     sink,
@@ -305,6 +309,14 @@ where
                     },
                 )
                 .await;
+            }
+            // Events from different tasks can reach the hub out of order. Sequence numbers
+            // are taken inside the write transaction, so everything before this message is
+            // already committed: fill the gap from the database, in order.
+            match replay(state, sink, *c, *sent_seq).await {
+                Ok(Some(seq)) => *sent_seq = seq,
+                Ok(None) => {}
+                Err(()) => return Err(axum::Error::new(anyhow::anyhow!("replay failed"))),
             }
             Ok(())
         }

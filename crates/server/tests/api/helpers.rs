@@ -15,6 +15,7 @@ pub struct TestApp {
     pub url: String,
     pub dir: tempfile::TempDir,
     pub store: Store,
+    pub hub: Arc<Hub>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -83,10 +84,11 @@ pub async fn spawn_app_in(dir: tempfile::TempDir, opts: Options) -> TestApp {
             .await
             .expect("demo widget");
     }
+    let hub = Arc::new(Hub::new());
     let state = AppState {
         store: store.clone(),
         assets: Arc::new(Assets::load(&assets_dir)),
-        hub: Arc::new(Hub::new()),
+        hub: Arc::clone(&hub),
         demo: opts.demo,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -101,6 +103,7 @@ pub async fn spawn_app_in(dir: tempfile::TempDir, opts: Options) -> TestApp {
         url: format!("http://{addr}"),
         dir,
         store,
+        hub,
         shutdown: Some(tx),
         task: Some(task),
     }

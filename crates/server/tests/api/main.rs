@@ -1,8 +1,11 @@
 //! The server's integration tests: one binary, each test on a fresh SQLite file.
 
 mod cli;
+mod delivery;
 mod helpers;
 mod http;
+mod logs;
 mod operator;
+mod process;
 mod sockets;
 mod visitor;

@@ -238,3 +238,58 @@ async fn a_socket_from_another_origin_is_refused_before_upgrade() {
         .is_ok());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn events_published_out_of_order_still_reach_the_visitor_in_order_exactly_once() {
+    use confide_protocol::chat::{Author, ClientMsgId, ConversationId, MessageText};
+    use confide_server::hub::Event;
+    let app = spawn_app(Options::default()).await;
+    let mut ws = connect(&app, "/ws/visitor", None).await;
+    visitor_hello(&mut ws, None, None).await;
+    send(
+        &mut ws,
+        json!({"type": "send", "id": msg_id(1), "text": "one"}),
+    )
+    .await;
+    recv_type(&mut ws, "ack").await;
+    assert_eq!(recv_type(&mut ws, "message").await["message"]["seq"], 1);
+
+    // Two operator messages committed as seq 2 and 3, whose events reach the hub 3 first.
+    let conv = ConversationId(1);
+    let text = MessageText::parse("reply").expect("text");
+    let (two, _) = app
+        .store
+        .append_message(
+            conv,
+            &ClientMsgId::parse("op-00002").expect("id"),
+            Author::Operator,
+            None,
+            &text,
+        )
+        .await
+        .expect("2");
+    let (three, _) = app
+        .store
+        .append_message(
+            conv,
+            &ClientMsgId::parse("op-00003").expect("id"),
+            Author::Operator,
+            None,
+            &text,
+        )
+        .await
+        .expect("3");
+    app.hub.publish(Event::Message {
+        conversation: conv,
+        message: three,
+    });
+    app.hub.publish(Event::Message {
+        conversation: conv,
+        message: two,
+    });
+
+    assert_eq!(recv_type(&mut ws, "message").await["message"]["seq"], 2);
+    assert_eq!(recv_type(&mut ws, "message").await["message"]["seq"], 3);
+    assert_silent(&mut ws, "the late event for seq 2 is not delivered twice").await;
+    app.stop().await;
+}

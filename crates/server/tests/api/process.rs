@@ -1,0 +1,148 @@
+//! Running the real `confide` binary: start, wait for its banner, kill, restart.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub struct Server {
+    child: Child,
+    pub url: String,
+    /// Everything the server wrote to stderr (its log) so far.
+    pub log: Arc<Mutex<String>>,
+    log_done: std::sync::mpsc::Receiver<()>,
+}
+
+pub fn confide(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_confide"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("CONFIDE_DATA_DIR", dir.join("state"))
+        .env("CONFIDE_ASSETS_DIR", dir.join("dist"))
+        .current_dir(dir)
+        .stdin(Stdio::null());
+    cmd
+}
+
+pub fn db_file(dir: &Path) -> PathBuf {
+    dir.join("state").join("confide.db")
+}
+
+/// Adds an operator through the CLI, with the password on stdin.
+pub fn add_operator(dir: &Path, email: &str, name: &str, password: &str) {
+    use std::io::Write;
+    let mut child = confide(dir)
+        .args(["operator", "add", "--email", email, "--name", name])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn operator add");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{password}\n").as_bytes())
+        .expect("write password");
+    let out = child.wait_with_output().expect("operator add");
+    assert!(
+        out.status.success(),
+        "operator add failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl Server {
+    /// Starts `confide serve --demo` on `bind` and waits (at most 20 s) for its banner.
+    pub fn start(dir: &Path, bind: &str, log_filter: &str) -> Server {
+        let mut child = confide(dir)
+            .args(["serve", "--demo"])
+            .env("CONFIDE_BIND", bind)
+            .env("CONFIDE_LOG", log_filter)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn confide");
+        let log = Arc::new(Mutex::new(String::new()));
+        let mut stderr = child.stderr.take().expect("stderr");
+        let sink = Arc::clone(&log);
+        let (done_tx, log_done) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut l) = sink.lock() {
+                    l.push_str(&String::from_utf8_lossy(&buf[..n]));
+                }
+            }
+            let _ = done_tx.send(());
+        });
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            let mut first = String::new();
+            let _ = reader.read_line(&mut first);
+            let _ = tx.send(first);
+            let _ = std::io::copy(&mut reader, &mut std::io::sink());
+        });
+        let first = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the server prints its address within 20 s");
+        let url = first
+            .trim()
+            .strip_prefix("Confide listening on ")
+            .unwrap_or_else(|| panic!("unexpected banner {first:?}"))
+            .to_owned();
+        Server {
+            child,
+            url,
+            log,
+            log_done,
+        }
+    }
+
+    pub fn addr(&self) -> &str {
+        self.url.trim_start_matches("http://")
+    }
+
+    /// SIGKILL: no graceful shutdown, whatever is in flight is cut.
+    pub fn kill(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// SIGTERM and wait (at most 10 s) for a clean exit; returns the log.
+    pub fn stop(self) -> String {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut child = self.child;
+        std::thread::spawn(move || {
+            let _ = tx.send(child.wait());
+        });
+        let status = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("stops within 10 s")
+            .expect("wait");
+        assert!(status.success(), "clean exit: {status:?}");
+        // The log is complete once the reader has seen EOF.
+        let _ = self.log_done.recv_timeout(Duration::from_secs(5));
+        let out = self.log.lock().map(|l| l.clone()).unwrap_or_default();
+        out
+    }
+}
+
+/// A free loopback port (bind 0, read it, release it).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}

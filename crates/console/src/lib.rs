@@ -1,19 +1,124 @@
 //! The Confide operator console: where a site's operators answer visitors.
+//!
+//! [`Console`] owns the state (a [`state::ConsoleState`] reducer) and the operator socket, and
+//! shares both with the views through [`ConsoleContext`]. The views render only what the
+//! state holds, so tests render them from a prepared state without a server.
 
+pub mod api;
+pub mod components;
+pub mod hooks;
+pub mod ids;
+pub mod linkify;
+pub mod reconnect;
+pub mod sound;
+pub mod state;
+
+use components::{Desk, Header, LoginForm};
+use confide_protocol::chat::{OperatorClient, OperatorMe};
+use hooks::{
+    use_alert_sound, use_document_title, use_operator_socket, use_page_visible, SocketEvent,
+};
+use state::{Action, Auth, ConsoleState};
 use yew::prelude::*;
 
 /// Where the console mounts inside its index.html.
 pub const ROOT_ID: &str = "console-root";
 
+/// The state and the way to talk to the server, for every view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsoleContext {
+    pub state: UseReducerHandle<ConsoleState>,
+    /// Sends a frame on `/ws/operator` (dropped while disconnected).
+    pub send: Callback<OperatorClient>,
+}
+
 #[component]
 pub fn Console() -> Html {
+    let state = use_reducer_eq(ConsoleState::default);
+    let signed_in = state.signed_in();
+
+    // A still-valid session cookie skips the sign-in form.
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                match api::me().await {
+                    Ok(me) => dispatcher.dispatch(Action::SignedIn(me)),
+                    Err(_) => dispatcher.dispatch(Action::SignedOut),
+                }
+            });
+        });
+    }
+
+    let events = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |event| {
+            dispatcher.dispatch(match event {
+                SocketEvent::Opened => Action::Connected,
+                SocketEvent::Frame(frame) => Action::Server(frame),
+                SocketEvent::Lost { retry_ms } => Action::Disconnected { retry_ms },
+                SocketEvent::Unauthorized => Action::SignedOut,
+            })
+        })
+    };
+    let send = use_operator_socket(signed_in, events);
+
+    // Once per connection: watch the selected conversation again from where we were, and
+    // resend every reply not acknowledged yet, with the same ids.
+    {
+        let state = state.clone();
+        let send = send.clone();
+        use_effect_with(state.epoch, move |&epoch| {
+            if epoch > 0 {
+                if let Some(conversation) = state.selected {
+                    send.emit(OperatorClient::Open {
+                        conversation,
+                        last_seq: state.thread(conversation).and_then(|t| t.last_seq()),
+                    });
+                }
+                for o in &state.outbox {
+                    send.emit(OperatorClient::Send {
+                        conversation: o.conversation,
+                        id: o.id.clone(),
+                        text: o.text.clone(),
+                    });
+                }
+            }
+        });
+    }
+
+    let visible = use_page_visible();
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with(visible, move |&visible| {
+            dispatcher.dispatch(Action::PageHidden(!visible))
+        });
+    }
+
+    use_document_title(state::title(state.total_unread()));
+    use_alert_sound(state.alerts);
+
+    let on_signed_in = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |me: OperatorMe| dispatcher.dispatch(Action::SignedIn(me)))
+    };
+    let body = match &state.auth {
+        Auth::Checking => html! {
+            <main class="console-main console-loading"><p>{ "Loading…" }</p></main>
+        },
+        Auth::SignedOut => html! {
+            <main class="console-main console-signin"><LoginForm {on_signed_in} /></main>
+        },
+        Auth::SignedIn(_) => html! { <Desk /> },
+    };
+    let context = ConsoleContext { state, send };
     html! {
-        <div class="console" data-confide-console="ready">
-            <header class="console-header"><h1>{ "Confide console" }</h1></header>
-            <main class="console-main">
-                <p>{ "Operator sign-in and the inbox are not built yet." }</p>
-            </main>
-        </div>
+        <ContextProvider<ConsoleContext> {context}>
+            <div class="console" data-confide-console="ready">
+                <Header />
+                { body }
+            </div>
+        </ContextProvider<ConsoleContext>>
     }
 }
 

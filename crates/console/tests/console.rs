@@ -1,13 +1,24 @@
 //! Console tests that run in headless Chromium through wasm-bindgen-test.
 #![cfg(target_arch = "wasm32")]
 
-use confide_console::Console;
+use confide_console::components::{Desk, LoginForm};
+use confide_console::state::{Action, ConsoleState};
+use confide_console::{Console, ConsoleContext};
+use confide_protocol::chat::{
+    Author, ChatMessage, ClientMsgId, ConversationId, ConversationSummary, MessageText,
+    OperatorClient, OperatorMe, OperatorServer,
+};
+use confide_protocol::WidgetKey;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlTextAreaElement};
+use yew::prelude::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[wasm_bindgen_test]
-async fn console_renders_its_shell() {
+fn mount_point() -> Element {
     let document = gloo_utils::document();
     let root = document.create_element("div").expect("div");
     document
@@ -15,14 +26,359 @@ async fn console_renders_its_shell() {
         .expect("body")
         .append_child(&root)
         .expect("append");
+    root
+}
+
+fn one(root: &Element, selector: &str) -> Element {
+    root.query_selector(selector)
+        .expect("valid selector")
+        .unwrap_or_else(|| panic!("{selector} is rendered"))
+}
+
+fn all(root: &Element, selector: &str) -> Vec<Element> {
+    let list = root.query_selector_all(selector).expect("valid selector");
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.dyn_into::<Element>().ok())
+        .collect()
+}
+
+type Sent = Rc<RefCell<Vec<OperatorClient>>>;
+
+#[derive(Properties, PartialEq)]
+struct HarnessProps {
+    initial: ConsoleState,
+    sent: Sent,
+}
+
+/// The signed-in console views over a prepared state, with a socket that records frames.
+#[component]
+fn Harness(props: &HarnessProps) -> Html {
+    let initial = props.initial.clone();
+    let state = use_reducer_eq(move || initial);
+    let send = {
+        let sent = props.sent.clone();
+        use_memo((), move |_| {
+            Callback::from(move |f: OperatorClient| sent.borrow_mut().push(f))
+        })
+    };
+    let context = ConsoleContext {
+        state,
+        send: (*send).clone(),
+    };
+    html! {
+        <ContextProvider<ConsoleContext> {context}>
+            <Desk />
+        </ContextProvider<ConsoleContext>>
+    }
+}
+
+fn summary(n: i64, unread: u64) -> ConversationSummary {
+    ConversationSummary {
+        id: ConversationId(n),
+        widget: WidgetKey::parse("demo").expect("key"),
+        open: true,
+        last_seq: 3,
+        unread,
+        last_at: 1_700_000_000_000,
+        offline: false,
+    }
+}
+
+fn message(seq: u64, id: &str, author: Author, text: &str) -> Action {
+    Action::Server(OperatorServer::Message {
+        conversation: ConversationId(1),
+        message: ChatMessage {
+            seq,
+            id: ClientMsgId::parse(id).expect("id"),
+            author,
+            author_name: (author == Author::Operator).then(|| "Ada".to_owned()),
+            text: MessageText::parse(text).expect("text"),
+            at: 1_700_000_000_000,
+        },
+    })
+}
+
+fn prepared() -> ConsoleState {
+    let mut s = ConsoleState::for_operator(OperatorMe {
+        id: 1,
+        name: "Ada".into(),
+        role: "operator".into(),
+    });
+    for a in [
+        Action::Connected,
+        Action::Server(OperatorServer::Inbox {
+            conversations: vec![summary(1, 0), summary(2, 2)],
+        }),
+        Action::Select(ConversationId(1)),
+        message(
+            1,
+            "visitor-1",
+            Author::Visitor,
+            "<b>bold?</b> see https://example.com/x.",
+        ),
+        message(
+            2,
+            "operator-1",
+            Author::Operator,
+            "javascript:alert(1) is not a link",
+        ),
+        message(3, "visitor-2", Author::Visitor, "line one\nline two"),
+        Action::Reply {
+            conversation: ConversationId(1),
+            id: ClientMsgId::parse("pending-1").expect("id"),
+            text: MessageText::parse("on its way").expect("text"),
+        },
+        Action::Server(OperatorServer::Typing {
+            conversation: ConversationId(1),
+            active: true,
+        }),
+    ] {
+        s.apply(a);
+    }
+    s
+}
+
+async fn render_harness(initial: ConsoleState) -> (Element, Sent) {
+    let root = mount_point();
+    let sent: Sent = Rc::default();
+    yew::Renderer::<Harness>::with_root_and_props(
+        root.clone(),
+        HarnessProps {
+            initial,
+            sent: sent.clone(),
+        },
+    )
+    .render();
+    yew::scheduler::flush().await;
+    (root, sent)
+}
+
+#[wasm_bindgen_test]
+async fn console_renders_its_shell() {
+    let root = mount_point();
     yew::Renderer::<Console>::with_root(root.clone()).render();
     yew::scheduler::flush().await;
-    let shell = root
-        .query_selector("[data-confide-console]")
-        .expect("query")
-        .expect("console shell rendered");
+    let shell = one(&root, "[data-confide-console]");
     assert!(shell
         .text_content()
         .unwrap_or_default()
         .contains("Confide console"));
+}
+
+#[wasm_bindgen_test]
+async fn login_form_has_the_fields_the_end_to_end_tests_use() {
+    let root = mount_point();
+    #[component]
+    fn Login() -> Html {
+        html! { <LoginForm on_signed_in={Callback::noop()} /> }
+    }
+    yew::Renderer::<Login>::with_root(root.clone()).render();
+    yew::scheduler::flush().await;
+    let form = one(&root, "form[data-testid=login]");
+    one(&form, "input[name=email]");
+    one(&form, "input[name=password][type=password]");
+    one(&form, "button[type=submit]");
+    assert!(form
+        .query_selector("[data-testid=login-error]")
+        .expect("query")
+        .is_none());
+}
+
+#[wasm_bindgen_test]
+async fn conversation_view_renders_messages_as_text_with_safe_links() {
+    let (root, _) = render_harness(prepared()).await;
+    let view = one(&root, "[data-testid=conversation][data-conversation='1']");
+    let messages = all(&view, "[data-testid=message]");
+    assert_eq!(messages.len(), 4);
+
+    let first = &messages[0];
+    assert_eq!(
+        first.get_attribute("data-author").as_deref(),
+        Some("visitor")
+    );
+    assert_eq!(first.get_attribute("data-state").as_deref(), Some("sent"));
+    assert_eq!(first.get_attribute("data-seq").as_deref(), Some("1"));
+    let text = one(first, "[data-testid=message-text]");
+    assert_eq!(
+        text.text_content().as_deref(),
+        Some("<b>bold?</b> see https://example.com/x.")
+    );
+    assert!(
+        text.query_selector("b").expect("query").is_none(),
+        "no HTML from text"
+    );
+    let links = all(&text, "a");
+    assert_eq!(links.len(), 1);
+    assert_eq!(
+        links[0].get_attribute("href").as_deref(),
+        Some("https://example.com/x")
+    );
+    assert_eq!(
+        links[0].get_attribute("rel").as_deref(),
+        Some("noopener noreferrer")
+    );
+    assert_eq!(links[0].get_attribute("target").as_deref(), Some("_blank"));
+
+    assert_eq!(
+        messages[1].get_attribute("data-author").as_deref(),
+        Some("operator")
+    );
+    assert!(
+        all(&messages[1], "a").is_empty(),
+        "javascript: never becomes a link"
+    );
+    assert_eq!(
+        one(&messages[2], "[data-testid=message-text]")
+            .text_content()
+            .as_deref(),
+        Some("line one\nline two")
+    );
+
+    let pending = &messages[3];
+    assert_eq!(
+        pending.get_attribute("data-state").as_deref(),
+        Some("pending")
+    );
+    assert_eq!(pending.get_attribute("data-seq"), None);
+
+    one(&view, "[data-testid=typing]");
+    one(&view, "textarea[data-testid=composer]");
+    one(&view, "button[data-testid=send]");
+    one(&view, "button[data-testid=close-conversation]");
+}
+
+#[wasm_bindgen_test]
+async fn inbox_shows_unread_counts_and_opening_one_asks_for_its_history() {
+    let (root, sent) = render_harness(prepared()).await;
+    let inbox = one(&root, "[data-testid=inbox]");
+    let items = all(&inbox, "[data-testid=inbox-item]");
+    let ids: Vec<_> = items
+        .iter()
+        .filter_map(|i| i.get_attribute("data-conversation"))
+        .collect();
+    assert_eq!(ids, vec!["2", "1"], "same time, newest id first");
+    let second = one(&inbox, "[data-testid=inbox-item][data-conversation='2']");
+    assert_eq!(
+        one(&second, "[data-testid=unread]")
+            .text_content()
+            .as_deref(),
+        Some("2")
+    );
+    let first = one(&inbox, "[data-testid=inbox-item][data-conversation='1']");
+    assert!(first
+        .query_selector("[data-testid=unread]")
+        .expect("query")
+        .is_none());
+
+    sent.borrow_mut().clear();
+    second
+        .dyn_ref::<web_sys::HtmlElement>()
+        .expect("button")
+        .click();
+    yew::scheduler::flush().await;
+    one(&root, "[data-testid=conversation][data-conversation='2']");
+    assert!(sent.borrow().contains(&OperatorClient::Open {
+        conversation: ConversationId(2),
+        last_seq: None
+    }));
+}
+
+#[wasm_bindgen_test]
+async fn enter_sends_a_pending_reply_and_the_typing_signal_ends() {
+    let (root, sent) = render_harness(prepared()).await;
+    let area: HtmlTextAreaElement = one(&root, "textarea[data-testid=composer]")
+        .dyn_into()
+        .expect("textarea");
+    area.set_value("Hello <i>there</i>");
+    let input = web_sys::InputEvent::new_with_event_init_dict("input", &{
+        let init = web_sys::InputEventInit::new();
+        init.set_bubbles(true);
+        init
+    })
+    .expect("input event");
+    area.dispatch_event(&input).expect("dispatch");
+    yew::scheduler::flush().await;
+    assert!(one(&root, ".counter")
+        .text_content()
+        .unwrap_or_default()
+        .starts_with("18 /"));
+
+    let enter = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &{
+        let init = web_sys::KeyboardEventInit::new();
+        init.set_key("Enter");
+        init.set_bubbles(true);
+        init.set_cancelable(true);
+        init
+    })
+    .expect("keydown");
+    area.dispatch_event(&enter).expect("dispatch");
+    yew::scheduler::flush().await;
+
+    let frames = sent.borrow().clone();
+    let send_at = frames
+        .iter()
+        .position(|f| {
+            matches!(f, OperatorClient::Send { conversation, text, .. }
+                if *conversation == ConversationId(1) && text.as_str() == "Hello <i>there</i>")
+        })
+        .expect("a send frame");
+    let typing_on = frames.iter().position(|f| {
+        *f == OperatorClient::Typing {
+            conversation: ConversationId(1),
+            active: true,
+        }
+    });
+    let typing_off = frames.iter().position(|f| {
+        *f == OperatorClient::Typing {
+            conversation: ConversationId(1),
+            active: false,
+        }
+    });
+    assert!(typing_on.is_some_and(|on| on < send_at), "{frames:?}");
+    assert!(typing_off.is_some_and(|off| off < send_at), "{frames:?}");
+
+    let messages = all(&root, "[data-testid=message]");
+    let last = messages.last().expect("messages");
+    assert_eq!(last.get_attribute("data-state").as_deref(), Some("pending"));
+    assert_eq!(
+        one(last, "[data-testid=message-text]")
+            .text_content()
+            .as_deref(),
+        Some("Hello <i>there</i>")
+    );
+    assert_eq!(area.value(), "");
+}
+
+#[wasm_bindgen_test]
+async fn a_closed_conversation_has_no_composer_and_no_typing_indicator() {
+    let mut state = prepared();
+    state.apply(Action::Server(OperatorServer::Typing {
+        conversation: ConversationId(1),
+        active: false,
+    }));
+    state.apply(Action::Server(OperatorServer::Conversation {
+        conversation: ConversationSummary {
+            open: false,
+            ..summary(1, 0)
+        },
+    }));
+    let (root, _) = render_harness(state).await;
+    let view = one(&root, "[data-testid=conversation][data-conversation='1']");
+    for gone in [
+        "[data-testid=typing]",
+        "[data-testid=composer]",
+        "[data-testid=close-conversation]",
+    ] {
+        assert!(
+            view.query_selector(gone).expect("query").is_none(),
+            "{gone}"
+        );
+    }
+    let failed = all(&view, "[data-testid=message][data-state=failed]");
+    assert_eq!(
+        failed.len(),
+        1,
+        "the unacknowledged reply can no longer be sent"
+    );
 }

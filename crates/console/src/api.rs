@@ -1,0 +1,132 @@
+//! The operator HTTP endpoints: sign in, who am I, sign out. Same origin, the session cookie
+//! is HttpOnly and travels by itself; nothing here ever logs a credential.
+
+use confide_protocol::chat::{LoginRequest, OperatorMe};
+use confide_protocol::ErrorBody;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, Request, RequestCredentials, RequestInit, Response};
+
+/// Why a call failed, worded for the operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// 401: no valid session, or wrong credentials; the server's message.
+    Unauthorized(String),
+    /// Any other answer that is not a success.
+    Server(String),
+    /// No answer at all.
+    Network,
+}
+
+impl ApiError {
+    pub fn message(&self) -> &str {
+        match self {
+            ApiError::Unauthorized(m) | ApiError::Server(m) => m,
+            ApiError::Network => {
+                "The server could not be reached. Check the connection and try again."
+            }
+        }
+    }
+}
+
+/// `POST /api/operator/login`.
+pub async fn login(request: &LoginRequest) -> Result<OperatorMe, ApiError> {
+    let body = serde_json::to_string(request).map_err(|_| ApiError::Network)?;
+    let text = call("POST", "/api/operator/login", Some(body)).await?;
+    parse_me(&text)
+}
+
+/// `GET /api/operator/me`: who the session cookie belongs to.
+pub async fn me() -> Result<OperatorMe, ApiError> {
+    let text = call("GET", "/api/operator/me", None).await?;
+    parse_me(&text)
+}
+
+/// `POST /api/operator/logout`.
+pub async fn logout() -> Result<(), ApiError> {
+    call("POST", "/api/operator/logout", Some(String::new()))
+        .await
+        .map(|_| ())
+}
+
+fn parse_me(text: &str) -> Result<OperatorMe, ApiError> {
+    serde_json::from_str(text).map_err(|_| {
+        ApiError::Server("The server sent an answer the console does not understand.".into())
+    })
+}
+
+/// Maps a non-success status and its body to an error: the server's `{code, message}` when
+/// it sent one.
+pub fn error_for(status: u16, body: &str) -> ApiError {
+    let message = serde_json::from_str::<ErrorBody>(body)
+        .ok()
+        .map(|b| b.message);
+    match status {
+        401 => ApiError::Unauthorized(message.unwrap_or_else(|| "Wrong email or password.".into())),
+        _ => ApiError::Server(
+            message.unwrap_or_else(|| format!("The server answered with status {status}.")),
+        ),
+    }
+}
+
+/// One same-origin request; the body, if any, is JSON. Returns the response text on 2xx.
+async fn call(method: &str, path: &str, body: Option<String>) -> Result<String, ApiError> {
+    let window = web_sys::window().ok_or(ApiError::Network)?;
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_credentials(RequestCredentials::SameOrigin);
+    if let Some(body) = body {
+        let headers = Headers::new().map_err(|_| ApiError::Network)?;
+        headers
+            .set("Content-Type", "application/json")
+            .map_err(|_| ApiError::Network)?;
+        init.set_headers(&headers);
+        init.set_body(&JsValue::from_str(&body));
+    }
+    let request = Request::new_with_str_and_init(path, &init).map_err(|_| ApiError::Network)?;
+    send(&window, &request).await
+}
+
+async fn send(window: &web_sys::Window, request: &Request) -> Result<String, ApiError> {
+    let response = JsFuture::from(window.fetch_with_request(request))
+        .await
+        .map_err(|_| ApiError::Network)?;
+    let response: Response = response.dyn_into().map_err(|_| ApiError::Network)?;
+    let text = match response.text() {
+        Ok(p) => JsFuture::from(p)
+            .await
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    if response.ok() {
+        Ok(text)
+    } else {
+        Err(error_for(response.status(), &text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_carry_the_server_message_when_there_is_one() {
+        assert_eq!(
+            error_for(
+                401,
+                r#"{"code":"unauthorized","message":"wrong email or password"}"#
+            ),
+            ApiError::Unauthorized("wrong email or password".into())
+        );
+        assert_eq!(
+            error_for(401, ""),
+            ApiError::Unauthorized("Wrong email or password.".into())
+        );
+        assert_eq!(
+            error_for(503, "<html>"),
+            ApiError::Server("The server answered with status 503.".into())
+        );
+    }
+}

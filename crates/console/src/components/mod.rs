@@ -1,0 +1,47 @@
+//! The console's views. They read [`crate::ConsoleContext`] and render only what it holds.
+
+mod composer;
+mod conversation;
+mod desk;
+mod header;
+mod inbox;
+mod login;
+mod message;
+
+pub use composer::Composer;
+pub use conversation::ConversationView;
+pub use conversation::ConversationViewProps;
+pub use desk::Desk;
+pub use header::Header;
+pub use inbox::Inbox;
+pub use login::{LoginForm, LoginFormProps};
+pub use message::{MessageItem, MessageItemProps, MessageTextView, MessageTextViewProps};
+
+use crate::ConsoleContext;
+use yew::prelude::*;
+
+/// The console context; every view lives under [`crate::Console`]'s provider.
+#[hook]
+fn use_console() -> ConsoleContext {
+    use_context::<ConsoleContext>()
+        .expect("console views are rendered inside the ConsoleContext provider")
+}
+
+/// Local time of a unix-milliseconds instant: `HH:MM` today, `YYYY-MM-DD HH:MM` otherwise.
+fn clock(ms: i64) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    let now = js_sys::Date::new_0();
+    let time = format!("{:02}:{:02}", date.get_hours(), date.get_minutes());
+    let today = (date.get_full_year(), date.get_month(), date.get_date())
+        == (now.get_full_year(), now.get_month(), now.get_date());
+    if today {
+        time
+    } else {
+        format!(
+            "{}-{:02}-{:02} {time}",
+            date.get_full_year(),
+            date.get_month() + 1,
+            date.get_date()
+        )
+    }
+}

@@ -1,0 +1,952 @@
+//! The console's state: a yew [`Reducible`] driven by [`Action`], with no `web-sys` inside, so
+//! every rule here (dedupe, acks, inbox order, unread counts, the outbox) is tested natively.
+
+use confide_protocol::chat::{
+    Author, ChatMessage, ClientMsgId, ConversationId, ConversationSummary, MessageText,
+    OperatorInfo, OperatorMe, OperatorServer,
+};
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
+use std::rc::Rc;
+use yew::Reducible;
+
+/// Whether we know who is signed in.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Auth {
+    /// Asking `GET /api/operator/me` whether the session cookie is still good.
+    #[default]
+    Checking,
+    SignedOut,
+    SignedIn(OperatorMe),
+}
+
+/// The operator socket, as the header shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Connection {
+    /// Not signed in, or the socket is being opened for the first time.
+    #[default]
+    Connecting,
+    Open,
+    /// Lost; the next attempt starts in `retry_ms`.
+    Waiting {
+        retry_ms: u32,
+    },
+}
+
+/// Where one message stands, from this console's point of view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Written here, not acknowledged yet (it sits in the outbox).
+    Pending,
+    /// Stored by the server: it has a sequence number.
+    Sent,
+    /// Given up: the conversation closed before the server acknowledged it.
+    Failed,
+}
+
+impl Delivery {
+    /// The `data-state` attribute value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Pending => "pending",
+            Delivery::Sent => "sent",
+            Delivery::Failed => "failed",
+        }
+    }
+}
+
+/// One message as the conversation view shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageView {
+    pub id: ClientMsgId,
+    /// `None` until the server has stored it.
+    pub seq: Option<u64>,
+    pub author: Author,
+    pub author_name: Option<String>,
+    pub text: MessageText,
+    /// Server time, unix milliseconds, once stored.
+    pub at: Option<i64>,
+    pub delivery: Delivery,
+}
+
+impl MessageView {
+    fn stored(m: ChatMessage) -> Self {
+        Self {
+            id: m.id,
+            seq: Some(m.seq),
+            author: m.author,
+            author_name: m.author_name,
+            text: m.text,
+            at: Some(m.at),
+            delivery: Delivery::Sent,
+        }
+    }
+}
+
+/// The messages of one conversation: stored ones ordered by `seq`, then pending ones in the
+/// order they were written. No two share a `seq` or a client id.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Thread {
+    messages: Vec<MessageView>,
+}
+
+impl Thread {
+    pub fn messages(&self) -> &[MessageView] {
+        &self.messages
+    }
+
+    /// The highest sequence number received, the `last_seq` to resume from.
+    pub fn last_seq(&self) -> Option<u64> {
+        self.messages.iter().filter_map(|m| m.seq).max()
+    }
+
+    /// Adds a stored message from the server, unless it is already here. A pending message
+    /// with the same client id (our own reply, echoed before its ack) becomes sent.
+    fn receive(&mut self, m: ChatMessage) {
+        if self.messages.iter().any(|x| x.seq == Some(m.seq)) {
+            return;
+        }
+        if let Some(mine) = self.messages.iter_mut().find(|x| x.id == m.id) {
+            if mine.seq.is_none() {
+                mine.seq = Some(m.seq);
+                mine.at = Some(m.at);
+                mine.delivery = Delivery::Sent;
+                self.sort();
+            }
+            return;
+        }
+        self.messages.push(MessageView::stored(m));
+        self.sort();
+    }
+
+    fn push_pending(&mut self, id: ClientMsgId, text: MessageText, author_name: Option<String>) {
+        if self.messages.iter().any(|x| x.id == id) {
+            return;
+        }
+        self.messages.push(MessageView {
+            id,
+            seq: None,
+            author: Author::Operator,
+            author_name,
+            text,
+            at: None,
+            delivery: Delivery::Pending,
+        });
+    }
+
+    fn ack(&mut self, id: &ClientMsgId, seq: u64, at: i64) {
+        // A message already stored under this seq (echoed with a different id) would be a
+        // server bug; keep the stored one and drop the pending copy rather than show both.
+        let taken = self
+            .messages
+            .iter()
+            .any(|x| x.seq == Some(seq) && &x.id != id);
+        if taken {
+            self.messages.retain(|x| &x.id != id || x.seq.is_some());
+            return;
+        }
+        if let Some(mine) = self.messages.iter_mut().find(|x| &x.id == id) {
+            mine.seq = Some(seq);
+            mine.at = Some(at);
+            mine.delivery = Delivery::Sent;
+            self.sort();
+        }
+    }
+
+    fn fail_pending(&mut self) {
+        for m in &mut self.messages {
+            if m.delivery == Delivery::Pending {
+                m.delivery = Delivery::Failed;
+            }
+        }
+    }
+
+    /// Stored messages by seq; unsent ones keep their relative order after them
+    /// (`sort_by_key` is stable).
+    fn sort(&mut self) {
+        self.messages.sort_by_key(|m| (m.seq.is_none(), m.seq));
+    }
+}
+
+/// A reply waiting for its ack. Resent with the same id after a reconnect, so the server
+/// stores it once however often it arrives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub conversation: ConversationId,
+    pub id: ClientMsgId,
+    pub text: MessageText,
+}
+
+/// Everything the console shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConsoleState {
+    pub auth: Auth,
+    /// What the server calls this operator (from the socket's `hello`).
+    pub operator: Option<OperatorInfo>,
+    pub connection: Connection,
+    /// Goes up by one each time the socket opens: effects that must run once per connection
+    /// (re-open the selected conversation, resend the outbox) depend on it.
+    pub epoch: u64,
+    inbox: HashMap<ConversationId, ConversationSummary>,
+    /// True once the first `inbox` frame arrived: conversations seen after that are new.
+    inbox_loaded: bool,
+    pub selected: Option<ConversationId>,
+    threads: HashMap<ConversationId, Rc<Thread>>,
+    /// Conversations whose visitor is typing right now.
+    typing: HashMap<ConversationId, bool>,
+    pub outbox: Vec<Outgoing>,
+    /// Unsent reply text per conversation.
+    drafts: HashMap<ConversationId, String>,
+    /// Goes up by one for each thing worth a sound: a new conversation, or a visitor message
+    /// in a conversation the operator is not looking at.
+    pub alerts: u64,
+    /// The last error the server reported on the socket, until dismissed.
+    pub notice: Option<String>,
+    /// False while the console's tab is hidden: then nothing on screen counts as seen.
+    pub page_hidden: bool,
+}
+
+/// Everything that changes the state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// `GET /api/operator/me` or login answered with this operator.
+    SignedIn(OperatorMe),
+    /// No valid session (401, logout, or the socket refused us). Forgets everything.
+    SignedOut,
+    /// The socket opened.
+    Connected,
+    /// The socket closed; the next attempt is in `retry_ms`.
+    Disconnected {
+        retry_ms: u32,
+    },
+    /// A frame from `/ws/operator`.
+    Server(OperatorServer),
+    Select(ConversationId),
+    /// The operator wrote a reply (already validated); it goes into the outbox.
+    Reply {
+        conversation: ConversationId,
+        id: ClientMsgId,
+        text: MessageText,
+    },
+    Draft {
+        conversation: ConversationId,
+        text: String,
+    },
+    /// We told the server the operator has read `conversation` up to `seq`.
+    MarkedRead {
+        conversation: ConversationId,
+        seq: u64,
+    },
+    DismissNotice,
+    /// The tab was hidden (`true`) or shown again.
+    PageHidden(bool),
+}
+
+impl Reducible for ConsoleState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut state = Rc::unwrap_or_clone(self);
+        state.apply(action);
+        Rc::new(state)
+    }
+}
+
+impl ConsoleState {
+    /// A fresh state for a known operator (used by tests and previews).
+    pub fn for_operator(me: OperatorMe) -> Self {
+        Self {
+            auth: Auth::SignedIn(me),
+            ..Self::default()
+        }
+    }
+
+    pub fn apply(&mut self, action: Action) {
+        match action {
+            // A new session starts from nothing; only the tab's visibility carries over.
+            Action::SignedIn(me) => {
+                *self = Self {
+                    auth: Auth::SignedIn(me),
+                    page_hidden: self.page_hidden,
+                    ..Self::default()
+                };
+            }
+            Action::SignedOut => {
+                *self = Self {
+                    auth: Auth::SignedOut,
+                    page_hidden: self.page_hidden,
+                    ..Self::default()
+                };
+            }
+            Action::Connected => {
+                self.connection = Connection::Open;
+                self.epoch += 1;
+            }
+            Action::Disconnected { retry_ms } => {
+                self.connection = Connection::Waiting { retry_ms };
+                // Nobody can be seen typing through a dead socket.
+                self.typing.clear();
+            }
+            Action::Server(frame) => self.server(frame),
+            Action::Select(id) => {
+                self.selected = Some(id);
+                // Closed conversations stay listed only while they are being looked at.
+                self.inbox.retain(|k, c| c.open || *k == id);
+            }
+            Action::Reply {
+                conversation,
+                id,
+                text,
+            } => {
+                let name = self.operator_name();
+                self.thread_mut(conversation)
+                    .push_pending(id.clone(), text.clone(), name);
+                if !self.outbox.iter().any(|o| o.id == id) {
+                    self.outbox.push(Outgoing {
+                        conversation,
+                        id,
+                        text,
+                    });
+                }
+                self.drafts.remove(&conversation);
+            }
+            Action::Draft { conversation, text } => {
+                if text.is_empty() {
+                    self.drafts.remove(&conversation);
+                } else {
+                    self.drafts.insert(conversation, text);
+                }
+            }
+            Action::MarkedRead { conversation, seq } => {
+                if let Some(c) = self.inbox.get_mut(&conversation) {
+                    if seq >= c.last_seq {
+                        c.unread = 0;
+                    }
+                }
+            }
+            Action::DismissNotice => self.notice = None,
+            Action::PageHidden(hidden) => self.page_hidden = hidden,
+        }
+    }
+
+    fn server(&mut self, frame: OperatorServer) {
+        match frame {
+            OperatorServer::Hello { operator } => self.operator = Some(operator),
+            OperatorServer::Inbox { conversations } => {
+                let mut fresh: HashMap<_, _> =
+                    conversations.into_iter().map(|c| (c.id, c)).collect();
+                if self.inbox_loaded && fresh.keys().any(|id| !self.inbox.contains_key(id)) {
+                    // Conversations that started while we were reconnecting.
+                    self.alerts += 1;
+                }
+                // The inbox lists open conversations: the one on screen, if missing, closed.
+                if let Some(id) = self.selected {
+                    if let (Entry::Vacant(slot), Some(mut c)) =
+                        (fresh.entry(id), self.inbox.remove(&id))
+                    {
+                        c.open = false;
+                        slot.insert(c);
+                    }
+                }
+                self.inbox = fresh;
+                self.inbox_loaded = true;
+                for id in self.closed_ids() {
+                    self.conversation_closed(id);
+                }
+            }
+            OperatorServer::Conversation { conversation } => {
+                let id = conversation.id;
+                let viewing = self.viewing(id);
+                let news = match self.inbox.get(&id) {
+                    None => conversation.open,
+                    Some(old) => conversation.unread > old.unread && !viewing,
+                };
+                if news && self.inbox_loaded {
+                    self.alerts += 1;
+                }
+                let open = conversation.open;
+                let selected = self.selected == Some(id);
+                if open || selected {
+                    self.inbox.insert(id, conversation);
+                } else {
+                    self.inbox.remove(&id);
+                }
+                if !open {
+                    self.conversation_closed(id);
+                }
+            }
+            OperatorServer::Message {
+                conversation,
+                message,
+            } => {
+                if message.author == Author::Visitor {
+                    self.typing.remove(&conversation);
+                }
+                let seq = message.seq;
+                let at = message.at;
+                self.thread_mut(conversation).receive(message);
+                // Keep the summary's high-water mark in step even before its own frame.
+                if let Some(c) = self.inbox.get_mut(&conversation) {
+                    if seq > c.last_seq {
+                        c.last_seq = seq;
+                        c.last_at = c.last_at.max(at);
+                    }
+                }
+            }
+            OperatorServer::Ack {
+                conversation,
+                id,
+                seq,
+                at,
+            } => {
+                self.outbox.retain(|o| o.id != id);
+                self.thread_mut(conversation).ack(&id, seq, at);
+            }
+            OperatorServer::Typing {
+                conversation,
+                active,
+            } => {
+                if active {
+                    self.typing.insert(conversation, true);
+                } else {
+                    self.typing.remove(&conversation);
+                }
+            }
+            OperatorServer::Pong => {}
+            OperatorServer::Error { error } => self.notice = Some(error.message),
+        }
+    }
+
+    fn operator_name(&self) -> Option<String> {
+        match (&self.operator, &self.auth) {
+            (Some(info), _) => Some(info.name.clone()),
+            (None, Auth::SignedIn(me)) => Some(me.name.clone()),
+            _ => None,
+        }
+    }
+
+    fn closed_ids(&self) -> Vec<ConversationId> {
+        self.inbox
+            .values()
+            .filter(|c| !c.open)
+            .map(|c| c.id)
+            .collect()
+    }
+
+    /// Replies that can no longer be delivered are taken out of the outbox and shown as failed.
+    fn conversation_closed(&mut self, id: ConversationId) {
+        self.typing.remove(&id);
+        let before = self.outbox.len();
+        self.outbox.retain(|o| o.conversation != id);
+        if self.outbox.len() != before {
+            if let Some(t) = self.threads.get_mut(&id) {
+                Rc::make_mut(t).fail_pending();
+            }
+        }
+    }
+
+    fn thread_mut(&mut self, id: ConversationId) -> &mut Thread {
+        Rc::make_mut(self.threads.entry(id).or_default())
+    }
+
+    /// The inbox: open conversations first, then the most recent, then the newest id.
+    pub fn inbox(&self) -> Vec<&ConversationSummary> {
+        let mut list: Vec<_> = self.inbox.values().collect();
+        list.sort_by(|a, b| {
+            b.open
+                .cmp(&a.open)
+                .then(b.last_at.cmp(&a.last_at))
+                .then(b.id.cmp(&a.id))
+        });
+        list
+    }
+
+    /// Whether the operator is looking at this conversation right now.
+    pub fn viewing(&self, id: ConversationId) -> bool {
+        self.selected == Some(id) && !self.page_hidden
+    }
+
+    pub fn conversation(&self, id: ConversationId) -> Option<&ConversationSummary> {
+        self.inbox.get(&id)
+    }
+
+    pub fn thread(&self, id: ConversationId) -> Option<&Thread> {
+        self.threads.get(&id).map(|t| &**t)
+    }
+
+    pub fn visitor_typing(&self, id: ConversationId) -> bool {
+        self.typing.get(&id).copied().unwrap_or(false)
+    }
+
+    pub fn draft(&self, id: ConversationId) -> &str {
+        self.drafts.get(&id).map(String::as_str).unwrap_or("")
+    }
+
+    /// Unread visitor messages over all open conversations, for the document title.
+    pub fn total_unread(&self) -> u64 {
+        self.inbox
+            .values()
+            .filter(|c| c.open)
+            .map(|c| c.unread)
+            .sum()
+    }
+
+    pub fn signed_in(&self) -> bool {
+        matches!(self.auth, Auth::SignedIn(_))
+    }
+}
+
+/// The document title for `unread` unread messages.
+pub fn title(unread: u64) -> String {
+    if unread == 0 {
+        "Confide console".to_owned()
+    } else {
+        format!("({unread}) Confide console")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use confide_protocol::{ErrorBody, ErrorCode, WidgetKey};
+
+    fn id(s: &str) -> ClientMsgId {
+        ClientMsgId::parse(&format!("{s:0>8}")).expect("client id")
+    }
+
+    fn text(s: &str) -> MessageText {
+        MessageText::parse(s).expect("text")
+    }
+
+    fn msg(seq: u64, client: &str, author: Author) -> ChatMessage {
+        ChatMessage {
+            seq,
+            id: id(client),
+            author,
+            author_name: None,
+            text: text(&format!("message {seq}")),
+            at: 1_000 + seq as i64,
+        }
+    }
+
+    fn summary(n: i64, open: bool, unread: u64, last_at: i64) -> ConversationSummary {
+        ConversationSummary {
+            id: ConversationId(n),
+            widget: WidgetKey::parse("demo").expect("key"),
+            open,
+            last_seq: unread,
+            unread,
+            last_at,
+            offline: false,
+        }
+    }
+
+    fn me() -> OperatorMe {
+        OperatorMe {
+            id: 1,
+            name: "Ada".into(),
+            role: "operator".into(),
+        }
+    }
+
+    fn state() -> ConsoleState {
+        ConsoleState::for_operator(me())
+    }
+
+    fn run(state: ConsoleState, actions: impl IntoIterator<Item = Action>) -> ConsoleState {
+        let mut rc = Rc::new(state);
+        for a in actions {
+            rc = rc.reduce(a);
+        }
+        Rc::unwrap_or_clone(rc)
+    }
+
+    fn message(conv: i64, m: ChatMessage) -> Action {
+        Action::Server(OperatorServer::Message {
+            conversation: ConversationId(conv),
+            message: m,
+        })
+    }
+
+    fn seqs(s: &ConsoleState, conv: i64) -> Vec<Option<u64>> {
+        s.thread(ConversationId(conv))
+            .expect("thread")
+            .messages()
+            .iter()
+            .map(|m| m.seq)
+            .collect()
+    }
+
+    #[test]
+    fn messages_are_ordered_by_seq_and_replays_are_dropped() {
+        let s = run(
+            state(),
+            [
+                message(1, msg(2, "b", Author::Visitor)),
+                message(1, msg(1, "a", Author::Visitor)),
+                message(1, msg(3, "c", Author::Operator)),
+                // A replay after reconnect, and the same seq under another id.
+                message(1, msg(2, "b", Author::Visitor)),
+                message(1, msg(3, "zzz", Author::Visitor)),
+            ],
+        );
+        assert_eq!(seqs(&s, 1), vec![Some(1), Some(2), Some(3)]);
+        assert_eq!(
+            s.thread(ConversationId(1)).and_then(Thread::last_seq),
+            Some(3)
+        );
+    }
+
+    #[test]
+    fn a_reply_is_pending_until_its_ack_and_leaves_the_outbox() {
+        let conv = ConversationId(7);
+        let s = run(
+            state(),
+            [
+                message(7, msg(1, "v1", Author::Visitor)),
+                Action::Reply {
+                    conversation: conv,
+                    id: id("r1"),
+                    text: text("hello"),
+                },
+            ],
+        );
+        let mine = &s.thread(conv).expect("thread").messages()[1];
+        assert_eq!(mine.delivery, Delivery::Pending);
+        assert_eq!(mine.seq, None);
+        assert_eq!(mine.author_name.as_deref(), Some("Ada"));
+        assert_eq!(s.outbox.len(), 1);
+
+        let s = run(
+            s,
+            [Action::Server(OperatorServer::Ack {
+                conversation: conv,
+                id: id("r1"),
+                seq: 2,
+                at: 5,
+            })],
+        );
+        let mine = &s.thread(conv).expect("thread").messages()[1];
+        assert_eq!(mine.delivery, Delivery::Sent);
+        assert_eq!((mine.seq, mine.at), (Some(2), Some(5)));
+        assert!(s.outbox.is_empty());
+    }
+
+    #[test]
+    fn our_reply_echoed_before_its_ack_is_shown_once() {
+        let conv = ConversationId(7);
+        let s = run(
+            state(),
+            [
+                Action::Reply {
+                    conversation: conv,
+                    id: id("r1"),
+                    text: text("hello"),
+                },
+                message(7, msg(4, "r1", Author::Operator)),
+                Action::Server(OperatorServer::Ack {
+                    conversation: conv,
+                    id: id("r1"),
+                    seq: 4,
+                    at: 9,
+                }),
+            ],
+        );
+        let t = s.thread(conv).expect("thread");
+        assert_eq!(t.messages().len(), 1);
+        assert_eq!(t.messages()[0].delivery, Delivery::Sent);
+        assert_eq!(t.messages()[0].seq, Some(4));
+        assert!(s.outbox.is_empty());
+    }
+
+    #[test]
+    fn pending_replies_stay_after_stored_messages_in_writing_order() {
+        let conv = ConversationId(3);
+        let s = run(
+            state(),
+            [
+                Action::Reply {
+                    conversation: conv,
+                    id: id("r1"),
+                    text: text("one"),
+                },
+                Action::Reply {
+                    conversation: conv,
+                    id: id("r2"),
+                    text: text("two"),
+                },
+                // The same reply twice (a double submit) is one message.
+                Action::Reply {
+                    conversation: conv,
+                    id: id("r2"),
+                    text: text("two"),
+                },
+                message(3, msg(1, "v1", Author::Visitor)),
+            ],
+        );
+        let ids: Vec<_> = s
+            .thread(conv)
+            .expect("thread")
+            .messages()
+            .iter()
+            .map(|m| m.id.clone())
+            .collect();
+        assert_eq!(ids, vec![id("v1"), id("r1"), id("r2")]);
+        assert_eq!(s.outbox.len(), 2);
+        // The outbox survives a reconnect: it is only emptied by acks.
+        let s = run(
+            s,
+            [Action::Disconnected { retry_ms: 500 }, Action::Connected],
+        );
+        assert_eq!(s.outbox.len(), 2);
+        assert_eq!(s.epoch, 1);
+    }
+
+    #[test]
+    fn inbox_lists_open_conversations_first_then_most_recent() {
+        let s = run(
+            state(),
+            [Action::Server(OperatorServer::Inbox {
+                conversations: vec![
+                    summary(1, true, 0, 100),
+                    summary(2, true, 1, 300),
+                    summary(3, true, 0, 200),
+                ],
+            })],
+        );
+        let order: Vec<_> = s.inbox().iter().map(|c| c.id.0).collect();
+        assert_eq!(order, vec![2, 3, 1]);
+
+        // Conversation 1 gets a new message: it moves to the top.
+        let s = run(
+            s,
+            [Action::Server(OperatorServer::Conversation {
+                conversation: summary(1, true, 1, 400),
+            })],
+        );
+        let order: Vec<_> = s.inbox().iter().map(|c| c.id.0).collect();
+        assert_eq!(order, vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn a_closed_conversation_stays_listed_only_while_selected() {
+        let s = run(
+            state(),
+            [
+                Action::Server(OperatorServer::Inbox {
+                    conversations: vec![summary(1, true, 0, 100), summary(2, true, 0, 50)],
+                }),
+                Action::Select(ConversationId(1)),
+                Action::Server(OperatorServer::Conversation {
+                    conversation: summary(1, false, 0, 500),
+                }),
+                Action::Server(OperatorServer::Conversation {
+                    conversation: summary(2, false, 0, 600),
+                }),
+            ],
+        );
+        let order: Vec<_> = s.inbox().iter().map(|c| (c.id.0, c.open)).collect();
+        assert_eq!(order, vec![(1, false)]);
+        let s = run(
+            s,
+            [
+                Action::Server(OperatorServer::Conversation {
+                    conversation: summary(3, true, 1, 700),
+                }),
+                Action::Select(ConversationId(3)),
+            ],
+        );
+        let order: Vec<_> = s.inbox().iter().map(|c| c.id.0).collect();
+        assert_eq!(order, vec![3]);
+    }
+
+    #[test]
+    fn unread_counts_follow_the_server_and_sum_into_the_title() {
+        let s = run(
+            state(),
+            [
+                Action::Server(OperatorServer::Inbox {
+                    conversations: vec![summary(1, true, 2, 100), summary(2, true, 0, 50)],
+                }),
+                Action::Server(OperatorServer::Conversation {
+                    conversation: summary(2, true, 3, 60),
+                }),
+            ],
+        );
+        assert_eq!(s.total_unread(), 5);
+        assert_eq!(title(s.total_unread()), "(5) Confide console");
+        let s = run(
+            s,
+            [Action::MarkedRead {
+                conversation: ConversationId(1),
+                seq: 2,
+            }],
+        );
+        assert_eq!(s.total_unread(), 3);
+        assert_eq!(title(0), "Confide console");
+    }
+
+    #[test]
+    fn alerts_ring_for_new_conversations_and_unseen_visitor_messages_only() {
+        let s = run(
+            state(),
+            [Action::Server(OperatorServer::Inbox {
+                conversations: vec![summary(1, true, 2, 100)],
+            })],
+        );
+        assert_eq!(s.alerts, 0, "the first inbox is not news");
+        let s = run(
+            s,
+            [Action::Server(OperatorServer::Conversation {
+                conversation: summary(2, true, 1, 200),
+            })],
+        );
+        assert_eq!(s.alerts, 1, "a new conversation");
+        let s = run(
+            s,
+            [
+                Action::Select(ConversationId(2)),
+                Action::Server(OperatorServer::Conversation {
+                    conversation: summary(2, true, 2, 300),
+                }),
+            ],
+        );
+        assert_eq!(s.alerts, 1, "the operator is looking at it");
+        let s = run(
+            s,
+            [Action::Server(OperatorServer::Conversation {
+                conversation: summary(1, true, 3, 400),
+            })],
+        );
+        assert_eq!(s.alerts, 2, "a visitor message elsewhere");
+        let s = run(
+            s,
+            [Action::Server(OperatorServer::Inbox {
+                conversations: vec![summary(1, true, 3, 400), summary(9, true, 1, 500)],
+            })],
+        );
+        assert_eq!(s.alerts, 3, "a conversation that began during a reconnect");
+        assert!(s.conversation(ConversationId(2)).is_some_and(|c| !c.open));
+    }
+
+    #[test]
+    fn a_selected_conversation_in_a_hidden_tab_still_rings() {
+        let s = run(
+            state(),
+            [
+                Action::Server(OperatorServer::Inbox {
+                    conversations: vec![summary(1, true, 0, 100)],
+                }),
+                Action::Select(ConversationId(1)),
+                Action::PageHidden(true),
+                Action::Server(OperatorServer::Conversation {
+                    conversation: summary(1, true, 1, 200),
+                }),
+            ],
+        );
+        assert_eq!(s.alerts, 1);
+        assert!(!s.viewing(ConversationId(1)));
+        let s = run(s, [Action::PageHidden(false)]);
+        assert!(s.viewing(ConversationId(1)));
+    }
+
+    #[test]
+    fn typing_flags_are_per_conversation_and_cleared_by_messages_and_disconnects() {
+        let typing = |n, active| {
+            Action::Server(OperatorServer::Typing {
+                conversation: ConversationId(n),
+                active,
+            })
+        };
+        let s = run(
+            state(),
+            [typing(1, true), typing(2, true), typing(2, false)],
+        );
+        assert!(s.visitor_typing(ConversationId(1)));
+        assert!(!s.visitor_typing(ConversationId(2)));
+        let s = run(s, [message(1, msg(1, "v1", Author::Visitor))]);
+        assert!(!s.visitor_typing(ConversationId(1)));
+        let s = run(
+            s,
+            [typing(1, true), Action::Disconnected { retry_ms: 1000 }],
+        );
+        assert!(!s.visitor_typing(ConversationId(1)));
+        assert_eq!(s.connection, Connection::Waiting { retry_ms: 1000 });
+    }
+
+    #[test]
+    fn replies_to_a_closed_conversation_fail_instead_of_resending_forever() {
+        let conv = ConversationId(4);
+        let s = run(
+            state(),
+            [
+                Action::Server(OperatorServer::Inbox {
+                    conversations: vec![summary(4, true, 0, 1)],
+                }),
+                Action::Select(conv),
+                Action::Reply {
+                    conversation: conv,
+                    id: id("r1"),
+                    text: text("bye"),
+                },
+                Action::Server(OperatorServer::Conversation {
+                    conversation: summary(4, false, 0, 2),
+                }),
+            ],
+        );
+        assert!(s.outbox.is_empty());
+        assert_eq!(
+            s.thread(conv).expect("thread").messages()[0].delivery,
+            Delivery::Failed
+        );
+    }
+
+    #[test]
+    fn drafts_are_kept_per_conversation_and_cleared_by_sending() {
+        let a = ConversationId(1);
+        let b = ConversationId(2);
+        let s = run(
+            state(),
+            [
+                Action::Draft {
+                    conversation: a,
+                    text: "half a thought".into(),
+                },
+                Action::Draft {
+                    conversation: b,
+                    text: "other".into(),
+                },
+                Action::Reply {
+                    conversation: b,
+                    id: id("r1"),
+                    text: text("other"),
+                },
+            ],
+        );
+        assert_eq!(s.draft(a), "half a thought");
+        assert_eq!(s.draft(b), "");
+    }
+
+    #[test]
+    fn signing_out_forgets_everything_and_errors_become_a_notice() {
+        let s = run(
+            state(),
+            [
+                Action::Server(OperatorServer::Error {
+                    error: ErrorBody::new(ErrorCode::Invalid, "that conversation is closed"),
+                }),
+                Action::Reply {
+                    conversation: ConversationId(1),
+                    id: id("r1"),
+                    text: text("x"),
+                },
+            ],
+        );
+        assert_eq!(s.notice.as_deref(), Some("that conversation is closed"));
+        let s = run(s, [Action::DismissNotice]);
+        assert_eq!(s.notice, None);
+        let s = run(s, [Action::SignedOut]);
+        assert_eq!(s.auth, Auth::SignedOut);
+        assert!(s.outbox.is_empty() && s.thread(ConversationId(1)).is_none());
+    }
+}

@@ -43,9 +43,15 @@ export async function startServer({ demo = true, env = {}, timeoutMs = 20000 } =
     });
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}:\n${stderr}`)); });
   });
+  // With --demo, the first run prints the demo operator's generated password once.
+  const login = () => {
+    const m = stdout.match(/sign in as (\S+) with password (\S+)/);
+    return m ? { email: m[1], password: m[2] } : null;
+  };
   return {
     url,
     dataDir,
+    login,
     logs: () => stdout + stderr,
     async stop() {
       if (child.exitCode === null) {
@@ -76,3 +82,26 @@ export async function launchBrowser() {
     ],
   });
 }
+
+/**
+ * Records, from the first script on every page and frame, each storage write, cookie write,
+ * IndexedDB open, WebSocket and fetch/XHR a page makes, into window.__audit (per frame).
+ */
+export const AUDIT_INIT_SCRIPT = `(() => {
+  const log = (window.__audit = []);
+  const wrap = (obj, name, label) => {
+    const orig = obj[name];
+    obj[name] = function (...args) { log.push(label + ':' + String(args[0])); return orig.apply(this, args); };
+  };
+  wrap(Storage.prototype, 'setItem', 'storage.setItem');
+  wrap(IDBFactory.prototype, 'open', 'indexedDB.open');
+  const cookie = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie');
+  Object.defineProperty(document, 'cookie', {
+    get() { return cookie.get.call(document); },
+    set(v) { log.push('cookie:' + v); cookie.set.call(document, v); },
+  });
+  const WS = window.WebSocket;
+  window.WebSocket = function (...args) { log.push('websocket:' + args[0]); return new WS(...args); };
+  wrap(window, 'fetch', 'fetch');
+  if (navigator.sendBeacon) wrap(navigator, 'sendBeacon', 'beacon');
+})();`;

@@ -115,3 +115,77 @@ fn the_binary_serves_healthz_and_stops_cleanly_on_sigterm() {
         .expect("wait");
     assert_eq!(code, Some(0));
 }
+
+fn operator_add(
+    dir: &std::path::Path,
+    email: &str,
+    name: &str,
+    password: &str,
+) -> std::process::Output {
+    use std::io::Write;
+    let mut child = confide()
+        .args(["operator", "add", "--email", email, "--name", name])
+        .current_dir(dir)
+        .env("CONFIDE_DATA_DIR", dir.join("state"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // The command may refuse its arguments before reading stdin: a closed pipe is fine.
+    let _ = child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{password}\n").as_bytes());
+    child.wait_with_output().expect("wait")
+}
+
+async fn operator_count(dir: &std::path::Path) -> i64 {
+    let url = confide_server::config::DatabaseUrl::parse(&format!(
+        "sqlite://{}",
+        dir.join("state/confide.db").display()
+    ))
+    .expect("url");
+    let store = confide_server::store::Store::open(&url)
+        .await
+        .expect("open");
+    let n = store.operator_count().await.expect("count");
+    store.close().await;
+    n
+}
+
+#[tokio::test]
+async fn operator_add_refuses_bad_input_with_a_clear_message_and_stores_nothing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let cases = [
+        ("not-an-email", "Ada", "long enough password", "--email"),
+        ("ada@example.com", "", "long enough password", "--name"),
+        ("ada@example.com", "Ada", "short", "at least 10 characters"),
+    ];
+    for (email, name, password, expected) in cases {
+        let out = operator_add(dir.path(), email, name, password);
+        assert!(!out.status.success(), "{email} {name}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(
+            !stderr.contains(password) || password == "short",
+            "{stderr}"
+        );
+    }
+    let out = operator_add(dir.path(), "ada@example.com", "Ada", "long enough password");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = operator_add(
+        dir.path(),
+        "ADA@example.com",
+        "Ada again",
+        "long enough password",
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("exists"));
+    assert_eq!(operator_count(dir.path()).await, 1);
+}

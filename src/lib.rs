@@ -1,19 +1,37 @@
 //! The Confide chat widget: a Yew app that runs inside the iframe `/w/KEY` on the chat
 //! server's own origin, so the host page's scripts can never read what a visitor types.
+//!
+//! - [`state`]: everything shown, as a `Reducible` with no `web-sys` (tested natively);
+//! - [`hooks`]: the visitor socket and the `postMessage` bridge to the loader;
+//! - [`components`]: the header, the conversation, the composer, the leave-a-message form;
+//! - [`linkify`], [`backoff`], [`persist`], [`json`], [`frames`]: pure helpers, tested natively
+//!   (`frames` against the protocol's own serde forms);
+//! - [`browser`]: the few browser calls, each tolerant of a missing API.
 
 pub mod app;
+pub mod backoff;
+pub mod browser;
+pub mod components;
+pub mod context;
+pub mod frames;
+pub mod hooks;
+pub mod json;
+pub mod linkify;
+pub mod persist;
+pub mod state;
 
 use confide_protocol::WidgetKey;
 
 pub use app::{App, AppProps};
+pub use context::{ChatContext, UiAction};
 
 /// Where the widget mounts inside `www/index.html`.
 pub const ROOT_ID: &str = "confide-root";
 
 /// Reads the widget key from the iframe's own URL (`/w/KEY`) and mounts the app.
 ///
-/// Runtime configuration comes from the iframe URL and (later) the server, never from
-/// compile-time environment, so one build serves every widget.
+/// Runtime configuration comes from the iframe URL and the server, never from compile-time
+/// environment, so one build serves every widget.
 pub fn mount() {
     let Some(window) = web_sys::window() else {
         return;

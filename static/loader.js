@@ -1,54 +1,119 @@
-/* Confide loader: what a site owner pastes. Draws a launcher in a shadow root and does nothing
-   else until the visitor clicks it: no request, no cookie, no storage, no iframe, no socket. */
+/* Confide loader (docs/embedding.md): a launcher in a shadow root. Until a click or
+   confide('open'): no request, cookie, storage, iframe or socket. Keep <= 2 KB gzip. */
 (function (w, d) {
   'use strict';
   var script = d.currentScript;
   if (!script || w.__confideLoaded) return;
   w.__confideLoaded = 1;
-  var key = script.getAttribute('data-widget') || '';
-  var origin = new URL(script.src, d.baseURI).origin;
-  var color = script.getAttribute('data-color') || '#2f5bea';
-  var label = script.getAttribute('data-label') || 'Chat';
-  var left = script.getAttribute('data-position') === 'left';
-  var host, root, frame, button, open = false;
+  var attr = function (n) { return script.getAttribute('data-' + n); };
+  var key = attr('widget') || '';
+  // The chat server; data-origin when self-hosted.
+  var origin = new URL(attr('origin') || script.src, d.baseURI).origin;
+  var side = attr('position') === 'left' ? 'left' : 'right';
+  var handlers = {}, ready = 0, unread = 0, open = false;
+  var host, root, frame, button, badge;
+  // Calls queue in confide.q until mounted.
+  var stub = w.confide = w.confide || function () { (stub.q = stub.q || []).push(arguments); };
 
-  function mount() {
-    host = d.createElement('div');
-    host.setAttribute('data-confide', '');
-    root = host.attachShadow({ mode: 'open' });
-    var side = left ? 'left' : 'right';
-    var style = d.createElement('style');
-    style.textContent =
-      ':host{all:initial}' +
-      'button{position:fixed;bottom:20px;' + side + ':20px;z-index:2147483000;border:0;border-radius:28px;' +
-      'height:56px;min-width:56px;padding:0 20px;background:' + color + ';color:#fff;cursor:pointer;' +
-      'font:600 15px system-ui,sans-serif;box-shadow:0 4px 14px rgba(0,0,0,.25)}' +
-      'iframe{position:fixed;bottom:88px;' + side + ':20px;z-index:2147483000;width:370px;height:560px;' +
-      'max-width:calc(100vw - 40px);max-height:calc(100vh - 108px);border:0;border-radius:12px;' +
-      'box-shadow:0 8px 30px rgba(0,0,0,.3);background:#fff}';
-    button = d.createElement('button');
-    button.type = 'button';
-    button.setAttribute('aria-expanded', 'false');
-    button.setAttribute('aria-label', 'Open chat');
-    button.textContent = label;
-    button.addEventListener('click', toggle);
-    root.appendChild(style);
-    root.appendChild(button);
-    d.body.appendChild(host);
+  function emit(name, arg) {
+    (handlers[name] || []).slice().forEach(function (f) { f(arg); });
   }
 
-  function toggle() {
-    open = !open;
+  // Tells the widget (chat origin only) whether it is seen.
+  function sync() {
+    if (!frame) return;
+    frame.style.display = open ? 'block' : 'none';
+    frame.contentWindow.postMessage({ confide: 'state', open: open && host.style.display != 'none' }, origin);
+  }
+
+  function label() {
+    button.setAttribute('aria-expanded', String(open));
+    button.setAttribute('aria-label', (open ? 'Close chat' : 'Open chat') + (unread ? ', ' + unread + ' unread' : ''));
+  }
+
+  function set(o) {
+    if (o == open) return;
+    open = o;
     if (open && !frame) {
       frame = d.createElement('iframe');
       frame.title = 'Chat';
       frame.referrerPolicy = 'no-referrer';
       frame.src = origin + '/w/' + encodeURIComponent(key);
       root.appendChild(frame);
+      w.addEventListener('message', receive);
     }
-    if (frame) frame.style.display = open ? 'block' : 'none';
-    button.setAttribute('aria-expanded', String(open));
-    button.setAttribute('aria-label', open ? 'Close chat' : 'Open chat');
+    sync();
+    label();
+    emit(open ? 'open' : 'close');
+  }
+
+  // Only the widget's own frame, from the chat origin.
+  function receive(e) {
+    var m = e.data;
+    if (e.origin !== origin || e.source !== frame.contentWindow || !m) return;
+    if (m.confide == 'ready') sync();
+    else if (m.confide == 'close') set(false);
+    else if (m.confide == 'unread') {
+      var n = Math.max(0, Math.min(+m.count || 0, 999)), more = n > unread;
+      unread = n;
+      badge.textContent = n ? (n > 99 ? '99+' : n) : '';
+      label();
+      if (more) emit('message', { unread: n });
+    }
+  }
+
+  function api(cmd, a, b) {
+    if (cmd == 'on') {
+      if (typeof b != 'function') return;
+      (handlers[a] = handlers[a] || []).push(b);
+      if (a == 'ready' && ready) b();
+    } else if (cmd == 'open' || cmd == 'close') set(cmd == 'open');
+    else if (cmd == 'hide' || cmd == 'show') {
+      host.style.display = cmd == 'hide' ? 'none' : '';
+      sync();
+    }
+  }
+
+  function mount() {
+    host = d.createElement('div');
+    host.setAttribute('data-confide', '');
+    root = host.attachShadow({ mode: 'open' });
+    var css =
+      ':host{all:initial}' +
+      'button{position:fixed;bottom:20px;' + side + ':20px;z-index:2147483000;border:0;border-radius:28px;' +
+      'height:56px;min-width:56px;padding:0 20px;background:' + (attr('color') || '#2f5bea') + ';color:#fff;cursor:pointer;' +
+      'font:600 15px system-ui,sans-serif;box-shadow:0 4px 14px rgba(0,0,0,.25)}' +
+      'span{position:absolute;top:-6px;' + side + ':-6px;min-width:22px;height:22px;padding:0 6px;box-sizing:border-box;' +
+      'border-radius:11px;background:#d92d20;font:700 12px/22px system-ui,sans-serif;text-align:center}' +
+      'span:empty{display:none}' +
+      'iframe{position:fixed;bottom:88px;' + side + ':20px;z-index:2147483000;width:370px;height:560px;' +
+      'max-width:calc(100vw - 40px);max-height:calc(100vh - 108px);border:0;border-radius:12px;' +
+      'box-shadow:0 8px 30px rgba(0,0,0,.3);background:#fff}';
+    // CSSOM passes a strict host style-src; else <style>.
+    try {
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+      root.adoptedStyleSheets = [sheet];
+    } catch (e) {
+      var style = d.createElement('style');
+      style.textContent = css;
+      root.appendChild(style);
+    }
+    button = d.createElement('button');
+    button.type = 'button';
+    button.textContent = attr('label') || 'Chat';
+    badge = d.createElement('span');
+    badge.setAttribute('aria-hidden', 'true');
+    button.appendChild(badge);
+    button.addEventListener('click', function () { set(!open); });
+    label();
+    root.appendChild(button);
+    d.body.appendChild(host);
+    var queued = stub.q || [];
+    w.confide = api;
+    for (var i = 0; i < queued.length; i++) api.apply(null, queued[i]);
+    ready = 1;
+    emit('ready');
   }
 
   if (d.body) mount();

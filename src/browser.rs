@@ -1,0 +1,137 @@
+//! Thin wrappers over the browser APIs the widget uses: storage, random ids, the host page
+//! (`postMessage` to the loader) and one JSON POST. Every call tolerates a missing API (storage
+//! blocked in a third-party iframe, for example) by doing nothing.
+
+use crate::persist::client_id_from;
+use confide_protocol::chat::ClientMsgId;
+use js_sys::{Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// Which storage area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Area {
+    /// Survives the browser session: the visitor token.
+    Local,
+    /// Survives a reload only: the outbox.
+    Session,
+}
+
+fn storage(area: Area) -> Option<web_sys::Storage> {
+    let window = web_sys::window()?;
+    let storage = match area {
+        Area::Local => window.local_storage(),
+        Area::Session => window.session_storage(),
+    };
+    storage.ok().flatten()
+}
+
+pub fn storage_get(area: Area, key: &str) -> Option<String> {
+    storage(area)?.get_item(key).ok().flatten()
+}
+
+pub fn storage_set(area: Area, key: &str, value: &str) {
+    if let Some(s) = storage(area) {
+        let _ = s.set_item(key, value);
+    }
+}
+
+pub fn storage_remove(area: Area, key: &str) {
+    if let Some(s) = storage(area) {
+        let _ = s.remove_item(key);
+    }
+}
+
+/// A fresh message id from `crypto.getRandomValues`.
+pub fn new_client_id() -> Option<ClientMsgId> {
+    let mut bytes = [0u8; 16];
+    web_sys::window()?
+        .crypto()
+        .ok()?
+        .get_random_values_with_u8_array(&mut bytes)
+        .ok()?;
+    client_id_from(&bytes)
+}
+
+/// A number in [0, 1) for jitter (not for anything secret).
+pub fn random() -> f64 {
+    js_sys::Math::random()
+}
+
+/// `ws(s)://<this origin>/ws/visitor`.
+pub fn visitor_socket_url() -> Option<String> {
+    let location = web_sys::window()?.location();
+    let scheme = if location.protocol().ok()? == "https:" {
+        "wss:"
+    } else {
+        "ws:"
+    };
+    Some(format!("{scheme}//{}/ws/visitor", location.host().ok()?))
+}
+
+/// The page is visible (not a background tab, not minimised).
+pub fn page_visible() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_none_or(|d| !d.hidden())
+}
+
+/// The host page's window, when the widget runs in its iframe (not opened directly).
+pub fn parent_window() -> Option<web_sys::Window> {
+    let window = web_sys::window()?;
+    let parent = window.parent().ok().flatten()?;
+    let same: &JsValue = parent.as_ref();
+    (same != AsRef::<JsValue>::as_ref(&window)).then_some(parent)
+}
+
+/// Tells the loader something. The target origin is `*` because the widget does not know the
+/// host page's origin, so messages carry no personal data: a kind and at most a count.
+pub fn post_to_host(kind: &str, count: Option<u32>) {
+    let Some(parent) = parent_window() else {
+        return;
+    };
+    let msg = Object::new();
+    let _ = Reflect::set(&msg, &"confide".into(), &kind.into());
+    if let Some(n) = count {
+        let _ = Reflect::set(&msg, &"count".into(), &n.into());
+    }
+    let _ = parent.post_message(&msg, "*");
+}
+
+/// What the loader may tell the widget: `{confide: "state", open: bool}`.
+pub fn host_state_open(data: &JsValue) -> Option<bool> {
+    let kind = Reflect::get(data, &"confide".into()).ok()?.as_string()?;
+    if kind != "state" {
+        return None;
+    }
+    Reflect::get(data, &"open".into()).ok()?.as_bool()
+}
+
+/// POSTs `body` as JSON to a same-origin `path`, without a referrer. Returns the status and
+/// the response text, or `None` when the request failed (offline).
+pub async fn post_json(path: &str, body: &str) -> Option<(u16, String)> {
+    let window = web_sys::window()?;
+    let headers = web_sys::Headers::new().ok()?;
+    headers.set("Content-Type", "application/json").ok()?;
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_headers(&headers);
+    init.set_body(&JsValue::from_str(body));
+    init.set_referrer_policy(web_sys::ReferrerPolicy::NoReferrer);
+    init.set_credentials(web_sys::RequestCredentials::Omit);
+    let response = JsFuture::from(window.fetch_with_str_and_init(path, &init))
+        .await
+        .ok()?
+        .dyn_into::<web_sys::Response>()
+        .ok()?;
+    let status = response.status();
+    let text = match response.text() {
+        Ok(p) => JsFuture::from(p)
+            .await
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    Some((status, text))
+}

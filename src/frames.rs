@@ -1,0 +1,388 @@
+//! The protocol's JSON forms, written and read with [`crate::json`] instead of serde (see
+//! there why). Every value is still built through the protocol's own validating parsers
+//! (`MessageText::parse`, `ClientMsgId::parse`, ...), and the tests below compare each frame
+//! with what `serde_json` makes of the protocol types, so a change to the protocol that this
+//! file misses fails a test.
+
+use crate::json::{Json, ObjectWriter};
+use crate::state::Outgoing;
+use confide_protocol::chat::{
+    Author, ChatMessage, ClientMsgId, ConversationId, LeaveMessage, MessageText, OperatorInfo,
+    VisitorClient, VisitorServer, VisitorToken,
+};
+use confide_protocol::{ErrorBody, ErrorCode};
+
+/// A frame the widget sends, as the server's `VisitorClient` expects it.
+pub fn encode_client(frame: &VisitorClient) -> String {
+    match frame {
+        VisitorClient::Hello {
+            widget,
+            token,
+            last_seq,
+        } => {
+            let mut w = ObjectWriter::new()
+                .str("type", "hello")
+                .str("widget", widget.as_str());
+            if let Some(token) = token {
+                w = w.str("token", token.as_str());
+            }
+            if let Some(seq) = last_seq {
+                w = w.uint("last_seq", *seq);
+            }
+            w.finish()
+        }
+        VisitorClient::Send { id, text } => ObjectWriter::new()
+            .str("type", "send")
+            .str("id", id.as_str())
+            .str("text", text.as_str())
+            .finish(),
+        VisitorClient::Typing { active } => ObjectWriter::new()
+            .str("type", "typing")
+            .bool("active", *active)
+            .finish(),
+        VisitorClient::Read { seq } => ObjectWriter::new()
+            .str("type", "read")
+            .uint("seq", *seq)
+            .finish(),
+        VisitorClient::Ping => ObjectWriter::new().str("type", "ping").finish(),
+    }
+}
+
+/// The body of `POST /api/widget/{key}/leave-message`.
+pub fn encode_leave_message(msg: &LeaveMessage) -> String {
+    let mut w = ObjectWriter::new();
+    if let Some(email) = &msg.email {
+        w = w.str("email", email);
+    }
+    w.str("text", msg.text.as_str()).finish()
+}
+
+/// A frame from the server; `None` for anything the protocol's serde form would refuse.
+pub fn decode_server(text: &str) -> Option<VisitorServer> {
+    let v = Json::parse(text)?;
+    let frame = match v.get("type")?.as_str()? {
+        "welcome" => VisitorServer::Welcome {
+            token: VisitorToken::parse(v.get("token")?.as_str()?).ok()?,
+            conversation: optional(&v, "conversation", |c| c.as_i64().map(ConversationId))?,
+            operators_online: v.get("operators_online")?.as_bool()?,
+            operator: optional(&v, "operator", operator_info)?,
+        },
+        "message" => VisitorServer::Message {
+            message: chat_message(v.get("message")?)?,
+        },
+        "ack" => VisitorServer::Ack {
+            id: client_id(v.get("id")?)?,
+            seq: v.get("seq")?.as_u64()?,
+            at: v.get("at")?.as_i64()?,
+        },
+        "typing" => VisitorServer::Typing {
+            active: v.get("active")?.as_bool()?,
+        },
+        "presence" => VisitorServer::Presence {
+            operators_online: v.get("operators_online")?.as_bool()?,
+        },
+        "closed" => VisitorServer::Closed {
+            conversation: ConversationId(v.get("conversation")?.as_i64()?),
+        },
+        "pong" => VisitorServer::Pong,
+        "error" => VisitorServer::Error {
+            error: error_body(v.get("error")?)?,
+        },
+        _ => return None,
+    };
+    Some(frame)
+}
+
+/// An HTTP error body `{code, message}`.
+pub fn decode_error_body(text: &str) -> Option<ErrorBody> {
+    error_body(&Json::parse(text)?)
+}
+
+/// The outbox as session storage keeps it: `[{"id": ..., "text": ...}]`.
+pub fn encode_outbox(outbox: &[Outgoing]) -> String {
+    let items: Vec<String> = outbox
+        .iter()
+        .map(|o| {
+            ObjectWriter::new()
+                .str("id", o.id.as_str())
+                .str("text", o.text.as_str())
+                .finish()
+        })
+        .collect();
+    format!("[{}]", items.join(","))
+}
+
+/// Reads a stored outbox; entries that do not parse or validate are dropped.
+pub fn decode_outbox(text: &str) -> Vec<Outgoing> {
+    let Some(Json::Arr(items)) = Json::parse(text) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| {
+            Some(Outgoing {
+                id: client_id(item.get("id")?)?,
+                text: MessageText::parse(item.get("text")?.as_str()?).ok()?,
+            })
+        })
+        .collect()
+}
+
+/// A field that may be absent or null (`None`), else must read with `f` (`Some(Some(..))`);
+/// the outer `None` means present but wrong, which refuses the frame as serde would.
+fn optional<T>(v: &Json, key: &str, f: impl FnOnce(&Json) -> Option<T>) -> Option<Option<T>> {
+    match v.get(key) {
+        None | Some(Json::Null) => Some(None),
+        Some(x) => f(x).map(Some),
+    }
+}
+
+fn client_id(v: &Json) -> Option<ClientMsgId> {
+    ClientMsgId::parse(v.as_str()?).ok()
+}
+
+fn operator_info(v: &Json) -> Option<OperatorInfo> {
+    Some(OperatorInfo {
+        name: v.get("name")?.as_str()?.to_owned(),
+        initials: v.get("initials")?.as_str()?.to_owned(),
+    })
+}
+
+fn chat_message(v: &Json) -> Option<ChatMessage> {
+    Some(ChatMessage {
+        seq: v.get("seq")?.as_u64()?,
+        id: client_id(v.get("id")?)?,
+        author: match v.get("author")?.as_str()? {
+            "visitor" => Author::Visitor,
+            "operator" => Author::Operator,
+            "system" => Author::System,
+            _ => return None,
+        },
+        author_name: optional(v, "author_name", |n| n.as_str().map(str::to_owned))?,
+        text: MessageText::parse(v.get("text")?.as_str()?).ok()?,
+        at: v.get("at")?.as_i64()?,
+    })
+}
+
+/// Every error code, so a wire name maps back to its variant.
+const ERROR_CODES: [ErrorCode; 9] = [
+    ErrorCode::Malformed,
+    ErrorCode::Invalid,
+    ErrorCode::TooLarge,
+    ErrorCode::WidgetNotFound,
+    ErrorCode::NotFound,
+    ErrorCode::Unauthorized,
+    ErrorCode::Forbidden,
+    ErrorCode::Unavailable,
+    ErrorCode::Internal,
+];
+
+fn error_body(v: &Json) -> Option<ErrorBody> {
+    let code = v.get("code")?.as_str()?;
+    Some(ErrorBody {
+        code: *ERROR_CODES.iter().find(|c| c.as_str() == code)?,
+        message: v.get("message")?.as_str()?.to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use confide_protocol::WidgetKey;
+
+    fn id(s: &str) -> ClientMsgId {
+        ClientMsgId::parse(s).expect("id")
+    }
+
+    fn text(s: &str) -> MessageText {
+        MessageText::parse(s).expect("text")
+    }
+
+    fn token() -> VisitorToken {
+        VisitorToken::parse(&"T".repeat(43)).expect("token")
+    }
+
+    /// One of every server frame, with awkward text.
+    fn server_frames() -> Vec<VisitorServer> {
+        let message = |author, author_name: Option<&str>| ChatMessage {
+            seq: 7,
+            id: id("0123456789abcdef0123456789abcdef"),
+            author,
+            author_name: author_name.map(str::to_owned),
+            text: text("<b>hi</b> \"quoted\" \\ new\nline é 😀"),
+            at: 1_763_800_000_123,
+        };
+        let mut frames = vec![
+            VisitorServer::Welcome {
+                token: token(),
+                conversation: None,
+                operators_online: false,
+                operator: None,
+            },
+            VisitorServer::Welcome {
+                token: token(),
+                conversation: Some(ConversationId(12)),
+                operators_online: true,
+                operator: Some(OperatorInfo {
+                    name: "Zoë O'Neil".into(),
+                    initials: "ZO".into(),
+                }),
+            },
+            VisitorServer::Message {
+                message: message(Author::Operator, Some("Ada Lovelace")),
+            },
+            VisitorServer::Message {
+                message: message(Author::Visitor, None),
+            },
+            VisitorServer::Message {
+                message: message(Author::System, None),
+            },
+            VisitorServer::Ack {
+                id: id("abcdefgh"),
+                seq: 3,
+                at: -1,
+            },
+            VisitorServer::Typing { active: true },
+            VisitorServer::Typing { active: false },
+            VisitorServer::Presence {
+                operators_online: true,
+            },
+            VisitorServer::Closed {
+                conversation: ConversationId(12),
+            },
+            VisitorServer::Pong,
+        ];
+        for code in ERROR_CODES {
+            frames.push(VisitorServer::Error {
+                error: ErrorBody::new(code, "a message"),
+            });
+        }
+        frames
+    }
+
+    #[test]
+    fn every_server_frame_reads_as_the_protocol_wrote_it() {
+        for frame in server_frames() {
+            let json = serde_json::to_string(&frame).expect("serialize");
+            assert_eq!(decode_server(&json).as_ref(), Some(&frame), "{json}");
+        }
+    }
+
+    #[test]
+    fn server_frames_with_extra_fields_or_nulls_read_like_serde_reads_them() {
+        for json in [
+            r#"{"type":"typing","active":true,"extra":[1,{"x":null}]}"#,
+            r#"{"type":"welcome","token":"TTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTT","conversation":null,"operators_online":true,"operator":null}"#,
+            r#"{"type":"welcome","token":"TTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTT","operators_online":true}"#,
+            r#"{"type":"message","message":{"seq":1,"id":"abcdefgh","author":"visitor","author_name":null,"text":"x","at":5}}"#,
+        ] {
+            let ours = decode_server(json);
+            let theirs: VisitorServer = serde_json::from_str(json).expect("serde reads it");
+            assert_eq!(ours, Some(theirs), "{json}");
+        }
+    }
+
+    #[test]
+    fn frames_the_protocol_refuses_are_refused() {
+        for json in [
+            r#"{"type":"shout"}"#,
+            r#"{"active":true}"#,
+            r#"{"type":"typing"}"#,
+            r#"{"type":"typing","active":"yes"}"#,
+            r#"{"type":"ack","id":"short","seq":1,"at":1}"#,
+            r#"{"type":"ack","id":"abcdefgh","seq":-1,"at":1}"#,
+            r#"{"type":"message","message":{"seq":1,"id":"abcdefgh","author":"visitor","text":"   ","at":5}}"#,
+            r#"{"type":"message","message":{"seq":1,"id":"abcdefgh","author":"robot","text":"x","at":5}}"#,
+            r#"{"type":"welcome","token":"short","operators_online":true}"#,
+            r#"{"type":"error","error":{"code":"no_such_code","message":"m"}}"#,
+            r#"{"type":"closed","conversation":"12"}"#,
+            "not json",
+        ] {
+            assert!(
+                serde_json::from_str::<VisitorServer>(json).is_err(),
+                "serde takes {json}"
+            );
+            assert_eq!(decode_server(json), None, "{json}");
+        }
+    }
+
+    #[test]
+    fn every_client_frame_is_read_back_by_the_protocol() {
+        let frames = [
+            VisitorClient::Hello {
+                widget: WidgetKey::parse("demo").expect("key"),
+                token: None,
+                last_seq: None,
+            },
+            VisitorClient::Hello {
+                widget: WidgetKey::parse("demo-2_x").expect("key"),
+                token: Some(token()),
+                last_seq: Some(41),
+            },
+            VisitorClient::Send {
+                id: id("0123456789abcdef0123456789abcdef"),
+                text: text("line\nbreak \"q\" \\ \u{1} </script> é 😀"),
+            },
+            VisitorClient::Typing { active: true },
+            VisitorClient::Typing { active: false },
+            VisitorClient::Read { seq: 9 },
+            VisitorClient::Ping,
+        ];
+        for frame in frames {
+            let json = encode_client(&frame);
+            let back: VisitorClient = serde_json::from_str(&json).expect("the server reads it");
+            assert_eq!(back, frame, "{json}");
+        }
+    }
+
+    #[test]
+    fn a_typing_frame_is_a_bare_boolean() {
+        assert_eq!(
+            encode_client(&VisitorClient::Typing { active: true }),
+            r#"{"type":"typing","active":true}"#
+        );
+    }
+
+    #[test]
+    fn leave_message_bodies_are_read_by_the_protocol() {
+        for email in [None, Some("v@example.com".to_owned())] {
+            let msg = LeaveMessage {
+                email,
+                text: text("please call \"me\"\nback"),
+            };
+            let back: LeaveMessage =
+                serde_json::from_str(&encode_leave_message(&msg)).expect("valid");
+            assert_eq!(back, msg);
+        }
+    }
+
+    #[test]
+    fn error_bodies_read_as_written() {
+        let body = ErrorBody::new(ErrorCode::TooLarge, "too \"big\"");
+        let json = serde_json::to_string(&body).expect("serialize");
+        assert_eq!(decode_error_body(&json), Some(body));
+        assert_eq!(decode_error_body("<html>"), None);
+    }
+
+    #[test]
+    fn the_outbox_survives_a_round_trip_and_bad_entries_are_dropped() {
+        let out = vec![
+            Outgoing {
+                id: id("0123456789abcdef"),
+                text: text("hello <b>there</b>\n\"x\""),
+            },
+            Outgoing {
+                id: id("abcdefgh"),
+                text: text("second"),
+            },
+        ];
+        assert_eq!(decode_outbox(&encode_outbox(&out)), out);
+        assert_eq!(decode_outbox(&encode_outbox(&[])), vec![]);
+        assert_eq!(decode_outbox("not json"), vec![]);
+        assert_eq!(decode_outbox("{}"), vec![]);
+        let mixed = r#"[{"id":"short","text":"x"},{"id":"abcdefgh","text":"  "},7,{"id":"abcdefgh","text":"ok"}]"#;
+        let kept = decode_outbox(mixed);
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].text.as_str(), "ok");
+    }
+}

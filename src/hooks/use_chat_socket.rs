@@ -1,0 +1,386 @@
+//! `use_chat_socket`: the visitor's WebSocket to `/ws/visitor` on the iframe's own origin.
+//!
+//! - Opens with `hello {widget, token, last_seq}`; the token comes from and goes back to
+//!   `localStorage["confide.token.<KEY>"]`.
+//! - After every `welcome` it resends the whole outbox with the same ids (the server answers a
+//!   resend with the original ack and stores nothing new).
+//! - The outbox also lives in `sessionStorage["confide.outbox.<KEY>"]`, so a reload resends.
+//! - On close or error it reconnects after [`backoff::delay_ms`]; it sends an app-level `ping`
+//!   every [`PING_MS`] so idle proxies keep the socket.
+
+use crate::backoff;
+use crate::browser::{self, Area};
+use crate::frames::{decode_outbox, decode_server, encode_client, encode_outbox};
+use crate::persist::{outbox_key, token_key};
+use crate::state::{Action, ChatState, Outgoing};
+use confide_protocol::chat::{close, MessageText, VisitorClient, VisitorServer, VisitorToken};
+use confide_protocol::WidgetKey;
+use gloo_events::EventListener;
+use gloo_timers::callback::Interval;
+use gloo_timers::future::TimeoutFuture;
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::JsCast;
+use web_sys::{CloseEvent, MessageEvent, WebSocket};
+use yew::prelude::*;
+
+/// App-level ping period.
+pub const PING_MS: u32 = 25_000;
+
+/// A handle on the socket; cheap to clone, equal only to itself.
+#[derive(Clone)]
+pub struct ChatSocket(Rc<RefCell<Conn>>);
+
+impl PartialEq for ChatSocket {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl fmt::Debug for ChatSocket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ChatSocket")
+    }
+}
+
+struct Conn {
+    widget: WidgetKey,
+    chat: Option<UseReducerHandle<ChatState>>,
+    ws: Option<WebSocket>,
+    /// The current socket's listeners; replaced (never dropped from inside one) on reconnect.
+    listeners: Vec<EventListener>,
+    /// Grows with every socket and on stop, so events and timers of an old one are ignored.
+    generation: u32,
+    /// The current socket received `welcome`: frames other than `hello` may go out.
+    welcomed: bool,
+    /// Failed attempts since the last `welcome`.
+    attempt: u32,
+    stopped: bool,
+    ping: Option<Interval>,
+}
+
+/// Reads the latest state through a fresh clone of the handle, so the long-lived handle kept
+/// in [`Conn`] never accumulates old states.
+fn latest<R>(chat: &UseReducerHandle<ChatState>, f: impl FnOnce(&ChatState) -> R) -> R {
+    let fresh = chat.clone();
+    f(&fresh)
+}
+
+impl ChatSocket {
+    fn new(widget: WidgetKey) -> Self {
+        Self(Rc::new(RefCell::new(Conn {
+            widget,
+            chat: None,
+            ws: None,
+            listeners: Vec::new(),
+            generation: 0,
+            welcomed: false,
+            attempt: 0,
+            stopped: false,
+            ping: None,
+        })))
+    }
+
+    fn start(&self, chat: UseReducerHandle<ChatState>) {
+        let weak = Rc::downgrade(&self.0);
+        {
+            let mut c = self.0.borrow_mut();
+            c.chat = Some(chat);
+            c.stopped = false;
+            c.ping = Some(Interval::new(PING_MS, move || {
+                if let Some(conn) = weak.upgrade() {
+                    send_frame(&conn, &VisitorClient::Ping);
+                }
+            }));
+        }
+        connect(&self.0);
+    }
+
+    fn stop(&self) {
+        let ws = {
+            let mut c = self.0.borrow_mut();
+            c.stopped = true;
+            c.generation = c.generation.wrapping_add(1);
+            c.welcomed = false;
+            c.ping = None;
+            c.listeners.clear();
+            c.chat = None;
+            c.ws.take()
+        };
+        if let Some(ws) = ws {
+            let _ = ws.close();
+        }
+    }
+
+    /// Queues `text` in the outbox and sends it now if the socket is up; otherwise it goes
+    /// out after the next `welcome`.
+    pub fn send_text(&self, text: MessageText) {
+        let Some(id) = browser::new_client_id() else {
+            return;
+        };
+        let chat = self.0.borrow().chat.clone();
+        if let Some(chat) = chat {
+            chat.dispatch(Action::Queue(Outgoing {
+                id: id.clone(),
+                text: text.clone(),
+            }));
+        }
+        send_frame(&self.0, &VisitorClient::Send { id, text });
+    }
+
+    /// Tells the operator the visitor is (or stopped) typing: a bare boolean.
+    pub fn typing(&self, active: bool) {
+        send_frame(&self.0, &VisitorClient::Typing { active });
+    }
+
+    /// Tells the server the visitor has seen everything up to `seq`.
+    pub fn read(&self, seq: u64) {
+        send_frame(&self.0, &VisitorClient::Read { seq });
+    }
+}
+
+fn write(ws: &WebSocket, frame: &VisitorClient) -> bool {
+    ws.ready_state() == WebSocket::OPEN && ws.send_with_str(&encode_client(frame)).is_ok()
+}
+
+/// Sends a frame on a welcomed socket; `false` when there is none right now.
+fn send_frame(conn: &Rc<RefCell<Conn>>, frame: &VisitorClient) -> bool {
+    let ws = {
+        let c = conn.borrow();
+        if !c.welcomed {
+            return false;
+        }
+        c.ws.clone()
+    };
+    ws.is_some_and(|ws| write(&ws, frame))
+}
+
+fn connect(conn: &Rc<RefCell<Conn>>) {
+    if conn.borrow().stopped {
+        return;
+    }
+    let socket = browser::visitor_socket_url().and_then(|url| WebSocket::new(&url).ok());
+    let Some(ws) = socket else {
+        schedule_retry(conn);
+        return;
+    };
+    let generation = {
+        let mut c = conn.borrow_mut();
+        c.generation = c.generation.wrapping_add(1);
+        c.welcomed = false;
+        c.generation
+    };
+    let weak = Rc::downgrade(conn);
+    let on = |event: &'static str, f: fn(&Rc<RefCell<Conn>>, u32, &web_sys::Event)| {
+        let weak: Weak<RefCell<Conn>> = weak.clone();
+        EventListener::new(&ws, event, move |e| {
+            if let Some(conn) = weak.upgrade() {
+                if conn.borrow().generation == generation {
+                    f(&conn, generation, e);
+                }
+            }
+        })
+    };
+    let listeners = vec![
+        on("open", |conn, _, _| on_open(conn)),
+        on("message", |conn, _, e| {
+            let text = e
+                .dyn_ref::<MessageEvent>()
+                .and_then(|m| m.data().as_string());
+            if let Some(text) = text {
+                on_frame(conn, &text);
+            }
+        }),
+        on("close", |conn, generation, e| {
+            let code = e.dyn_ref::<CloseEvent>().map(CloseEvent::code);
+            on_lost(conn, generation, code);
+        }),
+        on("error", |conn, generation, _| {
+            on_lost(conn, generation, None)
+        }),
+    ];
+    let old = {
+        let mut c = conn.borrow_mut();
+        c.listeners = listeners;
+        c.ws.replace(ws)
+    };
+    if let Some(old) = old {
+        let _ = old.close();
+    }
+}
+
+fn on_open(conn: &Rc<RefCell<Conn>>) {
+    let (ws, hello) = {
+        let c = conn.borrow();
+        let token = browser::storage_get(Area::Local, &token_key(&c.widget))
+            .and_then(|t| VisitorToken::parse(&t).ok());
+        let last_seq = c
+            .chat
+            .as_ref()
+            .and_then(|chat| latest(chat, ChatState::resume_from));
+        (
+            c.ws.clone(),
+            VisitorClient::Hello {
+                widget: c.widget.clone(),
+                token,
+                last_seq,
+            },
+        )
+    };
+    if let Some(ws) = ws {
+        write(&ws, &hello);
+    }
+}
+
+fn on_frame(conn: &Rc<RefCell<Conn>>, text: &str) {
+    let Some(frame) = decode_server(text) else {
+        return;
+    };
+    let Some(chat) = conn.borrow().chat.clone() else {
+        return;
+    };
+    match frame {
+        VisitorServer::Welcome {
+            token,
+            conversation,
+            operators_online,
+            operator,
+        } => {
+            {
+                let mut c = conn.borrow_mut();
+                browser::storage_set(Area::Local, &token_key(&c.widget), token.as_str());
+                c.welcomed = true;
+                c.attempt = 0;
+            }
+            chat.dispatch(Action::Welcome {
+                conversation,
+                operators_online,
+                operator,
+            });
+            // Everything not acknowledged yet, with its original id.
+            for out in latest(&chat, ChatState::outbox) {
+                send_frame(
+                    conn,
+                    &VisitorClient::Send {
+                        id: out.id,
+                        text: out.text,
+                    },
+                );
+            }
+        }
+        VisitorServer::Message { message } => chat.dispatch(Action::Received(message)),
+        VisitorServer::Ack { id, seq, at } => chat.dispatch(Action::Acked { id, seq, at }),
+        VisitorServer::Typing { active } => chat.dispatch(Action::OperatorTyping(active)),
+        VisitorServer::Presence { operators_online } => {
+            chat.dispatch(Action::Presence(operators_online))
+        }
+        VisitorServer::Closed { conversation } => chat.dispatch(Action::Closed(conversation)),
+        VisitorServer::Pong => {}
+        VisitorServer::Error { error } => chat.dispatch(Action::ServerError(error)),
+    }
+}
+
+/// The socket closed (`code` known) or failed. Runs once per socket: the generation moves on.
+fn on_lost(conn: &Rc<RefCell<Conn>>, generation: u32, code: Option<u16>) {
+    let (chat, widget) = {
+        let mut c = conn.borrow_mut();
+        if c.stopped || c.generation != generation {
+            return;
+        }
+        c.generation = c.generation.wrapping_add(1);
+        c.welcomed = false;
+        (c.chat.clone(), c.widget.clone())
+    };
+    match code {
+        Some(close::WIDGET_NOT_FOUND) => {
+            conn.borrow_mut().stopped = true;
+            if let Some(chat) = chat {
+                chat.dispatch(Action::Unavailable);
+            }
+            return;
+        }
+        Some(close::UNAUTHORIZED) => {
+            // The token is unknown or expired: start again as a new visitor.
+            browser::storage_remove(Area::Local, &token_key(&widget));
+            conn.borrow_mut().attempt = 0;
+        }
+        _ => {}
+    }
+    if let Some(chat) = chat {
+        chat.dispatch(Action::Disconnected);
+    }
+    schedule_retry(conn);
+}
+
+fn schedule_retry(conn: &Rc<RefCell<Conn>>) {
+    let (generation, delay) = {
+        let mut c = conn.borrow_mut();
+        let delay = backoff::delay_ms(c.attempt, browser::random());
+        c.attempt = c.attempt.saturating_add(1);
+        (c.generation, delay)
+    };
+    let weak = Rc::downgrade(conn);
+    wasm_bindgen_futures::spawn_local(async move {
+        TimeoutFuture::new(delay).await;
+        if let Some(conn) = weak.upgrade() {
+            let current = {
+                let c = conn.borrow();
+                !c.stopped && c.generation == generation
+            };
+            if current {
+                connect(&conn);
+            }
+        }
+    });
+}
+
+/// Connects for `widget`, keeps `chat` up to date, and returns the handle to send with.
+#[hook]
+pub fn use_chat_socket(widget: &WidgetKey, chat: &UseReducerHandle<ChatState>) -> ChatSocket {
+    let socket = (*use_memo(widget.clone(), |w| ChatSocket::new(w.clone()))).clone();
+
+    {
+        let chat = chat.clone();
+        let widget = widget.clone();
+        use_effect_with(socket.clone(), move |socket| {
+            let saved = browser::storage_get(Area::Session, &outbox_key(&widget))
+                .map(|json| decode_outbox(&json))
+                .unwrap_or_default();
+            if !saved.is_empty() {
+                chat.dispatch(Action::Restore(saved));
+            }
+            socket.start(chat);
+            let socket = socket.clone();
+            move || socket.stop()
+        });
+    }
+
+    // Keep the outbox in session storage, so a reload resends what was not acknowledged.
+    {
+        let widget = widget.clone();
+        use_effect_with(chat.outbox(), move |outbox| {
+            let key = outbox_key(&widget);
+            if outbox.is_empty() {
+                browser::storage_remove(Area::Session, &key);
+            } else {
+                browser::storage_set(Area::Session, &key, &encode_outbox(outbox));
+            }
+        });
+    }
+
+    // Tell the server what the visitor has seen, once they can see it.
+    {
+        let socket = socket.clone();
+        use_effect_with(
+            (chat.attention, chat.last_seq, chat.session),
+            move |(attention, last_seq, _)| {
+                if *attention && *last_seq > 0 {
+                    socket.read(*last_seq);
+                }
+            },
+        );
+    }
+
+    socket
+}

@@ -1,0 +1,85 @@
+//! `use_host_bridge`: the widget's side of the `postMessage` channel with the loader.
+//!
+//! - Accepts only messages whose `source` is `window.parent` (the loader sends them with the
+//!   chat origin as target): `{confide: "state", open}` says whether the panel is shown.
+//! - Posts `{confide: "ready"}`, `{confide: "unread", count}` and `{confide: "close"}` to the
+//!   parent with target `*`: they carry a kind and a count, never text or anything personal.
+//! - Together with the page's visibility, "open" decides whether operator messages count as
+//!   unread.
+
+use crate::browser;
+use crate::state::{Action, ChatState};
+use gloo_events::EventListener;
+use std::cell::Cell;
+use std::rc::Rc;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::MessageEvent;
+use yew::prelude::*;
+
+/// What the widget knows about its embedding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostBridge {
+    /// Runs in the loader's iframe (not opened on its own).
+    pub embedded: bool,
+    /// Asks the loader to close the panel.
+    pub close: Callback<()>,
+}
+
+#[hook]
+pub fn use_host_bridge(chat: &UseReducerHandle<ChatState>) -> HostBridge {
+    let embedded = *use_memo((), |_| browser::parent_window().is_some());
+
+    {
+        let dispatcher = chat.dispatcher();
+        use_effect_with((), move |_| {
+            // The iframe exists only once the visitor opened the panel.
+            let open = Rc::new(Cell::new(true));
+            let update = {
+                let open = open.clone();
+                move || {
+                    dispatcher.dispatch(Action::Attention(open.get() && browser::page_visible()))
+                }
+            };
+            update();
+            let mut listeners = Vec::new();
+            if let Some(window) = web_sys::window() {
+                let update_on_message = update.clone();
+                listeners.push(EventListener::new(&window, "message", move |e| {
+                    let Some(e) = e.dyn_ref::<MessageEvent>() else {
+                        return;
+                    };
+                    let from_parent = match (e.source(), browser::parent_window()) {
+                        (Some(source), Some(parent)) => {
+                            let parent: &JsValue = parent.as_ref();
+                            AsRef::<JsValue>::as_ref(&source) == parent
+                        }
+                        _ => false,
+                    };
+                    if !from_parent {
+                        return;
+                    }
+                    if let Some(is_open) = browser::host_state_open(&e.data()) {
+                        open.set(is_open);
+                        update_on_message();
+                    }
+                }));
+                if let Some(document) = window.document() {
+                    listeners.push(EventListener::new(
+                        &document,
+                        "visibilitychange",
+                        move |_| update(),
+                    ));
+                }
+            }
+            browser::post_to_host("ready", None);
+            move || drop(listeners)
+        });
+    }
+
+    use_effect_with(chat.unread, |unread| {
+        browser::post_to_host("unread", Some(*unread));
+    });
+
+    let close = use_callback((), |(), _| browser::post_to_host("close", None));
+    HostBridge { embedded, close }
+}

@@ -105,6 +105,11 @@ async fn loader() -> Response {
                 header::HeaderName::from_static("cross-origin-resource-policy"),
                 HeaderValue::from_static("cross-origin"),
             ),
+            // A public file: lets host pages load it with crossorigin + integrity (SRI).
+            (
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            ),
         ],
         LOADER_JS,
     )

@@ -547,6 +547,21 @@ impl Store {
 
 /// Lookups across a visitor's conversations.
 impl Store {
+    /// The display name of the operator who wrote last in the conversation.
+    pub async fn last_operator_name(
+        &self,
+        conversation: ConversationId,
+    ) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> = sqlx::query_as(
+            "SELECT o.name FROM messages m JOIN operators o ON o.id = m.operator_id \
+             WHERE m.conversation_id = ? ORDER BY m.seq DESC LIMIT 1",
+        )
+        .bind(conversation.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(name,)| name))
+    }
+
     /// A message this visitor sent with this client id, in any of their conversations.
     pub async fn visitor_message(
         &self,

@@ -93,6 +93,14 @@ where
             }
         }
     }
+    // Whatever this operator was typing into is no longer being typed.
+    for conversation in opened.keys() {
+        state.hub.publish(Event::Typing {
+            conversation: *conversation,
+            from: Author::Operator,
+            active: false,
+        });
+    }
     tracing::debug!(operator = operator.id, "operator disconnected");
 }
 

@@ -119,11 +119,25 @@ where
         Err(e) => return internal(&mut sink, e).await,
     };
     tracing::debug!(visitor = visitor.id, "visitor connected");
+    // The operator who answered last, for the widget's header.
+    let operator = match conversation {
+        Some(c) => state
+            .store
+            .last_operator_name(c)
+            .await
+            .ok()
+            .flatten()
+            .map(|name| confide_protocol::chat::OperatorInfo {
+                initials: confide_protocol::chat::initials(&name),
+                name,
+            }),
+        None => None,
+    };
     let welcome = VisitorServer::Welcome {
         token,
         conversation,
         operators_online: state.hub.operators_online(),
-        operator: None,
+        operator,
     };
     if send(&mut sink, &welcome).await.is_err() {
         return;
@@ -182,6 +196,13 @@ where
                 if sink.send(Message::Ping(Default::default())).await.is_err() { break; }
             }
         }
+    }
+    if let Some(c) = conversation {
+        state.hub.publish(Event::Typing {
+            conversation: c,
+            from: Author::Visitor,
+            active: false,
+        });
     }
     tracing::debug!(visitor = visitor.id, "visitor disconnected");
 }

@@ -27,6 +27,10 @@ async fn loader_is_served_as_javascript_without_cookies() {
         .starts_with("text/javascript"));
     assert!(headers.get("set-cookie").is_none());
     assert_eq!(headers["cross-origin-resource-policy"], "cross-origin");
+    assert_eq!(
+        headers["access-control-allow-origin"], "*",
+        "so SRI works cross-origin"
+    );
     let body = res.text().await.expect("body");
     assert_eq!(body, include_str!("../../../../static/loader.js"));
     app.stop().await;

@@ -371,3 +371,46 @@ async fn a_message_left_offline_reaches_the_inbox_and_bad_ones_store_nothing() {
     assert_eq!(summary["unread"], 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_closed_socket_stops_its_typing_indicator_and_a_returning_visitor_learns_the_operator() {
+    let app = spawn_app(Options::default()).await;
+    let cookie = operator_cookie(&app, "ada@example.com", "Ada Lovelace").await;
+    let (mut op, _) = operator_socket(&app, &cookie).await;
+    let mut visitor = connect(&app, "/ws/visitor", None).await;
+    let token = visitor_hello(&mut visitor, None, None).await["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    send(
+        &mut visitor,
+        json!({"type": "send", "id": msg_id(1), "text": "hi"}),
+    )
+    .await;
+    recv_type(&mut visitor, "ack").await;
+    let conv = recv_type(&mut op, "conversation").await["conversation"]["id"].clone();
+    send(&mut op, json!({"type": "open", "conversation": conv})).await;
+    send(
+        &mut op,
+        json!({"type": "send", "conversation": conv, "id": msg_id(2), "text": "hello"}),
+    )
+    .await;
+    recv_type(&mut op, "ack").await;
+    send(
+        &mut op,
+        json!({"type": "typing", "conversation": conv, "active": true}),
+    )
+    .await;
+    assert_eq!(recv_type(&mut visitor, "typing").await["active"], true);
+
+    // The operator's socket goes away mid-typing: the visitor's indicator is switched off.
+    drop(op);
+    assert_eq!(recv_type(&mut visitor, "typing").await["active"], false);
+
+    // A returning visitor's welcome names the operator who answered.
+    let mut again = connect(&app, "/ws/visitor", None).await;
+    let welcome = visitor_hello(&mut again, Some(&token), Some(2)).await;
+    assert_eq!(welcome["operator"]["name"], "Ada Lovelace");
+    assert_eq!(welcome["operator"]["initials"], "AL");
+    app.stop().await;
+}

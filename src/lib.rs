@@ -4,7 +4,7 @@
 //! - [`state`]: everything shown, as a `Reducible` with no `web-sys` (tested natively);
 //! - [`hooks`]: the visitor socket and the `postMessage` bridge to the loader;
 //! - [`components`]: the header, the conversation, the composer, the leave-a-message form;
-//! - [`linkify`], [`backoff`], [`persist`], [`json`], [`frames`]: pure helpers, tested natively
+//! - `confide_protocol::linkify` (shared with the console), [`backoff`], [`persist`], [`json`], [`frames`]: pure helpers, tested natively
 //!   (`frames` against the protocol's own serde forms);
 //! - [`browser`]: the few browser calls, each tolerant of a missing API.
 
@@ -16,7 +16,6 @@ pub mod context;
 pub mod frames;
 pub mod hooks;
 pub mod json;
-pub mod linkify;
 pub mod persist;
 pub mod state;
 

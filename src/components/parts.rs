@@ -2,9 +2,9 @@
 //! always rendered as text; only http, https and mailto links become `<a>`.
 
 use crate::context::{ChatContext, UiAction};
-use crate::linkify::{linkify, Segment};
 use crate::state::{ChatState, Connection, Message};
 use confide_protocol::chat::Author;
+use confide_protocol::linkify::{linkify, Segment};
 use yew::prelude::*;
 
 /// The title when no operator has answered yet.

@@ -8,7 +8,6 @@ pub mod api;
 pub mod components;
 pub mod hooks;
 pub mod ids;
-pub mod linkify;
 pub mod reconnect;
 pub mod sound;
 pub mod state;

@@ -6,6 +6,7 @@
 pub mod chat;
 pub mod error;
 pub mod key;
+pub mod linkify;
 
 pub use error::{ErrorBody, ErrorCode};
 pub use key::{KeyError, WidgetKey};

@@ -1,10 +1,10 @@
 //! One message bubble. Its text is always text: the only elements made from it are links
-//! for `http:`, `https:` and `mailto:` found by [`crate::linkify`].
+//! for `http:`, `https:` and `mailto:` found by `confide_protocol::linkify`.
 
 use super::clock;
-use crate::linkify::{linkify, Segment};
 use crate::state::{Delivery, MessageView};
 use confide_protocol::chat::Author;
+use confide_protocol::linkify::{linkify, Segment};
 use yew::prelude::*;
 
 #[derive(Debug, Clone, PartialEq, Properties)]

@@ -1,4 +1,4 @@
-//! Finds links in message text. Only `http:`, `https:` and `mailto:` links become clickable;
+//! Finds links in message text, for the widget and the console alike. Only `http:`, `https:` and `mailto:` links become clickable;
 //! everything else (`javascript:`, `data:`, markup) stays text. The caller renders each piece
 //! as a text node or an `<a>`, never as HTML.
 
@@ -293,5 +293,102 @@ mod tests {
                 }
             }
         }
+    }
+}
+
+// Cases written for the console, kept so both front ends' expectations hold.
+#[cfg(test)]
+mod console_cases {
+    use super::*;
+    use Segment::{Link, Text};
+
+    #[test]
+    fn plain_text_stays_one_text_segment() {
+        assert_eq!(
+            linkify("hello <b>there</b>"),
+            vec![Text("hello <b>there</b>")]
+        );
+        assert_eq!(linkify(""), vec![]);
+    }
+
+    #[test]
+    fn http_https_and_mailto_become_links() {
+        assert_eq!(
+            linkify("see https://example.com/a?b=1#c and http://x.org, or mailto:me@x.org."),
+            vec![
+                Text("see "),
+                Link("https://example.com/a?b=1#c"),
+                Text(" and "),
+                Link("http://x.org"),
+                Text(", or "),
+                Link("mailto:me@x.org"),
+                Text("."),
+            ]
+        );
+        assert_eq!(
+            linkify("HTTPS://EXAMPLE.COM"),
+            vec![Link("HTTPS://EXAMPLE.COM")]
+        );
+    }
+
+    #[test]
+    fn other_schemes_and_empty_links_stay_text() {
+        for s in [
+            "javascript:alert(1)",
+            "data:text/html,<script>",
+            "ftp://example.com",
+            "http://",
+            "https:// spaced",
+            "mailto:",
+            "mailto:@x",
+            "vbscript:msgbox",
+        ] {
+            assert!(
+                linkify(s).iter().all(|seg| matches!(seg, Text(_))),
+                "{s} must not be a link"
+            );
+        }
+    }
+
+    #[test]
+    fn links_must_start_a_word() {
+        assert_eq!(
+            linkify("xhttps://evil.com"),
+            vec![Text("xhttps://evil.com")]
+        );
+        // A URL glued onto another scheme is suspicious: the whole run stays text.
+        assert_eq!(
+            linkify("javascript:https://x.com"),
+            vec![Text("javascript:https://x.com")]
+        );
+    }
+
+    #[test]
+    fn brackets_close_a_link_only_when_it_opened_one() {
+        assert_eq!(
+            linkify("(see https://en.wikipedia.org/wiki/Rust_(language))"),
+            vec![
+                Text("(see "),
+                Link("https://en.wikipedia.org/wiki/Rust_(language)"),
+                Text(")"),
+            ]
+        );
+        assert_eq!(
+            linkify("<https://a.b/c>\"x\""),
+            vec![Text("<"), Link("https://a.b/c"), Text(">\"x\"")]
+        );
+    }
+
+    #[test]
+    fn segments_join_back_to_the_text_even_with_unicode() {
+        let s = "héllo https://exämple.com/ü? ok 👍 mailto:a@b.c";
+        let joined: String = linkify(s)
+            .into_iter()
+            .map(|seg| match seg {
+                Text(t) | Link(t) => t,
+            })
+            .collect();
+        assert_eq!(joined, s);
+        assert!(linkify(s).contains(&Link("https://exämple.com/ü")));
     }
 }

@@ -8,8 +8,10 @@
 pub mod operator;
 pub mod visitor;
 
+use crate::store::{Store, StoreError};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
 use confide_protocol::chat::{close, MAX_FRAME_BYTES};
+use confide_protocol::chat::{ChatMessage, ConversationId};
 use confide_protocol::{ErrorBody, ErrorCode};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use serde::de::DeserializeOwned;
@@ -138,4 +140,29 @@ where
             },
         }
     }
+}
+
+/// The messages a socket owes its client when `message` is published, given that it has sent
+/// everything up to `sent`: the message itself when it is the next one; the whole gap from
+/// the database when events arrived out of order (they are published after commit by
+/// different tasks, and a sequence number is taken inside the write transaction, so the gap
+/// is already committed); nothing when it was sent before. Advances `sent`.
+pub async fn owed(
+    store: &Store,
+    conversation: ConversationId,
+    sent: &mut u64,
+    message: &ChatMessage,
+) -> Result<Vec<ChatMessage>, StoreError> {
+    if message.seq <= *sent {
+        return Ok(Vec::new());
+    }
+    let out = if message.seq == *sent + 1 {
+        vec![message.clone()]
+    } else {
+        store.messages_after(conversation, *sent).await?
+    };
+    if let Some(last) = out.last() {
+        *sent = (*sent).max(last.seq);
+    }
+    Ok(out)
 }

@@ -259,39 +259,26 @@ where
         Event::Message {
             conversation,
             message,
-        } => match opened.get_mut(conversation) {
-            Some(sent) if message.seq == *sent + 1 => {
-                *sent = message.seq;
+        } => {
+            let Some(sent) = opened.get_mut(conversation) else {
+                return Ok(());
+            };
+            let owed = match super::owed(&state.store, *conversation, sent, message).await {
+                Ok(owed) => owed,
+                Err(e) => return store_error(sink, e).await,
+            };
+            for message in owed {
                 send(
                     sink,
                     &OperatorServer::Message {
                         conversation: *conversation,
-                        message: message.clone(),
+                        message,
                     },
                 )
-                .await
+                .await?;
             }
-            Some(sent) if message.seq > *sent + 1 => {
-                // Out-of-order events: the gap is committed; send it from the database.
-                let missing = match state.store.messages_after(*conversation, *sent).await {
-                    Ok(m) => m,
-                    Err(e) => return store_error(sink, e).await,
-                };
-                for m in missing {
-                    *sent = (*sent).max(m.seq);
-                    send(
-                        sink,
-                        &OperatorServer::Message {
-                            conversation: *conversation,
-                            message: m,
-                        },
-                    )
-                    .await?;
-                }
-                Ok(())
-            }
-            _ => Ok(()),
-        },
+            Ok(())
+        }
         Event::Typing {
             conversation,
             from: Author::Visitor,

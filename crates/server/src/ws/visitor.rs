@@ -318,26 +318,12 @@ where
             conversation: c,
             message,
         } if Some(*c) == *conversation => {
-            if message.seq <= *sent_seq {
-                return Ok(());
-            }
-            if message.seq == *sent_seq + 1 {
-                *sent_seq = message.seq;
-                return send(
-                    sink,
-                    &VisitorServer::Message {
-                        message: message.clone(),
-                    },
-                )
-                .await;
-            }
-            // Events from different tasks can reach the hub out of order. Sequence numbers
-            // are taken inside the write transaction, so everything before this message is
-            // already committed: fill the gap from the database, in order.
-            match replay(state, sink, *c, *sent_seq).await {
-                Ok(Some(seq)) => *sent_seq = seq,
-                Ok(None) => {}
-                Err(()) => return Err(axum::Error::new(anyhow::anyhow!("replay failed"))),
+            let owed = match super::owed(&state.store, *c, sent_seq, message).await {
+                Ok(owed) => owed,
+                Err(e) => return error_frame(sink, e).await,
+            };
+            for message in owed {
+                send(sink, &VisitorServer::Message { message }).await?;
             }
             Ok(())
         }

@@ -154,6 +154,20 @@ impl std::fmt::Debug for Operator {
     }
 }
 
+const OPERATOR_COLUMNS: &str = "o.id, o.email, o.name, o.role, o.password_hash";
+
+type OperatorRow = (i64, String, String, String, String);
+
+fn operator_from_row((id, email, name, role, password_hash): OperatorRow) -> Operator {
+    Operator {
+        id,
+        email,
+        name,
+        role,
+        password_hash,
+    }
+}
+
 type MessageRow = (i64, String, String, Option<String>, String, i64);
 
 fn message_from_row(row: MessageRow) -> Result<ChatMessage, StoreError> {
@@ -473,20 +487,13 @@ impl Store {
     }
 
     pub async fn operator_by_email(&self, email: &str) -> Result<Operator, StoreError> {
-        let (id, email, name, role, password_hash): (i64, String, String, String, String) =
-            sqlx::query_as(
-                "SELECT id, email, name, role, password_hash FROM operators WHERE email = ?",
-            )
-            .bind(email)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(Operator {
-            id,
-            email,
-            name,
-            role,
-            password_hash,
-        })
+        let row: OperatorRow = sqlx::query_as(&format!(
+            "SELECT {OPERATOR_COLUMNS} FROM operators o WHERE o.email = ?"
+        ))
+        .bind(email)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(operator_from_row(row))
     }
 
     pub async fn operator_count(&self) -> Result<i64, StoreError> {
@@ -517,23 +524,15 @@ impl Store {
 
     /// The operator of an unexpired session.
     pub async fn session_operator(&self, token_hash: &[u8]) -> Result<Operator, StoreError> {
-        let (id, email, name, role, password_hash): (i64, String, String, String, String) =
-            sqlx::query_as(
-                "SELECT o.id, o.email, o.name, o.role, o.password_hash \
-                 FROM sessions s JOIN operators o ON o.id = s.operator_id \
-                 WHERE s.token_hash = ? AND s.expires_at > ?",
-            )
-            .bind(token_hash)
-            .bind(self.clock.now_ms())
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(Operator {
-            id,
-            email,
-            name,
-            role,
-            password_hash,
-        })
+        let row: OperatorRow = sqlx::query_as(&format!(
+            "SELECT {OPERATOR_COLUMNS} FROM sessions s JOIN operators o ON o.id = s.operator_id \
+             WHERE s.token_hash = ? AND s.expires_at > ?"
+        ))
+        .bind(token_hash)
+        .bind(self.clock.now_ms())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(operator_from_row(row))
     }
 
     pub async fn delete_session(&self, token_hash: &[u8]) -> Result<(), StoreError> {

@@ -251,20 +251,13 @@ async fn every_message_arrives_exactly_once_in_order_across_cuts_and_server_kill
     let addr = server.addr().to_owned();
     let deadline = Instant::now() + Duration::from_secs(120);
 
-    let login = reqwest::Client::new()
-        .post(format!("http://{addr}/api/operator/login"))
-        .json(&json!({"email": "ada@example.com", "password": PASSWORD}))
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(login.status(), 200);
-    let cookie = login.headers()["set-cookie"]
-        .to_str()
-        .expect("ascii")
-        .split(';')
-        .next()
-        .expect("pair")
-        .to_owned();
+    let cookie = crate::process::login_cookie(
+        &reqwest::Client::new(),
+        &format!("http://{addr}"),
+        "ada@example.com",
+        PASSWORD,
+    )
+    .await;
 
     // The visitor starts first; the operator joins once the conversation exists.
     let (v_acks, mut v_seen) = tokio::sync::watch::channel(0usize);

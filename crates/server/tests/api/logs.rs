@@ -105,20 +105,8 @@ async fn no_log_line_carries_message_text_emails_names_ips_or_user_agents() {
         .await
         .expect("login");
     assert_eq!(bad.status(), 401);
-    let ok = http
-        .post(format!("{base}/api/operator/login"))
-        .json(&json!({"email": OPERATOR_EMAIL, "password": "operator password 1"}))
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(ok.status(), 200);
-    let cookie = ok.headers()["set-cookie"]
-        .to_str()
-        .expect("ascii")
-        .split(';')
-        .next()
-        .expect("pair")
-        .to_owned();
+    let cookie =
+        crate::process::login_cookie(&http, &base, OPERATOR_EMAIL, "operator password 1").await;
     let left = http
         .post(format!("{base}/api/widget/demo/leave-message"))
         .json(&json!({"email": "canary-visitor@example.com", "text": "canary-left-text"}))

@@ -146,3 +146,26 @@ pub fn free_port() -> u16 {
         .expect("addr")
         .port()
 }
+
+/// Signs in over HTTP and returns the session cookie pair (`confide_session=...`).
+pub async fn login_cookie(
+    client: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> String {
+    let res = client
+        .post(format!("{base}/api/operator/login"))
+        .json(&serde_json::json!({"email": email, "password": password}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), 200, "login succeeds");
+    res.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .split(';')
+        .next()
+        .expect("cookie pair")
+        .to_owned()
+}

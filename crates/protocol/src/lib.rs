@@ -7,6 +7,7 @@ pub mod chat;
 pub mod error;
 pub mod key;
 pub mod linkify;
+pub mod settings;
 
 pub use error::{ErrorBody, ErrorCode};
 pub use key::{KeyError, WidgetKey};

@@ -1,8 +1,9 @@
 //! Thin wrappers over the browser APIs the widget uses: storage, random ids, the host page
-//! (`postMessage` to the loader) and one JSON POST. Every call tolerates a missing API (storage
-//! blocked in a third-party iframe, for example) by doing nothing.
+//! (`postMessage` to the loader), the visitor's languages, SHA-256 from WebCrypto and
+//! same-origin requests. Every call tolerates a missing API (storage blocked in a third-party
+//! iframe, for example) by doing nothing.
 
-use crate::persist::client_id_from;
+use crate::persist::{client_id_from, hex};
 use confide_protocol::chat::ClientMsgId;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -110,13 +111,25 @@ pub fn host_state_open(data: &JsValue) -> Option<bool> {
 /// POSTs `body` as JSON to a same-origin `path`, without a referrer. Returns the status and
 /// the response text, or `None` when the request failed (offline).
 pub async fn post_json(path: &str, body: &str) -> Option<(u16, String)> {
+    request("POST", path, Some(body)).await
+}
+
+/// GETs a same-origin `path`, without a referrer or credentials. Returns the status and the
+/// response text, or `None` when the request failed (offline).
+pub async fn get(path: &str) -> Option<(u16, String)> {
+    request("GET", path, None).await
+}
+
+async fn request(method: &str, path: &str, json_body: Option<&str>) -> Option<(u16, String)> {
     let window = web_sys::window()?;
-    let headers = web_sys::Headers::new().ok()?;
-    headers.set("Content-Type", "application/json").ok()?;
     let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    init.set_headers(&headers);
-    init.set_body(&JsValue::from_str(body));
+    init.set_method(method);
+    if let Some(body) = json_body {
+        let headers = web_sys::Headers::new().ok()?;
+        headers.set("Content-Type", "application/json").ok()?;
+        init.set_headers(&headers);
+        init.set_body(&JsValue::from_str(body));
+    }
     init.set_referrer_policy(web_sys::ReferrerPolicy::NoReferrer);
     init.set_credentials(web_sys::RequestCredentials::Omit);
     let response = JsFuture::from(window.fetch_with_str_and_init(path, &init))
@@ -134,4 +147,41 @@ pub async fn post_json(path: &str, body: &str) -> Option<(u16, String)> {
         Err(_) => String::new(),
     };
     Some((status, text))
+}
+
+/// The visitor's languages, most preferred first (`navigator.languages`, else
+/// `navigator.language`); empty when the browser says nothing.
+pub fn languages() -> Vec<String> {
+    let Some(navigator) = web_sys::window().map(|w| w.navigator()) else {
+        return Vec::new();
+    };
+    let list: Vec<String> = navigator
+        .languages()
+        .iter()
+        .filter_map(|l| l.as_string())
+        .collect();
+    if list.is_empty() {
+        navigator.language().into_iter().collect()
+    } else {
+        list
+    }
+}
+
+/// The SHA-256 of `text` (UTF-8) as 64 lower-case hex digits, from WebCrypto
+/// (`crypto.subtle.digest`), so no hash code ships in the bundle. `None` where WebCrypto is
+/// missing (pages not served over HTTPS or from localhost).
+pub async fn sha256_hex(text: &str) -> Option<String> {
+    let crypto = web_sys::window()?.crypto().ok()?;
+    // `crypto.subtle` is undefined outside secure contexts.
+    let subtle = Reflect::get(&crypto, &"subtle".into()).ok()?;
+    if subtle.is_undefined() || subtle.is_null() {
+        return None;
+    }
+    let subtle: web_sys::SubtleCrypto = subtle.unchecked_into();
+    let promise = subtle
+        .digest_with_str_and_u8_array("SHA-256", text.as_bytes())
+        .ok()?;
+    let digest = JsFuture::from(promise).await.ok()?;
+    let bytes = js_sys::Uint8Array::new(&digest).to_vec();
+    (bytes.len() == 32).then(|| hex(&bytes))
 }

@@ -7,8 +7,8 @@
 use crate::json::{Json, ObjectWriter};
 use crate::state::Outgoing;
 use confide_protocol::chat::{
-    Author, ChatMessage, ClientMsgId, ConversationId, LeaveMessage, MessageText, OperatorInfo,
-    VisitorClient, VisitorServer, VisitorToken,
+    Author, ChatMessage, ClientMsgId, ConsentGiven, ConversationId, LeaveMessage, MessageText,
+    OperatorInfo, VisitorClient, VisitorServer, VisitorToken,
 };
 use confide_protocol::{ErrorBody, ErrorCode};
 
@@ -19,6 +19,7 @@ pub fn encode_client(frame: &VisitorClient) -> String {
             widget,
             token,
             last_seq,
+            consent,
         } => {
             let mut w = ObjectWriter::new()
                 .str("type", "hello")
@@ -28,6 +29,9 @@ pub fn encode_client(frame: &VisitorClient) -> String {
             }
             if let Some(seq) = last_seq {
                 w = w.uint("last_seq", *seq);
+            }
+            if let Some(consent) = consent {
+                w = w.raw("consent", &encode_consent(consent));
             }
             w.finish()
         }
@@ -91,6 +95,33 @@ pub fn decode_server(text: &str) -> Option<VisitorServer> {
         _ => return None,
     };
     Some(frame)
+}
+
+/// The consent a visitor gave, as `hello` carries it and as local storage keeps it:
+/// `{"language": ..., "version": ..., "text_sha256": ...}`.
+pub fn encode_consent(consent: &ConsentGiven) -> String {
+    ObjectWriter::new()
+        .str("language", &consent.language)
+        .uint("version", u64::from(consent.version))
+        .str("text_sha256", &consent.text_sha256)
+        .finish()
+}
+
+/// Reads a stored consent; `None` for anything that is not one (a hash must be 64 lower-case
+/// hex digits), so a damaged entry only means the visitor is asked again.
+pub fn decode_consent(text: &str) -> Option<ConsentGiven> {
+    let v = Json::parse(text)?;
+    let language = v.get("language")?.as_str()?;
+    let hash = v.get("text_sha256")?.as_str()?;
+    let lower_hex = |c: char| c.is_ascii_digit() || ('a'..='f').contains(&c);
+    if language.is_empty() || hash.len() != 64 || !hash.chars().all(lower_hex) {
+        return None;
+    }
+    Some(ConsentGiven {
+        language: language.to_owned(),
+        version: u32::try_from(v.get("version")?.as_u64()?).ok()?,
+        text_sha256: hash.to_owned(),
+    })
 }
 
 /// An HTTP error body `{code, message}`.
@@ -165,11 +196,12 @@ fn chat_message(v: &Json) -> Option<ChatMessage> {
 }
 
 /// Every error code, so a wire name maps back to its variant.
-const ERROR_CODES: [ErrorCode; 9] = [
+const ERROR_CODES: [ErrorCode; 10] = [
     ErrorCode::Malformed,
     ErrorCode::Invalid,
     ErrorCode::TooLarge,
     ErrorCode::WidgetNotFound,
+    ErrorCode::ConsentRequired,
     ErrorCode::NotFound,
     ErrorCode::Unauthorized,
     ErrorCode::Forbidden,
@@ -200,6 +232,14 @@ mod tests {
 
     fn token() -> VisitorToken {
         VisitorToken::parse(&"T".repeat(43)).expect("token")
+    }
+
+    fn consent() -> ConsentGiven {
+        ConsentGiven {
+            language: "de".into(),
+            version: u32::MAX,
+            text_sha256: "0123456789abcdef".repeat(4),
+        }
     }
 
     /// One of every server frame, with awkward text.
@@ -313,11 +353,19 @@ mod tests {
                 widget: WidgetKey::parse("demo").expect("key"),
                 token: None,
                 last_seq: None,
+                consent: None,
             },
             VisitorClient::Hello {
                 widget: WidgetKey::parse("demo-2_x").expect("key"),
                 token: Some(token()),
                 last_seq: Some(41),
+                consent: None,
+            },
+            VisitorClient::Hello {
+                widget: WidgetKey::parse("demo").expect("key"),
+                token: Some(token()),
+                last_seq: None,
+                consent: Some(consent()),
             },
             VisitorClient::Send {
                 id: id("0123456789abcdef0123456789abcdef"),
@@ -384,5 +432,44 @@ mod tests {
         let kept = decode_outbox(mixed);
         assert_eq!(kept.len(), 1);
         assert_eq!(kept[0].text.as_str(), "ok");
+    }
+
+    #[test]
+    fn a_consent_survives_storage_and_reads_as_the_protocol_writes_it() {
+        let given = consent();
+        assert_eq!(decode_consent(&encode_consent(&given)), Some(given.clone()));
+        let theirs = serde_json::to_string(&given).expect("serialize");
+        assert_eq!(decode_consent(&theirs), Some(given.clone()));
+        let back: ConsentGiven =
+            serde_json::from_str(&encode_consent(&given)).expect("the server reads it");
+        assert_eq!(back, given);
+    }
+
+    #[test]
+    fn a_damaged_stored_consent_is_ignored() {
+        let hash = "a".repeat(64);
+        for bad in [
+            "not json".to_owned(),
+            "{}".to_owned(),
+            format!(r#"{{"language":"","version":1,"text_sha256":"{hash}"}}"#),
+            format!(r#"{{"language":"en","version":-1,"text_sha256":"{hash}"}}"#),
+            format!(r#"{{"language":"en","version":4294967296,"text_sha256":"{hash}"}}"#),
+            format!(r#"{{"language":"en","version":"1","text_sha256":"{hash}"}}"#),
+            r#"{"language":"en","version":1,"text_sha256":"abc"}"#.to_owned(),
+            format!(
+                r#"{{"language":"en","version":1,"text_sha256":"{}"}}"#,
+                "A".repeat(64)
+            ),
+            format!(
+                r#"{{"language":"en","version":1,"text_sha256":"{}"}}"#,
+                "g".repeat(64)
+            ),
+        ] {
+            assert_eq!(decode_consent(&bad), None, "{bad}");
+        }
+        assert!(decode_consent(&format!(
+            r#"{{"language":"en","version":1,"text_sha256":"{hash}"}}"#
+        ))
+        .is_some());
     }
 }

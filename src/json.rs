@@ -206,6 +206,12 @@ impl ObjectWriter {
         self
     }
 
+    /// A field whose value is already JSON (another writer's `finish`).
+    pub fn raw(mut self, key: &str, json: &str) -> Self {
+        self.key(key).out.push_str(json);
+        self
+    }
+
     pub fn finish(mut self) -> String {
         self.out.push('}');
         self.out
@@ -295,12 +301,14 @@ mod tests {
             .str("text", nasty)
             .uint("seq", u64::MAX)
             .bool("active", false)
+            .raw("inner", &ObjectWriter::new().str("k", "v").finish())
             .finish();
         let v: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
         assert_eq!(v["type"], "send");
         assert_eq!(v["text"], nasty);
         assert_eq!(v["seq"], u64::MAX);
         assert_eq!(v["active"], false);
+        assert_eq!(v["inner"]["k"], "v");
         assert_eq!(ObjectWriter::new().finish(), "{}");
     }
 }

@@ -1,19 +1,26 @@
 //! The Confide chat widget: a Yew app that runs inside the iframe `/w/KEY` on the chat
 //! server's own origin, so the host page's scripts can never read what a visitor types.
 //!
-//! - [`state`]: everything shown, as a `Reducible` with no `web-sys` (tested natively);
-//! - [`hooks`]: the visitor socket and the `postMessage` bridge to the loader;
-//! - [`components`]: the header, the conversation, the composer, the leave-a-message form;
-//! - `confide_protocol::linkify` (shared with the console), [`backoff`], [`persist`], [`json`], [`frames`]: pure helpers, tested natively
-//!   (`frames` against the protocol's own serde forms);
+//! - [`gate`]: what comes before the chat (settings loading, the consent gate) and
+//!   [`state`]: everything the chat shows, each a `Reducible` with no `web-sys` (tested
+//!   natively);
+//! - [`hooks`]: the settings request, the visitor socket and the `postMessage` bridge to the
+//!   loader;
+//! - [`components`]: the consent gate, the header, the conversation, the composer, the
+//!   leave-a-message form;
+//! - `confide_protocol::linkify` and `confide_protocol::settings` (shared with the server and
+//!   the console), [`backoff`], [`persist`], [`json`], [`frames`], [`config`]: pure helpers,
+//!   tested natively (`frames` and `config` against the protocol's own serde forms);
 //! - [`browser`]: the few browser calls, each tolerant of a missing API.
 
 pub mod app;
 pub mod backoff;
 pub mod browser;
 pub mod components;
+pub mod config;
 pub mod context;
 pub mod frames;
+pub mod gate;
 pub mod hooks;
 pub mod json;
 pub mod persist;
@@ -21,7 +28,7 @@ pub mod state;
 
 use confide_protocol::WidgetKey;
 
-pub use app::{App, AppProps};
+pub use app::{App, AppProps, Widget, WidgetProps};
 pub use context::{ChatContext, UiAction};
 
 /// Where the widget mounts inside `www/index.html`.

@@ -9,21 +9,31 @@ pub fn token_key(widget: &WidgetKey) -> String {
     format!("confide.token.{widget}")
 }
 
+/// `localStorage` key of the consent the visitor gave (language, version, hash of the text),
+/// kept next to the token so a returning visitor is not asked again for the same version.
+pub fn consent_key(widget: &WidgetKey) -> String {
+    format!("confide.consent.{widget}")
+}
+
 /// `sessionStorage` key of the unacknowledged messages, so a reload resends them.
 pub fn outbox_key(widget: &WidgetKey) -> String {
     format!("confide.outbox.{widget}")
 }
 
-/// A client message id from 16 random bytes: 32 lowercase hex characters.
-pub fn client_id_from(bytes: &[u8; 16]) -> Option<ClientMsgId> {
+/// Bytes as lower-case hex, two digits each (a SHA-256 digest becomes 64 characters).
+pub fn hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let hex: String = bytes
+    bytes
         .iter()
         .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])
         .map(char::from)
-        .collect();
+        .collect()
+}
+
+/// A client message id from 16 random bytes: 32 lowercase hex characters.
+pub fn client_id_from(bytes: &[u8; 16]) -> Option<ClientMsgId> {
     // Always valid; `ok()` rather than `expect` keeps panic formatting out of the bundle.
-    ClientMsgId::parse(&hex).ok()
+    ClientMsgId::parse(&hex(bytes)).ok()
 }
 
 #[cfg(test)]
@@ -35,6 +45,23 @@ mod tests {
         let key = WidgetKey::parse("demo").expect("key");
         assert_eq!(token_key(&key), "confide.token.demo");
         assert_eq!(outbox_key(&key), "confide.outbox.demo");
+        assert_eq!(consent_key(&key), "confide.consent.demo");
+    }
+
+    #[test]
+    fn hex_is_lower_case_with_two_digits_per_byte() {
+        assert_eq!(hex(&[]), "");
+        assert_eq!(hex(&[0x00, 0x0f, 0x10, 0xab, 0xff]), "000f10abff");
+        // SHA-256 of "abc" (FIPS 180-2 example), as WebCrypto returns its bytes.
+        let digest = [
+            0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae,
+            0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61,
+            0xf2, 0x00, 0x15, 0xad,
+        ];
+        assert_eq!(
+            hex(&digest),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]

@@ -31,7 +31,7 @@ fn fresh_root() -> Element {
 // ---- the root component -------------------------------------------------------------------
 
 #[wasm_bindgen_test]
-async fn widget_renders_its_chat_frame_for_a_valid_key() {
+async fn widget_renders_its_frame_while_its_settings_load_for_a_valid_key() {
     let root = fresh_root();
     let props = AppProps {
         widget: Some(WidgetKey::parse("demo").expect("key")),
@@ -47,10 +47,15 @@ async fn widget_renders_its_chat_frame_for_a_valid_key() {
         main.get_attribute("data-confide-widget").as_deref(),
         Some("demo")
     );
+    // No socket yet: the settings (and with them the consent gate) come first.
     assert_eq!(
         main.get_attribute("data-connection").as_deref(),
-        Some("connecting")
+        Some("loading")
     );
+    assert!(root
+        .query_selector("[data-testid=loading]")
+        .expect("query")
+        .is_some());
     let text = root.text_content().unwrap_or_default();
     assert!(text.contains("Chat with us"), "got: {text}");
 }

@@ -1,11 +1,14 @@
-//! The widget's components. Stateless parts are plain functions rather than components: each
-//! component type costs the bundle its own copy of Yew's lifecycle code.
+//! The widget's components: the consent gate, then the chat. Stateless parts are plain
+//! functions rather than components: each component type costs the bundle its own copy of
+//! Yew's lifecycle code.
 
 pub mod chat;
 pub mod composer;
+pub mod consent;
 pub mod leave_message;
 pub mod parts;
 
 pub use chat::ChatView;
 pub use composer::Composer;
+pub use consent::ConsentGate;
 pub use leave_message::LeaveMessageForm;

@@ -23,23 +23,42 @@ pub fn header(ctx: &ChatContext, s: &ChatState) -> Html {
         Connection::Online if s.operators_online => "Online",
         Connection::Online => "Away: we will answer later",
     };
-    let onclick = {
+    let class = format!(
+        "confide-conn confide-conn-{}{}",
+        s.connection.as_str(),
+        if s.operators_online {
+            ""
+        } else {
+            " confide-away"
+        }
+    );
+    let close = ctx.embedded.then(|| {
         let actions = ctx.actions.clone();
-        move |_: MouseEvent| actions.emit(UiAction::Close)
-    };
+        Callback::from(move |_: MouseEvent| actions.emit(UiAction::Close))
+    });
+    header_bar(name, initials, Some((class, status)), close)
+}
+
+/// The header's frame: title, avatar (initials, or a chat icon without), an optional status
+/// line (class, text) and the close button when `close` is given.
+pub fn header_bar(
+    title: String,
+    initials: String,
+    status: Option<(String, &'static str)>,
+    close: Option<Callback<MouseEvent>>,
+) -> Html {
     html! {
         <header class="confide-header">
             <span class="confide-avatar" aria-hidden="true">
                 if initials.is_empty() { { icon("M4 5h16v11H9l-5 4z") } } else { { initials } }
             </span>
             <div class="confide-who">
-                <h1 class="confide-title" data-testid="operator-name">{ name }</h1>
-                <p class={format!("confide-conn confide-conn-{}{}", s.connection.as_str(),
-                                  if s.operators_online { "" } else { " confide-away" })}>
-                    { status }
-                </p>
+                <h1 class="confide-title" data-testid="operator-name">{ title }</h1>
+                if let Some((class, text)) = status {
+                    <p {class}>{ text }</p>
+                }
             </div>
-            if ctx.embedded {
+            if let Some(onclick) = close {
                 <button type="button" class="confide-close" data-testid="close"
                         aria-label="Close chat" title="Close chat" {onclick}>
                     { icon("M6 6l12 12M18 6L6 18") }

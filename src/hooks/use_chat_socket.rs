@@ -1,7 +1,10 @@
 //! `use_chat_socket`: the visitor's WebSocket to `/ws/visitor` on the iframe's own origin.
 //!
-//! - Opens with `hello {widget, token, last_seq}`; the token comes from and goes back to
-//!   `localStorage["confide.token.<KEY>"]`.
+//! - Opens with `hello {widget, token, last_seq, consent}`; the token comes from and goes back
+//!   to `localStorage["confide.token.<KEY>"]`; `consent` is what the visitor agreed to in the
+//!   gate (every hello carries it when the widget requires consent).
+//! - When the server refuses the consent (`error` `consent_required`, close 4451) it stops for
+//!   good and reports it, so the widget shows the gate again rather than reconnecting.
 //! - After every `welcome` it resends the whole outbox with the same ids (the server answers a
 //!   resend with the original ack and stores nothing new).
 //! - The outbox also lives in `sessionStorage["confide.outbox.<KEY>"]`, so a reload resends.
@@ -13,8 +16,10 @@ use crate::browser::{self, Area};
 use crate::frames::{decode_outbox, decode_server, encode_client, encode_outbox};
 use crate::persist::{outbox_key, token_key};
 use crate::state::{Action, ChatState, Outgoing};
-use confide_protocol::chat::{close, MessageText, VisitorClient, VisitorServer, VisitorToken};
-use confide_protocol::WidgetKey;
+use confide_protocol::chat::{
+    close, ConsentGiven, MessageText, VisitorClient, VisitorServer, VisitorToken,
+};
+use confide_protocol::{ErrorCode, WidgetKey};
 use gloo_events::EventListener;
 use gloo_timers::callback::Interval;
 use gloo_timers::future::TimeoutFuture;
@@ -46,6 +51,9 @@ impl fmt::Debug for ChatSocket {
 
 struct Conn {
     widget: WidgetKey,
+    consent: Option<ConsentGiven>,
+    /// Told once when the server refuses the consent.
+    on_refused: Callback<()>,
     chat: Option<UseReducerHandle<ChatState>>,
     ws: Option<WebSocket>,
     /// The current socket's listeners; replaced (never dropped from inside one) on reconnect.
@@ -68,9 +76,11 @@ fn latest<R>(chat: &UseReducerHandle<ChatState>, f: impl FnOnce(&ChatState) -> R
 }
 
 impl ChatSocket {
-    fn new(widget: WidgetKey) -> Self {
+    fn new(widget: WidgetKey, consent: Option<ConsentGiven>) -> Self {
         Self(Rc::new(RefCell::new(Conn {
             widget,
+            consent,
+            on_refused: Callback::noop(),
             chat: None,
             ws: None,
             listeners: Vec::new(),
@@ -82,11 +92,12 @@ impl ChatSocket {
         })))
     }
 
-    fn start(&self, chat: UseReducerHandle<ChatState>) {
+    fn start(&self, chat: UseReducerHandle<ChatState>, on_refused: Callback<()>) {
         let weak = Rc::downgrade(&self.0);
         {
             let mut c = self.0.borrow_mut();
             c.chat = Some(chat);
+            c.on_refused = on_refused;
             c.stopped = false;
             c.ping = Some(Interval::new(PING_MS, move || {
                 if let Some(conn) = weak.upgrade() {
@@ -225,6 +236,7 @@ fn on_open(conn: &Rc<RefCell<Conn>>) {
                 widget: c.widget.clone(),
                 token,
                 last_seq,
+                consent: c.consent.clone(),
             },
         )
     };
@@ -277,6 +289,7 @@ fn on_frame(conn: &Rc<RefCell<Conn>>, text: &str) {
         }
         VisitorServer::Closed { conversation } => chat.dispatch(Action::Closed(conversation)),
         VisitorServer::Pong => {}
+        VisitorServer::Error { error } if error.code == ErrorCode::ConsentRequired => refused(conn),
         VisitorServer::Error { error } => chat.dispatch(Action::ServerError(error)),
     }
 }
@@ -293,6 +306,10 @@ fn on_lost(conn: &Rc<RefCell<Conn>>, generation: u32, code: Option<u16>) {
         (c.chat.clone(), c.widget.clone())
     };
     match code {
+        Some(close::CONSENT_REQUIRED) => {
+            refused(conn);
+            return;
+        }
         Some(close::WIDGET_NOT_FOUND) => {
             conn.borrow_mut().stopped = true;
             if let Some(chat) = chat {
@@ -311,6 +328,20 @@ fn on_lost(conn: &Rc<RefCell<Conn>>, generation: u32, code: Option<u16>) {
         chat.dispatch(Action::Disconnected);
     }
     schedule_retry(conn);
+}
+
+/// The server wants a (current) consent: stop for good, without reconnecting, and say so once.
+fn refused(conn: &Rc<RefCell<Conn>>) {
+    let on_refused = {
+        let mut c = conn.borrow_mut();
+        if c.stopped {
+            return;
+        }
+        c.stopped = true;
+        c.welcomed = false;
+        c.on_refused.clone()
+    };
+    on_refused.emit(());
 }
 
 fn schedule_retry(conn: &Rc<RefCell<Conn>>) {
@@ -335,14 +366,25 @@ fn schedule_retry(conn: &Rc<RefCell<Conn>>) {
     });
 }
 
-/// Connects for `widget`, keeps `chat` up to date, and returns the handle to send with.
+/// Connects for `widget` with the visitor's `consent` (when the widget requires one), keeps
+/// `chat` up to date, calls `on_refused` if the server refuses the consent, and returns the
+/// handle to send with.
 #[hook]
-pub fn use_chat_socket(widget: &WidgetKey, chat: &UseReducerHandle<ChatState>) -> ChatSocket {
-    let socket = (*use_memo(widget.clone(), |w| ChatSocket::new(w.clone()))).clone();
+pub fn use_chat_socket(
+    widget: &WidgetKey,
+    consent: &Option<ConsentGiven>,
+    chat: &UseReducerHandle<ChatState>,
+    on_refused: &Callback<()>,
+) -> ChatSocket {
+    let socket = (*use_memo((widget.clone(), consent.clone()), |(w, c)| {
+        ChatSocket::new(w.clone(), c.clone())
+    }))
+    .clone();
 
     {
         let chat = chat.clone();
         let widget = widget.clone();
+        let on_refused = on_refused.clone();
         use_effect_with(socket.clone(), move |socket| {
             let saved = browser::storage_get(Area::Session, &outbox_key(&widget))
                 .map(|json| decode_outbox(&json))
@@ -350,7 +392,7 @@ pub fn use_chat_socket(widget: &WidgetKey, chat: &UseReducerHandle<ChatState>) -
             if !saved.is_empty() {
                 chat.dispatch(Action::Restore(saved));
             }
-            socket.start(chat);
+            socket.start(chat, on_refused);
             let socket = socket.clone();
             move || socket.stop()
         });

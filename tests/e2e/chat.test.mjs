@@ -29,6 +29,9 @@ test('visitor and operator chat both ways, with typing indicators and a live inb
     await visitor.goto(`${server.url}/`);
     await visitor.locator('[data-confide] button').click();
     const widget = visitor.frameLocator('iframe[title="Chat"]');
+    // The demo widget requires consent: tick and start.
+    await widget.locator('[data-testid=consent-checkbox]').check(WAIT);
+    await widget.locator('[data-testid=consent-start]').click();
     await widget.locator('main[data-connection=online]').waitFor(WAIT);
     const vComposer = widget.locator('textarea[data-testid=composer]');
     await vComposer.fill('Hello, is anyone there? <b>not bold</b>');

@@ -3,7 +3,7 @@
 
 use confide_protocol::chat::{
     Author, ChatMessage, ClientMsgId, ConversationId, ConversationSummary, MessageText,
-    OperatorInfo, OperatorMe, OperatorServer,
+    OperatorInfo, OperatorMe, OperatorServer, ReceiptInfo,
 };
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
@@ -194,6 +194,8 @@ pub struct ConsoleState {
     threads: HashMap<ConversationId, Rc<Thread>>,
     /// Conversations whose visitor is typing right now.
     typing: HashMap<ConversationId, bool>,
+    /// Consent receipts of conversations opened on this socket.
+    receipts: HashMap<ConversationId, ReceiptInfo>,
     pub outbox: Vec<Outgoing>,
     /// Unsent reply text per conversation.
     drafts: HashMap<ConversationId, String>,
@@ -412,6 +414,12 @@ impl ConsoleState {
                     self.typing.remove(&conversation);
                 }
             }
+            OperatorServer::Receipt {
+                conversation,
+                receipt,
+            } => {
+                self.receipts.insert(conversation, receipt);
+            }
             OperatorServer::Pong => {}
             OperatorServer::Error { error } => self.notice = Some(error.message),
         }
@@ -472,6 +480,11 @@ impl ConsoleState {
 
     pub fn thread(&self, id: ConversationId) -> Option<&Thread> {
         self.threads.get(&id).map(|t| &**t)
+    }
+
+    /// The consent receipt the conversation was started under, once it has been opened.
+    pub fn receipt(&self, id: ConversationId) -> Option<&ReceiptInfo> {
+        self.receipts.get(&id)
     }
 
     pub fn visitor_typing(&self, id: ConversationId) -> bool {
@@ -575,6 +588,27 @@ mod tests {
             .iter()
             .map(|m| m.seq)
             .collect()
+    }
+
+    #[test]
+    fn a_receipt_frame_is_kept_for_its_conversation_only() {
+        let receipt = ReceiptInfo {
+            language: "de".into(),
+            version: 2,
+            text_sha256: "ab".repeat(32),
+            policy_url: Some("https://example.com/privacy".into()),
+            at: 1,
+            withdrawn_at: None,
+        };
+        let s = run(
+            state(),
+            [Action::Server(OperatorServer::Receipt {
+                conversation: ConversationId(7),
+                receipt: receipt.clone(),
+            })],
+        );
+        assert_eq!(s.receipt(ConversationId(7)), Some(&receipt));
+        assert_eq!(s.receipt(ConversationId(8)), None);
     }
 
     #[test]

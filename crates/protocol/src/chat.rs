@@ -32,6 +32,8 @@ pub mod close {
     pub const TOO_LARGE: u16 = 4413;
     /// No such widget.
     pub const WIDGET_NOT_FOUND: u16 = 4404;
+    /// The widget requires consent; the hello carried none, or an outdated one.
+    pub const CONSENT_REQUIRED: u16 = 4451;
 }
 
 /// Message text: 1 to [`MAX_TEXT_CHARS`] characters, not only white space. Its `Debug` never
@@ -211,6 +213,9 @@ pub enum VisitorClient {
         token: Option<VisitorToken>,
         #[serde(default)]
         last_seq: Option<u64>,
+        /// Required when the widget requires consent: what the visitor agreed to.
+        #[serde(default)]
+        consent: Option<ConsentGiven>,
     },
     Send {
         id: ClientMsgId,
@@ -225,6 +230,35 @@ pub enum VisitorClient {
         seq: u64,
     },
     Ping,
+}
+
+/// The disclaimer a visitor ticked: its language, the consent version, and the SHA-256 (64
+/// lower-case hex digits) of `Disclaimer::shown_text()` exactly as displayed. The server
+/// checks both against the widget's current settings before it accepts the visitor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentGiven {
+    pub language: String,
+    pub version: u32,
+    pub text_sha256: String,
+}
+
+/// A consent receipt as operators see it on a conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptInfo {
+    pub language: String,
+    pub version: u32,
+    pub text_sha256: String,
+    pub policy_url: Option<String>,
+    /// Server time the visitor started, unix milliseconds.
+    pub at: i64,
+    pub withdrawn_at: Option<i64>,
+}
+
+/// `GET /api/widget/{key}/config`: everything the widget needs before the visitor starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WidgetConfig {
+    pub settings: crate::settings::WidgetSettings,
 }
 
 /// Frames the server sends on `/ws/visitor`.
@@ -328,6 +362,11 @@ pub enum OperatorServer {
     Message {
         conversation: ConversationId,
         message: ChatMessage,
+    },
+    /// The consent receipt the conversation was started under, sent on `open`.
+    Receipt {
+        conversation: ConversationId,
+        receipt: ReceiptInfo,
     },
     Ack {
         conversation: ConversationId,
@@ -442,7 +481,8 @@ mod tests {
             VisitorClient::Hello {
                 widget: WidgetKey::parse("demo").expect("key"),
                 token: None,
-                last_seq: None
+                last_seq: None,
+                consent: None,
             }
         );
         assert!(serde_json::from_str::<VisitorClient>(r#"{"type":"shout"}"#).is_err());

@@ -16,6 +16,8 @@ pub enum ErrorCode {
     TooLarge,
     /// No such widget.
     WidgetNotFound,
+    /// The widget requires consent and none (or an outdated one) was given.
+    ConsentRequired,
     /// No such route or resource.
     NotFound,
     /// Credentials are missing, wrong or expired.
@@ -36,6 +38,7 @@ impl ErrorCode {
             ErrorCode::Invalid => "invalid",
             ErrorCode::TooLarge => "too_large",
             ErrorCode::WidgetNotFound => "widget_not_found",
+            ErrorCode::ConsentRequired => "consent_required",
             ErrorCode::NotFound => "not_found",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::Forbidden => "forbidden",
@@ -78,6 +81,7 @@ mod tests {
             ErrorCode::Invalid,
             ErrorCode::TooLarge,
             ErrorCode::WidgetNotFound,
+            ErrorCode::ConsentRequired,
             ErrorCode::NotFound,
             ErrorCode::Unauthorized,
             ErrorCode::Forbidden,

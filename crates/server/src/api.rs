@@ -13,6 +13,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use confide_protocol::chat::{ClientMsgId, LeaveMessage, LoginRequest, OperatorMe};
+use confide_protocol::settings::WidgetSettings;
 use confide_protocol::WidgetKey;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
@@ -291,6 +292,77 @@ pub async fn operator_socket(
             let (sink, stream) = socket.split();
             crate::ws::operator::run(state, operator, sink, stream).await;
         }))
+}
+
+async fn widget_by_path_key(state: &AppState, key: &str) -> Result<crate::store::Widget, ApiError> {
+    let key = WidgetKey::parse(key).map_err(|e| ApiError::Malformed(e.to_string()))?;
+    match state.store.widget_by_key(&key).await {
+        Ok(w) => Ok(w),
+        Err(StoreError::NotFound) => Err(ApiError::WidgetNotFound),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `GET /api/widget/{key}/config`: the public settings the widget needs before the visitor
+/// starts (the disclaimer, the privacy link, the modes). Sets no cookie, reads none.
+pub async fn widget_config(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+) -> Result<Response, ApiError> {
+    let widget = widget_by_path_key(&state, &key).await?;
+    let settings = state.store.widget_settings(widget.id).await?;
+    let mut res = Json(confide_protocol::chat::WidgetConfig { settings }).into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Ok(res)
+}
+
+async fn admin(state: &AppState, headers: &HeaderMap) -> Result<Operator, ApiError> {
+    let op = session_operator(state, headers).await?;
+    if op.role != "admin" {
+        return Err(ApiError::Forbidden("only admins may change widgets"));
+    }
+    Ok(op)
+}
+
+/// `GET /api/admin/widgets/{key}/settings`.
+pub async fn get_settings(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(key): Path<String>,
+) -> Result<Json<WidgetSettings>, ApiError> {
+    admin(&state, &headers).await?;
+    let widget = widget_by_path_key(&state, &key).await?;
+    Ok(Json(state.store.widget_settings(widget.id).await?))
+}
+
+/// `PUT /api/admin/widgets/{key}/settings`: validated as a whole; every problem is named by
+/// its field path and nothing is saved unless there are none. The consent version is set by
+/// the server (up by one when any disclaimer text changes).
+pub async fn put_settings(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(key): Path<String>,
+    ApiJson(settings): ApiJson<WidgetSettings>,
+) -> Result<Json<WidgetSettings>, ApiError> {
+    let op = admin(&state, &headers).await?;
+    let widget = widget_by_path_key(&state, &key).await?;
+    let problems = settings.problems();
+    if !problems.is_empty() {
+        let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        return Err(ApiError::Invalid(listed.join("; ")));
+    }
+    let saved = state
+        .store
+        .save_widget_settings(widget.id, settings)
+        .await?;
+    tracing::info!(
+        widget = widget.id,
+        operator = op.id,
+        version = saved.consent.version,
+        "widget settings saved"
+    );
+    Ok(Json(saved))
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod clock;
 pub mod config;
+pub mod consent;
 pub mod error;
 pub mod hub;
 pub mod routes;

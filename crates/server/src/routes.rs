@@ -51,6 +51,11 @@ fn api_routes() -> Router<AppState> {
         .route("/api/operator/logout", post(api::logout))
         .route("/api/operator/me", get(api::operator_me))
         .route("/api/widget/{key}/leave-message", post(api::leave_message))
+        .route("/api/widget/{key}/config", get(api::widget_config))
+        .route(
+            "/api/admin/widgets/{key}/settings",
+            get(api::get_settings).put(api::put_settings),
+        )
         .route("/ws/visitor", get(api::visitor_socket))
         .route("/ws/operator", get(api::operator_socket))
         .layer(DefaultBodyLimit::max(api::MAX_BODY_BYTES))

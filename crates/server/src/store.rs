@@ -3,8 +3,10 @@
 use crate::clock::{Clock, SystemClock};
 use crate::config::DatabaseUrl;
 use confide_protocol::chat::{
-    Author, ChatMessage, ClientMsgId, ConversationId, ConversationSummary, MessageText,
+    Author, ChatMessage, ClientMsgId, ConsentGiven, ConversationId, ConversationSummary,
+    MessageText, ReceiptInfo,
 };
+use confide_protocol::settings::WidgetSettings;
 use confide_protocol::WidgetKey;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
@@ -106,11 +108,16 @@ impl Store {
     /// Creates the widget unless one with that key exists; returns whether it was created.
     pub async fn ensure_widget(&self, key: &WidgetKey, name: &str) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "INSERT INTO widgets (key, name, created_at) VALUES (?, ?, ?) ON CONFLICT(key) DO NOTHING",
+            "INSERT INTO widgets (key, name, created_at, settings) VALUES (?, ?, ?, ?) \
+             ON CONFLICT(key) DO NOTHING",
         )
         .bind(key.as_str())
         .bind(name)
         .bind(self.clock.now_ms() / 1000)
+        .bind(
+            serde_json::to_string(&WidgetSettings::defaults(PLACEHOLDER_PRIVACY_URL))
+                .map_err(|e| StoreError::Other(sqlx::Error::Protocol(e.to_string())))?,
+        )
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
@@ -579,5 +586,156 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         row.map(message_from_row).transpose()
+    }
+}
+
+/// The privacy link a widget gets until its site owner sets one. Site owners must replace it.
+pub const PLACEHOLDER_PRIVACY_URL: &str = "https://example.com/privacy";
+
+type ReceiptRow = (i64, String, i64, String, Option<String>, i64, Option<i64>);
+
+/// A receipt row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    pub id: i64,
+    pub info: ReceiptInfo,
+}
+
+/// Widget settings and consent receipts.
+impl Store {
+    /// The widget's settings; Confide's defaults when none were saved.
+    pub async fn widget_settings(&self, widget_id: i64) -> Result<WidgetSettings, StoreError> {
+        let (text,): (String,) = sqlx::query_as("SELECT settings FROM widgets WHERE id = ?")
+            .bind(widget_id)
+            .fetch_one(&self.pool)
+            .await?;
+        if text.is_empty() {
+            return Ok(WidgetSettings::defaults(PLACEHOLDER_PRIVACY_URL));
+        }
+        serde_json::from_str(&text).map_err(|e| {
+            StoreError::Other(sqlx::Error::Protocol(format!(
+                "stored settings do not parse: {e}"
+            )))
+        })
+    }
+
+    /// Saves valid settings. The consent version is the server's to set: it goes up by one
+    /// whenever any disclaimer text changes, and stays otherwise. Returns what was saved.
+    pub async fn save_widget_settings(
+        &self,
+        widget_id: i64,
+        mut settings: WidgetSettings,
+    ) -> Result<WidgetSettings, StoreError> {
+        let current = self.widget_settings(widget_id).await?;
+        settings.consent.version = if current.consent.texts == settings.consent.texts {
+            current.consent.version
+        } else {
+            current.consent.version + 1
+        };
+        let text = serde_json::to_string(&settings)
+            .map_err(|e| StoreError::Other(sqlx::Error::Protocol(e.to_string())))?;
+        sqlx::query("UPDATE widgets SET settings = ? WHERE id = ?")
+            .bind(text)
+            .bind(widget_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(settings)
+    }
+
+    /// The visitor's receipt for exactly this consent, creating it if the last one differs
+    /// (another language, version or text) or was withdrawn.
+    pub async fn receipt_for(
+        &self,
+        widget_id: i64,
+        visitor_id: i64,
+        given: &ConsentGiven,
+        policy_url: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        let last: Option<(i64, String, i64, String, Option<i64>)> = sqlx::query_as(
+            "SELECT id, language, version, text_sha256, withdrawn_at FROM consent_receipts \
+             WHERE visitor_id = ? ORDER BY id DESC LIMIT 1",
+        )
+        .bind(visitor_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some((id, language, version, hash, None)) = last {
+            if language == given.language
+                && version == i64::from(given.version)
+                && hash == given.text_sha256
+            {
+                return Ok(id);
+            }
+        }
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO consent_receipts \
+             (widget_id, visitor_id, language, version, text_sha256, policy_url, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(widget_id)
+        .bind(visitor_id)
+        .bind(&given.language)
+        .bind(i64::from(given.version))
+        .bind(&given.text_sha256)
+        .bind(policy_url)
+        .bind(self.clock.now_ms())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn link_receipt(
+        &self,
+        conversation: ConversationId,
+        receipt_id: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE conversations SET receipt_id = ? WHERE id = ?")
+            .bind(receipt_id)
+            .bind(conversation.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The receipt a conversation was started under.
+    pub async fn conversation_receipt(
+        &self,
+        conversation: ConversationId,
+    ) -> Result<Option<Receipt>, StoreError> {
+        let row: Option<ReceiptRow> =
+            sqlx::query_as(
+                "SELECT r.id, r.language, r.version, r.text_sha256, r.policy_url, r.created_at, \
+                 r.withdrawn_at FROM conversations c JOIN consent_receipts r ON r.id = c.receipt_id \
+                 WHERE c.id = ?",
+            )
+            .bind(conversation.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(
+            |(id, language, version, text_sha256, policy_url, at, withdrawn_at)| Receipt {
+                id,
+                info: ReceiptInfo {
+                    language,
+                    version: u32::try_from(version).unwrap_or(0),
+                    text_sha256,
+                    policy_url,
+                    at,
+                    withdrawn_at,
+                },
+            },
+        ))
+    }
+
+    pub async fn receipt_count(&self) -> Result<i64, StoreError> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM consent_receipts")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n)
+    }
+
+    pub async fn visitor_count(&self) -> Result<i64, StoreError> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM visitors")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n)
     }
 }

@@ -59,6 +59,7 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
         Callback::from(move |_: MouseEvent| send.emit(OperatorClient::Close { conversation: id }))
     };
     let typing = state.visitor_typing(id);
+    let receipt = state.receipt(id).cloned();
     let items = messages.into_iter().map(|m| {
         let key = m.id.as_str().to_owned();
         html! { <MessageItem {key} message={m} /> }
@@ -72,6 +73,17 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
                         <span class="conversation-meta">
                             { format!("widget {}", c.widget.as_str()) }
                             if c.offline { { " · left a message while no one was online" } }
+                        </span>
+                    }
+                    if let Some(r) = &receipt {
+                        <span class="conversation-meta receipt" data-testid="receipt"
+                            title={format!("SHA-256 of the disclaimer shown: {}", r.text_sha256)}>
+                            { format!(
+                                "Consent given {} · disclaimer v{} ({}) · sha256 {}…",
+                                super::clock(r.at), r.version, r.language, &r.text_sha256[..r.text_sha256.len().min(12)]
+                            ) }
+                            if let Some(url) = &r.policy_url { { format!(" · policy {url}") } }
+                            if let Some(w) = r.withdrawn_at { { format!(" · withdrawn {}", super::clock(w)) } }
                         </span>
                     }
                 </div>

@@ -122,6 +122,20 @@ where
             if let Err(e) = state.store.summary(conversation).await {
                 return store_error(sink, e).await;
             }
+            match state.store.conversation_receipt(conversation).await {
+                Ok(Some(r)) => {
+                    send(
+                        sink,
+                        &OperatorServer::Receipt {
+                            conversation,
+                            receipt: r.info,
+                        },
+                    )
+                    .await?
+                }
+                Ok(None) => {}
+                Err(e) => return store_error(sink, e).await,
+            }
             let after = last_seq.unwrap_or(0);
             let messages = match state.store.messages_after(conversation, after).await {
                 Ok(m) => m,

@@ -26,13 +26,14 @@ where
     S: Sink<Message, Error = axum::Error> + Unpin,
     R: Stream<Item = Result<Message, axum::Error>> + Unpin,
 {
-    let (widget, token, last_seq) =
+    let (widget, token, last_seq, consent) =
         match next_frame::<_, VisitorClient>(&mut stream, HELLO_TIMEOUT).await {
             Incoming::Frame(VisitorClient::Hello {
                 widget,
                 token,
                 last_seq,
-            }) => (widget, token, last_seq),
+                consent,
+            }) => (widget, token, last_seq, consent),
             Incoming::Frame(_) => {
                 return refuse(
                     &mut sink,
@@ -63,6 +64,21 @@ where
         }
         Err(e) => return internal(&mut sink, e).await,
     };
+
+    // Consent comes first: without it no visitor is created and no token is issued.
+    let settings = match state.store.widget_settings(widget.id).await {
+        Ok(s) => s,
+        Err(e) => return internal(&mut sink, e).await,
+    };
+    if let Err(reason) = crate::consent::check(&settings, consent.as_ref()) {
+        return refuse(
+            &mut sink,
+            ErrorCode::ConsentRequired,
+            reason,
+            close::CONSENT_REQUIRED,
+        )
+        .await;
+    }
 
     let (visitor, token) = match token {
         Some(token) => match state
@@ -109,6 +125,21 @@ where
                 Err(e) => return internal(&mut sink, e).await,
             }
         }
+    };
+
+    let receipt = match &consent {
+        Some(given) if settings.consent.required => {
+            let policy = settings.privacy_link.as_ref().map(|l| l.url.as_str());
+            match state
+                .store
+                .receipt_for(widget.id, visitor.id, given, policy)
+                .await
+            {
+                Ok(id) => Some(id),
+                Err(e) => return internal(&mut sink, e).await,
+            }
+        }
+        _ => None,
     };
 
     // Subscribe before reading history, so nothing stored in between is missed; the
@@ -161,7 +192,7 @@ where
                 last_heard = tokio::time::Instant::now();
                 match parse::<VisitorClient>(msg) {
                     Incoming::Frame(frame) => {
-                        let step = handle(&state, &mut sink, visitor, &mut conversation, &mut sent_seq, frame).await;
+                        let step = handle(&state, &mut sink, visitor, receipt, &mut conversation, &mut sent_seq, frame).await;
                         if step.is_err() { break; }
                     }
                     Incoming::Refused { error, fatal } => {
@@ -211,6 +242,7 @@ async fn handle<S>(
     state: &AppState,
     sink: &mut S,
     visitor: Visitor,
+    receipt: Option<i64>,
     conversation: &mut Option<ConversationId>,
     sent_seq: &mut u64,
     frame: VisitorClient,
@@ -245,6 +277,11 @@ where
                     .await
                 {
                     Ok(c) => {
+                        if let Some(r) = receipt {
+                            if let Err(e) = state.store.link_receipt(c, r).await {
+                                return error_frame(sink, e).await;
+                            }
+                        }
                         *conversation = Some(c);
                         *sent_seq = 0;
                         c

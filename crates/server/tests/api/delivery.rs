@@ -122,7 +122,7 @@ async fn client(
         };
         t.connects += 1;
         if matches!(role, Role::Visitor) {
-            let mut hello = json!({"type": "hello", "widget": "demo", "last_seq": t.contiguous()});
+            let mut hello = json!({"type": "hello", "widget": "demo", "last_seq": t.contiguous(), "consent": crate::helpers::demo_consent()});
             if let Some(tok) = &token {
                 hello["token"] = json!(tok);
             }
@@ -170,7 +170,7 @@ async fn client(
                             outbox.retain(|o| *o != id);
                             acks.send_modify(|n| *n += 1);
                         }
-                        "conversation" | "typing" | "presence" | "hello" | "pong" => {}
+                        "conversation" | "typing" | "presence" | "hello" | "pong" | "receipt" => {}
                         other => panic!("{author}: unexpected frame {other}: {v}"),
                     }
                     if became_ready {

@@ -25,6 +25,8 @@ pub struct Options {
     pub demo: bool,
     pub with_bundles: bool,
     pub clock: Option<Arc<dyn Clock>>,
+    /// Keep the demo widget's default (consent required); most tests turn it off.
+    pub consent_required: bool,
 }
 
 impl Default for Options {
@@ -33,6 +35,7 @@ impl Default for Options {
             demo: true,
             with_bundles: true,
             clock: None,
+            consent_required: false,
         }
     }
 }
@@ -79,10 +82,20 @@ pub async fn spawn_app_in(dir: tempfile::TempDir, opts: Options) -> TestApp {
         .await
         .expect("open store");
     if opts.demo {
+        let key = WidgetKey::parse("demo").expect("key");
         store
-            .ensure_widget(&WidgetKey::parse("demo").expect("key"), "Demo widget")
+            .ensure_widget(&key, "Demo widget")
             .await
             .expect("demo widget");
+        if !opts.consent_required {
+            let widget = store.widget_by_key(&key).await.expect("widget");
+            let mut settings = store.widget_settings(widget.id).await.expect("settings");
+            settings.consent.required = false;
+            store
+                .save_widget_settings(widget.id, settings)
+                .await
+                .expect("save");
+        }
     }
     let hub = Arc::new(Hub::new());
     let state = AppState {
@@ -145,4 +158,14 @@ pub async fn error_code(res: reqwest::Response) -> String {
         "error has a message: {body}"
     );
     body["code"].as_str().expect("code").to_owned()
+}
+
+/// The consent a visitor gives to the demo widget's default English disclaimer.
+pub fn demo_consent() -> serde_json::Value {
+    let shown = confide_protocol::settings::default_disclaimer("en").shown_text();
+    serde_json::json!({
+        "language": "en",
+        "version": 1,
+        "text_sha256": confide_server::consent::text_sha256(&shown),
+    })
 }

@@ -128,7 +128,8 @@ async fn no_log_line_carries_message_text_emails_names_ips_or_user_agents() {
     let mut visitor = ws(&format!("{wsbase}/ws/visitor"), None).await;
     visitor
         .send(Message::text(
-            json!({"type": "hello", "widget": "demo"}).to_string(),
+            json!({"type": "hello", "widget": "demo", "consent": crate::helpers::demo_consent()})
+                .to_string(),
         ))
         .await
         .expect("send");

@@ -122,15 +122,20 @@ pub fn msg_id(n: u32) -> String {
     format!("msg-{n:08}")
 }
 
-/// Creates an operator and signs in; returns the cookie header value.
+/// Creates an agent and signs in; returns the cookie header value.
 pub async fn operator_cookie(app: &TestApp, email: &str, name: &str) -> String {
+    operator_cookie_as(app, email, name, "agent").await
+}
+
+/// Creates an operator with the given role and signs in; returns the cookie header value.
+pub async fn operator_cookie_as(app: &TestApp, email: &str, name: &str, role: &str) -> String {
     let password = "operator password 1";
     let hash = Password::new(password.into())
         .expect("pw")
         .hash()
         .expect("hash");
     app.store
-        .add_operator(email, name, "agent", &hash)
+        .add_operator(email, name, role, &hash)
         .await
         .expect("operator");
     let res = reqwest::Client::new()

@@ -1,0 +1,232 @@
+//! Consent: the public config, the check at hello, receipts, and admins changing settings.
+
+use crate::helpers::{demo_consent, error_code, spawn_app, Options};
+use crate::sockets::*;
+use serde_json::{json, Value};
+
+fn with_consent() -> Options {
+    Options {
+        consent_required: true,
+        ..Options::default()
+    }
+}
+
+async fn hello_with(ws: &mut Ws, consent: Option<Value>) -> Value {
+    let mut hello = json!({"type": "hello", "widget": "demo"});
+    if let Some(c) = consent {
+        hello["consent"] = c;
+    }
+    send(ws, hello).await;
+    recv(ws).await
+}
+
+#[tokio::test]
+async fn the_public_config_carries_the_disclaimers_and_sets_no_cookie() {
+    let app = spawn_app(with_consent()).await;
+    let res = app.get("/api/widget/demo/config").await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("set-cookie").is_none());
+    let body: Value = res.json().await.expect("json");
+    let s = &body["settings"];
+    assert_eq!(s["consent"]["required"], true);
+    assert_eq!(s["consent"]["version"], 1);
+    assert_eq!(s["consent"]["texts"]["de"]["start_label"], "Chat starten");
+    assert_eq!(s["privacy_link"]["url"], "https://example.com/privacy");
+    assert_eq!(s["privacy_mode"], true);
+    let res = app.get("/api/widget/nosuch/config").await;
+    assert_eq!(res.status(), 404);
+    assert_eq!(error_code(res).await, "widget_not_found");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn without_valid_consent_no_visitor_is_created_and_nothing_is_stored() {
+    let app = spawn_app(with_consent()).await;
+    let mut wrong_text = demo_consent();
+    wrong_text["text_sha256"] = json!("0".repeat(64));
+    let mut old_version = demo_consent();
+    old_version["version"] = json!(0);
+    let mut other_language = demo_consent();
+    other_language["language"] = json!("de");
+    for consent in [
+        None,
+        Some(wrong_text),
+        Some(old_version),
+        Some(other_language),
+    ] {
+        let mut ws = connect(&app, "/ws/visitor", None).await;
+        let reply = hello_with(&mut ws, consent.clone()).await;
+        assert_eq!(reply["type"], "error", "{consent:?}");
+        assert_eq!(reply["error"]["code"], "consent_required", "{consent:?}");
+        assert_eq!(close_code(&mut ws).await, Some(4451));
+    }
+    // A malformed consent object is a protocol error, not a consent question.
+    let mut ws = connect(&app, "/ws/visitor", None).await;
+    let reply = hello_with(&mut ws, Some(json!({"language": "en"}))).await;
+    assert_eq!(reply["error"]["code"], "malformed");
+    assert_eq!(
+        app.store.visitor_count().await.expect("count"),
+        0,
+        "no identifier before consent"
+    );
+    assert_eq!(app.store.receipt_count().await.expect("count"), 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn consent_starts_the_chat_and_the_operator_sees_the_receipt_with_its_exact_hash() {
+    let app = spawn_app(with_consent()).await;
+    let cookie = operator_cookie(&app, "ada@example.com", "Ada").await;
+    let (mut op, _) = operator_socket(&app, &cookie).await;
+
+    let mut ws = connect(&app, "/ws/visitor", None).await;
+    let welcome = hello_with(&mut ws, Some(demo_consent())).await;
+    assert_eq!(welcome["type"], "welcome");
+    let token = welcome["token"].as_str().expect("token").to_owned();
+    send(
+        &mut ws,
+        json!({"type": "send", "id": msg_id(1), "text": "hello"}),
+    )
+    .await;
+    recv_type(&mut ws, "ack").await;
+
+    // Reconnecting with the same consent reuses the receipt.
+    let mut again = connect(&app, "/ws/visitor", None).await;
+    send(
+        &mut again,
+        json!({"type": "hello", "widget": "demo", "token": token, "consent": demo_consent()}),
+    )
+    .await;
+    assert_eq!(recv(&mut again).await["type"], "welcome");
+    assert_eq!(app.store.receipt_count().await.expect("count"), 1);
+
+    let conv = recv_type(&mut op, "conversation").await["conversation"]["id"].clone();
+    send(&mut op, json!({"type": "open", "conversation": conv})).await;
+    let receipt = recv_type(&mut op, "receipt").await["receipt"].clone();
+    let shown = confide_protocol::settings::default_disclaimer("en").shown_text();
+    // Independent of the server's helper: sha2 directly over the text the widget shows.
+    let expected = {
+        use sha2::Digest;
+        format!("{:x}", sha2::Sha256::digest(shown.as_bytes()))
+    };
+    assert_eq!(receipt["text_sha256"], expected);
+    assert_eq!(receipt["language"], "en");
+    assert_eq!(receipt["version"], 1);
+    assert_eq!(receipt["policy_url"], "https://example.com/privacy");
+    assert!(receipt["at"].as_i64().expect("time") > 1_600_000_000_000);
+    assert!(receipt["withdrawn_at"].is_null());
+    app.stop().await;
+}
+
+async fn put(
+    app: &crate::helpers::TestApp,
+    cookie: Option<&str>,
+    body: &Value,
+) -> reqwest::Response {
+    let mut req = reqwest::Client::new()
+        .put(format!("{}/api/admin/widgets/demo/settings", app.url))
+        .json(body);
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    req.send().await.expect("put")
+}
+
+#[tokio::test]
+async fn only_admins_change_settings_and_bad_settings_are_refused_by_field() {
+    let app = spawn_app(with_consent()).await;
+    let agent = operator_cookie(&app, "agent@example.com", "Agent").await;
+    let admin = operator_cookie_as(&app, "admin@example.com", "Admin", "admin").await;
+    let current: Value = reqwest::Client::new()
+        .get(format!("{}/api/admin/widgets/demo/settings", app.url))
+        .header("cookie", &admin)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+
+    let res = put(&app, None, &current).await;
+    assert_eq!(res.status(), 401);
+    let res = put(&app, Some(&agent), &current).await;
+    assert_eq!(res.status(), 403);
+    assert_eq!(error_code(res).await, "forbidden");
+
+    let mut bad = current.clone();
+    bad["consent"]["texts"]["en"]["body"] = json!("");
+    bad["privacy_link"]["url"] = json!("http://example.com/privacy");
+    bad["consent"]["texts"]["xx"] = current["consent"]["texts"]["en"].clone();
+    bad["prechat_fields"]["custom"] =
+        json!([{"key": "order", "requirement": "required", "labels": {}}]);
+    let res = put(&app, Some(&admin), &bad).await;
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(body["code"], "invalid");
+    let message = body["message"].as_str().expect("message");
+    for field in [
+        "consent.texts.en.body",
+        "privacy_link.url",
+        "consent.texts.xx",
+        "prechat_fields.custom.0.labels.en",
+    ] {
+        assert!(message.contains(field), "{field} named in: {message}");
+    }
+    let mut unknown = current.clone();
+    unknown["tracking_pixel"] = json!(true);
+    let res = put(&app, Some(&admin), &unknown).await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(error_code(res).await, "malformed");
+
+    // Nothing was saved: the config is unchanged.
+    let config: Value = app
+        .get("/api/widget/demo/config")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(config["settings"], current);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn changing_a_disclaimer_bumps_the_version_and_old_consent_no_longer_starts_a_chat() {
+    let app = spawn_app(with_consent()).await;
+    let admin = operator_cookie_as(&app, "admin@example.com", "Admin", "admin").await;
+    let current: Value = app
+        .get("/api/widget/demo/config")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let mut s = current["settings"].clone();
+
+    s["typing_indicator"] = json!(false);
+    let saved: Value = put(&app, Some(&admin), &s)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(saved["consent"]["version"], 1, "no text changed");
+
+    s["consent"]["texts"]["en"]["body"] = json!("We keep your messages for 6 months.");
+    s["consent"]["version"] = json!(99);
+    let saved: Value = put(&app, Some(&admin), &s)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        saved["consent"]["version"], 2,
+        "the server sets the version"
+    );
+
+    let mut ws = connect(&app, "/ws/visitor", None).await;
+    let reply = hello_with(&mut ws, Some(demo_consent())).await;
+    assert_eq!(reply["error"]["code"], "consent_required");
+    let shown = "Before we chat\nWe keep your messages for 6 months.\nI agree that my messages are kept for this chat.\nStart chat\n";
+    let fresh = json!({"language": "en", "version": 2, "text_sha256": confide_server::consent::text_sha256(shown)});
+    let mut ws = connect(&app, "/ws/visitor", None).await;
+    assert_eq!(hello_with(&mut ws, Some(fresh)).await["type"], "welcome");
+    app.stop().await;
+}

@@ -1,0 +1,59 @@
+//! `use_widget_config`: loads the widget's settings (`GET /api/widget/{key}/config`, same
+//! origin, no referrer, no credentials) on mount and whenever the gate asks again, and hands
+//! them to the [`Gate`] with the visitor's languages and the consent stored from an earlier
+//! visit (read only when the widget requires consent).
+
+use crate::browser::{self, Area};
+use crate::config::decode_config;
+use crate::frames::{decode_consent, decode_error_body};
+use crate::gate::{Failure, Gate, GateAction};
+use crate::persist::consent_key;
+use confide_protocol::{ErrorCode, WidgetKey};
+use yew::prelude::*;
+
+/// The path of a widget's settings.
+pub fn config_path(widget: &WidgetKey) -> String {
+    format!("/api/widget/{widget}/config")
+}
+
+async fn load(widget: &WidgetKey) -> GateAction {
+    match browser::get(&config_path(widget)).await {
+        Some((200, body)) => match decode_config(&body) {
+            Ok(settings) => {
+                let stored = if settings.consent.required {
+                    browser::storage_get(Area::Local, &consent_key(widget))
+                        .and_then(|json| decode_consent(&json))
+                } else {
+                    None
+                };
+                GateAction::Loaded {
+                    settings: Box::new(settings),
+                    stored,
+                    languages: browser::languages(),
+                }
+            }
+            Err(e) => GateAction::LoadFailed(Failure::Broken(e.to_string())),
+        },
+        Some((status, body)) => {
+            let not_found = status == 404
+                && decode_error_body(&body).is_some_and(|e| e.code == ErrorCode::WidgetNotFound);
+            GateAction::LoadFailed(if not_found {
+                Failure::NotFound
+            } else {
+                Failure::Broken(format!("HTTP {status}"))
+            })
+        }
+        None => GateAction::LoadFailed(Failure::Offline),
+    }
+}
+
+#[hook]
+pub fn use_widget_config(widget: &WidgetKey, gate: &UseReducerHandle<Gate>) {
+    let dispatcher = gate.dispatcher();
+    use_effect_with((widget.clone(), gate.fetch), move |(widget, _)| {
+        let widget = widget.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            dispatcher.dispatch(load(&widget).await);
+        });
+    });
+}

@@ -10,8 +10,8 @@ use crate::frames::encode_consent;
 use crate::gate::{Gate, GateAction, Stage};
 use crate::hooks::{use_chat_socket, use_host_bridge, use_widget_config};
 use crate::persist::consent_key;
-use crate::state::ChatState;
-use confide_protocol::chat::ConsentGiven;
+use crate::state::{Action, ChatState};
+use confide_protocol::chat::{ConsentGiven, VisitorClient};
 use confide_protocol::WidgetKey;
 use yew::prelude::*;
 
@@ -60,6 +60,15 @@ pub fn Widget(props: &WidgetProps) -> Html {
             dispatcher.dispatch(GateAction::Refused);
         })
     };
+    let on_withdrawn = {
+        let gate = gate.dispatcher();
+        let chat = chat.dispatcher();
+        use_callback(props.widget.clone(), move |(), widget| {
+            browser::storage_remove(Area::Local, &consent_key(widget));
+            chat.dispatch(Action::Reset);
+            gate.dispatch(GateAction::Withdrawn);
+        })
+    };
     let on_retry = {
         let dispatcher = gate.dispatcher();
         Callback::from(move |_: MouseEvent| dispatcher.dispatch(GateAction::Retry))
@@ -68,7 +77,7 @@ pub fn Widget(props: &WidgetProps) -> Html {
     if let Stage::Chat(consent) = &gate.stage {
         return html! {
             <LiveChat widget={props.widget.clone()} consent={consent.clone()} {chat}
-                      {on_refused} close={bridge.close.clone()} embedded={bridge.embedded} />
+                      {on_refused} {on_withdrawn} close={bridge.close.clone()} embedded={bridge.embedded} />
         };
     }
 
@@ -98,7 +107,7 @@ pub fn Widget(props: &WidgetProps) -> Html {
     html! {
         <main class="confide" data-confide-widget={props.widget.to_string()}
               data-connection={gate.stage.as_str()} aria-label="Chat">
-            { header_bar(DEFAULT_TITLE.to_owned(), String::new(), None, close) }
+            { header_bar(DEFAULT_TITLE.to_owned(), String::new(), None, None, close) }
             { body }
         </main>
     }
@@ -112,6 +121,8 @@ pub struct LiveChatProps {
     pub chat: UseReducerHandle<ChatState>,
     /// The server refused the consent.
     pub on_refused: Callback<()>,
+    /// The server confirmed the visitor withdrew consent.
+    pub on_withdrawn: Callback<()>,
     /// Asks the loader to close the panel.
     pub close: Callback<()>,
     pub embedded: bool,
@@ -126,6 +137,7 @@ pub fn LiveChat(props: &LiveChatProps) -> Html {
         &props.consent,
         &props.chat,
         &props.on_refused,
+        &props.on_withdrawn,
     );
     let actions = use_callback(
         (socket, props.close.clone()),
@@ -133,6 +145,12 @@ pub fn LiveChat(props: &LiveChatProps) -> Html {
             UiAction::Send(text) => socket.send_text(text),
             UiAction::Typing(active) => socket.typing(active),
             UiAction::Close => close.emit(()),
+            UiAction::Delete => {
+                socket.request(&VisitorClient::Delete);
+            }
+            UiAction::Withdraw => {
+                socket.request(&VisitorClient::Withdraw);
+            }
         },
     );
     let context = ChatContext {

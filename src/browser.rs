@@ -1,7 +1,7 @@
 //! Thin wrappers over the browser APIs the widget uses: storage, random ids, the host page
-//! (`postMessage` to the loader), the visitor's languages, SHA-256 from WebCrypto and
-//! same-origin requests. Every call tolerates a missing API (storage blocked in a third-party
-//! iframe, for example) by doing nothing.
+//! (`postMessage` to the loader), the visitor's languages, SHA-256 from WebCrypto,
+//! same-origin requests, local time and file downloads. Every call tolerates a missing API
+//! (storage blocked in a third-party iframe, for example) by doing nothing.
 
 use crate::persist::{client_id_from, hex};
 use confide_protocol::chat::ClientMsgId;
@@ -184,4 +184,44 @@ pub async fn sha256_hex(text: &str) -> Option<String> {
     let digest = JsFuture::from(promise).await.ok()?;
     let bytes = js_sys::Uint8Array::new(&digest).to_vec();
     (bytes.len() == 32).then(|| hex(&bytes))
+}
+
+/// Offers `content` as a file: a Blob, an object URL and a click on a temporary
+/// `<a download>` that is never added to the page. The URL is revoked a moment later.
+pub fn download(file_name: &str, mime: &str, content: &str) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let parts = js_sys::Array::of1(&JsValue::from_str(content));
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Ok(a) = document.create_element("a") {
+        let _ = a.set_attribute("href", &url);
+        let _ = a.set_attribute("download", file_name);
+        if let Some(a) = a.dyn_ref::<web_sys::HtmlElement>() {
+            a.click();
+        }
+    }
+    gloo_timers::callback::Timeout::new(1_000, move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    })
+    .forget();
+}
+
+/// The local time's offset from UTC at `at` (unix ms), in minutes, east positive.
+pub fn utc_offset_min(at: i64) -> i64 {
+    -(js_sys::Date::new(&JsValue::from_f64(at as f64)).get_timezone_offset() as i64)
+}
+
+/// `at` (unix ms) as the visitor's browser writes a date and time.
+pub fn local_date_time(at: i64) -> String {
+    js_sys::Date::new(&JsValue::from_f64(at as f64))
+        .to_locale_string("default", &JsValue::UNDEFINED)
+        .into()
 }

@@ -14,6 +14,10 @@ pub enum UiAction {
     Typing(bool),
     /// The close button in the header.
     Close,
+    /// The privacy panel's confirmed "Delete this conversation".
+    Delete,
+    /// The privacy panel's confirmed "Withdraw consent".
+    Withdraw,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -8,7 +8,7 @@ use crate::json::{Json, ObjectWriter};
 use crate::state::Outgoing;
 use confide_protocol::chat::{
     Author, ChatMessage, ClientMsgId, ConsentGiven, ConversationId, LeaveMessage, MessageText,
-    OperatorInfo, VisitorClient, VisitorServer, VisitorToken,
+    OperatorInfo, ReceiptInfo, VisitorClient, VisitorServer, VisitorToken,
 };
 use confide_protocol::{ErrorBody, ErrorCode};
 
@@ -48,6 +48,9 @@ pub fn encode_client(frame: &VisitorClient) -> String {
             .str("type", "read")
             .uint("seq", *seq)
             .finish(),
+        VisitorClient::Export => ObjectWriter::new().str("type", "export").finish(),
+        VisitorClient::Delete => ObjectWriter::new().str("type", "delete").finish(),
+        VisitorClient::Withdraw => ObjectWriter::new().str("type", "withdraw").finish(),
         VisitorClient::Ping => ObjectWriter::new().str("type", "ping").finish(),
     }
 }
@@ -67,7 +70,7 @@ pub fn decode_server(text: &str) -> Option<VisitorServer> {
     let frame = match v.get("type")?.as_str()? {
         "welcome" => VisitorServer::Welcome {
             token: VisitorToken::parse(v.get("token")?.as_str()?).ok()?,
-            conversation: optional(&v, "conversation", |c| c.as_i64().map(ConversationId))?,
+            conversation: conversation(&v)?,
             operators_online: v.get("operators_online")?.as_bool()?,
             operator: optional(&v, "operator", operator_info)?,
         },
@@ -87,6 +90,23 @@ pub fn decode_server(text: &str) -> Option<VisitorServer> {
         },
         "closed" => VisitorServer::Closed {
             conversation: ConversationId(v.get("conversation")?.as_i64()?),
+        },
+        "transcript" => VisitorServer::Transcript {
+            conversation: conversation(&v)?,
+            messages: v
+                .get("messages")?
+                .as_array()?
+                .iter()
+                .map(chat_message)
+                .collect::<Option<_>>()?,
+            receipt: optional(&v, "receipt", receipt_info)?,
+        },
+        "deleted" => VisitorServer::Deleted {
+            conversation: conversation(&v)?,
+        },
+        "withdrawn" => VisitorServer::Withdrawn {
+            at: v.get("at")?.as_i64()?,
+            conversations_deleted: v.get("conversations_deleted")?.as_u64()?,
         },
         "pong" => VisitorServer::Pong,
         "error" => VisitorServer::Error {
@@ -166,6 +186,22 @@ fn optional<T>(v: &Json, key: &str, f: impl FnOnce(&Json) -> Option<T>) -> Optio
         None | Some(Json::Null) => Some(None),
         Some(x) => f(x).map(Some),
     }
+}
+
+/// An optional `conversation` field.
+fn conversation(v: &Json) -> Option<Option<ConversationId>> {
+    optional(v, "conversation", |c| c.as_i64().map(ConversationId))
+}
+
+fn receipt_info(v: &Json) -> Option<ReceiptInfo> {
+    Some(ReceiptInfo {
+        language: v.get("language")?.as_str()?.to_owned(),
+        version: u32::try_from(v.get("version")?.as_u64()?).ok()?,
+        text_sha256: v.get("text_sha256")?.as_str()?.to_owned(),
+        policy_url: optional(v, "policy_url", |u| u.as_str().map(str::to_owned))?,
+        at: v.get("at")?.as_i64()?,
+        withdrawn_at: optional(v, "withdrawn_at", Json::as_i64)?,
+    })
 }
 
 fn client_id(v: &Json) -> Option<ClientMsgId> {
@@ -291,6 +327,46 @@ mod tests {
                 conversation: ConversationId(12),
             },
             VisitorServer::Pong,
+            VisitorServer::Transcript {
+                conversation: None,
+                messages: vec![],
+                receipt: None,
+            },
+            VisitorServer::Transcript {
+                conversation: Some(ConversationId(12)),
+                messages: vec![
+                    message(Author::Visitor, None),
+                    message(Author::Operator, Some("Ada Lovelace")),
+                ],
+                receipt: Some(ReceiptInfo {
+                    language: "de".into(),
+                    version: 2,
+                    text_sha256: "ab".repeat(32),
+                    policy_url: Some("https://example.com/p".into()),
+                    at: 1_763_800_000_000,
+                    withdrawn_at: None,
+                }),
+            },
+            VisitorServer::Transcript {
+                conversation: None,
+                messages: vec![],
+                receipt: Some(ReceiptInfo {
+                    language: "en".into(),
+                    version: 0,
+                    text_sha256: "cd".repeat(32),
+                    policy_url: None,
+                    at: 5,
+                    withdrawn_at: Some(6),
+                }),
+            },
+            VisitorServer::Deleted { conversation: None },
+            VisitorServer::Deleted {
+                conversation: Some(ConversationId(12)),
+            },
+            VisitorServer::Withdrawn {
+                at: 1_763_800_000_000,
+                conversations_deleted: 3,
+            },
         ];
         for code in ERROR_CODES {
             frames.push(VisitorServer::Error {
@@ -374,6 +450,9 @@ mod tests {
             VisitorClient::Typing { active: true },
             VisitorClient::Typing { active: false },
             VisitorClient::Read { seq: 9 },
+            VisitorClient::Export,
+            VisitorClient::Delete,
+            VisitorClient::Withdraw,
             VisitorClient::Ping,
         ];
         for frame in frames {

@@ -176,6 +176,9 @@ pub enum GateAction {
     /// The server answered `consent_required` (close code 4451): the stored consent is gone
     /// (outdated, or the texts changed); load the settings again and show the gate.
     Refused,
+    /// The visitor withdrew consent (the stored one is gone): load the settings again and
+    /// show the gate as to a new visitor.
+    Withdrawn,
 }
 
 impl Gate {
@@ -237,6 +240,10 @@ impl Reducible for Gate {
                 g.reload();
             }
             (GateAction::Agreed(given), Stage::Consent(_)) => g.stage = Stage::Chat(Some(given)),
+            (GateAction::Withdrawn, Stage::Chat(_)) => {
+                g.refused = false;
+                g.reload();
+            }
             (GateAction::Refused, Stage::Chat(_)) => {
                 g.refused = true;
                 g.reload();
@@ -390,6 +397,19 @@ mod tests {
         assert_eq!(g.fetch, fetch + 1, "the settings are fetched again");
         let g = g.reduce(loaded(demo(), None, &["en"]));
         assert_eq!(g.stage.as_str(), "consent");
+    }
+
+    #[test]
+    fn a_withdrawn_consent_reloads_the_settings_and_shows_the_gate_again() {
+        let g = run([loaded(demo(), Some(given(1)), &["en"])]);
+        let fetch = g.fetch;
+        let g = g.reduce(GateAction::Withdrawn);
+        assert_eq!((g.stage.clone(), g.fetch), (Stage::Loading, fetch + 1));
+        let g = g.reduce(loaded(demo(), None, &["en"]));
+        assert_eq!(g.stage.as_str(), "consent");
+        // Out of place before the chat.
+        let same = g.clone().reduce(GateAction::Withdrawn);
+        assert!(Rc::ptr_eq(&g, &same));
     }
 
     #[test]

@@ -199,6 +199,11 @@ impl ObjectWriter {
         self
     }
 
+    pub fn int(mut self, key: &str, value: i64) -> Self {
+        let _ = write!(self.key(key).out, "{value}");
+        self
+    }
+
     pub fn bool(mut self, key: &str, value: bool) -> Self {
         self.key(key)
             .out

@@ -2,15 +2,16 @@
 //! server's own origin, so the host page's scripts can never read what a visitor types.
 //!
 //! - [`gate`]: what comes before the chat (settings loading, the consent gate) and
-//!   [`state`]: everything the chat shows, each a `Reducible` with no `web-sys` (tested
-//!   natively);
+//!   [`state`]: everything the chat shows, the privacy panel included, each a `Reducible`
+//!   with no `web-sys` (tested natively);
 //! - [`hooks`]: the settings request, the visitor socket and the `postMessage` bridge to the
 //!   loader;
 //! - [`components`]: the consent gate, the header, the conversation, the composer, the
-//!   leave-a-message form;
+//!   leave-a-message form, the privacy panel;
 //! - `confide_protocol::linkify` and `confide_protocol::settings` (shared with the server and
-//!   the console), [`backoff`], [`persist`], [`json`], [`frames`], [`config`]: pure helpers,
-//!   tested natively (`frames` and `config` against the protocol's own serde forms);
+//!   the console), [`backoff`], [`persist`], [`privacy`] (the transcript downloads), [`json`],
+//!   [`frames`], [`config`]: pure helpers, tested natively (`frames` and `config` against the
+//!   protocol's own serde forms);
 //! - [`browser`]: the few browser calls, each tolerant of a missing API.
 
 pub mod app;
@@ -24,6 +25,7 @@ pub mod gate;
 pub mod hooks;
 pub mod json;
 pub mod persist;
+pub mod privacy;
 pub mod state;
 
 use confide_protocol::WidgetKey;

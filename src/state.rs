@@ -2,6 +2,7 @@
 //! every delivery rule (ordering by sequence, dedupe, acks, the outbox, unread counts, closed
 //! conversations) is unit-tested natively.
 
+use crate::privacy::{Confirm, Transcript};
 use confide_protocol::chat::{
     Author, ChatMessage, ClientMsgId, ConversationId, MessageText, OperatorInfo,
 };
@@ -126,6 +127,12 @@ pub struct ChatState {
     pub notice: Option<ErrorBody>,
     /// The server says this widget does not exist: stop trying.
     pub unavailable: bool,
+    /// The privacy panel is open over the chat.
+    pub privacy_open: bool,
+    /// What the server stores, as its last `transcript` said (`None` until it answers).
+    pub transcript: Option<Rc<Transcript>>,
+    /// The panel asks the visitor to confirm this before it goes out.
+    pub confirm: Option<Confirm>,
 }
 
 /// A message restored from the outbox in session storage.
@@ -173,6 +180,15 @@ pub enum Action {
     Unavailable,
     /// Whether the visitor can see the widget.
     Attention(bool),
+    /// The privacy panel opened (it asks for a fresh transcript) or closed.
+    Privacy(bool),
+    /// The panel's confirm step for a destructive action, or back from it.
+    Confirm(Option<Confirm>),
+    Transcript(Transcript),
+    /// The server deleted the current conversation: the chat starts empty.
+    Deleted,
+    /// Consent withdrawn: everything goes, as if the page had just loaded.
+    Reset,
 }
 
 impl ChatState {
@@ -356,6 +372,32 @@ impl Reducible for ChatState {
                 s.attention = seen;
                 if seen {
                     s.unread = 0;
+                }
+            }
+            Action::Privacy(open) => {
+                s.privacy_open = open;
+                s.transcript = None;
+                s.confirm = None;
+            }
+            Action::Confirm(step) => s.confirm = step.filter(|_| s.privacy_open),
+            Action::Transcript(t) => {
+                if s.privacy_open {
+                    s.transcript = Some(Rc::new(t));
+                }
+            }
+            Action::Deleted => {
+                s.next_epoch();
+                s.messages.clear();
+                s.closed = false;
+                s.unread = 0;
+                s.privacy_open = false;
+                s.transcript = None;
+                s.confirm = None;
+            }
+            Action::Reset => {
+                s = ChatState {
+                    attention: s.attention,
+                    ..ChatState::new()
                 }
             }
         }
@@ -683,5 +725,106 @@ mod tests {
         let s = run([welcome(None, true)]);
         let same = s.clone().reduce(Action::Presence(true));
         assert!(Rc::ptr_eq(&s, &same));
+    }
+
+    fn transcript(n: u64) -> Transcript {
+        Transcript {
+            conversation: Some(ConversationId(3)),
+            messages: (1..=n)
+                .map(|seq| stored(seq, &format!("m{seq}"), Author::Visitor, "hi"))
+                .collect(),
+            receipt: None,
+        }
+    }
+
+    #[test]
+    fn the_privacy_panel_keeps_a_transcript_only_while_open_and_confirms_only_inside_it() {
+        let s = run([welcome(Some(3), true), Action::Transcript(transcript(2))]);
+        assert_eq!(s.transcript, None, "not asked for");
+        let s = s.reduce(Action::Confirm(Some(Confirm::Delete)));
+        assert_eq!(s.confirm, None, "no confirm step without the panel");
+
+        let s = run([
+            welcome(Some(3), true),
+            Action::Privacy(true),
+            Action::Transcript(transcript(2)),
+            Action::Confirm(Some(Confirm::Withdraw)),
+        ]);
+        assert!(s.privacy_open);
+        assert_eq!(s.transcript.as_ref().map(|t| t.messages.len()), Some(2));
+        assert_eq!(s.confirm, Some(Confirm::Withdraw));
+        let s = s.reduce(Action::Confirm(None));
+        assert_eq!(s.confirm, None);
+        let s = s
+            .reduce(Action::Confirm(Some(Confirm::Delete)))
+            .reduce(Action::Privacy(false));
+        assert!(!s.privacy_open);
+        assert_eq!((s.transcript.clone(), s.confirm), (None, None));
+        // Reopening asks again: the old transcript is not shown meanwhile.
+        let s = s
+            .reduce(Action::Privacy(true))
+            .reduce(Action::Transcript(transcript(1)))
+            .reduce(Action::Privacy(true));
+        assert_eq!(s.transcript, None);
+    }
+
+    #[test]
+    fn after_deleted_the_chat_is_empty_and_the_next_message_starts_a_new_conversation() {
+        let s = run([
+            welcome(Some(3), true),
+            Action::Received(stored(1, "m1", Author::Visitor, "hi")),
+            Action::Received(stored(2, "m2", Author::Operator, "hello")),
+            queue("p1", "pending"),
+            Action::Attention(false),
+            Action::Received(stored(3, "m3", Author::Operator, "unseen")),
+            Action::OperatorTyping(true),
+            Action::Privacy(true),
+            Action::Transcript(transcript(3)),
+            Action::Confirm(Some(Confirm::Delete)),
+            Action::Deleted,
+        ]);
+        assert!(s.messages.is_empty());
+        assert!(s.outbox().is_empty());
+        assert_eq!(
+            (s.conversation, s.last_seq, s.resume_from()),
+            (None, 0, None)
+        );
+        assert_eq!(s.unread, 0);
+        assert!(!s.operator_typing && !s.closed);
+        assert!(!s.privacy_open);
+        assert_eq!((s.transcript.clone(), s.confirm), (None, None));
+        assert!(s.welcomed, "still connected");
+        assert_eq!(s.connection, Connection::Online);
+
+        // The next conversation's seq 1 is new, not a replay of the deleted one.
+        let s = s
+            .reduce(queue("n1", "again"))
+            .reduce(Action::Acked {
+                id: id("n1"),
+                seq: 1,
+                at: 9,
+            })
+            .reduce(Action::Received(stored(2, "n2", Author::Operator, "back")));
+        assert_eq!(seqs(&s), vec![Some(1), Some(2)]);
+        assert_eq!(s.messages[0].text.as_str(), "again");
+    }
+
+    #[test]
+    fn after_withdrawn_everything_is_forgotten() {
+        let s = run([
+            welcome(Some(3), true),
+            Action::Received(stored(1, "m1", Author::Operator, "hello")),
+            queue("p1", "pending"),
+            Action::Privacy(true),
+            Action::Confirm(Some(Confirm::Withdraw)),
+            Action::Reset,
+        ]);
+        assert_eq!(*s, ChatState::new());
+        let hidden = run([Action::Attention(false), queue("p1", "x"), Action::Reset]);
+        assert!(
+            !hidden.attention,
+            "whether the widget is seen does not change"
+        );
+        assert!(hidden.messages.is_empty());
     }
 }

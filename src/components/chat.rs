@@ -1,7 +1,9 @@
 //! The widget's frame: the root `main` with its `data-connection`, the header, then either the
-//! conversation and the composer or the leave-a-message form.
+//! conversation and the composer or the leave-a-message form, and the privacy panel over them
+//! when it is open.
 
 use crate::components::parts::{header, message_list};
+use crate::components::privacy::privacy_panel;
 use crate::components::{Composer, LeaveMessageForm};
 use crate::hooks::use_chat;
 use yew::prelude::*;
@@ -37,6 +39,9 @@ pub fn ChatView() -> Html {
                 <p class="confide-notice" role="alert">{ notice.message.clone() }</p>
             }
             { body }
+            if s.privacy_open {
+                { privacy_panel(&ctx, s) }
+            }
         </main>
     }
 }

@@ -7,6 +7,7 @@ pub mod composer;
 pub mod consent;
 pub mod leave_message;
 pub mod parts;
+pub mod privacy;
 
 pub use chat::ChatView;
 pub use composer::Composer;

@@ -2,7 +2,8 @@
 //! always rendered as text; only http, https and mailto links become `<a>`.
 
 use crate::context::{ChatContext, UiAction};
-use crate::state::{ChatState, Connection, Message};
+use crate::privacy::author_str;
+use crate::state::{Action, ChatState, Connection, Message};
 use confide_protocol::chat::Author;
 use confide_protocol::linkify::{linkify, Segment};
 use yew::prelude::*;
@@ -36,15 +37,19 @@ pub fn header(ctx: &ChatContext, s: &ChatState) -> Html {
         let actions = ctx.actions.clone();
         Callback::from(move |_: MouseEvent| actions.emit(UiAction::Close))
     });
-    header_bar(name, initials, Some((class, status)), close)
+    let state = ctx.state.clone();
+    let privacy = Callback::from(move |_: MouseEvent| state.dispatch(Action::Privacy(true)));
+    header_bar(name, initials, Some((class, status)), Some(privacy), close)
 }
 
 /// The header's frame: title, avatar (initials, or a chat icon without), an optional status
-/// line (class, text) and the close button when `close` is given.
+/// line (class, text), the "Privacy" button when `privacy` is given (the live chat only) and
+/// the close button when `close` is given.
 pub fn header_bar(
     title: String,
     initials: String,
     status: Option<(String, &'static str)>,
+    privacy: Option<Callback<MouseEvent>>,
     close: Option<Callback<MouseEvent>>,
 ) -> Html {
     html! {
@@ -58,6 +63,10 @@ pub fn header_bar(
                     <p {class}>{ text }</p>
                 }
             </div>
+            if let Some(onclick) = privacy {
+                <button type="button" class="confide-privacy-open" data-testid="privacy-open"
+                        aria-haspopup="dialog" {onclick}>{ "Privacy" }</button>
+            }
             if let Some(onclick) = close {
                 <button type="button" class="confide-close" data-testid="close"
                         aria-label="Close chat" title="Close chat" {onclick}>
@@ -75,14 +84,6 @@ fn icon(path: &'static str) -> Html {
             <path d={path} stroke="currentColor" stroke-width="2" stroke-linecap="round"
                   stroke-linejoin="round" fill="none"/>
         </svg>
-    }
-}
-
-fn author_str(author: Author) -> &'static str {
-    match author {
-        Author::Visitor => "visitor",
-        Author::Operator => "operator",
-        Author::System => "system",
     }
 }
 

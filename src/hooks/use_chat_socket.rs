@@ -8,6 +8,10 @@
 //! - After every `welcome` it resends the whole outbox with the same ids (the server answers a
 //!   resend with the original ack and stores nothing new).
 //! - The outbox also lives in `sessionStorage["confide.outbox.<KEY>"]`, so a reload resends.
+//! - The privacy panel's requests go out on it: `export` whenever the panel opens (and again
+//!   after a reconnect while it is open), `delete` and `withdraw`. After `withdrawn` it
+//!   forgets the token and the outbox, stops for good and reports it, so the widget forgets
+//!   the consent and shows the gate again.
 //! - On close or error it reconnects after [`backoff::delay_ms`]; it sends an app-level `ping`
 //!   every [`PING_MS`] so idle proxies keep the socket.
 
@@ -15,6 +19,7 @@ use crate::backoff;
 use crate::browser::{self, Area};
 use crate::frames::{decode_outbox, decode_server, encode_client, encode_outbox};
 use crate::persist::{outbox_key, token_key};
+use crate::privacy::Transcript;
 use crate::state::{Action, ChatState, Outgoing};
 use confide_protocol::chat::{
     close, ConsentGiven, MessageText, VisitorClient, VisitorServer, VisitorToken,
@@ -54,6 +59,8 @@ struct Conn {
     consent: Option<ConsentGiven>,
     /// Told once when the server refuses the consent.
     on_refused: Callback<()>,
+    /// Told once when the server confirms the consent is withdrawn.
+    on_withdrawn: Callback<()>,
     chat: Option<UseReducerHandle<ChatState>>,
     ws: Option<WebSocket>,
     /// The current socket's listeners; replaced (never dropped from inside one) on reconnect.
@@ -81,6 +88,7 @@ impl ChatSocket {
             widget,
             consent,
             on_refused: Callback::noop(),
+            on_withdrawn: Callback::noop(),
             chat: None,
             ws: None,
             listeners: Vec::new(),
@@ -92,12 +100,18 @@ impl ChatSocket {
         })))
     }
 
-    fn start(&self, chat: UseReducerHandle<ChatState>, on_refused: Callback<()>) {
+    fn start(
+        &self,
+        chat: UseReducerHandle<ChatState>,
+        on_refused: Callback<()>,
+        on_withdrawn: Callback<()>,
+    ) {
         let weak = Rc::downgrade(&self.0);
         {
             let mut c = self.0.borrow_mut();
             c.chat = Some(chat);
             c.on_refused = on_refused;
+            c.on_withdrawn = on_withdrawn;
             c.stopped = false;
             c.ping = Some(Interval::new(PING_MS, move || {
                 if let Some(conn) = weak.upgrade() {
@@ -143,6 +157,12 @@ impl ChatSocket {
     /// Tells the operator the visitor is (or stopped) typing: a bare boolean.
     pub fn typing(&self, active: bool) {
         send_frame(&self.0, &VisitorClient::Typing { active });
+    }
+
+    /// Sends a frame without content of its own (`export`, `delete`, `withdraw`); `false`
+    /// when the socket is not up right now.
+    pub fn request(&self, frame: &VisitorClient) -> bool {
+        send_frame(&self.0, frame)
     }
 
     /// Tells the server the visitor has seen everything up to `seq`.
@@ -288,6 +308,17 @@ fn on_frame(conn: &Rc<RefCell<Conn>>, text: &str) {
             chat.dispatch(Action::Presence(operators_online))
         }
         VisitorServer::Closed { conversation } => chat.dispatch(Action::Closed(conversation)),
+        VisitorServer::Transcript {
+            conversation,
+            messages,
+            receipt,
+        } => chat.dispatch(Action::Transcript(Transcript {
+            conversation,
+            messages,
+            receipt,
+        })),
+        VisitorServer::Deleted { .. } => chat.dispatch(Action::Deleted),
+        VisitorServer::Withdrawn { .. } => withdrawn(conn),
         VisitorServer::Pong => {}
         VisitorServer::Error { error } if error.code == ErrorCode::ConsentRequired => refused(conn),
         VisitorServer::Error { error } => chat.dispatch(Action::ServerError(error)),
@@ -344,6 +375,20 @@ fn refused(conn: &Rc<RefCell<Conn>>) {
     on_refused.emit(());
 }
 
+/// Consent withdrawn: forget the token and the outbox, stop for good (the server closes the
+/// socket), and say so once.
+fn withdrawn(conn: &Rc<RefCell<Conn>>) {
+    let (widget, on_withdrawn) = {
+        let mut c = conn.borrow_mut();
+        c.stopped = true;
+        c.welcomed = false;
+        (c.widget.clone(), c.on_withdrawn.clone())
+    };
+    browser::storage_remove(Area::Local, &token_key(&widget));
+    browser::storage_remove(Area::Session, &outbox_key(&widget));
+    on_withdrawn.emit(());
+}
+
 fn schedule_retry(conn: &Rc<RefCell<Conn>>) {
     let (generation, delay) = {
         let mut c = conn.borrow_mut();
@@ -367,14 +412,15 @@ fn schedule_retry(conn: &Rc<RefCell<Conn>>) {
 }
 
 /// Connects for `widget` with the visitor's `consent` (when the widget requires one), keeps
-/// `chat` up to date, calls `on_refused` if the server refuses the consent, and returns the
-/// handle to send with.
+/// `chat` up to date, calls `on_refused` if the server refuses the consent and `on_withdrawn`
+/// once the visitor's withdrawal is confirmed, and returns the handle to send with.
 #[hook]
 pub fn use_chat_socket(
     widget: &WidgetKey,
     consent: &Option<ConsentGiven>,
     chat: &UseReducerHandle<ChatState>,
     on_refused: &Callback<()>,
+    on_withdrawn: &Callback<()>,
 ) -> ChatSocket {
     let socket = (*use_memo((widget.clone(), consent.clone()), |(w, c)| {
         ChatSocket::new(w.clone(), c.clone())
@@ -385,6 +431,7 @@ pub fn use_chat_socket(
         let chat = chat.clone();
         let widget = widget.clone();
         let on_refused = on_refused.clone();
+        let on_withdrawn = on_withdrawn.clone();
         use_effect_with(socket.clone(), move |socket| {
             let saved = browser::storage_get(Area::Session, &outbox_key(&widget))
                 .map(|json| decode_outbox(&json))
@@ -392,7 +439,7 @@ pub fn use_chat_socket(
             if !saved.is_empty() {
                 chat.dispatch(Action::Restore(saved));
             }
-            socket.start(chat, on_refused);
+            socket.start(chat, on_refused, on_withdrawn);
             let socket = socket.clone();
             move || socket.stop()
         });
@@ -422,6 +469,17 @@ pub fn use_chat_socket(
                 }
             },
         );
+    }
+
+    // The privacy panel shows what is stored now: ask when it opens, and again after a
+    // reconnect while it is open.
+    {
+        let socket = socket.clone();
+        use_effect_with((chat.privacy_open, chat.session), move |(open, _)| {
+            if *open {
+                socket.request(&VisitorClient::Export);
+            }
+        });
     }
 
     socket

@@ -229,6 +229,13 @@ pub enum VisitorClient {
     Read {
         seq: u64,
     },
+    /// What is stored about this visitor's current conversation: answered with `transcript`.
+    Export,
+    /// Delete the current conversation and its messages (the consent receipt is kept).
+    Delete,
+    /// Withdraw consent: every conversation of this visitor is deleted and each receipt
+    /// records the withdrawal time. Answered with `withdrawn`; the socket then closes.
+    Withdraw,
     Ping,
 }
 
@@ -292,6 +299,23 @@ pub enum VisitorServer {
     /// An operator ended the conversation; the next message starts a new one.
     Closed {
         conversation: ConversationId,
+    },
+    /// Everything stored about the current conversation (before a first message: no
+    /// conversation and no messages, but the receipt of the consent given).
+    Transcript {
+        conversation: Option<ConversationId>,
+        messages: Vec<ChatMessage>,
+        receipt: Option<ReceiptInfo>,
+    },
+    /// The conversation and its messages are deleted.
+    Deleted {
+        conversation: Option<ConversationId>,
+    },
+    /// Consent withdrawn at `at` (server time, unix ms); the visitor's conversations are
+    /// deleted. The socket closes after this frame.
+    Withdrawn {
+        at: i64,
+        conversations_deleted: u64,
     },
     Pong,
     Error {

@@ -710,19 +710,7 @@ impl Store {
             .bind(conversation.0)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.map(
-            |(id, language, version, text_sha256, policy_url, at, withdrawn_at)| Receipt {
-                id,
-                info: ReceiptInfo {
-                    language,
-                    version: u32::try_from(version).unwrap_or(0),
-                    text_sha256,
-                    policy_url,
-                    at,
-                    withdrawn_at,
-                },
-            },
-        ))
+        Ok(row.map(receipt_from_row))
     }
 
     pub async fn receipt_count(&self) -> Result<i64, StoreError> {
@@ -737,5 +725,85 @@ impl Store {
             .fetch_one(&self.pool)
             .await?;
         Ok(n)
+    }
+}
+
+/// What visitors may do with their own data.
+impl Store {
+    pub async fn receipt_info(&self, id: i64) -> Result<ReceiptInfo, StoreError> {
+        let row: ReceiptRow = sqlx::query_as(
+            "SELECT id, language, version, text_sha256, policy_url, created_at, withdrawn_at \
+             FROM consent_receipts WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(receipt_from_row(row).info)
+    }
+
+    /// Every receipt, oldest first (for operators' records and tests).
+    pub async fn all_receipts(&self) -> Result<Vec<ReceiptInfo>, StoreError> {
+        let rows: Vec<ReceiptRow> = sqlx::query_as(
+            "SELECT id, language, version, text_sha256, policy_url, created_at, withdrawn_at \
+             FROM consent_receipts ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|r| receipt_from_row(r).info).collect())
+    }
+
+    /// Deletes a conversation and (by cascade) its messages; its receipt stays.
+    pub async fn delete_conversation(
+        &self,
+        conversation: ConversationId,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM conversations WHERE id = ?")
+            .bind(conversation.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Withdrawal: deletes every conversation of the visitor (messages cascade) and records
+    /// the time on each of their receipts, in one transaction. Returns the time and the
+    /// conversations deleted.
+    pub async fn withdraw_visitor(
+        &self,
+        visitor_id: i64,
+    ) -> Result<(i64, Vec<ConversationId>), StoreError> {
+        let now = self.clock.now_ms();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE consent_receipts SET withdrawn_at = ? WHERE visitor_id = ? AND withdrawn_at IS NULL",
+        )
+        .bind(now)
+        .bind(visitor_id)
+        .execute(&mut *tx)
+        .await?;
+        let ids: Vec<(i64,)> =
+            sqlx::query_as("DELETE FROM conversations WHERE visitor_id = ? RETURNING id")
+                .bind(visitor_id)
+                .fetch_all(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        Ok((
+            now,
+            ids.into_iter().map(|(id,)| ConversationId(id)).collect(),
+        ))
+    }
+}
+
+fn receipt_from_row(row: ReceiptRow) -> Receipt {
+    let (id, language, version, text_sha256, policy_url, at, withdrawn_at) = row;
+    Receipt {
+        id,
+        info: ReceiptInfo {
+            language,
+            version: u32::try_from(version).unwrap_or(0),
+            text_sha256,
+            policy_url,
+            at,
+            withdrawn_at,
+        },
     }
 }

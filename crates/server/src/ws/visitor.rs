@@ -242,7 +242,7 @@ async fn handle<S>(
     state: &AppState,
     sink: &mut S,
     visitor: Visitor,
-    receipt: Option<i64>,
+    receipt_id: Option<i64>,
     conversation: &mut Option<ConversationId>,
     sent_seq: &mut u64,
     frame: VisitorClient,
@@ -277,7 +277,7 @@ where
                     .await
                 {
                     Ok(c) => {
-                        if let Some(r) = receipt {
+                        if let Some(r) = receipt_id {
                             if let Err(e) = state.store.link_receipt(c, r).await {
                                 return error_frame(sink, e).await;
                             }
@@ -332,6 +332,94 @@ where
             Ok(())
         }
         VisitorClient::Read { .. } => Ok(()),
+        VisitorClient::Export => {
+            let (messages, receipt) = match *conversation {
+                Some(c) => {
+                    let messages = match state.store.messages_after(c, 0).await {
+                        Ok(m) => m,
+                        Err(e) => return error_frame(sink, e).await,
+                    };
+                    let receipt = match state.store.conversation_receipt(c).await {
+                        Ok(r) => r.map(|r| r.info),
+                        Err(e) => return error_frame(sink, e).await,
+                    };
+                    (messages, receipt)
+                }
+                None => (Vec::new(), None),
+            };
+            // Before a first message there is no conversation, but the consent was recorded.
+            let receipt = match (receipt, receipt_id) {
+                (Some(r), _) => Some(r),
+                (None, Some(id)) => match state.store.receipt_info(id).await {
+                    Ok(r) => Some(r),
+                    Err(e) => return error_frame(sink, e).await,
+                },
+                (None, None) => None,
+            };
+            send(
+                sink,
+                &VisitorServer::Transcript {
+                    conversation: *conversation,
+                    messages,
+                    receipt,
+                },
+            )
+            .await
+        }
+        VisitorClient::Delete => {
+            let deleted = conversation.take();
+            *sent_seq = 0;
+            if let Some(c) = deleted {
+                let summary = state.store.summary(c).await.ok();
+                if let Err(e) = state.store.delete_conversation(c).await {
+                    return error_frame(sink, e).await;
+                }
+                tracing::info!(conversation = c.0, "visitor deleted their conversation");
+                announce_gone(state, c, summary);
+            }
+            send(
+                sink,
+                &VisitorServer::Deleted {
+                    conversation: deleted,
+                },
+            )
+            .await
+        }
+        VisitorClient::Withdraw => {
+            let mut summaries = Vec::new();
+            if let Some(c) = *conversation {
+                summaries.push((c, state.store.summary(c).await.ok()));
+            }
+            let (at, deleted) = match state.store.withdraw_visitor(visitor.id).await {
+                Ok(done) => done,
+                Err(e) => return error_frame(sink, e).await,
+            };
+            *conversation = None;
+            *sent_seq = 0;
+            tracing::info!(
+                visitor = visitor.id,
+                conversations = deleted.len(),
+                "consent withdrawn"
+            );
+            for c in &deleted {
+                let summary = summaries
+                    .iter()
+                    .find(|(id, _)| id == c)
+                    .and_then(|(_, s)| s.clone());
+                announce_gone(state, *c, summary);
+            }
+            send(
+                sink,
+                &VisitorServer::Withdrawn {
+                    at,
+                    conversations_deleted: deleted.len() as u64,
+                },
+            )
+            .await?;
+            // Consent is gone: this socket ends; a new start needs a new consent.
+            close_with(sink, 1000, "consent withdrawn").await;
+            Err(axum::Error::new(anyhow::anyhow!("consent withdrawn")))
+        }
         VisitorClient::Ping => send(sink, &VisitorServer::Pong).await,
         VisitorClient::Hello { .. } => {
             let error = ErrorBody::new(ErrorCode::Malformed, "hello is only the first frame");
@@ -414,6 +502,20 @@ where
             .map_err(|_| ())?;
     }
     Ok(last)
+}
+
+/// Tells other sockets a conversation is gone: the visitor's other tabs see it closed, and
+/// operators see its last summary marked closed (it can no longer be opened).
+fn announce_gone(
+    state: &AppState,
+    c: ConversationId,
+    summary: Option<confide_protocol::chat::ConversationSummary>,
+) {
+    state.hub.publish(Event::Closed { conversation: c });
+    if let Some(mut s) = summary {
+        s.open = false;
+        state.hub.publish(Event::Summary(s));
+    }
 }
 
 pub(crate) async fn publish_summary(state: &AppState, conv: ConversationId) {

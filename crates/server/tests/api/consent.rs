@@ -230,3 +230,106 @@ async fn changing_a_disclaimer_bumps_the_version_and_old_consent_no_longer_start
     assert_eq!(hello_with(&mut ws, Some(fresh)).await["type"], "welcome");
     app.stop().await;
 }
+
+/// A consenting visitor with two messages sent; returns the socket and the operator's.
+async fn visitor_with_two_messages(app: &crate::helpers::TestApp) -> (Ws, Ws, Value) {
+    let cookie = operator_cookie(app, "ada@example.com", "Ada").await;
+    let (mut op, _) = operator_socket(app, &cookie).await;
+    let mut ws = connect(app, "/ws/visitor", None).await;
+    assert_eq!(
+        hello_with(&mut ws, Some(demo_consent())).await["type"],
+        "welcome"
+    );
+    for n in 1..=2 {
+        send(
+            &mut ws,
+            json!({"type": "send", "id": msg_id(n), "text": format!("message {n}")}),
+        )
+        .await;
+        recv_type(&mut ws, "ack").await;
+    }
+    let conv = recv_type(&mut op, "conversation").await["conversation"]["id"].clone();
+    (ws, op, conv)
+}
+
+#[tokio::test]
+async fn a_visitor_can_export_what_is_stored_about_their_conversation() {
+    let app = spawn_app(with_consent()).await;
+    let mut ws = connect(&app, "/ws/visitor", None).await;
+    assert_eq!(
+        hello_with(&mut ws, Some(demo_consent())).await["type"],
+        "welcome"
+    );
+    // Before a first message: no conversation, but the consent receipt.
+    send(&mut ws, json!({"type": "export"})).await;
+    let t = recv_type(&mut ws, "transcript").await;
+    assert!(t["conversation"].is_null());
+    assert_eq!(t["messages"], json!([]));
+    assert_eq!(t["receipt"]["text_sha256"], demo_consent()["text_sha256"]);
+    drop(ws);
+
+    let (mut ws, _op, conv) = visitor_with_two_messages(&app).await;
+    send(&mut ws, json!({"type": "export"})).await;
+    let t = recv_type(&mut ws, "transcript").await;
+    assert_eq!(t["conversation"], conv);
+    let texts: Vec<&str> = t["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| m["text"].as_str().expect("text"))
+        .collect();
+    assert_eq!(texts, vec!["message 1", "message 2"]);
+    assert_eq!(t["receipt"]["language"], "en");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn deleting_a_conversation_removes_its_messages_and_keeps_the_receipt() {
+    let app = spawn_app(with_consent()).await;
+    let (mut ws, mut op, conv) = visitor_with_two_messages(&app).await;
+    send(&mut ws, json!({"type": "delete"})).await;
+    assert_eq!(recv_type(&mut ws, "deleted").await["conversation"], conv);
+    assert_eq!(app.store.message_count().await.expect("count"), 0);
+    assert_eq!(app.store.conversation_count().await.expect("count"), 0);
+    assert_eq!(app.store.receipt_count().await.expect("count"), 1);
+    // Operators see it closed.
+    loop {
+        let s = recv_type(&mut op, "conversation").await;
+        if s["conversation"]["id"] == conv && s["conversation"]["open"] == false {
+            break;
+        }
+    }
+    // The next message starts a new conversation under the same receipt.
+    send(
+        &mut ws,
+        json!({"type": "send", "id": msg_id(9), "text": "again"}),
+    )
+    .await;
+    assert_eq!(recv_type(&mut ws, "ack").await["seq"], 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn withdrawing_consent_deletes_the_conversations_and_dates_the_receipt() {
+    let app = spawn_app(with_consent()).await;
+    let (mut ws, _op, _conv) = visitor_with_two_messages(&app).await;
+    send(&mut ws, json!({"type": "withdraw"})).await;
+    let w = recv_type(&mut ws, "withdrawn").await;
+    assert_eq!(w["conversations_deleted"], 1);
+    assert_eq!(close_code(&mut ws).await, Some(1000), "the socket ends");
+    assert_eq!(app.store.message_count().await.expect("count"), 0);
+    assert_eq!(app.store.conversation_count().await.expect("count"), 0);
+    let receipts = app.store.all_receipts().await.expect("receipts");
+    assert_eq!(receipts.len(), 1, "the receipt is kept");
+    assert_eq!(receipts[0].withdrawn_at, w["at"].as_i64());
+    assert_eq!(receipts[0].text_sha256, demo_consent()["text_sha256"]);
+
+    // Starting again takes a new consent, which gets its own receipt.
+    let mut ws = connect(&app, "/ws/visitor", None).await;
+    assert_eq!(
+        hello_with(&mut ws, Some(demo_consent())).await["type"],
+        "welcome"
+    );
+    assert_eq!(app.store.receipt_count().await.expect("count"), 2);
+    app.stop().await;
+}

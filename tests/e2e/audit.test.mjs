@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, launchBrowser } from './helpers.mjs';
+import { startServer, launchBrowser, signInOperator } from './helpers.mjs';
 
 const WAIT = { timeout: 15000 };
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) CanaryBrowser/7.7 canary-user-agent';
@@ -22,13 +22,7 @@ test('privacy mode: no user agent, referrer, page URL, IP or draft leaves the br
   const browser = await launchBrowser();
   try {
     // An operator is online (in a context that is not audited), so the visitor gets the chat.
-    const creds = server.login();
-    const op = await (await browser.newContext()).newPage();
-    await op.goto(`${server.url}/console`);
-    await op.locator('input[name=email]').fill(creds.email);
-    await op.locator('input[name=password]').fill(creds.password);
-    await op.locator('form[data-testid=login] button[type=submit]').click();
-    await op.locator('[data-testid=inbox]').waitFor(WAIT);
+    const op = await signInOperator(browser, server);
 
     const context = await browser.newContext({ userAgent: UA, extraHTTPHeaders: { 'X-Forwarded-For': IP } });
     const page = await context.newPage();

@@ -3,7 +3,7 @@
 // operator sees the conversation appear without reloading.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser } from './helpers.mjs';
+import { startServer, launchBrowser, signInOperator } from './helpers.mjs';
 
 const WAIT = { timeout: 15000 };
 
@@ -11,17 +11,8 @@ test('visitor and operator chat both ways, with typing indicators and a live inb
   const server = await startServer();
   const browser = await launchBrowser();
   try {
-    const creds = server.login();
-    assert.ok(creds, 'the demo prints the operator login on its first run');
-
     // Operator signs in to the console.
-    const op = await (await browser.newContext()).newPage();
-    await op.goto(`${server.url}/console`);
-    const form = op.locator('form[data-testid=login]');
-    await form.locator('input[name=email]').fill(creds.email);
-    await form.locator('input[name=password]').fill(creds.password);
-    await form.locator('button[type=submit]').click();
-    await op.locator('[data-testid=inbox]').waitFor(WAIT);
+    const op = await signInOperator(browser, server);
     assert.equal(await op.locator('[data-testid=inbox-item]').count(), 0);
 
     // Visitor opens the widget on the demo page.

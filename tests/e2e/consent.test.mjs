@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { startServer, launchBrowser } from './helpers.mjs';
+import { startServer, launchBrowser, signInOperator } from './helpers.mjs';
 
 const WAIT = { timeout: 15000 };
 
@@ -13,13 +13,7 @@ test('no chat before consent, and the receipt hashes exactly the disclaimer show
   const browser = await launchBrowser();
   try {
     // An operator is online, so the visitor gets the chat (not the leave-a-message form).
-    const creds = server.login();
-    const op = await (await browser.newContext()).newPage();
-    await op.goto(`${server.url}/console`);
-    await op.locator('input[name=email]').fill(creds.email);
-    await op.locator('input[name=password]').fill(creds.password);
-    await op.locator('form[data-testid=login] button[type=submit]').click();
-    await op.locator('[data-testid=inbox]').waitFor(WAIT);
+    const op = await signInOperator(browser, server);
 
     const page = await (await browser.newContext({ locale: 'de-DE' })).newPage();
     const sockets = [];

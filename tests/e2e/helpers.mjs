@@ -65,6 +65,23 @@ export async function startServer({ demo = true, env = {}, timeoutMs = 20000 } =
   };
 }
 
+/**
+ * Signs the demo operator in to the console in a fresh browser context and waits for the
+ * inbox: from then on an operator is online. Returns the console page.
+ */
+export async function signInOperator(browser, server, timeout = 15000) {
+  const creds = server.login();
+  if (!creds) throw new Error('the demo did not print an operator login');
+  const op = await (await browser.newContext()).newPage();
+  await op.goto(`${server.url}/console`);
+  const form = op.locator('form[data-testid=login]');
+  await form.locator('input[name=email]').fill(creds.email);
+  await form.locator('input[name=password]').fill(creds.password);
+  await form.locator('button[type=submit]').click();
+  await op.locator('[data-testid=inbox]').waitFor({ timeout });
+  return op;
+}
+
 /** Headless Chromium with the flags that work on these machines (no outside connections). */
 export async function launchBrowser() {
   return chromium.launch({

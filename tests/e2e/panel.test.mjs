@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startServer, launchBrowser } from './helpers.mjs';
+import { startServer, launchBrowser, signInOperator } from './helpers.mjs';
 
 const WAIT = { timeout: 15000 };
 
@@ -12,13 +12,7 @@ test('the visitor downloads, deletes and withdraws from the privacy panel', asyn
   const server = await startServer();
   const browser = await launchBrowser();
   try {
-    const creds = server.login();
-    const op = await (await browser.newContext()).newPage();
-    await op.goto(`${server.url}/console`);
-    await op.locator('input[name=email]').fill(creds.email);
-    await op.locator('input[name=password]').fill(creds.password);
-    await op.locator('form[data-testid=login] button[type=submit]').click();
-    await op.locator('[data-testid=inbox]').waitFor(WAIT);
+    const op = await signInOperator(browser, server);
 
     const page = await (await browser.newContext({ acceptDownloads: true })).newPage();
     await page.goto(`${server.url}/`);

@@ -3,7 +3,6 @@
 
 use crate::auth::{dummy_hash, new_token, token_hash, Password};
 use crate::error::ApiError;
-use crate::hub::Event;
 use crate::store::{Operator, StoreError};
 use crate::AppState;
 use axum::extract::rejection::JsonRejection;
@@ -230,11 +229,7 @@ pub async fn leave_message(
         )
         .await?;
     tracing::info!(conversation = conversation.0, "message left while offline");
-    state.hub.publish(Event::Message {
-        conversation,
-        message,
-    });
-    crate::ws::visitor::publish_summary(&state, conversation).await;
+    crate::ws::publish_stored(&state, conversation, message).await;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({ "conversation": conversation })),

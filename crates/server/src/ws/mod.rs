@@ -8,7 +8,9 @@
 pub mod operator;
 pub mod visitor;
 
+use crate::hub::Event;
 use crate::store::{Store, StoreError};
+use crate::AppState;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
 use confide_protocol::chat::{close, MAX_FRAME_BYTES};
 use confide_protocol::chat::{ChatMessage, ConversationId};
@@ -165,4 +167,24 @@ pub async fn owed(
         *sent = (*sent).max(last.seq);
     }
     Ok(out)
+}
+
+/// After a message is stored for the first time: fan it out, then the conversation's new
+/// summary (for operators' inboxes).
+pub async fn publish_stored(state: &AppState, conversation: ConversationId, message: ChatMessage) {
+    state.hub.publish(Event::Message {
+        conversation,
+        message,
+    });
+    publish_summary(state, conversation).await;
+}
+
+/// Publishes the conversation's current summary.
+pub async fn publish_summary(state: &AppState, conversation: ConversationId) {
+    match state.store.summary(conversation).await {
+        Ok(s) => state.hub.publish(Event::Summary(s)),
+        Err(e) => {
+            tracing::warn!(conversation = conversation.0, error = %e, "cannot summarise conversation")
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! `/ws/operator`: the console's socket, authenticated by the session cookie before upgrade.
 
-use super::visitor::publish_summary;
+use super::publish_summary;
 use super::{close_with, parse, send, Incoming, PING_EVERY, SILENCE_LIMIT};
 use crate::hub::Event;
 use crate::store::{Operator, StoreError};
@@ -197,11 +197,7 @@ where
                             operator = operator.id,
                             "operator message stored"
                         );
-                        state.hub.publish(Event::Message {
-                            conversation,
-                            message,
-                        });
-                        publish_summary(state, conversation).await;
+                        super::publish_stored(state, conversation, message).await;
                     }
                     Ok(())
                 }

@@ -310,11 +310,7 @@ where
                             seq = message.seq,
                             "visitor message stored"
                         );
-                        state.hub.publish(Event::Message {
-                            conversation: conv,
-                            message,
-                        });
-                        publish_summary(state, conv).await;
+                        super::publish_stored(state, conv, message).await;
                     }
                     Ok(())
                 }
@@ -515,15 +511,6 @@ fn announce_gone(
     if let Some(mut s) = summary {
         s.open = false;
         state.hub.publish(Event::Summary(s));
-    }
-}
-
-pub(crate) async fn publish_summary(state: &AppState, conv: ConversationId) {
-    match state.store.summary(conv).await {
-        Ok(s) => state.hub.publish(Event::Summary(s)),
-        Err(e) => {
-            tracing::warn!(conversation = conv.0, error = %e, "cannot summarise conversation")
-        }
     }
 }
 

@@ -12,6 +12,8 @@ pub enum ErrorCode {
     Malformed,
     /// A well-formed request carried a value that is not allowed.
     Invalid,
+    /// It exists already (for example a widget key).
+    Conflict,
     /// The request or frame is larger than the server accepts.
     TooLarge,
     /// No such widget.
@@ -36,6 +38,7 @@ impl ErrorCode {
         match self {
             ErrorCode::Malformed => "malformed",
             ErrorCode::Invalid => "invalid",
+            ErrorCode::Conflict => "conflict",
             ErrorCode::TooLarge => "too_large",
             ErrorCode::WidgetNotFound => "widget_not_found",
             ErrorCode::ConsentRequired => "consent_required",
@@ -79,6 +82,7 @@ mod tests {
         for code in [
             ErrorCode::Malformed,
             ErrorCode::Invalid,
+            ErrorCode::Conflict,
             ErrorCode::TooLarge,
             ErrorCode::WidgetNotFound,
             ErrorCode::ConsentRequired,

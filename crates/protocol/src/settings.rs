@@ -114,6 +114,28 @@ pub struct WidgetSettings {
     pub launcher: Launcher,
 }
 
+/// A widget as the console's Widgets page lists it (`GET /api/admin/widgets`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WidgetListItem {
+    pub key: crate::WidgetKey,
+    pub name: String,
+}
+
+/// `POST /api/admin/widgets`: a new widget gets Confide's default settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewWidget {
+    pub key: crate::WidgetKey,
+    pub name: String,
+}
+
+/// `GET /api/admin/loader`: the Subresource Integrity value of the served loader.js.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoaderIntegrity {
+    /// `sha384-<base64>`, for the snippet's `integrity` attribute.
+    pub integrity: String,
+}
+
 /// One thing wrong with a settings document: where (a dotted path) and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SettingsProblem {

@@ -12,7 +12,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use confide_protocol::chat::{ClientMsgId, LeaveMessage, LoginRequest, OperatorMe};
-use confide_protocol::settings::WidgetSettings;
+use confide_protocol::settings::{LoaderIntegrity, NewWidget, WidgetListItem, WidgetSettings};
 use confide_protocol::WidgetKey;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
@@ -358,6 +358,58 @@ pub async fn put_settings(
         "widget settings saved"
     );
     Ok(Json(saved))
+}
+
+/// `GET /api/admin/widgets`.
+pub async fn list_widgets(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<WidgetListItem>>, ApiError> {
+    admin(&state, &headers).await?;
+    let widgets = state.store.widgets().await?;
+    Ok(Json(
+        widgets
+            .into_iter()
+            .map(|(key, name)| WidgetListItem { key, name })
+            .collect(),
+    ))
+}
+
+/// `POST /api/admin/widgets`: a new widget with Confide's default settings.
+pub async fn create_widget(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(new): ApiJson<NewWidget>,
+) -> Result<Response, ApiError> {
+    let op = admin(&state, &headers).await?;
+    let name = new.name.trim().to_owned();
+    let chars = name.chars().count();
+    if chars == 0 || chars > confide_protocol::chat::MAX_NAME_CHARS {
+        return Err(ApiError::Invalid(format!(
+            "name: 1 to {} characters",
+            confide_protocol::chat::MAX_NAME_CHARS
+        )));
+    }
+    if !state.store.ensure_widget(&new.key, &name).await? {
+        return Err(ApiError::Conflict("a widget with that key exists"));
+    }
+    tracing::info!(operator = op.id, "widget created");
+    Ok((
+        StatusCode::CREATED,
+        Json(WidgetListItem { key: new.key, name }),
+    )
+        .into_response())
+}
+
+/// `GET /api/admin/loader`: the loader's integrity value for the embed snippet.
+pub async fn loader_integrity(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<LoaderIntegrity>, ApiError> {
+    session_operator(&state, &headers).await?;
+    Ok(Json(LoaderIntegrity {
+        integrity: crate::assets::loader_integrity(),
+    }))
 }
 
 #[cfg(test)]

@@ -16,6 +16,15 @@ pub const LOADER_JS: &str = include_str!("../../../static/loader.js");
 /// The demo site page served at `/` with `--demo`.
 pub const DEMO_HTML: &str = include_str!("../../../www/demo.html");
 
+/// The Subresource Integrity value (`sha384-…`) of the loader exactly as served.
+pub fn loader_integrity() -> String {
+    format!(
+        "sha384-{}",
+        base64::engine::general_purpose::STANDARD
+            .encode(sha2::Sha384::digest(LOADER_JS.as_bytes()))
+    )
+}
+
 /// One HTML document and the policy to serve it with.
 #[derive(Debug, Clone)]
 pub struct Page {

@@ -12,6 +12,8 @@ pub enum ApiError {
     Malformed(String),
     #[error("{0}")]
     Invalid(String),
+    #[error("{0}")]
+    Conflict(&'static str),
     #[error("the request body is too large")]
     TooLarge,
     #[error("{0}")]
@@ -33,6 +35,7 @@ impl ApiError {
         match self {
             ApiError::Malformed(_) | ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::WidgetNotFound | ApiError::NotFound => StatusCode::NOT_FOUND,
@@ -46,6 +49,7 @@ impl ApiError {
             ApiError::Malformed(_) => ErrorCode::Malformed,
             ApiError::Invalid(_) => ErrorCode::Invalid,
             ApiError::TooLarge => ErrorCode::TooLarge,
+            ApiError::Conflict(_) => ErrorCode::Conflict,
             ApiError::Unauthorized(_) => ErrorCode::Unauthorized,
             ApiError::Forbidden(_) => ErrorCode::Forbidden,
             ApiError::WidgetNotFound => ErrorCode::WidgetNotFound,

@@ -53,6 +53,11 @@ fn api_routes() -> Router<AppState> {
         .route("/api/widget/{key}/leave-message", post(api::leave_message))
         .route("/api/widget/{key}/config", get(api::widget_config))
         .route(
+            "/api/admin/widgets",
+            get(api::list_widgets).post(api::create_widget),
+        )
+        .route("/api/admin/loader", get(api::loader_integrity))
+        .route(
             "/api/admin/widgets/{key}/settings",
             get(api::get_settings).put(api::put_settings),
         )

@@ -123,6 +123,18 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Every widget, by key.
+    pub async fn widgets(&self) -> Result<Vec<(WidgetKey, String)>, StoreError> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT key, name FROM widgets ORDER BY key")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(k, n)| WidgetKey::parse(&k).ok().map(|k| (k, n)))
+            .collect())
+    }
+
     pub async fn widget_count(&self) -> Result<i64, StoreError> {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM widgets")
             .fetch_one(&self.pool)

@@ -333,3 +333,99 @@ async fn withdrawing_consent_deletes_the_conversations_and_dates_the_receipt() {
     assert_eq!(app.store.receipt_count().await.expect("count"), 2);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn admins_list_and_create_widgets_and_refusals_create_nothing() {
+    let app = spawn_app(Options::default()).await;
+    let agent = operator_cookie(&app, "agent@example.com", "Agent").await;
+    let admin = operator_cookie_as(&app, "admin@example.com", "Admin", "admin").await;
+    let http = reqwest::Client::new();
+    let url = format!("{}/api/admin/widgets", app.url);
+
+    let res = http
+        .get(&url)
+        .header("cookie", &agent)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 403);
+    let res = http.get(&url).send().await.expect("get");
+    assert_eq!(res.status(), 401);
+
+    let post = |body: Value| http.post(&url).header("cookie", &admin).json(&body).send();
+    for (body, status, code) in [
+        (json!({"key": "demo", "name": "Again"}), 409, "conflict"),
+        (json!({"key": "no", "name": "Short key"}), 400, "malformed"),
+        (
+            json!({"key": "bad key!", "name": "Spaces"}),
+            400,
+            "malformed",
+        ),
+        (json!({"key": "sales", "name": "   "}), 400, "invalid"),
+        (
+            json!({"key": "sales", "name": "Sales", "color": "red"}),
+            400,
+            "malformed",
+        ),
+    ] {
+        let res = post(body.clone()).await.expect("post");
+        assert_eq!(res.status(), status, "{body}");
+        assert_eq!(error_code(res).await, code, "{body}");
+    }
+    assert_eq!(app.store.widget_count().await.expect("count"), 1);
+
+    let res = post(json!({"key": "sales", "name": "Sales team"}))
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 201);
+    let list: Value = http
+        .get(&url)
+        .header("cookie", &admin)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        list,
+        json!([{"key": "demo", "name": "Demo widget"}, {"key": "sales", "name": "Sales team"}])
+    );
+    // A new widget starts from Confide's defaults: consent required, privacy mode.
+    let config: Value = app
+        .get("/api/widget/sales/config")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(config["settings"]["consent"]["required"], true);
+    assert_eq!(config["settings"]["privacy_mode"], true);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_loader_integrity_matches_the_bytes_served() {
+    use base64::Engine as _;
+    use sha2::Digest;
+    let app = spawn_app(Options::default()).await;
+    let agent = operator_cookie(&app, "agent@example.com", "Agent").await;
+    let http = reqwest::Client::new();
+    let url = format!("{}/api/admin/loader", app.url);
+    assert_eq!(http.get(&url).send().await.expect("get").status(), 401);
+    let body: Value = http
+        .get(&url)
+        .header("cookie", &agent)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let served = app.get("/loader.js").await.bytes().await.expect("bytes");
+    let expected = format!(
+        "sha384-{}",
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(&served))
+    );
+    assert_eq!(body["integrity"], expected);
+    app.stop().await;
+}

@@ -2,7 +2,9 @@
 //! is HttpOnly and travels by itself; nothing here ever logs a credential.
 
 use confide_protocol::chat::{LoginRequest, OperatorMe};
-use confide_protocol::ErrorBody;
+use confide_protocol::settings::{LoaderIntegrity, NewWidget, WidgetListItem, WidgetSettings};
+use confide_protocol::{ErrorBody, WidgetKey};
+use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestCredentials, RequestInit, Response};
@@ -49,7 +51,46 @@ pub async fn logout() -> Result<(), ApiError> {
         .map(|_| ())
 }
 
+/// `GET /api/admin/widgets` (admins only).
+pub async fn widgets() -> Result<Vec<WidgetListItem>, ApiError> {
+    parse(&call("GET", "/api/admin/widgets", None).await?)
+}
+
+/// `POST /api/admin/widgets`: a new widget with Confide's default settings.
+pub async fn create_widget(widget: &NewWidget) -> Result<WidgetListItem, ApiError> {
+    let body = serde_json::to_string(widget).map_err(|_| ApiError::Network)?;
+    parse(&call("POST", "/api/admin/widgets", Some(body)).await?)
+}
+
+/// `GET /api/admin/widgets/{key}/settings`.
+pub async fn settings(key: &WidgetKey) -> Result<WidgetSettings, ApiError> {
+    parse(&call("GET", &settings_path(key), None).await?)
+}
+
+/// `PUT /api/admin/widgets/{key}/settings`: answers with the settings as saved.
+pub async fn save_settings(
+    key: &WidgetKey,
+    settings: &WidgetSettings,
+) -> Result<WidgetSettings, ApiError> {
+    let body = serde_json::to_string(settings).map_err(|_| ApiError::Network)?;
+    parse(&call("PUT", &settings_path(key), Some(body)).await?)
+}
+
+/// `GET /api/admin/loader`: the loader's Subresource Integrity value.
+pub async fn loader_integrity() -> Result<LoaderIntegrity, ApiError> {
+    parse(&call("GET", "/api/admin/loader", None).await?)
+}
+
+/// Widget keys are `A-Za-z0-9-_` only, so they need no escaping in a path.
+fn settings_path(key: &WidgetKey) -> String {
+    format!("/api/admin/widgets/{}/settings", key.as_str())
+}
+
 fn parse_me(text: &str) -> Result<OperatorMe, ApiError> {
+    parse(text)
+}
+
+fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
     serde_json::from_str(text).map_err(|_| {
         ApiError::Server("The server sent an answer the console does not understand.".into())
     })

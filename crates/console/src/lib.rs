@@ -11,13 +11,14 @@ pub mod ids;
 pub mod reconnect;
 pub mod sound;
 pub mod state;
+pub mod widgets;
 
-use components::{Desk, Header, LoginForm};
+use components::{Desk, Header, LoginForm, WidgetsPage};
 use confide_protocol::chat::{OperatorClient, OperatorMe};
 use hooks::{
     use_alert_sound, use_document_title, use_operator_socket, use_page_visible, SocketEvent,
 };
-use state::{Action, Auth, ConsoleState};
+use state::{Action, Auth, ConsoleState, Page};
 use yew::prelude::*;
 
 /// Where the console mounts inside its index.html.
@@ -108,6 +109,7 @@ pub fn Console() -> Html {
         Auth::SignedOut => html! {
             <main class="console-main console-signin"><LoginForm {on_signed_in} /></main>
         },
+        Auth::SignedIn(_) if state.page == Page::Widgets => html! { <WidgetsPage /> },
         Auth::SignedIn(_) => html! { <Desk /> },
     };
     let context = ConsoleContext { state, send };

@@ -20,6 +20,15 @@ pub enum Auth {
     SignedIn(OperatorMe),
 }
 
+/// Which page of the console is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Page {
+    #[default]
+    Inbox,
+    /// Widget settings and embed snippets: admins only.
+    Widgets,
+}
+
 /// The operator socket, as the header shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Connection {
@@ -206,6 +215,8 @@ pub struct ConsoleState {
     pub notice: Option<String>,
     /// False while the console's tab is hidden: then nothing on screen counts as seen.
     pub page_hidden: bool,
+    /// The page shown; [`Page::Widgets`] only ever for an admin.
+    pub page: Page,
 }
 
 /// Everything that changes the state.
@@ -242,6 +253,8 @@ pub enum Action {
     DismissNotice,
     /// The tab was hidden (`true`) or shown again.
     PageHidden(bool),
+    /// Switch pages; the Widgets page is refused to anyone but an admin.
+    ShowPage(Page),
 }
 
 impl Reducible for ConsoleState {
@@ -328,6 +341,11 @@ impl ConsoleState {
             }
             Action::DismissNotice => self.notice = None,
             Action::PageHidden(hidden) => self.page_hidden = hidden,
+            Action::ShowPage(page) => {
+                if page == Page::Inbox || self.is_admin() {
+                    self.page = page;
+                }
+            }
         }
     }
 
@@ -423,6 +441,11 @@ impl ConsoleState {
             OperatorServer::Pong => {}
             OperatorServer::Error { error } => self.notice = Some(error.message),
         }
+    }
+
+    /// True when the signed-in operator may manage widgets.
+    pub fn is_admin(&self) -> bool {
+        matches!(&self.auth, Auth::SignedIn(me) if me.role == "admin")
     }
 
     fn operator_name(&self) -> Option<String> {
@@ -982,5 +1005,29 @@ mod tests {
         let s = run(s, [Action::SignedOut]);
         assert_eq!(s.auth, Auth::SignedOut);
         assert!(s.outbox.is_empty() && s.thread(ConversationId(1)).is_none());
+    }
+
+    #[test]
+    fn only_an_admin_gets_the_widgets_page_and_signing_out_leaves_it() {
+        let s = run(state(), [Action::ShowPage(Page::Widgets)]);
+        assert!(!s.is_admin());
+        assert_eq!(s.page, Page::Inbox, "an agent never sees widgets");
+
+        let admin = OperatorMe {
+            role: "admin".into(),
+            ..me()
+        };
+        let s = run(
+            ConsoleState::for_operator(admin.clone()),
+            [Action::ShowPage(Page::Widgets)],
+        );
+        assert!(s.is_admin());
+        assert_eq!(s.page, Page::Widgets);
+        let back = run(s.clone(), [Action::ShowPage(Page::Inbox)]);
+        assert_eq!(back.page, Page::Inbox);
+        let out = run(s.clone(), [Action::SignedOut]);
+        assert_eq!(out.page, Page::Inbox);
+        let other = run(s, [Action::SignedIn(me()), Action::ShowPage(Page::Widgets)]);
+        assert_eq!(other.page, Page::Inbox);
     }
 }

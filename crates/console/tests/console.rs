@@ -1,19 +1,20 @@
 //! Console tests that run in headless Chromium through wasm-bindgen-test.
 #![cfg(target_arch = "wasm32")]
 
-use confide_console::components::{Desk, LoginForm};
+use confide_console::components::{Desk, Header, LoginForm, SettingsForm, SettingsFormProps};
 use confide_console::state::{Action, ConsoleState};
 use confide_console::{Console, ConsoleContext};
 use confide_protocol::chat::{
     Author, ChatMessage, ClientMsgId, ConversationId, ConversationSummary, MessageText,
     OperatorClient, OperatorMe, OperatorServer,
 };
+use confide_protocol::settings::WidgetSettings;
 use confide_protocol::WidgetKey;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{Element, HtmlTextAreaElement};
+use web_sys::{Element, HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -381,4 +382,111 @@ async fn a_closed_conversation_has_no_composer_and_no_typing_indicator() {
         1,
         "the unacknowledged reply can no longer be sent"
     );
+}
+
+#[derive(Properties, PartialEq)]
+struct HeaderHarnessProps {
+    initial: ConsoleState,
+}
+
+/// The header over a prepared state.
+#[component]
+fn HeaderHarness(props: &HeaderHarnessProps) -> Html {
+    let initial = props.initial.clone();
+    let state = use_reducer_eq(move || initial);
+    let context = ConsoleContext {
+        state,
+        send: Callback::noop(),
+    };
+    html! {
+        <ContextProvider<ConsoleContext> {context}>
+            <Header />
+        </ContextProvider<ConsoleContext>>
+    }
+}
+
+#[wasm_bindgen_test]
+async fn only_admins_see_the_widgets_link() {
+    for (role, shown) in [("operator", false), ("agent", false), ("admin", true)] {
+        let root = mount_point();
+        yew::Renderer::<HeaderHarness>::with_root_and_props(
+            root.clone(),
+            HeaderHarnessProps {
+                initial: ConsoleState::for_operator(OperatorMe {
+                    id: 1,
+                    name: "Ada".into(),
+                    role: role.into(),
+                }),
+            },
+        )
+        .render();
+        yew::scheduler::flush().await;
+        one(&root, "[data-testid=nav-inbox]");
+        assert_eq!(
+            root.query_selector("[data-testid=nav-widgets]")
+                .expect("query")
+                .is_some(),
+            shown,
+            "{role}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn settings_form_flags_an_http_privacy_url_and_shows_the_snippet() {
+    let root = mount_point();
+    yew::Renderer::<SettingsForm>::with_root_and_props(
+        root.clone(),
+        SettingsFormProps {
+            widget: WidgetKey::parse("demo").expect("key"),
+            settings: WidgetSettings::defaults("https://example.com/privacy"),
+            integrity: Some("sha384-TESTINTEGRITY".into()),
+        },
+    )
+    .render();
+    yew::scheduler::flush().await;
+
+    let form = one(&root, "form[data-testid=widget-settings]");
+    let save = one(&form, "button[data-testid=settings-save]");
+    assert!(!save.has_attribute("disabled"), "the defaults can be saved");
+    assert!(form
+        .query_selector("[data-testid=settings-problems]")
+        .expect("query")
+        .is_none());
+    // Privacy mode is on by default, so live preview cannot be switched on.
+    assert!(one(&form, "input[name=live_preview]").has_attribute("disabled"));
+
+    let snippet: HtmlTextAreaElement = one(&root, "textarea[data-testid=snippet]")
+        .dyn_into()
+        .expect("textarea");
+    let tag = snippet.value();
+    assert!(tag.contains(r#"integrity="sha384-TESTINTEGRITY""#), "{tag}");
+    assert!(tag.contains(r#"data-widget="demo""#), "{tag}");
+    assert!(tag.contains("/loader.js\""), "{tag}");
+    assert!(snippet.has_attribute("readonly"));
+    one(&root, "button[data-testid=snippet-copy]");
+
+    let url: HtmlInputElement = one(&form, "input[name=privacy_url]")
+        .dyn_into()
+        .expect("input");
+    url.set_value("http://example.com/privacy");
+    let input = web_sys::InputEvent::new_with_event_init_dict("input", &{
+        let init = web_sys::InputEventInit::new();
+        init.set_bubbles(true);
+        init
+    })
+    .expect("input event");
+    url.dispatch_event(&input).expect("dispatch");
+    yew::scheduler::flush().await;
+
+    let problems = one(&form, "[data-testid=settings-problems]");
+    assert!(
+        problems
+            .text_content()
+            .unwrap_or_default()
+            .contains("privacy_link.url"),
+        "{:?}",
+        problems.text_content()
+    );
+    assert!(one(&form, "button[data-testid=settings-save]").has_attribute("disabled"));
 }

@@ -1,8 +1,9 @@
-//! The top bar: product name, connection state, who is signed in, sign out.
+//! The top bar: product name, pages (Widgets for admins only), connection state, who is
+//! signed in, sign out.
 
 use super::use_console;
 use crate::api;
-use crate::state::{Action, Auth, Connection};
+use crate::state::{Action, Auth, Connection, Page};
 use yew::prelude::*;
 
 #[component]
@@ -39,9 +40,32 @@ pub fn Header() -> Html {
         };
         html! { <span class={class} role="status" data-testid="connection">{ label }</span> }
     });
+    let nav = signed_in.as_ref().map(|_| {
+        let link = |page: Page, label: &'static str, testid: &'static str| {
+            let dispatcher = state.dispatcher();
+            let current = state.page == page;
+            let onclick =
+                Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::ShowPage(page)));
+            html! {
+                <button type="button" class={classes!("nav-link", current.then_some("nav-current"))}
+                    aria-current={current.then_some("page")} data-testid={testid} {onclick}>
+                    { label }
+                </button>
+            }
+        };
+        html! {
+            <nav class="console-nav" aria-label="Pages">
+                { link(Page::Inbox, "Inbox", "nav-inbox") }
+                if state.is_admin() {
+                    { link(Page::Widgets, "Widgets", "nav-widgets") }
+                }
+            </nav>
+        }
+    });
     html! {
         <header class="console-header">
             <h1>{ "Confide console" }</h1>
+            { nav }
             { status }
             if let Some(name) = signed_in {
                 <span class="console-operator">{ name }</span>

@@ -7,6 +7,8 @@ mod header;
 mod inbox;
 mod login;
 mod message;
+mod settings_form;
+mod widgets;
 
 pub use composer::Composer;
 pub use conversation::ConversationView;
@@ -16,6 +18,8 @@ pub use header::Header;
 pub use inbox::Inbox;
 pub use login::{LoginForm, LoginFormProps};
 pub use message::{MessageItem, MessageItemProps, MessageTextView, MessageTextViewProps};
+pub use settings_form::{SettingsForm, SettingsFormProps};
+pub use widgets::WidgetsPage;
 
 use crate::ConsoleContext;
 use yew::prelude::*;

@@ -1,0 +1,328 @@
+//! One widget's settings form, checked as it is edited with the protocol's own
+//! `WidgetSettings::problems()`, and the widget's embed snippet.
+
+use crate::api;
+use crate::widgets::{side_name, snippet, DisclaimerField, Edit, SettingsEdit};
+use confide_protocol::settings::{Side, WidgetSettings};
+use confide_protocol::WidgetKey;
+use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+#[derive(Debug, Clone, PartialEq, Properties)]
+pub struct SettingsFormProps {
+    pub widget: WidgetKey,
+    /// The settings as loaded; the form edits its own copy.
+    pub settings: WidgetSettings,
+    /// The loader's `sha384-…` value, once known.
+    #[prop_or_default]
+    pub integrity: Option<String>,
+}
+
+/// What the last save did.
+#[derive(Debug, Clone, PartialEq)]
+enum SaveState {
+    Idle,
+    Saving,
+    Saved(u32),
+    Failed(String),
+}
+
+fn input_value(e: &Event) -> String {
+    e.target_unchecked_into::<HtmlInputElement>().value()
+}
+
+fn checked(e: &Event) -> bool {
+    e.target_unchecked_into::<HtmlInputElement>().checked()
+}
+
+fn select_value(e: &Event) -> String {
+    e.target_unchecked_into::<HtmlSelectElement>().value()
+}
+
+#[component]
+pub fn SettingsForm(props: &SettingsFormProps) -> Html {
+    let edit = {
+        let settings = props.settings.clone();
+        use_reducer_eq(move || SettingsEdit::new(settings))
+    };
+    let save = use_state(|| SaveState::Idle);
+    let copied = use_state(|| None::<String>);
+    let new_language = use_node_ref();
+
+    let problems = edit.settings.problems();
+    let s = &edit.settings;
+    let lang = edit.language.clone();
+
+    // Every edit clears the last save's message: it described other settings.
+    let dispatch = {
+        let (dispatcher, save) = (edit.dispatcher(), save.clone());
+        Callback::from(move |e: Edit| {
+            if !matches!(*save, SaveState::Idle | SaveState::Saving) {
+                save.set(SaveState::Idle);
+            }
+            dispatcher.dispatch(e)
+        })
+    };
+    let on_input = |f: fn(String) -> Edit| {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: InputEvent| dispatch.emit(f(input_value(&e))))
+    };
+    let on_check = |f: fn(bool) -> Edit| {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: Event| dispatch.emit(f(checked(&e))))
+    };
+    let on_disclaimer = |field: DisclaimerField| {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: InputEvent| {
+            let value = match e.target_dyn_into::<HtmlTextAreaElement>() {
+                Some(area) => area.value(),
+                None => input_value(&e),
+            };
+            dispatch.emit(Edit::Disclaimer(field, value))
+        })
+    };
+
+    let onsubmit = {
+        let (edit, save, widget) = (edit.clone(), save.clone(), props.widget.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if *save == SaveState::Saving || !edit.settings.problems().is_empty() {
+                return;
+            }
+            let (settings, dispatcher, save, widget) = (
+                edit.settings.clone(),
+                edit.dispatcher(),
+                save.clone(),
+                widget.clone(),
+            );
+            save.set(SaveState::Saving);
+            wasm_bindgen_futures::spawn_local(async move {
+                match api::save_settings(&widget, &settings).await {
+                    Ok(saved) => {
+                        save.set(SaveState::Saved(saved.consent.version));
+                        dispatcher.dispatch(Edit::Loaded(saved));
+                    }
+                    Err(e) => save.set(SaveState::Failed(e.message().to_owned())),
+                }
+            });
+        })
+    };
+
+    let on_add_language = {
+        let (dispatch, input) = (dispatch.clone(), new_language.clone());
+        Callback::from(move |_: MouseEvent| {
+            if let Some(i) = input.cast::<HtmlInputElement>() {
+                dispatch.emit(Edit::AddLanguage(i.value()));
+                i.set_value("");
+            }
+        })
+    };
+    let on_remove_language = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_: MouseEvent| dispatch.emit(Edit::RemoveLanguage))
+    };
+
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
+    let tag = snippet(
+        &origin,
+        props.widget.as_str(),
+        props.integrity.as_deref(),
+        &s.launcher,
+    );
+    let on_copy = {
+        let (tag, copied) = (tag.clone(), copied.clone());
+        Callback::from(move |_: MouseEvent| {
+            let Some(window) = web_sys::window() else {
+                return;
+            };
+            let promise = window.navigator().clipboard().write_text(&tag);
+            let copied = copied.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                copied.set(Some(
+                    match wasm_bindgen_futures::JsFuture::from(promise).await {
+                        Ok(_) => "Copied".to_owned(),
+                        Err(e) => format!(
+                            "Could not copy: {}",
+                            js_sys::Error::from(e)
+                                .message()
+                                .as_string()
+                                .unwrap_or_else(|| "the browser refused".into())
+                        ),
+                    },
+                ));
+            });
+        })
+    };
+
+    let languages = edit.languages();
+    let disclaimer = edit.disclaimer().cloned();
+    let d = disclaimer.clone().unwrap_or_else(crate::widgets::blank);
+    let privacy_url = s
+        .privacy_link
+        .as_ref()
+        .map(|l| l.url.clone())
+        .unwrap_or_default();
+    let busy = *save == SaveState::Saving;
+    let options = |selected: &str| -> Html {
+        languages
+            .iter()
+            .map(|l| html! { <option value={l.clone()} selected={l == selected}>{ l.clone() }</option> })
+            .collect()
+    };
+    let on_default_language = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: Event| dispatch.emit(Edit::DefaultLanguage(select_value(&e))))
+    };
+    let on_language = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: Event| dispatch.emit(Edit::SelectLanguage(select_value(&e))))
+    };
+    let on_position = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: Event| {
+            let side = if select_value(&e) == "left" {
+                Side::Left
+            } else {
+                Side::Right
+            };
+            dispatch.emit(Edit::LauncherPosition(side))
+        })
+    };
+
+    html! {
+        <div class="settings">
+            <h2>{ format!("Widget {}", props.widget) }</h2>
+            <form class="settings-form" data-testid="widget-settings" {onsubmit} novalidate=true>
+                <fieldset>
+                    <legend>{ "Language and consent" }</legend>
+                    <label class="field">
+                        <span>{ "Default language" }</span>
+                        <select name="default_language" onchange={on_default_language}>{ options(&s.default_language) }</select>
+                    </label>
+                    <label class="check">
+                        <input type="checkbox" name="consent_required" checked={s.consent.required}
+                            onchange={on_check(Edit::ConsentRequired)} />
+                        <span>{ "Visitors must agree to the disclaimer before chatting" }</span>
+                    </label>
+                    <p class="muted">{ format!("Consent version {}", s.consent.version) }</p>
+                </fieldset>
+                <fieldset>
+                    <legend>{ "Texts by language" }</legend>
+                    <div class="row">
+                        <label class="field">
+                            <span>{ "Language" }</span>
+                            <select name="language" onchange={on_language}>{ options(&lang) }</select>
+                        </label>
+                        <label class="field">
+                            <span>{ "Add a language (code)" }</span>
+                            <input ref={new_language} name="new_language" type="text" maxlength="3" size="4" />
+                        </label>
+                        <button type="button" class="button" onclick={on_add_language}>{ "Add" }</button>
+                        if disclaimer.is_some() {
+                            <button type="button" class="button button-danger" onclick={on_remove_language}>
+                                { format!("Remove {lang}") }
+                            </button>
+                        }
+                    </div>
+                    if disclaimer.is_none() {
+                        <p class="muted">{ format!("No disclaimer in {lang} yet; typing below adds one.") }</p>
+                    }
+                    <label class="field">
+                        <span>{ "Title" }</span>
+                        <input name="title" type="text" value={d.title.clone()} oninput={on_disclaimer(DisclaimerField::Title)} />
+                    </label>
+                    <label class="field">
+                        <span>{ "Text" }</span>
+                        <textarea name="body" rows="6" value={d.body.clone()} oninput={on_disclaimer(DisclaimerField::Body)} />
+                    </label>
+                    <label class="field">
+                        <span>{ "Checkbox label" }</span>
+                        <input name="checkbox_label" type="text" value={d.checkbox_label.clone()} oninput={on_disclaimer(DisclaimerField::CheckboxLabel)} />
+                    </label>
+                    <label class="field">
+                        <span>{ "Start button label" }</span>
+                        <input name="start_label" type="text" value={d.start_label.clone()} oninput={on_disclaimer(DisclaimerField::StartLabel)} />
+                    </label>
+                    <label class="field">
+                        <span>{ format!("Privacy policy link label ({lang})") }</span>
+                        <input name="privacy_label" type="text" value={edit.privacy_label().to_owned()} oninput={on_input(Edit::PrivacyLabel)} />
+                    </label>
+                </fieldset>
+                <fieldset>
+                    <legend>{ "Privacy" }</legend>
+                    <label class="field">
+                        <span>{ "Privacy policy URL (https://)" }</span>
+                        <input name="privacy_url" type="url" value={privacy_url} oninput={on_input(Edit::PrivacyUrl)} />
+                    </label>
+                    <label class="check">
+                        <input type="checkbox" name="privacy_mode" checked={s.privacy_mode} onchange={on_check(Edit::PrivacyMode)} />
+                        <span>{ "Privacy mode" }</span>
+                    </label>
+                    <label class="check">
+                        <input type="checkbox" name="live_preview" checked={s.live_preview} disabled={s.privacy_mode}
+                            onchange={on_check(Edit::LivePreview)} />
+                        <span>{ "Live preview: operators see what the visitor is typing (never in privacy mode)" }</span>
+                    </label>
+                    <label class="check">
+                        <input type="checkbox" name="typing_indicator" checked={s.typing_indicator} onchange={on_check(Edit::TypingIndicator)} />
+                        <span>{ "Typing indicator" }</span>
+                    </label>
+                </fieldset>
+                <fieldset>
+                    <legend>{ "Launcher" }</legend>
+                    <div class="row">
+                        <label class="field">
+                            <span>{ "Colour" }</span>
+                            <input name="launcher_color" type="color" value={s.launcher.color.clone()} oninput={on_input(Edit::LauncherColor)} />
+                        </label>
+                        <label class="field">
+                            <span>{ "Position" }</span>
+                            <select name="launcher_position" onchange={on_position}>
+                                { for [Side::Left, Side::Right].into_iter().map(|side| html! {
+                                    <option value={side_name(side)} selected={s.launcher.position == side}>{ side_name(side) }</option>
+                                }) }
+                            </select>
+                        </label>
+                        <label class="field">
+                            <span>{ "Label" }</span>
+                            <input name="launcher_label" type="text" value={s.launcher.label.clone()} oninput={on_input(Edit::LauncherLabel)} />
+                        </label>
+                    </div>
+                </fieldset>
+                if !problems.is_empty() {
+                    <ul class="settings-problems" data-testid="settings-problems" role="alert">
+                        { for problems.iter().map(|p| html! { <li>{ p.to_string() }</li> }) }
+                    </ul>
+                }
+                <div class="row">
+                    <button type="submit" class="button button-primary" data-testid="settings-save"
+                        disabled={busy || !problems.is_empty()}>
+                        { if busy { "Saving…" } else { "Save" } }
+                    </button>
+                    { match &*save {
+                        SaveState::Saved(version) => html! {
+                            <span class="saved" data-testid="settings-saved" role="status">{ format!("Saved (consent version {version})") }</span>
+                        },
+                        SaveState::Failed(message) => html! {
+                            <span class="form-error" data-testid="settings-error" role="alert">{ message.clone() }</span>
+                        },
+                        _ => html! {},
+                    } }
+                </div>
+            </form>
+            <section class="snippet">
+                <h3>{ "Embed snippet" }</h3>
+                <p class="muted">{ "Paste this into every page of the site, just before </body>." }</p>
+                <textarea class="snippet-text" data-testid="snippet" readonly=true rows="4" value={tag} />
+                <div class="row">
+                    <button type="button" class="button" data-testid="snippet-copy" onclick={on_copy}>{ "Copy" }</button>
+                    if let Some(message) = (*copied).clone() {
+                        <span role="status">{ message }</span>
+                    }
+                </div>
+            </section>
+        </div>
+    }
+}

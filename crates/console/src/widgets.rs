@@ -1,0 +1,355 @@
+//! The Widgets page's logic, with no `web-sys` inside: the settings being edited (a yew
+//! [`Reducible`]) and the embed snippet. Validation is the protocol's own
+//! [`WidgetSettings::problems`], the same code the server runs on save.
+
+use confide_protocol::settings::{
+    default_disclaimer, Disclaimer, Launcher, PrivacyLink, Side, WidgetSettings, DEFAULT_LANGUAGES,
+};
+use std::collections::BTreeSet;
+use std::rc::Rc;
+use yew::Reducible;
+
+/// One of a disclaimer's four texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisclaimerField {
+    Title,
+    Body,
+    CheckboxLabel,
+    StartLabel,
+}
+
+/// A widget's settings while an admin edits them, and the language whose texts are shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsEdit {
+    pub settings: WidgetSettings,
+    /// The language whose disclaimer and privacy link label the form shows.
+    pub language: String,
+}
+
+/// Every change the settings form makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edit {
+    /// Replace everything (the server's answer to a save).
+    Loaded(WidgetSettings),
+    DefaultLanguage(String),
+    ConsentRequired(bool),
+    SelectLanguage(String),
+    /// Add a disclaimer in a language (Confide's text for the default languages, blank
+    /// otherwise) and show it.
+    AddLanguage(String),
+    /// Remove the shown language's disclaimer and privacy link label.
+    RemoveLanguage,
+    Disclaimer(DisclaimerField, String),
+    PrivacyUrl(String),
+    /// The privacy link's label in the shown language; empty removes it.
+    PrivacyLabel(String),
+    /// Turning privacy mode on turns live preview off: the two never go together.
+    PrivacyMode(bool),
+    LivePreview(bool),
+    TypingIndicator(bool),
+    LauncherColor(String),
+    LauncherPosition(Side),
+    LauncherLabel(String),
+}
+
+impl SettingsEdit {
+    pub fn new(settings: WidgetSettings) -> Self {
+        let language = settings.default_language.clone();
+        Self { settings, language }
+    }
+
+    /// The shown language's disclaimer, if it has one.
+    pub fn disclaimer(&self) -> Option<&Disclaimer> {
+        self.settings.consent.texts.get(&self.language)
+    }
+
+    /// The privacy link's label in the shown language (empty when none).
+    pub fn privacy_label(&self) -> &str {
+        self.settings
+            .privacy_link
+            .as_ref()
+            .and_then(|l| l.labels.get(&self.language))
+            .map_or("", String::as_str)
+    }
+
+    /// The languages the language select offers: those with any text plus Confide's
+    /// defaults, sorted.
+    pub fn languages(&self) -> Vec<String> {
+        let s = &self.settings;
+        let mut all: BTreeSet<String> = DEFAULT_LANGUAGES.iter().map(|l| l.to_string()).collect();
+        all.extend(s.consent.texts.keys().cloned());
+        if let Some(link) = &s.privacy_link {
+            all.extend(link.labels.keys().cloned());
+        }
+        all.insert(s.default_language.clone());
+        all.insert(self.language.clone());
+        all.into_iter().collect()
+    }
+
+    pub fn apply(&mut self, edit: Edit) {
+        let s = &mut self.settings;
+        match edit {
+            Edit::Loaded(settings) => {
+                *s = settings;
+            }
+            Edit::DefaultLanguage(lang) => s.default_language = lang,
+            Edit::ConsentRequired(on) => s.consent.required = on,
+            Edit::SelectLanguage(lang) => self.language = lang,
+            Edit::AddLanguage(lang) => {
+                let lang = lang.trim().to_ascii_lowercase();
+                if lang.is_empty() {
+                    return;
+                }
+                s.consent
+                    .texts
+                    .entry(lang.clone())
+                    .or_insert_with(|| blank_or_default(&lang));
+                self.language = lang;
+            }
+            Edit::RemoveLanguage => {
+                s.consent.texts.remove(&self.language);
+                if let Some(link) = &mut s.privacy_link {
+                    link.labels.remove(&self.language);
+                }
+            }
+            Edit::Disclaimer(field, value) => {
+                let d = s
+                    .consent
+                    .texts
+                    .entry(self.language.clone())
+                    .or_insert_with(|| blank_or_default(&self.language));
+                *match field {
+                    DisclaimerField::Title => &mut d.title,
+                    DisclaimerField::Body => &mut d.body,
+                    DisclaimerField::CheckboxLabel => &mut d.checkbox_label,
+                    DisclaimerField::StartLabel => &mut d.start_label,
+                } = value;
+            }
+            Edit::PrivacyUrl(url) => {
+                let link = s.privacy_link.get_or_insert_with(empty_link);
+                link.url = url;
+                if link.url.is_empty() && link.labels.is_empty() {
+                    s.privacy_link = None;
+                }
+            }
+            Edit::PrivacyLabel(label) => {
+                let link = s.privacy_link.get_or_insert_with(empty_link);
+                if label.is_empty() {
+                    link.labels.remove(&self.language);
+                } else {
+                    link.labels.insert(self.language.clone(), label);
+                }
+                if link.url.is_empty() && link.labels.is_empty() {
+                    s.privacy_link = None;
+                }
+            }
+            Edit::PrivacyMode(on) => {
+                s.privacy_mode = on;
+                if on {
+                    s.live_preview = false;
+                }
+            }
+            Edit::LivePreview(on) => s.live_preview = on && !s.privacy_mode,
+            Edit::TypingIndicator(on) => s.typing_indicator = on,
+            Edit::LauncherColor(color) => s.launcher.color = color,
+            Edit::LauncherPosition(side) => s.launcher.position = side,
+            Edit::LauncherLabel(label) => s.launcher.label = label,
+        }
+    }
+}
+
+impl Reducible for SettingsEdit {
+    type Action = Edit;
+
+    fn reduce(self: Rc<Self>, action: Edit) -> Rc<Self> {
+        let mut edit = Rc::unwrap_or_clone(self);
+        edit.apply(action);
+        Rc::new(edit)
+    }
+}
+
+fn empty_link() -> PrivacyLink {
+    PrivacyLink {
+        url: String::new(),
+        labels: Default::default(),
+    }
+}
+
+/// Confide's disclaimer for its default languages; blank elsewhere, so an admin translates
+/// it rather than shipping English under another language's code.
+fn blank_or_default(lang: &str) -> Disclaimer {
+    if DEFAULT_LANGUAGES.contains(&lang) {
+        default_disclaimer(lang)
+    } else {
+        blank()
+    }
+}
+
+/// A disclaimer with no text.
+pub fn blank() -> Disclaimer {
+    Disclaimer {
+        title: String::new(),
+        body: String::new(),
+        checkbox_label: String::new(),
+        start_label: String::new(),
+    }
+}
+
+/// `left` or `right`, as the snippet and the position select write it.
+pub fn side_name(side: Side) -> &'static str {
+    match side {
+        Side::Left => "left",
+        Side::Right => "right",
+    }
+}
+
+/// Escapes a value for a double-quoted HTML attribute.
+pub fn escape_attribute(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The `<script>` tag a site pastes to embed a widget. `origin` is where Confide is served
+/// (`location.origin`); without a known `integrity` the attribute is left out.
+pub fn snippet(origin: &str, key: &str, integrity: Option<&str>, launcher: &Launcher) -> String {
+    let origin = origin.trim_end_matches('/');
+    let integrity = integrity
+        .map(|i| format!(" integrity=\"{}\"", escape_attribute(i)))
+        .unwrap_or_default();
+    format!(
+        "<script src=\"{}/loader.js\" data-widget=\"{}\" data-color=\"{}\" data-position=\"{}\" \
+         data-label=\"{}\" async referrerpolicy=\"no-referrer\"{integrity} crossorigin=\"anonymous\"></script>",
+        escape_attribute(origin),
+        escape_attribute(key),
+        escape_attribute(&launcher.color),
+        side_name(launcher.position),
+        escape_attribute(&launcher.label),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn launcher() -> Launcher {
+        Launcher {
+            color: "#2f5bea".into(),
+            position: Side::Right,
+            label: "Chat".into(),
+        }
+    }
+
+    fn edit() -> SettingsEdit {
+        SettingsEdit::new(WidgetSettings::defaults("https://example.com/privacy"))
+    }
+
+    fn run(edit: SettingsEdit, edits: impl IntoIterator<Item = Edit>) -> SettingsEdit {
+        let mut rc = Rc::new(edit);
+        for e in edits {
+            rc = rc.reduce(e);
+        }
+        Rc::unwrap_or_clone(rc)
+    }
+
+    #[test]
+    fn the_snippet_is_the_documented_tag() {
+        assert_eq!(
+            snippet(
+                "https://chat.example.com/",
+                "demo",
+                Some("sha384-abc+/="),
+                &launcher()
+            ),
+            "<script src=\"https://chat.example.com/loader.js\" data-widget=\"demo\" \
+             data-color=\"#2f5bea\" data-position=\"right\" data-label=\"Chat\" async \
+             referrerpolicy=\"no-referrer\" integrity=\"sha384-abc+/=\" \
+             crossorigin=\"anonymous\"></script>"
+        );
+        let no_sri = snippet("https://c.example", "demo", None, &launcher());
+        assert!(!no_sri.contains("integrity"), "{no_sri}");
+    }
+
+    #[test]
+    fn snippet_attribute_values_are_escaped() {
+        let mut l = launcher();
+        l.label = r#"Talk "to" <us> & 'them'"#.into();
+        l.position = Side::Left;
+        let s = snippet("https://c.example", "demo", Some("sha384-x"), &l);
+        assert!(
+            s.contains(r#"data-label="Talk &quot;to&quot; &lt;us&gt; &amp; &#39;them&#39;""#),
+            "{s}"
+        );
+        assert!(s.contains(r#"data-position="left""#), "{s}");
+        // Exactly the one script element, whatever the label says.
+        assert_eq!(s.matches('<').count(), 2, "{s}");
+        assert_eq!(s.matches('"').count() % 2, 0, "{s}");
+    }
+
+    #[test]
+    fn privacy_mode_turns_live_preview_off_and_keeps_it_off() {
+        let e = run(edit(), [Edit::PrivacyMode(false), Edit::LivePreview(true)]);
+        assert!(e.settings.live_preview);
+        let e = run(e, [Edit::PrivacyMode(true)]);
+        assert!(!e.settings.live_preview);
+        let e = run(e, [Edit::LivePreview(true)]);
+        assert!(!e.settings.live_preview);
+        assert_eq!(e.settings.problems(), vec![]);
+    }
+
+    #[test]
+    fn disclaimers_are_edited_one_language_at_a_time() {
+        let e = run(
+            edit(),
+            [
+                Edit::SelectLanguage("de".into()),
+                Edit::Disclaimer(DisclaimerField::Title, "Hallo".into()),
+                Edit::PrivacyLabel("Datenschutz".into()),
+            ],
+        );
+        assert_eq!(e.settings.consent.texts["de"].title, "Hallo");
+        assert_eq!(e.settings.consent.texts["en"].title, "Before we chat");
+        assert_eq!(e.privacy_label(), "Datenschutz");
+
+        // A new language starts blank, so it must be translated before it can be saved.
+        let e = run(e, [Edit::AddLanguage(" SV ".into())]);
+        assert_eq!(e.language, "sv");
+        assert!(e.languages().contains(&"sv".to_owned()));
+        let fields: Vec<String> = e.settings.problems().into_iter().map(|p| p.field).collect();
+        assert!(
+            fields.contains(&"consent.texts.sv.body".to_owned()),
+            "{fields:?}"
+        );
+        let e = run(e, [Edit::RemoveLanguage]);
+        assert!(e.disclaimer().is_none());
+        assert_eq!(e.settings.problems(), vec![]);
+    }
+
+    #[test]
+    fn an_http_privacy_url_is_a_problem_and_clearing_the_link_removes_it() {
+        let e = run(edit(), [Edit::PrivacyUrl("http://example.com".into())]);
+        let fields: Vec<String> = e.settings.problems().into_iter().map(|p| p.field).collect();
+        assert_eq!(fields, vec!["privacy_link.url"]);
+
+        let mut s = WidgetSettings::defaults("https://example.com/privacy");
+        s.privacy_link = None;
+        s.consent.required = false;
+        let e = run(
+            SettingsEdit::new(s),
+            [
+                Edit::PrivacyUrl("h".into()),
+                Edit::PrivacyUrl(String::new()),
+            ],
+        );
+        assert_eq!(e.settings.privacy_link, None);
+    }
+}

@@ -1,19 +1,27 @@
 //! The widget's root component: reads the key, loads the settings, shows the consent gate
-//! when the widget requires one, then the chat with its socket, and keeps the bridge to the
-//! loader throughout.
+//! when the widget requires one and the pre-chat form when it asks for fields, then the chat
+//! with its socket, and keeps the bridge to the loader throughout.
 
 use crate::browser::{self, Area};
 use crate::components::parts::{header_bar, DEFAULT_TITLE};
-use crate::components::{ChatView, ConsentGate};
+use crate::components::{ChatView, ConsentGate, PrechatForm};
 use crate::context::{ChatContext, UiAction};
-use crate::frames::encode_consent;
-use crate::gate::{Gate, GateAction, Stage};
-use crate::hooks::{use_chat_socket, use_host_bridge, use_widget_config};
-use crate::persist::consent_key;
+use crate::frames::{encode_consent, encode_fields};
+use crate::gate::{ChatSetup, Gate, GateAction, Stage};
+use crate::hooks::{use_chat_socket, use_host_bridge, use_widget_config, PageSlot};
+use crate::persist::{consent_key, fields_key};
 use crate::state::{Action, ChatState};
-use confide_protocol::chat::{ConsentGiven, VisitorClient};
+use confide_protocol::chat::{ConsentGiven, DraftText, VisitorClient};
+use confide_protocol::details::PrechatValues;
 use confide_protocol::WidgetKey;
+use std::rc::Rc;
 use yew::prelude::*;
+
+/// Forgets the consent and the pre-chat values kept for `widget`.
+fn forget(widget: &WidgetKey) {
+    browser::storage_remove(Area::Local, &consent_key(widget));
+    browser::storage_remove(Area::Local, &fields_key(widget));
+}
 
 #[derive(Debug, Clone, PartialEq, Properties)]
 pub struct AppProps {
@@ -53,10 +61,20 @@ pub fn Widget(props: &WidgetProps) -> Html {
             dispatcher.dispatch(GateAction::Agreed(given));
         })
     };
+    let on_filled = {
+        let dispatcher = gate.dispatcher();
+        use_callback(
+            props.widget.clone(),
+            move |values: PrechatValues, widget| {
+                browser::storage_set(Area::Local, &fields_key(widget), &encode_fields(&values));
+                dispatcher.dispatch(GateAction::Filled(values));
+            },
+        )
+    };
     let on_refused = {
         let dispatcher = gate.dispatcher();
         use_callback(props.widget.clone(), move |(), widget| {
-            browser::storage_remove(Area::Local, &consent_key(widget));
+            forget(widget);
             dispatcher.dispatch(GateAction::Refused);
         })
     };
@@ -64,7 +82,7 @@ pub fn Widget(props: &WidgetProps) -> Html {
         let gate = gate.dispatcher();
         let chat = chat.dispatcher();
         use_callback(props.widget.clone(), move |(), widget| {
-            browser::storage_remove(Area::Local, &consent_key(widget));
+            forget(widget);
             chat.dispatch(Action::Reset);
             gate.dispatch(GateAction::Withdrawn);
         })
@@ -74,9 +92,9 @@ pub fn Widget(props: &WidgetProps) -> Html {
         Callback::from(move |_: MouseEvent| dispatcher.dispatch(GateAction::Retry))
     };
 
-    if let Stage::Chat(consent) = &gate.stage {
+    if let Stage::Chat(setup) = &gate.stage {
         return html! {
-            <LiveChat widget={props.widget.clone()} consent={consent.clone()} {chat}
+            <LiveChat widget={props.widget.clone()} setup={setup.clone()} {chat} page={bridge.page.clone()}
                       {on_refused} {on_withdrawn} close={bridge.close.clone()} embedded={bridge.embedded} />
         };
     }
@@ -87,6 +105,7 @@ pub fn Widget(props: &WidgetProps) -> Html {
     });
     let body = match &gate.stage {
         Stage::Consent(view) => html! { <ConsentGate view={view.clone()} {on_agree} /> },
+        Stage::Prechat(view) => html! { <PrechatForm view={view.clone()} {on_filled} /> },
         Stage::Failed(failure) => html! {
             <div class="confide-body confide-failed">
                 <p class="confide-unavailable" role="alert" data-problem={failure.detail()}>
@@ -116,9 +135,11 @@ pub fn Widget(props: &WidgetProps) -> Html {
 #[derive(Debug, Clone, PartialEq, Properties)]
 pub struct LiveChatProps {
     pub widget: WidgetKey,
-    /// What every `hello` carries; `None` when the widget requires no consent.
-    pub consent: Option<ConsentGiven>,
+    /// Consent, pre-chat values and mode, settled before the chat.
+    pub setup: Rc<ChatSetup>,
     pub chat: UseReducerHandle<ChatState>,
+    /// Where the host page is (standard mode sends it in `hello`).
+    pub page: PageSlot,
     /// The server refused the consent.
     pub on_refused: Callback<()>,
     /// The server confirmed the visitor withdrew consent.
@@ -134,7 +155,8 @@ pub struct LiveChatProps {
 pub fn LiveChat(props: &LiveChatProps) -> Html {
     let socket = use_chat_socket(
         &props.widget,
-        &props.consent,
+        &props.setup,
+        &props.page,
         &props.chat,
         &props.on_refused,
         &props.on_withdrawn,
@@ -144,6 +166,11 @@ pub fn LiveChat(props: &LiveChatProps) -> Html {
         |action: UiAction, (socket, close)| match action {
             UiAction::Send(text) => socket.send_text(text),
             UiAction::Typing(active) => socket.typing(active),
+            UiAction::Draft(text) => {
+                if let Ok(text) = DraftText::parse(&text) {
+                    socket.request(&VisitorClient::Draft { text });
+                }
+            }
             UiAction::Close => close.emit(()),
             UiAction::Delete => {
                 socket.request(&VisitorClient::Delete);
@@ -157,6 +184,7 @@ pub fn LiveChat(props: &LiveChatProps) -> Html {
         widget: props.widget.clone(),
         state: props.chat.clone(),
         actions,
+        setup: props.setup.clone(),
         embedded: props.embedded,
     };
     html! {

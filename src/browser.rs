@@ -5,6 +5,7 @@
 
 use crate::persist::{client_id_from, hex};
 use confide_protocol::chat::ClientMsgId;
+use confide_protocol::details::PageContext;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -106,6 +107,17 @@ pub fn host_state_open(data: &JsValue) -> Option<bool> {
         return None;
     }
     Reflect::get(data, &"open".into()).ok()?.as_bool()
+}
+
+/// The host page's URL and referrer from the loader's state message, cut to what Confide
+/// keeps (no query, no fragment; http(s) only).
+pub fn host_page(data: &JsValue) -> Option<PageContext> {
+    let text = |key: &str| Reflect::get(data, &key.into()).ok()?.as_string();
+    PageContext {
+        page: text("page"),
+        referrer: text("ref"),
+    }
+    .cleaned()
 }
 
 /// POSTs `body` as JSON to a same-origin `path`, without a referrer. Returns the status and

@@ -1,17 +1,21 @@
 //! The context every widget component reads: the widget key, the chat state and one callback
 //! for what the visitor does. Tests provide it with any state they like.
 
+use crate::gate::ChatSetup;
 use crate::state::ChatState;
 use confide_protocol::chat::MessageText;
 use confide_protocol::WidgetKey;
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// What the visitor does, as the components report it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum UiAction {
     Send(MessageText),
-    /// Started (`true`) or stopped typing; the draft itself never leaves the composer.
+    /// Started (`true`) or stopped typing; only sent when the typing indicator is on.
     Typing(bool),
+    /// The draft for operators' live preview (only when the setup allows it).
+    Draft(String),
     /// The close button in the header.
     Close,
     /// The privacy panel's confirmed "Delete this conversation".
@@ -25,6 +29,8 @@ pub struct ChatContext {
     pub widget: WidgetKey,
     pub state: UseReducerHandle<ChatState>,
     pub actions: Callback<UiAction>,
+    /// Consent, fields and mode the chat runs with.
+    pub setup: Rc<ChatSetup>,
     /// Runs inside the loader's iframe (so a close button makes sense).
     pub embedded: bool,
 }

@@ -10,6 +10,7 @@ use confide_protocol::chat::{
     Author, ChatMessage, ClientMsgId, ConsentGiven, ConversationId, LeaveMessage, MessageText,
     OperatorInfo, ReceiptInfo, VisitorClient, VisitorServer, VisitorToken,
 };
+use confide_protocol::details::{FieldValue, PageContext, PrechatValues, VisitorDetails};
 use confide_protocol::{ErrorBody, ErrorCode};
 
 /// A frame the widget sends, as the server's `VisitorClient` expects it.
@@ -20,6 +21,8 @@ pub fn encode_client(frame: &VisitorClient) -> String {
             token,
             last_seq,
             consent,
+            context,
+            fields,
         } => {
             let mut w = ObjectWriter::new()
                 .str("type", "hello")
@@ -32,6 +35,12 @@ pub fn encode_client(frame: &VisitorClient) -> String {
             }
             if let Some(consent) = consent {
                 w = w.raw("consent", &encode_consent(consent));
+            }
+            if let Some(context) = context {
+                w = w.raw("context", &encode_context(context));
+            }
+            if let Some(fields) = fields {
+                w = w.raw("fields", &encode_fields(fields));
             }
             w.finish()
         }
@@ -48,6 +57,10 @@ pub fn encode_client(frame: &VisitorClient) -> String {
             .str("type", "read")
             .uint("seq", *seq)
             .finish(),
+        VisitorClient::Draft { text } => ObjectWriter::new()
+            .str("type", "draft")
+            .str("text", text.as_str())
+            .finish(),
         VisitorClient::Export => ObjectWriter::new().str("type", "export").finish(),
         VisitorClient::Delete => ObjectWriter::new().str("type", "delete").finish(),
         VisitorClient::Withdraw => ObjectWriter::new().str("type", "withdraw").finish(),
@@ -61,7 +74,92 @@ pub fn encode_leave_message(msg: &LeaveMessage) -> String {
     if let Some(email) = &msg.email {
         w = w.str("email", email);
     }
+    if let Some(consent) = &msg.consent {
+        w = w.raw("consent", &encode_consent(consent));
+    }
+    if let Some(fields) = &msg.fields {
+        w = w.raw("fields", &encode_fields(fields));
+    }
+    if let Some(token) = &msg.token {
+        w = w.str("token", token.as_str());
+    }
     w.str("text", msg.text.as_str()).finish()
+}
+
+fn encode_context(c: &PageContext) -> String {
+    let mut w = ObjectWriter::new();
+    if let Some(page) = &c.page {
+        w = w.str("page", page);
+    }
+    if let Some(referrer) = &c.referrer {
+        w = w.str("referrer", referrer);
+    }
+    w.finish()
+}
+
+/// Pre-chat values, as `hello` carries them and as local storage keeps them.
+pub fn encode_fields(f: &PrechatValues) -> String {
+    let mut w = ObjectWriter::new();
+    if let Some(name) = &f.name {
+        w = w.str("name", name);
+    }
+    if let Some(email) = &f.email {
+        w = w.str("email", email);
+    }
+    if !f.custom.is_empty() {
+        let custom = f
+            .custom
+            .iter()
+            .fold(ObjectWriter::new(), |w, (k, v)| w.str(k, v));
+        w = w.raw("custom", &custom.finish());
+    }
+    w.finish()
+}
+
+/// Reads stored pre-chat values; `None` for anything that is not an object of strings.
+pub fn decode_fields(text: &str) -> Option<PrechatValues> {
+    let v = Json::parse(text).filter(|v| matches!(v, Json::Obj(_)))?;
+    let string = |key| optional(&v, key, |x| x.as_str().map(str::to_owned));
+    let custom = match v.get("custom") {
+        None => Default::default(),
+        Some(Json::Obj(pairs)) => pairs
+            .iter()
+            .map(|(k, x)| Some((k.clone(), x.as_str()?.to_owned())))
+            .collect::<Option<_>>()?,
+        Some(_) => return None,
+    };
+    Some(PrechatValues {
+        name: string("name")?,
+        email: string("email")?,
+        custom,
+    })
+}
+
+fn visitor_details(v: &Json) -> Option<VisitorDetails> {
+    let string = |key| optional(v, key, |x| x.as_str().map(str::to_owned));
+    let custom = match v.get("custom") {
+        None | Some(Json::Null) => Vec::new(),
+        Some(x) => x
+            .as_array()?
+            .iter()
+            .map(|f| {
+                Some(FieldValue {
+                    key: f.get("key")?.as_str()?.to_owned(),
+                    label: f.get("label")?.as_str()?.to_owned(),
+                    value: f.get("value")?.as_str()?.to_owned(),
+                })
+            })
+            .collect::<Option<_>>()?,
+    };
+    Some(VisitorDetails {
+        name: string("name")?,
+        email: string("email")?,
+        custom,
+        page: string("page")?,
+        referrer: string("referrer")?,
+        browser: string("browser")?,
+        os: string("os")?,
+    })
 }
 
 /// A frame from the server; `None` for anything the protocol's serde form would refuse.
@@ -100,6 +198,7 @@ pub fn decode_server(text: &str) -> Option<VisitorServer> {
                 .map(chat_message)
                 .collect::<Option<_>>()?,
             receipt: optional(&v, "receipt", receipt_info)?,
+            details: optional(&v, "details", |d| visitor_details(d).map(Box::new))?,
         },
         "deleted" => VisitorServer::Deleted {
             conversation: conversation(&v)?,
@@ -256,6 +355,7 @@ fn error_body(v: &Json) -> Option<ErrorBody> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use confide_protocol::chat::DraftText;
     use confide_protocol::WidgetKey;
 
     fn id(s: &str) -> ClientMsgId {
@@ -275,6 +375,34 @@ mod tests {
             language: "de".into(),
             version: u32::MAX,
             text_sha256: "0123456789abcdef".repeat(4),
+        }
+    }
+
+    fn values() -> PrechatValues {
+        PrechatValues {
+            name: Some("Zoë \"Z\" O'Neil".into()),
+            email: None,
+            custom: [
+                ("order".to_owned(), "A-77 <b>".to_owned()),
+                ("b".to_owned(), String::new()),
+            ]
+            .into(),
+        }
+    }
+
+    fn details() -> VisitorDetails {
+        VisitorDetails {
+            name: Some("Zoë".into()),
+            email: Some("z@example.com".into()),
+            custom: vec![FieldValue {
+                key: "order".into(),
+                label: "Order \"no\"".into(),
+                value: "A-77".into(),
+            }],
+            page: Some("https://shop.example/pricing".into()),
+            referrer: None,
+            browser: Some("Firefox".into()),
+            os: Some("Linux".into()),
         }
     }
 
@@ -331,6 +459,13 @@ mod tests {
                 conversation: None,
                 messages: vec![],
                 receipt: None,
+                details: None,
+            },
+            VisitorServer::Transcript {
+                conversation: Some(ConversationId(3)),
+                messages: vec![],
+                receipt: None,
+                details: Some(Box::new(details())),
             },
             VisitorServer::Transcript {
                 conversation: Some(ConversationId(12)),
@@ -346,6 +481,7 @@ mod tests {
                     at: 1_763_800_000_000,
                     withdrawn_at: None,
                 }),
+                details: None,
             },
             VisitorServer::Transcript {
                 conversation: None,
@@ -358,6 +494,7 @@ mod tests {
                     at: 5,
                     withdrawn_at: Some(6),
                 }),
+                details: Some(Box::default()),
             },
             VisitorServer::Deleted { conversation: None },
             VisitorServer::Deleted {
@@ -430,18 +567,30 @@ mod tests {
                 token: None,
                 last_seq: None,
                 consent: None,
+                context: None,
+                fields: None,
             },
             VisitorClient::Hello {
                 widget: WidgetKey::parse("demo-2_x").expect("key"),
                 token: Some(token()),
                 last_seq: Some(41),
                 consent: None,
+                context: Some(PageContext {
+                    page: Some("https://shop.example/a\"b".into()),
+                    referrer: None,
+                }),
+                fields: Some(PrechatValues::default()),
             },
             VisitorClient::Hello {
                 widget: WidgetKey::parse("demo").expect("key"),
                 token: Some(token()),
                 last_seq: None,
                 consent: Some(consent()),
+                context: Some(PageContext {
+                    page: None,
+                    referrer: Some("https://search.example/".into()),
+                }),
+                fields: Some(values()),
             },
             VisitorClient::Send {
                 id: id("0123456789abcdef0123456789abcdef"),
@@ -450,6 +599,12 @@ mod tests {
             VisitorClient::Typing { active: true },
             VisitorClient::Typing { active: false },
             VisitorClient::Read { seq: 9 },
+            VisitorClient::Draft {
+                text: DraftText::parse("").expect("draft"),
+            },
+            VisitorClient::Draft {
+                text: DraftText::parse("half a \"thought\"\n").expect("draft"),
+            },
             VisitorClient::Export,
             VisitorClient::Delete,
             VisitorClient::Withdraw,
@@ -472,14 +627,44 @@ mod tests {
 
     #[test]
     fn leave_message_bodies_are_read_by_the_protocol() {
-        for email in [None, Some("v@example.com".to_owned())] {
+        for (email, consent, fields, token) in [
+            (None, None, None, None),
+            (
+                Some("v@example.com".to_owned()),
+                Some(consent()),
+                Some(values()),
+                Some(token()),
+            ),
+        ] {
             let msg = LeaveMessage {
                 email,
                 text: text("please call \"me\"\nback"),
+                consent,
+                fields,
+                token,
             };
             let back: LeaveMessage =
                 serde_json::from_str(&encode_leave_message(&msg)).expect("valid");
             assert_eq!(back, msg);
+        }
+    }
+
+    #[test]
+    fn stored_fields_survive_a_round_trip_and_damaged_ones_are_ignored() {
+        for v in [values(), PrechatValues::default()] {
+            let json = encode_fields(&v);
+            assert_eq!(decode_fields(&json), Some(v.clone()), "{json}");
+            let theirs: PrechatValues = serde_json::from_str(&json).expect("serde reads it");
+            assert_eq!(theirs, v);
+        }
+        for bad in [
+            r#"{"name":1}"#,
+            r#"{"custom":{"a":1}}"#,
+            r#"{"custom":[]}"#,
+            "[]",
+            "x",
+        ] {
+            assert_eq!(decode_fields(bad), None, "{bad}");
         }
     }
 

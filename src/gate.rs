@@ -1,13 +1,17 @@
 //! What comes before the chat, as a yew [`Reducible`] with no `web-sys` inside (tested
 //! natively): the widget's settings are loading, could not be loaded, the consent gate is
-//! shown, or the chat runs (with the consent the visitor gave, when one is required).
+//! shown, the pre-chat form is shown, or the chat runs (with the consent the visitor gave,
+//! when one is required, and the fields they filled in).
 //!
 //! The chat (and with it the socket, the token and the outbox) exists only in
 //! [`Stage::Chat`], so while the gate is shown nothing but the config request leaves the
 //! browser.
 
 use confide_protocol::chat::ConsentGiven;
-use confide_protocol::settings::{is_https_url, Disclaimer, WidgetSettings};
+use confide_protocol::details::PrechatValues;
+use confide_protocol::settings::{
+    is_https_url, CustomField, Disclaimer, PrechatFields, Requirement, WidgetSettings,
+};
 use std::rc::Rc;
 use yew::Reducible;
 
@@ -118,6 +122,86 @@ impl ConsentView {
     }
 }
 
+/// What the chat runs with, settled before it starts.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ChatSetup {
+    /// What every `hello` carries; `None` when the widget requires no consent.
+    pub consent: Option<ConsentGiven>,
+    /// The pre-chat values the visitor filled in; `None` when the widget asks for none.
+    pub fields: Option<PrechatValues>,
+    /// Privacy mode: no page context leaves the browser.
+    pub privacy_mode: bool,
+    pub typing_indicator: bool,
+    /// Send the draft for operators' live preview (never in privacy mode).
+    pub live_preview: bool,
+}
+
+/// The pre-chat form: the widget's fields, labelled in the visitor's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrechatView {
+    pub fields: PrechatFields,
+    /// The language labels are picked in.
+    pub language: String,
+    pub default_language: String,
+    /// Values from an earlier visit, to fill the form with.
+    pub stored: Option<PrechatValues>,
+}
+
+impl PrechatView {
+    /// A custom field's label in the visitor's language, else the default language's, else
+    /// its key.
+    pub fn label<'a>(&'a self, field: &'a CustomField) -> &'a str {
+        field
+            .labels
+            .get(&self.language)
+            .or_else(|| field.labels.get(&self.default_language))
+            .map_or(field.key.as_str(), String::as_str)
+    }
+
+    /// The fields shown, as (key, label, requirement) with `name` and `email` first.
+    pub fn shown(&self) -> Vec<(&str, &str, Requirement)> {
+        let mut out = Vec::new();
+        if self.fields.name != Requirement::Off {
+            out.push(("name", "Name", self.fields.name));
+        }
+        if self.fields.email != Requirement::Off {
+            out.push(("email", "Email", self.fields.email));
+        }
+        for f in &self.fields.custom {
+            if f.requirement != Requirement::Off {
+                out.push((f.key.as_str(), self.label(f), f.requirement));
+            }
+        }
+        out
+    }
+
+    /// Checks what the visitor typed: the values to send, or what to tell them (the field's
+    /// label and the rule, never the value).
+    pub fn check(&self, values: &PrechatValues) -> Result<PrechatValues, String> {
+        values.checked(&self.fields).map_err(|p| {
+            let label = match p.field.strip_prefix("custom.") {
+                Some(key) => self
+                    .fields
+                    .custom
+                    .iter()
+                    .find(|f| f.key == key)
+                    .map_or(key, |f| self.label(f)),
+                None if p.field == "email" => "Email",
+                None => "Name",
+            };
+            format!("{label}: {}", p.message)
+        })
+    }
+}
+
+/// What the settings decided for after the gate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct After {
+    base: ChatSetup,
+    /// The form to show; `None` when no field is asked or the stored values still do.
+    prechat: Option<Rc<PrechatView>>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stage {
     /// The config request is on its way.
@@ -125,8 +209,10 @@ pub enum Stage {
     Failed(Failure),
     /// The gate: nothing is sent until the visitor ticks the box and starts.
     Consent(Rc<ConsentView>),
-    /// The chat runs; every `hello` carries this consent.
-    Chat(Option<ConsentGiven>),
+    /// The pre-chat form (after the gate, when there is one).
+    Prechat(Rc<PrechatView>),
+    /// The chat runs with this setup.
+    Chat(Rc<ChatSetup>),
 }
 
 impl Stage {
@@ -137,6 +223,7 @@ impl Stage {
             Stage::Failed(Failure::NotFound) => "unavailable",
             Stage::Failed(_) => "error",
             Stage::Consent(_) => "consent",
+            Stage::Prechat(_) => "prechat",
             Stage::Chat(_) => "chat",
         }
     }
@@ -149,6 +236,10 @@ pub struct Gate {
     pub fetch: u32,
     /// The server refused the consent (or its absence) since the last "try again".
     refused: bool,
+    /// Set once the settings are loaded.
+    after: Option<Rc<After>>,
+    /// The consent given at the gate, while the pre-chat form is shown.
+    consent: Option<ConsentGiven>,
 }
 
 impl Default for Gate {
@@ -161,11 +252,13 @@ impl Default for Gate {
 #[derive(Debug, Clone)]
 #[cfg_attr(test, derive(PartialEq))]
 pub enum GateAction {
-    /// The settings arrived; `stored` is the consent kept from an earlier visit, `languages`
-    /// the visitor's (navigator.languages, most preferred first).
+    /// The settings arrived; `stored` is the consent kept from an earlier visit,
+    /// `stored_fields` the pre-chat values, `languages` the visitor's (navigator.languages,
+    /// most preferred first).
     Loaded {
         settings: Box<WidgetSettings>,
         stored: Option<ConsentGiven>,
+        stored_fields: Option<PrechatValues>,
         languages: Vec<String>,
     },
     LoadFailed(Failure),
@@ -173,6 +266,8 @@ pub enum GateAction {
     Retry,
     /// The visitor ticked the box and started.
     Agreed(ConsentGiven),
+    /// The visitor filled in the pre-chat form (checked values).
+    Filled(PrechatValues),
     /// The server answered `consent_required` (close code 4451): the stored consent is gone
     /// (outdated, or the texts changed); load the settings again and show the gate.
     Refused,
@@ -187,6 +282,8 @@ impl Gate {
             stage: Stage::Loading,
             fetch: 0,
             refused: false,
+            after: None,
+            consent: None,
         }
     }
 
@@ -199,24 +296,72 @@ impl Gate {
         &mut self,
         settings: &WidgetSettings,
         stored: Option<ConsentGiven>,
+        stored_fields: Option<PrechatValues>,
         languages: &[String],
     ) {
+        let fields = &settings.prechat_fields;
+        let asked = fields.any_shown();
+        // Values kept from an earlier visit count while they still satisfy the settings.
+        let kept = stored_fields
+            .filter(|_| asked)
+            .and_then(|v| v.checked(fields).ok());
+        let prechat = (asked && kept.is_none()).then(|| {
+            let language = settings
+                .disclaimer_for(languages)
+                .map_or_else(|| settings.default_language.clone(), |(l, _)| l.to_owned());
+            Rc::new(PrechatView {
+                fields: fields.clone(),
+                language,
+                default_language: settings.default_language.clone(),
+                stored: None,
+            })
+        });
+        self.after = Some(Rc::new(After {
+            base: ChatSetup {
+                consent: None,
+                fields: kept,
+                privacy_mode: settings.privacy_mode,
+                typing_indicator: settings.typing_indicator,
+                live_preview: settings.live_preview && !settings.privacy_mode,
+            },
+            prechat,
+        }));
         let consent = &settings.consent;
-        self.stage = if !consent.required {
+        if !consent.required {
             if self.refused {
                 // The server wants consent the settings do not ask for: do not go round.
-                Stage::Failed(Failure::Broken("consent refused but not required".into()))
+                self.stage =
+                    Stage::Failed(Failure::Broken("consent refused but not required".into()));
             } else {
-                Stage::Chat(None)
+                self.proceed(None);
             }
         } else if let Some(given) = stored.filter(|c| c.version == consent.version) {
-            Stage::Chat(Some(given))
+            self.proceed(Some(given));
         } else {
-            match ConsentView::choose(settings, languages) {
+            self.stage = match ConsentView::choose(settings, languages) {
                 Some(view) => Stage::Consent(Rc::new(view)),
                 None => Stage::Failed(Failure::NoDisclaimer),
-            }
+            };
+        }
+    }
+
+    /// After the consent (or without one): the pre-chat form if it is needed, else the chat.
+    fn proceed(&mut self, consent: Option<ConsentGiven>) {
+        let Some(after) = self.after.clone() else {
+            return;
         };
+        match &after.prechat {
+            Some(view) => {
+                self.consent = consent;
+                self.stage = Stage::Prechat(view.clone());
+            }
+            None => {
+                self.stage = Stage::Chat(Rc::new(ChatSetup {
+                    consent,
+                    ..after.base.clone()
+                }));
+            }
+        }
     }
 }
 
@@ -230,16 +375,25 @@ impl Reducible for Gate {
                 GateAction::Loaded {
                     settings,
                     stored,
+                    stored_fields,
                     languages,
                 },
                 Stage::Loading,
-            ) => g.loaded(&settings, stored, &languages),
+            ) => g.loaded(&settings, stored, stored_fields, &languages),
             (GateAction::LoadFailed(failure), Stage::Loading) => g.stage = Stage::Failed(failure),
             (GateAction::Retry, Stage::Failed(_)) => {
                 g.refused = false;
                 g.reload();
             }
-            (GateAction::Agreed(given), Stage::Consent(_)) => g.stage = Stage::Chat(Some(given)),
+            (GateAction::Agreed(given), Stage::Consent(_)) => g.proceed(Some(given)),
+            (GateAction::Filled(values), Stage::Prechat(_)) => {
+                let base = g.after.as_ref().map(|a| a.base.clone()).unwrap_or_default();
+                g.stage = Stage::Chat(Rc::new(ChatSetup {
+                    consent: g.consent.take(),
+                    fields: Some(values),
+                    ..base
+                }));
+            }
             (GateAction::Withdrawn, Stage::Chat(_)) => {
                 g.refused = false;
                 g.reload();
@@ -258,7 +412,7 @@ impl Reducible for Gate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use confide_protocol::settings::PrivacyLink;
+    use confide_protocol::settings::{CustomField, PrivacyLink};
 
     fn demo() -> WidgetSettings {
         WidgetSettings::defaults("https://example.com/privacy")
@@ -272,8 +426,20 @@ mod tests {
         GateAction::Loaded {
             settings: Box::new(settings),
             stored,
+            stored_fields: None,
             languages: langs(l),
         }
+    }
+
+    /// The chat's setup for the demo settings (privacy mode, typing on) with this consent.
+    fn chat(consent: Option<ConsentGiven>) -> Stage {
+        Stage::Chat(Rc::new(ChatSetup {
+            consent,
+            fields: None,
+            privacy_mode: true,
+            typing_indicator: true,
+            live_preview: false,
+        }))
     }
 
     fn run(actions: impl IntoIterator<Item = GateAction>) -> Rc<Gate> {
@@ -303,11 +469,7 @@ mod tests {
         let mut s = demo();
         s.consent.required = false;
         let g = run([loaded(s, Some(given(1)), &["en"])]);
-        assert_eq!(
-            g.stage,
-            Stage::Chat(None),
-            "no consent is sent when none is asked"
-        );
+        assert_eq!(g.stage, chat(None), "no consent is sent when none is asked");
     }
 
     #[test]
@@ -371,7 +533,7 @@ mod tests {
     #[test]
     fn a_stored_consent_of_the_current_version_skips_the_gate_and_an_older_one_does_not() {
         let g = run([loaded(demo(), Some(given(1)), &["de"])]);
-        assert_eq!(g.stage, Stage::Chat(Some(given(1))));
+        assert_eq!(g.stage, chat(Some(given(1))));
         let mut s = demo();
         s.consent.version = 2;
         let g = run([loaded(s, Some(given(1)), &["de"])]);
@@ -385,7 +547,7 @@ mod tests {
         assert_eq!(consent.language, "en");
         assert_eq!(consent.version, 1);
         let g = g.reduce(GateAction::Agreed(consent.clone()));
-        assert_eq!(g.stage, Stage::Chat(Some(consent)));
+        assert_eq!(g.stage, chat(Some(consent)));
     }
 
     #[test]
@@ -426,7 +588,101 @@ mod tests {
         let g = g.reduce(GateAction::Retry);
         assert_eq!(g.stage, Stage::Loading);
         let g = g.reduce(loaded(s, None, &["en"]));
-        assert_eq!(g.stage, Stage::Chat(None));
+        assert_eq!(g.stage, chat(None));
+    }
+
+    fn with_fields(s: &mut WidgetSettings) {
+        s.privacy_mode = false;
+        s.live_preview = true;
+        s.prechat_fields.name = Requirement::Required;
+        s.prechat_fields.custom = vec![CustomField {
+            key: "order".into(),
+            requirement: Requirement::Optional,
+            labels: [
+                ("en".to_owned(), "Order number".to_owned()),
+                ("de".to_owned(), "Bestellnummer".to_owned()),
+            ]
+            .into(),
+        }];
+    }
+
+    fn prechat(g: &Gate) -> Rc<PrechatView> {
+        match &g.stage {
+            Stage::Prechat(v) => v.clone(),
+            other => panic!("expected the pre-chat form, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn fields_come_after_the_consent_and_the_chat_gets_both_and_the_mode() {
+        let mut s = demo();
+        with_fields(&mut s);
+        let g = run([loaded(s, None, &["de"])]);
+        let consent = view(&g).given("cd".repeat(32));
+        let g = g.reduce(GateAction::Agreed(consent.clone()));
+        let form = prechat(&g);
+        assert_eq!(
+            form.shown(),
+            vec![
+                ("name", "Name", Requirement::Required),
+                ("order", "Bestellnummer", Requirement::Optional)
+            ]
+        );
+        let missing = form.check(&PrechatValues::default()).expect_err("name");
+        assert_eq!(missing, "Name: is required");
+        let values = form
+            .check(&PrechatValues {
+                name: Some(" Grace ".into()),
+                ..PrechatValues::default()
+            })
+            .expect("ok");
+        let g = g.reduce(GateAction::Filled(values.clone()));
+        assert_eq!(
+            g.stage,
+            Stage::Chat(Rc::new(ChatSetup {
+                consent: Some(consent),
+                fields: Some(values),
+                privacy_mode: false,
+                typing_indicator: true,
+                live_preview: true,
+            }))
+        );
+    }
+
+    #[test]
+    fn stored_fields_skip_the_form_only_while_they_still_satisfy_the_settings() {
+        let mut s = demo();
+        with_fields(&mut s);
+        s.consent.required = false;
+        let stored = PrechatValues {
+            name: Some("Grace".into()),
+            ..PrechatValues::default()
+        };
+        let with = |stored: Option<PrechatValues>| GateAction::Loaded {
+            settings: Box::new(s.clone()),
+            stored: None,
+            stored_fields: stored,
+            languages: langs(&["en"]),
+        };
+        let g = run([with(Some(stored.clone()))]);
+        assert!(matches!(&g.stage, Stage::Chat(c) if c.fields == Some(stored.clone())));
+        let g = run([with(Some(PrechatValues::default()))]);
+        assert_eq!(g.stage.as_str(), "prechat", "the name is now required");
+        let g = run([with(None)]);
+        assert_eq!(prechat(&g).language, "en");
+    }
+
+    #[test]
+    fn privacy_mode_never_turns_on_live_preview() {
+        let mut s = demo();
+        s.consent.required = false;
+        s.live_preview = true;
+        s.typing_indicator = false;
+        let g = run([loaded(s, None, &["en"])]);
+        match &g.stage {
+            Stage::Chat(c) => assert!(c.privacy_mode && !c.live_preview && !c.typing_indicator),
+            other => panic!("expected the chat, got {other:?}"),
+        }
     }
 
     #[test]

@@ -15,6 +15,12 @@ pub fn consent_key(widget: &WidgetKey) -> String {
     format!("confide.consent.{widget}")
 }
 
+/// `localStorage` key of the pre-chat values the visitor filled in, so a returning visitor is
+/// not asked again; removed with the consent (withdrawal, refusal).
+pub fn fields_key(widget: &WidgetKey) -> String {
+    format!("confide.fields.{widget}")
+}
+
 /// `sessionStorage` key of the unacknowledged messages, so a reload resends them.
 pub fn outbox_key(widget: &WidgetKey) -> String {
     format!("confide.outbox.{widget}")

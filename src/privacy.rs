@@ -5,6 +5,7 @@
 
 use crate::json::{push_str, ObjectWriter};
 use confide_protocol::chat::{Author, ChatMessage, ConversationId, ReceiptInfo};
+use confide_protocol::details::VisitorDetails;
 
 /// The answer to `export`: the current conversation's stored messages and the consent receipt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +13,8 @@ pub struct Transcript {
     pub conversation: Option<ConversationId>,
     pub messages: Vec<ChatMessage>,
     pub receipt: Option<ReceiptInfo>,
+    /// Pre-chat values and (standard mode) page context stored with the conversation.
+    pub details: Option<Box<VisitorDetails>>,
 }
 
 /// The step the panel shows before a destructive action goes out.
@@ -21,18 +24,59 @@ pub enum Confirm {
     Withdraw,
 }
 
-/// The JSON download: `{"messages": [...], "receipt": {...} | null}`, in the protocol's own
-/// forms (the tests read it back with serde).
+/// The JSON download: `{"messages": [...], "receipt": {...} | null, "details": {...}}`
+/// (details only when something is stored), in the protocol's own forms (the tests read it
+/// back with serde).
 pub fn transcript_json(t: &Transcript) -> String {
     let messages: Vec<String> = t.messages.iter().map(message_json).collect();
     let receipt = t
         .receipt
         .as_ref()
         .map_or_else(|| "null".to_owned(), receipt_json);
-    ObjectWriter::new()
+    let mut w = ObjectWriter::new()
         .raw("messages", &format!("[{}]", messages.join(",")))
-        .raw("receipt", &receipt)
-        .finish()
+        .raw("receipt", &receipt);
+    if let Some(d) = t.details.as_ref().filter(|d| !d.is_empty()) {
+        w = w.raw("details", &details_json(d));
+    }
+    w.finish()
+}
+
+fn details_json(d: &VisitorDetails) -> String {
+    let mut w = ObjectWriter::new();
+    for (key, value) in details_rows(d) {
+        w = w.str(key, value);
+    }
+    if !d.custom.is_empty() {
+        let custom: Vec<String> = d
+            .custom
+            .iter()
+            .map(|f| {
+                ObjectWriter::new()
+                    .str("key", &f.key)
+                    .str("label", &f.label)
+                    .str("value", &f.value)
+                    .finish()
+            })
+            .collect();
+        w = w.raw("custom", &format!("[{}]", custom.join(",")));
+    }
+    w.finish()
+}
+
+/// The details' plain values as (protocol field name, value), in display order.
+pub fn details_rows(d: &VisitorDetails) -> Vec<(&'static str, &str)> {
+    [
+        ("name", &d.name),
+        ("email", &d.email),
+        ("page", &d.page),
+        ("referrer", &d.referrer),
+        ("browser", &d.browser),
+        ("os", &d.os),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+    .collect()
 }
 
 fn message_json(m: &ChatMessage) -> String {
@@ -157,6 +201,7 @@ mod tests {
                 msg(3, Author::System, None, "closed", 86_399_999),
             ],
             receipt,
+            details: None,
         }
     }
 
@@ -206,8 +251,38 @@ mod tests {
             conversation: None,
             messages: vec![],
             receipt: None,
+            details: Some(Box::default()),
         };
         assert_eq!(transcript_json(&empty), r#"{"messages":[],"receipt":null}"#);
+    }
+
+    #[test]
+    fn the_json_download_carries_the_stored_details_as_the_protocol_writes_them() {
+        let details = VisitorDetails {
+            name: Some("Zoë \"Z\"".into()),
+            email: None,
+            custom: vec![confide_protocol::details::FieldValue {
+                key: "order".into(),
+                label: "Order no.".into(),
+                value: "A-77\n".into(),
+            }],
+            page: Some("https://shop.example/pricing".into()),
+            referrer: Some("https://search.example/".into()),
+            browser: Some("Firefox".into()),
+            os: None,
+        };
+        let t = Transcript {
+            details: Some(Box::new(details.clone())),
+            ..transcript(None)
+        };
+        let v: serde_json::Value = serde_json::from_str(&transcript_json(&t)).expect("json");
+        let back: VisitorDetails = serde_json::from_value(v["details"].clone()).expect("details");
+        assert_eq!(back, details);
+        assert_eq!(
+            v["details"],
+            serde_json::to_value(&details).expect("serde"),
+            "the same fields as the protocol's form"
+        );
     }
 
     #[test]

@@ -734,6 +734,7 @@ mod tests {
                 .map(|seq| stored(seq, &format!("m{seq}"), Author::Visitor, "hi"))
                 .collect(),
             receipt: None,
+            details: None,
         }
     }
 

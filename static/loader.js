@@ -19,11 +19,11 @@
     (handlers[name] || []).slice().forEach(function (f) { f(arg); });
   }
 
-  // Tells the widget (chat origin only) whether it is seen.
+  // Seen? On which page? (sent on only in standard mode)
   function sync() {
     if (!frame) return;
     frame.style.display = open ? 'block' : 'none';
-    frame.contentWindow.postMessage({ confide: 'state', open: open && host.style.display != 'none' }, origin);
+    frame.contentWindow.postMessage({ confide: 'state', open: open && host.style.display != 'none', page: location.href, ref: d.referrer }, origin);
   }
 
   function label() {

@@ -5,6 +5,7 @@
 use confide_protocol::chat::{Author, ChatMessage, ClientMsgId, ConversationId, MessageText};
 use confide_protocol::WidgetKey;
 use confide_widget::components::ChatView;
+use confide_widget::gate::ChatSetup;
 use confide_widget::state::{Action, ChatState, Outgoing};
 use confide_widget::{App, AppProps, ChatContext, UiAction};
 use std::cell::RefCell;
@@ -109,6 +110,11 @@ fn Harness(props: &HarnessProps) -> Html {
         widget: WidgetKey::parse("demo").expect("key"),
         state,
         actions,
+        setup: std::rc::Rc::new(ChatSetup {
+            privacy_mode: true,
+            typing_indicator: true,
+            ..ChatSetup::default()
+        }),
         embedded: true,
     };
     html! {

@@ -1,7 +1,8 @@
 //! The composer: Enter sends, Shift+Enter inserts a newline, a counter shows the length
 //! against [`MAX_TEXT_CHARS`] and over-long text is refused. It reports typing as a bare
 //! boolean: `true` when the visitor starts, `false` after [`TYPING_IDLE_MS`] without a key or
-//! on send. The draft itself never leaves this component.
+//! on send. The draft itself leaves this component only when the widget's setup has live
+//! preview on (standard mode), [`PREVIEW_MS`] after the last keystroke; never in privacy mode.
 
 use crate::context::UiAction;
 use crate::hooks::use_chat;
@@ -14,6 +15,8 @@ use yew::prelude::*;
 
 /// After this long without input the visitor counts as no longer typing.
 pub const TYPING_IDLE_MS: u32 = 3_000;
+/// Live preview: the draft goes out this long after the last keystroke.
+pub const PREVIEW_MS: u32 = 300;
 
 #[derive(Default)]
 struct Typing {
@@ -40,6 +43,8 @@ pub fn Composer() -> Html {
     let ctx = use_chat();
     let draft = use_state(String::new);
     let typing = use_mut_ref(Typing::default);
+    // The pending live-preview update; dropping it cancels it.
+    let preview = use_mut_ref(|| None::<Timeout>);
 
     // Leaving (the form replaced, the widget closed) ends "typing".
     {
@@ -57,8 +62,10 @@ pub fn Composer() -> Html {
         let typing = typing.clone();
         let actions = ctx.actions.clone();
         let sendable = sendable.clone();
+        let preview = preview.clone();
         Callback::from(move |()| {
             if let Some(text) = sendable.clone() {
+                preview.borrow_mut().take();
                 Typing::stop(&typing, &actions);
                 actions.emit(UiAction::Send(text));
                 draft.set(String::new());
@@ -70,8 +77,17 @@ pub fn Composer() -> Html {
         let draft = draft.clone();
         let typing = typing.clone();
         let actions = ctx.actions.clone();
+        let live_preview = ctx.setup.live_preview;
+        let preview = preview.clone();
         move |e: InputEvent| {
             let value = e.target_unchecked_into::<HtmlTextAreaElement>().value();
+            if live_preview {
+                let actions = actions.clone();
+                let text = value.clone();
+                *preview.borrow_mut() = Some(Timeout::new(PREVIEW_MS, move || {
+                    actions.emit(UiAction::Draft(text));
+                }));
+            }
             if value.trim().is_empty() {
                 Typing::stop(&typing, &actions);
             } else {

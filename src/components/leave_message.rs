@@ -1,10 +1,13 @@
 //! The leave-a-message form, shown instead of the chat when no operator is online and there is
-//! no conversation yet: an optional email, a required message, then a confirmation.
+//! no conversation yet: an optional email, a required message, then a confirmation. It sends
+//! the consent and pre-chat values the chat started with, and the visitor's token, so the
+//! message gets the consent receipt and belongs to the visitor (export, delete, withdraw).
 
-use crate::browser;
+use crate::browser::{self, Area};
 use crate::frames::{decode_error_body, encode_leave_message};
 use crate::hooks::use_chat;
-use confide_protocol::chat::{LeaveMessage, MessageText, TextError, MAX_TEXT_CHARS};
+use crate::persist::token_key;
+use confide_protocol::chat::{LeaveMessage, MessageText, TextError, VisitorToken, MAX_TEXT_CHARS};
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
@@ -38,6 +41,9 @@ fn read_form(email: &NodeRef, text: &NodeRef) -> Result<LeaveMessage, String> {
     Ok(LeaveMessage {
         email: (!email.is_empty()).then_some(email),
         text,
+        consent: None,
+        fields: None,
+        token: None,
     })
 }
 
@@ -62,13 +68,21 @@ pub fn LeaveMessageForm() -> Html {
         let email_ref = email_ref.clone();
         let text_ref = text_ref.clone();
         let path = format!("/api/widget/{}/leave-message", ctx.widget);
+        let setup = ctx.setup.clone();
+        let widget = ctx.widget.clone();
         move |e: SubmitEvent| {
             e.prevent_default();
             if *status == Status::Sending {
                 return;
             }
             let body = match read_form(&email_ref, &text_ref) {
-                Ok(body) => body,
+                Ok(body) => LeaveMessage {
+                    consent: setup.consent.clone(),
+                    fields: setup.fields.clone(),
+                    token: browser::storage_get(Area::Local, &token_key(&widget))
+                        .and_then(|t| VisitorToken::parse(&t).ok()),
+                    ..body
+                },
                 Err(why) => return status.set(Status::Failed(why)),
             };
             let json = encode_leave_message(&body);

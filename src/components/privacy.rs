@@ -5,7 +5,9 @@
 
 use crate::browser;
 use crate::context::{ChatContext, UiAction};
-use crate::privacy::{safe_policy_url, transcript_json, transcript_text, Confirm, Transcript};
+use crate::privacy::{
+    details_rows, safe_policy_url, transcript_json, transcript_text, Confirm, Transcript,
+};
 use crate::state::{Action, ChatState, Connection};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -61,12 +63,31 @@ fn stored(t: &Rc<Transcript>) -> Html {
         }
         None => facts.push(fact("Consent", "Not asked by this chat".into())),
     }
+    let details = t.details.as_deref().cloned().unwrap_or_default();
+    for (key, value) in details_rows(&details) {
+        let label = match key {
+            "name" => "Name",
+            "email" => "Email",
+            "page" => "Page",
+            "referrer" => "Came from",
+            "browser" => "Browser",
+            _ => "System",
+        };
+        facts.push(fact(label, value.to_owned().into()));
+    }
+    for f in &details.custom {
+        facts.push(html! { <><dt>{ f.label.clone() }</dt><dd>{ f.value.clone() }</dd></> });
+    }
+    // Privacy mode keeps none of these; standard mode shows what it kept, above.
+    let note = if details.page.is_some() || details.browser.is_some() {
+        "No IP address is stored. Page, browser and system are kept with this conversation."
+    } else {
+        "No IP address, user agent or page address is stored."
+    };
     html! {
         <>
             <dl class="confide-privacy-facts">{ for facts }</dl>
-            <p class="confide-privacy-note">
-                { "No IP address, user agent or page address is stored." }
-            </p>
+            <p class="confide-privacy-note" data-testid="privacy-note">{ note }</p>
             <div class="confide-privacy-row">
                 { download(t, "privacy-download-json", "Download (JSON)", "json", "application/json", transcript_json) }
                 { download(t, "privacy-download-text", "Download (text)", "txt", "text/plain;charset=utf-8", as_text) }

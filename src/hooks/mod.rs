@@ -7,5 +7,5 @@ pub mod use_widget_config;
 
 pub use use_chat::use_chat;
 pub use use_chat_socket::{use_chat_socket, ChatSocket};
-pub use use_host_bridge::{use_host_bridge, HostBridge};
+pub use use_host_bridge::{use_host_bridge, HostBridge, PageSlot};
 pub use use_widget_config::use_widget_config;

@@ -1,10 +1,13 @@
 //! `use_chat_socket`: the visitor's WebSocket to `/ws/visitor` on the iframe's own origin.
 //!
-//! - Opens with `hello {widget, token, last_seq, consent}`; the token comes from and goes back
-//!   to `localStorage["confide.token.<KEY>"]`; `consent` is what the visitor agreed to in the
-//!   gate (every hello carries it when the widget requires consent).
-//! - When the server refuses the consent (`error` `consent_required`, close 4451) it stops for
-//!   good and reports it, so the widget shows the gate again rather than reconnecting.
+//! - Opens with `hello {widget, token, last_seq, consent, fields, context}`; the token comes
+//!   from and goes back to `localStorage["confide.token.<KEY>"]`; `consent` is what the
+//!   visitor agreed to in the gate (every hello carries it when the widget requires consent),
+//!   `fields` the pre-chat values, and `context` the host page and referrer: standard mode
+//!   only, never in privacy mode.
+//! - When the server refuses the consent (`error` `consent_required`, close 4451) or the
+//!   fields (close 4422) it stops for good and reports it, so the widget shows the gate again
+//!   rather than reconnecting.
 //! - After every `welcome` it resends the whole outbox with the same ids (the server answers a
 //!   resend with the original ack and stores nothing new).
 //! - The outbox also lives in `sessionStorage["confide.outbox.<KEY>"]`, so a reload resends.
@@ -18,12 +21,12 @@
 use crate::backoff;
 use crate::browser::{self, Area};
 use crate::frames::{decode_outbox, decode_server, encode_client, encode_outbox};
+use crate::gate::ChatSetup;
+use crate::hooks::PageSlot;
 use crate::persist::{outbox_key, token_key};
 use crate::privacy::Transcript;
 use crate::state::{Action, ChatState, Outgoing};
-use confide_protocol::chat::{
-    close, ConsentGiven, MessageText, VisitorClient, VisitorServer, VisitorToken,
-};
+use confide_protocol::chat::{close, MessageText, VisitorClient, VisitorServer, VisitorToken};
 use confide_protocol::{ErrorCode, WidgetKey};
 use gloo_events::EventListener;
 use gloo_timers::callback::Interval;
@@ -56,7 +59,8 @@ impl fmt::Debug for ChatSocket {
 
 struct Conn {
     widget: WidgetKey,
-    consent: Option<ConsentGiven>,
+    setup: Rc<ChatSetup>,
+    page: PageSlot,
     /// Told once when the server refuses the consent.
     on_refused: Callback<()>,
     /// Told once when the server confirms the consent is withdrawn.
@@ -83,10 +87,11 @@ fn latest<R>(chat: &UseReducerHandle<ChatState>, f: impl FnOnce(&ChatState) -> R
 }
 
 impl ChatSocket {
-    fn new(widget: WidgetKey, consent: Option<ConsentGiven>) -> Self {
+    fn new(widget: WidgetKey, setup: Rc<ChatSetup>, page: PageSlot) -> Self {
         Self(Rc::new(RefCell::new(Conn {
             widget,
-            consent,
+            setup,
+            page,
             on_refused: Callback::noop(),
             on_withdrawn: Callback::noop(),
             chat: None,
@@ -154,9 +159,12 @@ impl ChatSocket {
         send_frame(&self.0, &VisitorClient::Send { id, text });
     }
 
-    /// Tells the operator the visitor is (or stopped) typing: a bare boolean.
+    /// Tells the operator the visitor is (or stopped) typing: a bare boolean, and only when
+    /// the widget shows a typing indicator.
     pub fn typing(&self, active: bool) {
-        send_frame(&self.0, &VisitorClient::Typing { active });
+        if self.0.borrow().setup.typing_indicator {
+            send_frame(&self.0, &VisitorClient::Typing { active });
+        }
     }
 
     /// Sends a frame without content of its own (`export`, `delete`, `withdraw`); `false`
@@ -250,13 +258,21 @@ fn on_open(conn: &Rc<RefCell<Conn>>) {
             .chat
             .as_ref()
             .and_then(|chat| latest(chat, ChatState::resume_from));
+        // Privacy mode: the page context never leaves the browser.
+        let context = if c.setup.privacy_mode {
+            None
+        } else {
+            c.page.borrow().clone()
+        };
         (
             c.ws.clone(),
             VisitorClient::Hello {
                 widget: c.widget.clone(),
                 token,
                 last_seq,
-                consent: c.consent.clone(),
+                consent: c.setup.consent.clone(),
+                context,
+                fields: c.setup.fields.clone(),
             },
         )
     };
@@ -312,10 +328,12 @@ fn on_frame(conn: &Rc<RefCell<Conn>>, text: &str) {
             conversation,
             messages,
             receipt,
+            details,
         } => chat.dispatch(Action::Transcript(Transcript {
             conversation,
             messages,
             receipt,
+            details,
         })),
         VisitorServer::Deleted { .. } => chat.dispatch(Action::Deleted),
         VisitorServer::Withdrawn { .. } => withdrawn(conn),
@@ -337,7 +355,7 @@ fn on_lost(conn: &Rc<RefCell<Conn>>, generation: u32, code: Option<u16>) {
         (c.chat.clone(), c.widget.clone())
     };
     match code {
-        Some(close::CONSENT_REQUIRED) => {
+        Some(close::CONSENT_REQUIRED | close::FIELDS_INVALID) => {
             refused(conn);
             return;
         }
@@ -411,19 +429,20 @@ fn schedule_retry(conn: &Rc<RefCell<Conn>>) {
     });
 }
 
-/// Connects for `widget` with the visitor's `consent` (when the widget requires one), keeps
+/// Connects for `widget` with the `setup` settled before the chat (consent, fields, mode), keeps
 /// `chat` up to date, calls `on_refused` if the server refuses the consent and `on_withdrawn`
 /// once the visitor's withdrawal is confirmed, and returns the handle to send with.
 #[hook]
 pub fn use_chat_socket(
     widget: &WidgetKey,
-    consent: &Option<ConsentGiven>,
+    setup: &Rc<ChatSetup>,
+    page: &PageSlot,
     chat: &UseReducerHandle<ChatState>,
     on_refused: &Callback<()>,
     on_withdrawn: &Callback<()>,
 ) -> ChatSocket {
-    let socket = (*use_memo((widget.clone(), consent.clone()), |(w, c)| {
-        ChatSocket::new(w.clone(), c.clone())
+    let socket = (*use_memo((widget.clone(), setup.clone()), |(w, s)| {
+        ChatSocket::new(w.clone(), s.clone(), page.clone())
     }))
     .clone();
 

@@ -1,7 +1,9 @@
 //! `use_host_bridge`: the widget's side of the `postMessage` channel with the loader.
 //!
 //! - Accepts only messages whose `source` is `window.parent` (the loader sends them with the
-//!   chat origin as target): `{confide: "state", open}` says whether the panel is shown.
+//!   chat origin as target): `{confide: "state", open, page, ref}` says whether the panel is
+//!   shown, and the host page's URL and referrer. Those stay in the [`PageSlot`]: only a
+//!   standard-mode widget sends them (without query or fragment) in its `hello`.
 //! - Posts `{confide: "ready"}`, `{confide: "unread", count}` and `{confide: "close"}` to the
 //!   parent with target `*`: they carry a kind and a count, never text or anything personal.
 //! - Together with the page's visibility, "open" decides whether operator messages count as
@@ -9,16 +11,21 @@
 
 use crate::browser;
 use crate::state::{Action, ChatState};
+use confide_protocol::details::PageContext;
 use gloo_events::EventListener;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::MessageEvent;
 use yew::prelude::*;
 
+/// The host page's URL and referrer as the loader last told them; shared with the socket.
+pub type PageSlot = Rc<RefCell<Option<PageContext>>>;
+
 /// What the widget knows about its embedding.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HostBridge {
+    pub page: PageSlot,
     /// Runs in the loader's iframe (not opened on its own).
     pub embedded: bool,
     /// Asks the loader to close the panel.
@@ -28,9 +35,11 @@ pub struct HostBridge {
 #[hook]
 pub fn use_host_bridge(chat: &UseReducerHandle<ChatState>) -> HostBridge {
     let embedded = *use_memo((), |_| browser::parent_window().is_some());
+    let page: PageSlot = (*use_memo((), |_| Rc::new(RefCell::new(None)))).clone();
 
     {
         let dispatcher = chat.dispatcher();
+        let page = page.clone();
         use_effect_with((), move |_| {
             // The iframe exists only once the visitor opened the panel.
             let open = Rc::new(Cell::new(true));
@@ -60,6 +69,7 @@ pub fn use_host_bridge(chat: &UseReducerHandle<ChatState>) -> HostBridge {
                     }
                     if let Some(is_open) = browser::host_state_open(&e.data()) {
                         open.set(is_open);
+                        *page.borrow_mut() = browser::host_page(&e.data());
                         update_on_message();
                     }
                 }));
@@ -81,5 +91,9 @@ pub fn use_host_bridge(chat: &UseReducerHandle<ChatState>) -> HostBridge {
     });
 
     let close = use_callback((), |(), _| browser::post_to_host("close", None));
-    HostBridge { embedded, close }
+    HostBridge {
+        page,
+        embedded,
+        close,
+    }
 }

@@ -1,13 +1,13 @@
 //! `use_widget_config`: loads the widget's settings (`GET /api/widget/{key}/config`, same
 //! origin, no referrer, no credentials) on mount and whenever the gate asks again, and hands
 //! them to the [`Gate`] with the visitor's languages and the consent stored from an earlier
-//! visit (read only when the widget requires consent).
+//! visit (read only when the widget requires consent) and the pre-chat values kept with it.
 
 use crate::browser::{self, Area};
 use crate::config::decode_config;
-use crate::frames::{decode_consent, decode_error_body};
+use crate::frames::{decode_consent, decode_error_body, decode_fields};
 use crate::gate::{Failure, Gate, GateAction};
-use crate::persist::consent_key;
+use crate::persist::{consent_key, fields_key};
 use confide_protocol::{ErrorCode, WidgetKey};
 use yew::prelude::*;
 
@@ -26,9 +26,16 @@ async fn load(widget: &WidgetKey) -> GateAction {
                 } else {
                     None
                 };
+                let stored_fields = if settings.prechat_fields.any_shown() {
+                    browser::storage_get(Area::Local, &fields_key(widget))
+                        .and_then(|json| decode_fields(&json))
+                } else {
+                    None
+                };
                 GateAction::Loaded {
                     settings: Box::new(settings),
                     stored,
+                    stored_fields,
                     languages: browser::languages(),
                 }
             }

@@ -1,103 +1,163 @@
-// Privacy contract 3 and 4, audited byte by byte in privacy mode (the demo widget's default):
-// a canary user agent, referrer, page URL and X-Forwarded-For, and a draft typed and deleted
-// before a different message is sent. Everything the browser sends (request URLs, headers and
-// bodies, WebSocket frames), the SQLite file with its WAL, and the server's debug log are
-// searched for the canaries.
+// Privacy contract 3 and 4, audited byte by byte in both modes. The host page is a site on its
+// own origin, visited from a canary referrer with a canary user agent and X-Forwarded-For; the
+// visitor sends a message, types a canary draft, waits, deletes it and sends another message.
+// Everything the browser sends (request URLs, headers and bodies, WebSocket frames), the SQLite
+// file with its WAL and the server's debug log are searched for the canaries.
+// - Privacy mode: no canary anywhere.
+// - Standard mode: the browser and OS family, the page and the referrer (each without its
+//   query) reach the server and are kept for operators; the draft leaves the browser only with
+//   live preview on, and is never kept or logged; the user agent string and the IP never are.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { startServer, launchBrowser, signInOperator } from './helpers.mjs';
+import {
+  startServer, launchBrowser, signInOperator, recordTraffic, sentText, keptBytes,
+  startHostSite, updateDemoSettings,
+} from './helpers.mjs';
 
 const WAIT = { timeout: 15000 };
-const UA = 'Mozilla/5.0 (X11; Linux x86_64) CanaryBrowser/7.7 canary-user-agent';
-const REFERRER = 'https://canary-referrer.example/some/page';
-const PAGE_QUERY = 'campaign=canary-page-url';
-const IP = '203.0.113.99';
-const DRAFT = 'canary-draft-never-sent';
-const SENT = 'Hello, where is my parcel?';
+// A real Chrome user agent with a canary token: the family (Chrome, Linux) may be kept, the
+// string itself never.
+const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36 canary-user-agent';
+const REFERRER_PATH = 'canary-referrer-path';
+const REFERRER_QUERY = 'canary-referrer-query';
+const REFERRER = `https://search.example/${REFERRER_PATH}?q=${REFERRER_QUERY}`;
+const PAGE_PATH = 'canary-page-path';
+const PAGE_QUERY = 'canary-page-query';
+const IP = '203.0.113.77';
+const DRAFT = 'canary-draft-typed-then-deleted';
+const FIRST = 'Hello, I have a question.';
+const SENT = 'Where is my parcel?';
+const NAME = 'Grace Hopper';
 
-test('privacy mode: no user agent, referrer, page URL, IP or draft leaves the browser or is kept', async () => {
+async function audit({ privacyMode, livePreview = false }) {
   const server = await startServer({ env: { CONFIDE_LOG: 'debug' } });
   const browser = await launchBrowser();
+  // The site owner's page, on its own origin, with the documented snippet.
+  const site = await startHostSite(`<!doctype html><html><head><title>Shop</title></head><body>
+    <h1>Shop</h1>
+    <script src="${server.url}/loader.js" data-widget="demo" async referrerpolicy="no-referrer"></script>
+    </body></html>`);
   try {
-    // An operator is online (in a context that is not audited), so the visitor gets the chat.
     const op = await signInOperator(browser, server);
+    const standard = !privacyMode;
+    if (standard) {
+      await updateDemoSettings(op, server, (s) => {
+        s.privacy_mode = false;
+        s.live_preview = livePreview;
+        s.prechat_fields.name = 'required';
+      });
+    }
+    const hostUrl = `${site.url}/shop/${PAGE_PATH}?campaign=${PAGE_QUERY}`;
 
     const context = await browser.newContext({ userAgent: UA, extraHTTPHeaders: { 'X-Forwarded-For': IP } });
     const page = await context.newPage();
-    const sent = []; // everything the visitor's browser sends, as text
-    page.on('request', async (r) => {
-      const headers = await r.allHeaders().catch(() => ({}));
-      sent.push({ kind: 'request', url: r.url(), headers, body: r.postData() || '' });
-    });
-    page.on('websocket', (ws) => {
-      sent.push({ kind: 'websocket', url: ws.url() });
-      ws.on('framesent', (f) => sent.push({ kind: 'frame', body: String(f.payload) }));
-    });
-
-    await page.goto(`${server.url}/?${PAGE_QUERY}`, { referer: REFERRER });
+    const sent = recordTraffic(page);
+    await page.goto(hostUrl, { referer: REFERRER });
     assert.equal(await page.evaluate(() => document.referrer), REFERRER, 'the host page has the canary referrer');
+
     await page.locator('[data-confide] button').click();
     const widget = page.frameLocator('iframe[title="Chat"]');
     await widget.locator('[data-testid=consent-checkbox]').check(WAIT);
     await widget.locator('[data-testid=consent-start]').click();
+    if (standard) {
+      // The pre-chat form: the name is required, so starting without it is refused in place.
+      await widget.locator('[data-testid=prechat-start]').click(WAIT);
+      await widget.locator('[data-testid=prechat-problem]').filter({ hasText: 'Name' }).waitFor(WAIT);
+      await widget.locator('[data-testid=prechat-name]').fill(NAME);
+      await widget.locator('[data-testid=prechat-start]').click();
+    }
     await widget.locator('main[data-connection=online]').waitFor(WAIT);
 
     const composer = widget.locator('textarea[data-testid=composer]');
+    await composer.fill(FIRST);
+    await composer.press('Enter');
+    await widget.locator('[data-testid=message][data-author=visitor][data-state=sent]').waitFor(WAIT);
+    await op.locator('[data-testid=inbox-item]').first().click(WAIT);
+    await op.locator('[data-testid=message-text]').filter({ hasText: FIRST }).waitFor(WAIT);
+
+    // Operators see what standard mode keeps: name, page and referrer without queries, and
+    // the browser and OS family. In privacy mode there is nothing to show.
+    const details = op.locator('[data-testid=visitor-details]');
+    if (standard) {
+      await details.waitFor(WAIT);
+      const field = (f) => details.locator(`[data-field=${f}] dd`).innerText();
+      assert.equal(await field('name'), NAME);
+      assert.equal(await field('page'), `${site.url}/shop/${PAGE_PATH}`);
+      assert.equal(await field('referrer'), `https://search.example/${REFERRER_PATH}`);
+      assert.equal(await field('browser'), 'Chrome');
+      assert.equal(await field('os'), 'Linux');
+    } else {
+      assert.equal(await details.count(), 0, 'privacy mode keeps no visitor details');
+    }
+
     await composer.pressSequentially(DRAFT, { delay: 10 });
-    // Long enough for any typing or preview timer to fire (the typing signal ends after 3 s).
-    await page.waitForTimeout(3500);
+    if (livePreview) {
+      await op.locator('[data-testid=draft-preview]').filter({ hasText: DRAFT }).waitFor(WAIT);
+    } else {
+      // Long enough for any typing or preview timer to fire (the typing signal ends after 3 s).
+      await page.waitForTimeout(3500);
+      assert.equal(await op.locator('[data-testid=draft-preview]').count(), 0, 'no preview without live preview');
+    }
     await composer.fill('');
     await composer.fill(SENT);
     await composer.press('Enter');
-    await widget.locator('[data-testid=message][data-author=visitor][data-state=sent]').waitFor(WAIT);
-    // The operator received the message: the pipeline ran end to end.
-    await op.locator('[data-testid=inbox-item]').first().click(WAIT);
     await op.locator('[data-testid=message-text]').filter({ hasText: SENT }).waitFor(WAIT);
+    assert.equal(await op.locator('[data-testid=draft-preview]').count(), 0, 'the preview ends with the message');
 
-    // What the browser sent. The browser itself puts its user agent in the User-Agent header
-    // and the test's X-Forwarded-For in every request; everything else must be clean.
-    const canaries = ['canary-user-agent', 'CanaryBrowser', 'canary-referrer', 'canary-page-url', IP, DRAFT];
-    // The host page's own navigation is the site's request, not Confide's (in the demo the
-    // chat server happens to serve the host page too); its URL and Referer are the canaries
-    // by construction. The server's log and database are still checked for them below.
-    const hostPage = `${server.url}/?${PAGE_QUERY}`;
-    const audited = sent.filter((s) => !(s.kind === 'request' && s.url === hostPage));
+    // What the browser sent. The host page's own navigation is the site's request, not
+    // Confide's: its URL carries the page canaries by construction.
+    const audited = sent.filter((s) => !(s.kind === 'request' && s.url === hostUrl));
     assert.equal(sent.length - audited.length, 1, 'exactly one host-page navigation');
-    for (const s of audited) {
-      const headers = Object.entries(s.headers || {})
-        .filter(([k]) => !['user-agent', 'x-forwarded-for'].includes(k.toLowerCase()))
-        .map(([k, v]) => `${k}: ${v}`)
-        .join('\n');
-      const text = `${s.url || ''}\n${headers}\n${s.body || ''}`;
-      for (const c of canaries) assert.ok(!text.includes(c), `${c} sent in ${s.kind}: ${text}`);
-      // Privacy mode sends no Referer at all to the chat server.
-      if (s.kind === 'request') {
-        assert.ok(!('referer' in (s.headers || {})), `Referer sent with ${s.url}`);
-      }
-    }
+    const text = audited.map(sentText).join('\n');
     const frames = audited.filter((s) => s.kind === 'frame').map((s) => s.body);
+    const hello = JSON.parse(frames.find((f) => f.includes('"hello"')));
+    if (standard) {
+      assert.deepEqual(hello.context, {
+        page: `${site.url}/shop/${PAGE_PATH}`,
+        referrer: `https://search.example/${REFERRER_PATH}`,
+      }, 'standard mode sends the page and referrer, cut at the query');
+    }
+    for (const c of [PAGE_PATH, REFERRER_PATH]) {
+      assert.equal(text.includes(c), standard, `${c} is sent in standard mode only`);
+    }
+    assert.equal(text.includes(DRAFT), livePreview, 'the draft is sent only with live preview on');
+    for (const c of [PAGE_QUERY, REFERRER_QUERY, 'canary-user-agent', IP]) {
+      assert.ok(!text.includes(c), `${c} sent by the browser`);
+    }
     assert.ok(frames.some((f) => f.includes(SENT)), 'the sent message is among the recorded frames');
     for (const f of frames.filter((f) => f.includes('"typing"'))) {
       assert.deepEqual(Object.keys(JSON.parse(f)).sort(), ['active', 'type'], `typing is a bare boolean: ${f}`);
     }
+    for (const s of audited.filter((s) => s.kind === 'request' && s.url.startsWith(server.url))) {
+      assert.ok(!('referer' in (s.headers || {})), `Referer sent to the chat server with ${s.url}`);
+    }
 
-    // What the server kept: the database file and its WAL, byte for byte, and its log.
-    const kept = ['confide.db', 'confide.db-wal']
-      .map((f) => join(server.dataDir, f))
-      .filter(existsSync)
-      .map((f) => readFileSync(f).toString('latin1'));
-    assert.ok(kept.join('').includes(SENT), 'the audit reads the real database');
+    // What the server kept, and what it logged.
+    const kept = keptBytes(server);
+    assert.ok(kept.includes(SENT), 'the audit reads the real database');
+    for (const c of [PAGE_PATH, REFERRER_PATH, 'Chrome']) {
+      assert.equal(kept.includes(c), standard, `${c} is kept in standard mode only`);
+    }
+    for (const c of [PAGE_QUERY, REFERRER_QUERY, 'canary-user-agent', IP, DRAFT]) {
+      assert.ok(!kept.includes(c), `${c} stored in the database`);
+    }
     const logs = server.logs();
     assert.ok(logs.includes('request'), 'the debug log was recorded');
-    for (const c of ['canary-user-agent', 'CanaryBrowser', 'canary-referrer', 'canary-page-url', IP, DRAFT]) {
-      for (const bytes of kept) assert.ok(!bytes.includes(c), `${c} stored in the database`);
+    for (const c of [PAGE_PATH, PAGE_QUERY, REFERRER_PATH, REFERRER_QUERY, 'canary-user-agent', IP, DRAFT, NAME, SENT]) {
       assert.ok(!logs.includes(c), `${c} in the server log`);
     }
-    assert.ok(!logs.includes(SENT), 'message text is never logged');
   } finally {
     await browser.close();
+    await site.close();
     await server.stop();
   }
-});
+}
+
+test('privacy mode: no user agent, referrer, page URL, IP or draft leaves the browser or is kept', () =>
+  audit({ privacyMode: true }));
+
+test('standard mode with live preview: page, referrer and browser family where expected, the draft to operators only, no IP', () =>
+  audit({ privacyMode: false, livePreview: true }));
+
+test('standard mode without live preview: the draft never leaves the browser', () =>
+  audit({ privacyMode: false, livePreview: false }));

@@ -1,7 +1,8 @@
 // Shared helpers for the end-to-end tests: start the real `confide` binary on a free loopback
 // port with a fresh SQLite file, and launch Debian's headless Chromium through playwright-core.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -122,3 +123,70 @@ export const AUDIT_INIT_SCRIPT = `(() => {
   wrap(window, 'fetch', 'fetch');
   if (navigator.sendBeacon) wrap(navigator, 'sendBeacon', 'beacon');
 })();`;
+
+/**
+ * Records everything `page` (and its frames) sends: each request's URL, headers and body, and
+ * each WebSocket URL and frame sent. Returns the live array.
+ */
+export function recordTraffic(page) {
+  const sent = [];
+  page.on('request', async (r) => {
+    const headers = await r.allHeaders().catch(() => ({}));
+    sent.push({ kind: 'request', url: r.url(), headers, body: r.postData() || '' });
+  });
+  page.on('websocket', (ws) => {
+    sent.push({ kind: 'websocket', url: ws.url() });
+    ws.on('framesent', (f) => sent.push({ kind: 'frame', body: String(f.payload) }));
+  });
+  return sent;
+}
+
+/**
+ * One recorded item as searchable text: URL, headers and body. The browser's own User-Agent
+ * and the test's injected X-Forwarded-For are left out: the browser sends them with every
+ * request whatever Confide does, and the server side is audited for them separately.
+ */
+export function sentText(s) {
+  const headers = Object.entries(s.headers || {})
+    .filter(([k]) => !['user-agent', 'x-forwarded-for'].includes(k.toLowerCase()))
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\n');
+  return `${s.url || ''}\n${headers}\n${s.body || ''}`;
+}
+
+/** The server's SQLite file and WAL, byte for byte (as latin1 text, for searching). */
+export function keptBytes(server) {
+  return ['confide.db', 'confide.db-wal']
+    .map((f) => join(server.dataDir, f))
+    .filter(existsSync)
+    .map((f) => readFileSync(f).toString('latin1'))
+    .join('\n');
+}
+
+/**
+ * A site owner's page on its own origin (another loopback port), serving `html` at every
+ * path. Resolves to { url, close }.
+ */
+export async function startHostSite(html) {
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(html);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+/** Replaces the demo widget's settings through the admin API, as the signed-in `op` page. */
+export async function updateDemoSettings(op, server, change) {
+  const url = `${server.url}/api/admin/widgets/demo/settings`;
+  const request = op.context().request;
+  const current = await (await request.get(url)).json();
+  change(current);
+  const res = await request.put(url, { data: current, headers: { origin: server.url } });
+  if (!res.ok()) throw new Error(`settings refused: ${res.status()} ${await res.text()}`);
+  return res.json();
+}

@@ -5,6 +5,7 @@ use confide_protocol::chat::{
     Author, ChatMessage, ClientMsgId, ConversationId, ConversationSummary, MessageText,
     OperatorInfo, OperatorMe, OperatorServer, ReceiptInfo,
 };
+use confide_protocol::details::VisitorDetails;
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -205,6 +206,10 @@ pub struct ConsoleState {
     typing: HashMap<ConversationId, bool>,
     /// Consent receipts of conversations opened on this socket.
     receipts: HashMap<ConversationId, ReceiptInfo>,
+    /// Pre-chat fields and (standard mode) page context of conversations opened here.
+    details: HashMap<ConversationId, VisitorDetails>,
+    /// Live preview: the visitor's unsent draft, while there is one.
+    previews: HashMap<ConversationId, String>,
     pub outbox: Vec<Outgoing>,
     /// Unsent reply text per conversation.
     drafts: HashMap<ConversationId, String>,
@@ -401,6 +406,7 @@ impl ConsoleState {
             } => {
                 if message.author == Author::Visitor {
                     self.typing.remove(&conversation);
+                    self.previews.remove(&conversation);
                 }
                 let seq = message.seq;
                 let at = message.at;
@@ -438,6 +444,19 @@ impl ConsoleState {
             } => {
                 self.receipts.insert(conversation, receipt);
             }
+            OperatorServer::Details {
+                conversation,
+                details,
+            } => {
+                self.details.insert(conversation, details);
+            }
+            OperatorServer::Draft { conversation, text } => {
+                if text.as_str().trim().is_empty() {
+                    self.previews.remove(&conversation);
+                } else {
+                    self.previews.insert(conversation, text.as_str().to_owned());
+                }
+            }
             OperatorServer::Pong => {}
             OperatorServer::Error { error } => self.notice = Some(error.message),
         }
@@ -467,6 +486,7 @@ impl ConsoleState {
     /// Replies that can no longer be delivered are taken out of the outbox and shown as failed.
     fn conversation_closed(&mut self, id: ConversationId) {
         self.typing.remove(&id);
+        self.previews.remove(&id);
         let before = self.outbox.len();
         self.outbox.retain(|o| o.conversation != id);
         if self.outbox.len() != before {
@@ -508,6 +528,16 @@ impl ConsoleState {
     /// The consent receipt the conversation was started under, once it has been opened.
     pub fn receipt(&self, id: ConversationId) -> Option<&ReceiptInfo> {
         self.receipts.get(&id)
+    }
+
+    /// What the visitor filled in and where they came from, once the conversation is opened.
+    pub fn details(&self, id: ConversationId) -> Option<&VisitorDetails> {
+        self.details.get(&id)
+    }
+
+    /// The visitor's unsent draft (live preview), if they are writing one.
+    pub fn preview(&self, id: ConversationId) -> Option<&str> {
+        self.previews.get(&id).map(String::as_str)
     }
 
     pub fn visitor_typing(&self, id: ConversationId) -> bool {
@@ -632,6 +662,39 @@ mod tests {
         );
         assert_eq!(s.receipt(ConversationId(7)), Some(&receipt));
         assert_eq!(s.receipt(ConversationId(8)), None);
+    }
+
+    #[test]
+    fn details_are_kept_and_the_preview_follows_the_draft_until_the_message_arrives() {
+        use confide_protocol::chat::DraftText;
+        let details = VisitorDetails {
+            name: Some("Ada".into()),
+            page: Some("https://shop.example/pricing".into()),
+            ..VisitorDetails::default()
+        };
+        let draft = |text: &str| {
+            Action::Server(OperatorServer::Draft {
+                conversation: ConversationId(1),
+                text: DraftText::parse(text).expect("draft"),
+            })
+        };
+        let s = run(
+            state(),
+            [
+                Action::Server(OperatorServer::Details {
+                    conversation: ConversationId(1),
+                    details: details.clone(),
+                }),
+                draft("Hel"),
+                draft("Hello th"),
+            ],
+        );
+        assert_eq!(s.details(ConversationId(1)), Some(&details));
+        assert_eq!(s.preview(ConversationId(1)), Some("Hello th"));
+        let cleared = run(s.clone(), [draft("")]);
+        assert_eq!(cleared.preview(ConversationId(1)), None);
+        let sent = run(s, [message(1, msg(1, "hello", Author::Visitor))]);
+        assert_eq!(sent.preview(ConversationId(1)), None);
     }
 
     #[test]

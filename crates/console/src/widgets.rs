@@ -3,7 +3,8 @@
 //! [`WidgetSettings::problems`], the same code the server runs on save.
 
 use confide_protocol::settings::{
-    default_disclaimer, Disclaimer, Launcher, PrivacyLink, Side, WidgetSettings, DEFAULT_LANGUAGES,
+    default_disclaimer, CustomField, Disclaimer, Launcher, PrivacyLink, Requirement, Side,
+    WidgetSettings, DEFAULT_LANGUAGES,
 };
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -50,6 +51,33 @@ pub enum Edit {
     LauncherColor(String),
     LauncherPosition(Side),
     LauncherLabel(String),
+    /// Pre-chat fields: the built-in name and email fields.
+    NameField(Requirement),
+    EmailField(Requirement),
+    /// Adds an optional custom field with the next free `field_N` key.
+    AddField,
+    RemoveField(usize),
+    FieldKey(usize, String),
+    FieldRequirement(usize, Requirement),
+    /// The custom field's label in the shown language; empty removes it.
+    FieldLabel(usize, String),
+}
+
+/// The wire names of a requirement, for the selects.
+pub fn requirement_name(r: Requirement) -> &'static str {
+    match r {
+        Requirement::Off => "off",
+        Requirement::Optional => "optional",
+        Requirement::Required => "required",
+    }
+}
+
+pub fn requirement_from(name: &str) -> Requirement {
+    match name {
+        "optional" => Requirement::Optional,
+        "required" => Requirement::Required,
+        _ => Requirement::Off,
+    }
 }
 
 impl SettingsEdit {
@@ -154,6 +182,44 @@ impl SettingsEdit {
             Edit::LauncherColor(color) => s.launcher.color = color,
             Edit::LauncherPosition(side) => s.launcher.position = side,
             Edit::LauncherLabel(label) => s.launcher.label = label,
+            Edit::NameField(r) => s.prechat_fields.name = r,
+            Edit::EmailField(r) => s.prechat_fields.email = r,
+            Edit::AddField => {
+                let custom = &mut s.prechat_fields.custom;
+                let key = (1..)
+                    .map(|n| format!("field_{n}"))
+                    .find(|k| !custom.iter().any(|f| &f.key == k))
+                    .unwrap_or_default();
+                custom.push(CustomField {
+                    key,
+                    requirement: Requirement::Optional,
+                    labels: Default::default(),
+                });
+            }
+            Edit::RemoveField(i) => {
+                if i < s.prechat_fields.custom.len() {
+                    s.prechat_fields.custom.remove(i);
+                }
+            }
+            Edit::FieldKey(i, key) => {
+                if let Some(f) = s.prechat_fields.custom.get_mut(i) {
+                    f.key = key;
+                }
+            }
+            Edit::FieldRequirement(i, r) => {
+                if let Some(f) = s.prechat_fields.custom.get_mut(i) {
+                    f.requirement = r;
+                }
+            }
+            Edit::FieldLabel(i, label) => {
+                if let Some(f) = s.prechat_fields.custom.get_mut(i) {
+                    if label.is_empty() {
+                        f.labels.remove(&self.language);
+                    } else {
+                        f.labels.insert(self.language.clone(), label);
+                    }
+                }
+            }
         }
     }
 }
@@ -293,6 +359,59 @@ mod tests {
         // Exactly the one script element, whatever the label says.
         assert_eq!(s.matches('<').count(), 2, "{s}");
         assert_eq!(s.matches('"').count() % 2, 0, "{s}");
+    }
+
+    #[test]
+    fn custom_fields_are_added_with_free_keys_labelled_per_language_and_checked() {
+        let e = run(
+            edit(),
+            [
+                Edit::AddField,
+                Edit::AddField,
+                Edit::RemoveField(0),
+                Edit::AddField,
+            ],
+        );
+        let keys: Vec<_> = e
+            .settings
+            .prechat_fields
+            .custom
+            .iter()
+            .map(|f| f.key.clone())
+            .collect();
+        assert_eq!(keys, ["field_2", "field_1"]);
+        // Shown without a label in the default language: a problem the form shows.
+        let field = |e: &SettingsEdit| {
+            e.settings
+                .problems()
+                .into_iter()
+                .map(|p| p.field)
+                .collect::<Vec<_>>()
+        };
+        assert!(field(&e).contains(&"prechat_fields.custom.0.labels.en".to_owned()));
+        let e = run(
+            e,
+            [
+                Edit::FieldLabel(0, "Order number".into()),
+                Edit::FieldLabel(1, "Phone".into()),
+                Edit::FieldKey(1, "phone".into()),
+                Edit::FieldRequirement(1, Requirement::Required),
+                Edit::NameField(Requirement::Required),
+                Edit::EmailField(requirement_from("optional")),
+            ],
+        );
+        assert_eq!(e.settings.problems(), vec![]);
+        let f = &e.settings.prechat_fields;
+        assert_eq!(
+            (f.name, f.email),
+            (Requirement::Required, Requirement::Optional)
+        );
+        assert_eq!(f.custom[1].key, "phone");
+        assert_eq!(f.custom[1].labels["en"], "Phone");
+        assert_eq!(f.custom[1].requirement, Requirement::Required);
+        let e = run(e, [Edit::FieldKey(0, "Bad Key".into())]);
+        assert!(field(&e).contains(&"prechat_fields.custom.0.key".to_owned()));
+        assert_eq!(requirement_name(requirement_from("nonsense")), "off");
     }
 
     #[test]

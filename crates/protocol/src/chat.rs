@@ -8,6 +8,7 @@
 //!   from 1); a message is stored before it is acknowledged;
 //! - after a reconnect a client says the last sequence it saw and receives everything after it.
 
+use crate::details::{PageContext, PrechatValues, VisitorDetails};
 use crate::{ErrorBody, WidgetKey};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -34,6 +35,9 @@ pub mod close {
     pub const WIDGET_NOT_FOUND: u16 = 4404;
     /// The widget requires consent; the hello carried none, or an outdated one.
     pub const CONSENT_REQUIRED: u16 = 4451;
+    /// The hello's pre-chat fields do not satisfy the widget's settings (a required one is
+    /// missing, say, after the settings changed): ask the visitor again.
+    pub const FIELDS_INVALID: u16 = 4422;
 }
 
 /// Message text: 1 to [`MAX_TEXT_CHARS`] characters, not only white space. Its `Debug` never
@@ -216,6 +220,13 @@ pub enum VisitorClient {
         /// Required when the widget requires consent: what the visitor agreed to.
         #[serde(default)]
         consent: Option<ConsentGiven>,
+        /// Standard mode only: the host page and its referrer. Refused in privacy mode.
+        #[serde(default)]
+        context: Option<PageContext>,
+        /// The pre-chat fields the visitor filled in, checked against the widget's settings
+        /// and stored with the conversation the visitor starts.
+        #[serde(default)]
+        fields: Option<PrechatValues>,
     },
     Send {
         id: ClientMsgId,
@@ -229,6 +240,11 @@ pub enum VisitorClient {
     Read {
         seq: u64,
     },
+    /// The unsent draft, for operators' live preview: only when the widget's `live_preview` is
+    /// on (never in privacy mode). An empty text clears it. Forwarded, never stored or logged.
+    Draft {
+        text: DraftText,
+    },
     /// What is stored about this visitor's current conversation: answered with `transcript`.
     Export,
     /// Delete the current conversation and its messages (the consent receipt is kept).
@@ -237,6 +253,39 @@ pub enum VisitorClient {
     /// records the withdrawal time. Answered with `withdrawn`; the socket then closes.
     Withdraw,
     Ping,
+}
+
+/// An unsent draft: like [`MessageText`] but may be empty. Its `Debug` hides the text.
+#[derive(Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct DraftText(String);
+
+impl DraftText {
+    pub fn parse(s: &str) -> Result<Self, TextError> {
+        if s.chars().count() > MAX_TEXT_CHARS {
+            return Err(TextError::TooLong {
+                max: MAX_TEXT_CHARS,
+            });
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for DraftText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DraftText({} chars)", self.0.chars().count())
+    }
+}
+
+impl<'de> Deserialize<'de> for DraftText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        DraftText::parse(&s).map_err(serde::de::Error::custom)
+    }
 }
 
 /// The disclaimer a visitor ticked: its language, the consent version, and the SHA-256 (64
@@ -306,6 +355,9 @@ pub enum VisitorServer {
         conversation: Option<ConversationId>,
         messages: Vec<ChatMessage>,
         receipt: Option<ReceiptInfo>,
+        /// Pre-chat fields and (standard mode) page context stored with the conversation.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        details: Option<Box<VisitorDetails>>,
     },
     /// The conversation and its messages are deleted.
     Deleted {
@@ -392,6 +444,17 @@ pub enum OperatorServer {
         conversation: ConversationId,
         receipt: ReceiptInfo,
     },
+    /// What the visitor filled in and (standard mode) where they came from, sent on `open`
+    /// when anything is stored.
+    Details {
+        conversation: ConversationId,
+        details: VisitorDetails,
+    },
+    /// The visitor's unsent draft (live preview; empty when cleared or sent).
+    Draft {
+        conversation: ConversationId,
+        text: DraftText,
+    },
     Ack {
         conversation: ConversationId,
         id: ClientMsgId,
@@ -438,6 +501,16 @@ pub struct LeaveMessage {
     #[serde(default)]
     pub email: Option<String>,
     pub text: MessageText,
+    /// Required when the widget requires consent, as in `hello`.
+    #[serde(default)]
+    pub consent: Option<ConsentGiven>,
+    /// Pre-chat fields, as in `hello`.
+    #[serde(default)]
+    pub fields: Option<PrechatValues>,
+    /// The visitor's token, when the widget has one: the conversation then belongs to that
+    /// visitor (their export, delete and withdrawal reach it).
+    #[serde(default)]
+    pub token: Option<VisitorToken>,
 }
 
 impl fmt::Debug for LeaveMessage {
@@ -445,6 +518,9 @@ impl fmt::Debug for LeaveMessage {
         f.debug_struct("LeaveMessage")
             .field("email", &self.email.as_ref().map(|_| "***"))
             .field("text", &self.text)
+            .field("consent", &self.consent)
+            .field("fields", &self.fields)
+            .field("token", &self.token)
             .finish()
     }
 }
@@ -492,7 +568,12 @@ mod tests {
         let leave = LeaveMessage {
             email: Some("v@example.com".into()),
             text: text.clone(),
+            consent: None,
+            fields: None,
+            token: None,
         };
+        let draft = DraftText::parse("my secret draft").expect("draft");
+        assert!(!format!("{:?}", VisitorClient::Draft { text: draft }).contains("secret"));
         assert!(!format!("{leave:?}").contains("example"));
     }
 
@@ -507,6 +588,8 @@ mod tests {
                 token: None,
                 last_seq: None,
                 consent: None,
+                context: None,
+                fields: None,
             }
         );
         assert!(serde_json::from_str::<VisitorClient>(r#"{"type":"shout"}"#).is_err());

@@ -4,6 +4,7 @@
 //! validates input with exactly the code the browser runs, and tests run natively.
 
 pub mod chat;
+pub mod details;
 pub mod error;
 pub mod key;
 pub mod linkify;

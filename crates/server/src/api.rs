@@ -3,7 +3,7 @@
 
 use crate::auth::{dummy_hash, new_token, token_hash, Password};
 use crate::error::ApiError;
-use crate::store::{Operator, StoreError};
+use crate::store::{NewConversation, Operator, StoreError};
 use crate::AppState;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::ws::WebSocketUpgrade;
@@ -12,6 +12,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use confide_protocol::chat::{ClientMsgId, LeaveMessage, LoginRequest, OperatorMe};
+use confide_protocol::details::VisitorDetails;
 use confide_protocol::settings::{LoaderIntegrity, NewWidget, WidgetListItem, WidgetSettings};
 use confide_protocol::WidgetKey;
 use futures_util::StreamExt;
@@ -188,9 +189,13 @@ pub fn valid_email(s: &str) -> bool {
         && !s.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// The leave-a-message form: consent is checked as at `hello`, the pre-chat fields as
+/// well, and with the visitor's token the conversation belongs to that visitor (so their
+/// export, delete and withdrawal reach it) and gets their consent receipt.
 pub async fn leave_message(
     State(state): State<AppState>,
     Path(key): Path<String>,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<LeaveMessage>,
 ) -> Result<Response, ApiError> {
     let key = WidgetKey::parse(&key).map_err(|e| ApiError::Malformed(e.to_string()))?;
@@ -209,6 +214,65 @@ pub async fn leave_message(
         Err(StoreError::NotFound) => return Err(ApiError::WidgetNotFound),
         Err(e) => return Err(e.into()),
     };
+    let settings = state.store.widget_settings(widget.id).await?;
+    crate::consent::check(&settings, req.consent.as_ref()).map_err(ApiError::ConsentRequired)?;
+    let values = req
+        .fields
+        .clone()
+        .unwrap_or_default()
+        .checked(&settings.prechat_fields)
+        .map_err(|problem| ApiError::Invalid(format!("pre-chat field {problem}")))?;
+    let mut details = VisitorDetails::from_values(&values, &settings);
+    // The form's own email field answers "where may the site reply".
+    if email.is_some() {
+        details.email = email;
+    }
+    if !settings.privacy_mode {
+        if let Some(ua) = headers
+            .get(header::USER_AGENT)
+            .and_then(|h| h.to_str().ok())
+        {
+            details.browser = Some(crate::ua::browser_family(ua).to_owned());
+            details.os = Some(crate::ua::os_family(ua).to_owned());
+        }
+    }
+    let visitor = match &req.token {
+        Some(token) => match state
+            .store
+            .visitor_by_token(widget.id, &crate::auth::token_hash(token.as_str()))
+            .await
+        {
+            Ok(v) => Some(v),
+            Err(StoreError::NotFound) => {
+                return Err(ApiError::Unauthorized(
+                    "the visitor token is wrong or expired",
+                ))
+            }
+            Err(e) => return Err(e.into()),
+        },
+        None => None,
+    };
+    let receipt_id = match (&req.consent, visitor) {
+        (Some(given), Some(v)) if settings.consent.required => {
+            let policy = settings.privacy_link.as_ref().map(|l| l.url.as_str());
+            Some(
+                state
+                    .store
+                    .receipt_for(widget.id, v.id, given, policy)
+                    .await?,
+            )
+        }
+        (Some(given), None) if settings.consent.required => {
+            let policy = settings.privacy_link.as_ref().map(|l| l.url.as_str());
+            Some(
+                state
+                    .store
+                    .anonymous_receipt(widget.id, given, policy)
+                    .await?,
+            )
+        }
+        _ => None,
+    };
     let id = ClientMsgId::parse(&format!(
         "leave-{}",
         new_token().map_err(ApiError::Internal)?
@@ -216,7 +280,13 @@ pub async fn leave_message(
     .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
     let conversation = state
         .store
-        .create_conversation(widget.id, None, true, email.as_deref())
+        .create_conversation(NewConversation {
+            widget_id: widget.id,
+            visitor_id: visitor.map(|v| v.id),
+            offline: true,
+            receipt_id,
+            details: Some(&details),
+        })
         .await?;
     let (message, _) = state
         .store
@@ -264,12 +334,20 @@ pub async fn visitor_socket(
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     check_origin(&headers)?;
+    // Only the families go on; whether they are kept depends on the widget's privacy mode.
+    let ua = headers
+        .get(header::USER_AGENT)
+        .and_then(|h| h.to_str().ok())
+        .map(|ua| crate::ws::visitor::UaFamily {
+            browser: crate::ua::browser_family(ua),
+            os: crate::ua::os_family(ua),
+        });
     Ok(ws
         .max_message_size(crate::ws::CODEC_LIMIT)
         .max_frame_size(crate::ws::CODEC_LIMIT)
         .on_upgrade(move |socket| async move {
             let (sink, stream) = socket.split();
-            crate::ws::visitor::run(state, sink, stream).await;
+            crate::ws::visitor::run(state, ua, sink, stream).await;
         }))
 }
 

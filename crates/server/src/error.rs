@@ -22,6 +22,8 @@ pub enum ApiError {
     Forbidden(&'static str),
     #[error("no widget with that key")]
     WidgetNotFound,
+    #[error("{0}")]
+    ConsentRequired(&'static str),
     #[error("no such resource")]
     NotFound,
     #[error("{0}")]
@@ -37,7 +39,7 @@ impl ApiError {
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::ConsentRequired(_) => StatusCode::FORBIDDEN,
             ApiError::WidgetNotFound | ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -53,6 +55,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => ErrorCode::Unauthorized,
             ApiError::Forbidden(_) => ErrorCode::Forbidden,
             ApiError::WidgetNotFound => ErrorCode::WidgetNotFound,
+            ApiError::ConsentRequired(_) => ErrorCode::ConsentRequired,
             ApiError::NotFound => ErrorCode::NotFound,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
             ApiError::Internal(_) => ErrorCode::Internal,

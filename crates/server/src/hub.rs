@@ -1,10 +1,12 @@
 //! Fan-out between the sockets of one server process: a broadcast channel of chat events
 //! and a count of connected operators (for the widget's "online" state).
 //!
-//! Events carry ids and stored messages, never anything that is not already in the database.
+//! Events carry ids and stored messages, never anything that is not already in the database,
+//! with one exception: a visitor's draft for live preview, which lives only here, in memory,
+//! on its way to the operators' sockets.
 //! A socket that falls behind the channel is closed and resumes from its last sequence number.
 
-use confide_protocol::chat::{Author, ChatMessage, ConversationId, ConversationSummary};
+use confide_protocol::chat::{Author, ChatMessage, ConversationId, ConversationSummary, DraftText};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::broadcast;
@@ -20,6 +22,11 @@ pub enum Event {
         conversation: ConversationId,
         from: Author,
         active: bool,
+    },
+    /// Live preview: the visitor's unsent draft (standard mode with `live_preview` on only).
+    Draft {
+        conversation: ConversationId,
+        text: DraftText,
     },
     /// A conversation appeared or changed.
     Summary(ConversationSummary),

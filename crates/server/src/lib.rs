@@ -12,6 +12,7 @@ pub mod hub;
 pub mod routes;
 pub mod store;
 pub mod telemetry;
+pub mod ua;
 pub mod ws;
 
 use std::future::Future;

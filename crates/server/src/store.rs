@@ -6,6 +6,7 @@ use confide_protocol::chat::{
     Author, ChatMessage, ClientMsgId, ConsentGiven, ConversationId, ConversationSummary,
     MessageText, ReceiptInfo,
 };
+use confide_protocol::details::VisitorDetails;
 use confide_protocol::settings::WidgetSettings;
 use confide_protocol::WidgetKey;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -22,6 +23,28 @@ pub enum StoreError {
     Conflict,
     #[error("database error: {0}")]
     Other(#[source] sqlx::Error),
+}
+
+/// A JSON column that does not (de)serialize. Only the position is kept: serde_json's own
+/// message may quote the value, which can be personal.
+fn json_error(column: &str, e: &serde_json::Error) -> StoreError {
+    StoreError::Other(sqlx::Error::Protocol(format!(
+        "stored {column} JSON is broken ({:?} at line {} column {})",
+        e.classify(),
+        e.line(),
+        e.column()
+    )))
+}
+
+/// What a new conversation starts with.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NewConversation<'a> {
+    pub widget_id: i64,
+    pub visitor_id: Option<i64>,
+    /// From the leave-a-message form.
+    pub offline: bool,
+    pub receipt_id: Option<i64>,
+    pub details: Option<&'a VisitorDetails>,
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -69,6 +92,9 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
+            // Erasure means erased: deleted rows are overwritten with zeros, not left in
+            // free pages of the file.
+            .pragma("secure_delete", "ON")
             .busy_timeout(std::time::Duration::from_secs(5));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
@@ -293,27 +319,50 @@ impl Store {
         Ok(row.map(|(id,)| ConversationId(id)))
     }
 
+    /// A new open conversation, linked to the consent receipt it starts under and carrying
+    /// the visitor's details (stored only when there are any), in one statement.
     pub async fn create_conversation(
         &self,
-        widget_id: i64,
-        visitor_id: Option<i64>,
-        offline: bool,
-        contact_email: Option<&str>,
+        new: NewConversation<'_>,
     ) -> Result<ConversationId, StoreError> {
         let now = self.clock.now_ms();
+        let details = match new.details.filter(|d| !d.is_empty()) {
+            Some(d) => Some(serde_json::to_string(d).map_err(|e| json_error("details", &e))?),
+            None => None,
+        };
         let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO conversations (widget_id, visitor_id, offline, contact_email, created_at, last_at) \
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO conversations \
+             (widget_id, visitor_id, offline, receipt_id, details, created_at, last_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
-        .bind(widget_id)
-        .bind(visitor_id)
-        .bind(offline)
-        .bind(contact_email)
+        .bind(new.widget_id)
+        .bind(new.visitor_id)
+        .bind(new.offline)
+        .bind(new.receipt_id)
+        .bind(details)
         .bind(now)
         .bind(now)
         .fetch_one(&self.pool)
         .await?;
         Ok(ConversationId(id))
+    }
+
+    /// The details stored with a conversation, if any.
+    pub async fn conversation_details(
+        &self,
+        conversation: ConversationId,
+    ) -> Result<Option<VisitorDetails>, StoreError> {
+        let row: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT details FROM conversations WHERE id = ?")
+                .bind(conversation.0)
+                .fetch_optional(&self.pool)
+                .await?;
+        match row.and_then(|(d,)| d) {
+            Some(json) => serde_json::from_str(&json)
+                .map(Some)
+                .map_err(|e| json_error("details", &e)),
+            None => Ok(None),
+        }
     }
 
     /// Stores a message under the conversation's next sequence number, or, when `id` was
@@ -624,11 +673,7 @@ impl Store {
         if text.is_empty() {
             return Ok(WidgetSettings::defaults(PLACEHOLDER_PRIVACY_URL));
         }
-        serde_json::from_str(&text).map_err(|e| {
-            StoreError::Other(sqlx::Error::Protocol(format!(
-                "stored settings do not parse: {e}"
-            )))
-        })
+        serde_json::from_str(&text).map_err(|e| json_error("settings", &e))
     }
 
     /// Saves valid settings. The consent version is the server's to set: it goes up by one
@@ -695,17 +740,28 @@ impl Store {
         Ok(id)
     }
 
-    pub async fn link_receipt(
+    /// A receipt for someone without a visitor token (the leave-a-message form used outside
+    /// the widget): always a new one.
+    pub async fn anonymous_receipt(
         &self,
-        conversation: ConversationId,
-        receipt_id: i64,
-    ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE conversations SET receipt_id = ? WHERE id = ?")
-            .bind(receipt_id)
-            .bind(conversation.0)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        widget_id: i64,
+        given: &ConsentGiven,
+        policy_url: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO consent_receipts \
+             (widget_id, visitor_id, language, version, text_sha256, policy_url, created_at) \
+             VALUES (?, NULL, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(widget_id)
+        .bind(&given.language)
+        .bind(i64::from(given.version))
+        .bind(&given.text_sha256)
+        .bind(policy_url)
+        .bind(self.clock.now_ms())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
     }
 
     /// The receipt a conversation was started under.
@@ -773,6 +829,7 @@ impl Store {
             .bind(conversation.0)
             .execute(&self.pool)
             .await?;
+        self.flush_erasure().await;
         Ok(done.rows_affected() == 1)
     }
 
@@ -798,10 +855,25 @@ impl Store {
                 .fetch_all(&mut *tx)
                 .await?;
         tx.commit().await?;
+        self.flush_erasure().await;
         Ok((
             now,
             ids.into_iter().map(|(id,)| ConversationId(id)).collect(),
         ))
+    }
+}
+
+impl Store {
+    /// After an erasure: copies the WAL into the database file and empties it, so the
+    /// pre-deletion page images in the WAL are gone too. Best effort: with readers active
+    /// the checkpoint may stop early, and the next one finishes it.
+    async fn flush_erasure(&self) {
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await
+        {
+            tracing::warn!(error = %e, "checkpoint after erasure failed");
+        }
     }
 }
 

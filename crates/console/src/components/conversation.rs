@@ -4,6 +4,7 @@
 use super::{use_console, Composer, MessageItem};
 use crate::state::{Action, Connection};
 use confide_protocol::chat::{ConversationId, OperatorClient};
+use confide_protocol::details::VisitorDetails;
 use web_sys::Element;
 use yew::prelude::*;
 
@@ -60,6 +61,8 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
     };
     let typing = state.visitor_typing(id);
     let receipt = state.receipt(id).cloned();
+    let details = state.details(id).cloned();
+    let preview = state.preview(id).map(str::to_owned);
     let items = messages.into_iter().map(|m| {
         let key = m.id.as_str().to_owned();
         html! { <MessageItem {key} message={m} /> }
@@ -95,10 +98,17 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
                     <span class="tag tag-closed">{ "closed" }</span>
                 }
             </header>
+            if let Some(d) = &details {
+                <VisitorDetailsList details={d.clone()} />
+            }
             <ol class="messages" ref={list} aria-live="polite">
                 { for items }
             </ol>
-            if typing {
+            if let Some(text) = preview {
+                <p class="typing preview" data-testid="draft-preview" role="status">
+                    { "Visitor is writing: " }<q>{ text }</q>
+                </p>
+            } else if typing {
                 <p class="typing" data-testid="typing" role="status">{ "Visitor is typing…" }</p>
             }
             if open {
@@ -107,5 +117,44 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
                 <p class="closed-note">{ "This conversation is closed. The visitor's next message starts a new one." }</p>
             }
         </article>
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Properties)]
+struct VisitorDetailsProps {
+    details: VisitorDetails,
+}
+
+/// What the visitor filled in before the chat and, for standard-mode widgets, the page,
+/// referrer, browser and OS. Every value is text; URLs are shown, not linked.
+#[component]
+fn VisitorDetailsList(props: &VisitorDetailsProps) -> Html {
+    let d = &props.details;
+    let mut rows: Vec<(String, String, &'static str)> = Vec::new();
+    let mut push = |label: &str, value: &Option<String>, key: &'static str| {
+        if let Some(v) = value {
+            rows.push((label.to_owned(), v.clone(), key));
+        }
+    };
+    push("Name", &d.name, "name");
+    push("Email", &d.email, "email");
+    push("Page", &d.page, "page");
+    push("Referrer", &d.referrer, "referrer");
+    push("Browser", &d.browser, "browser");
+    push("OS", &d.os, "os");
+    let custom = d.custom.iter().map(|f| {
+        html! {
+            <div class="detail" data-field={f.key.clone()}>
+                <dt>{ f.label.clone() }</dt><dd>{ f.value.clone() }</dd>
+            </div>
+        }
+    });
+    html! {
+        <dl class="visitor-details" data-testid="visitor-details">
+            { for rows.into_iter().map(|(label, value, key)| html! {
+                <div class="detail" data-field={key}><dt>{ label }</dt><dd>{ value }</dd></div>
+            }) }
+            { for custom }
+        </dl>
     }
 }

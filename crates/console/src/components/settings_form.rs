@@ -2,8 +2,10 @@
 //! `WidgetSettings::problems()`, and the widget's embed snippet.
 
 use crate::api;
-use crate::widgets::{side_name, snippet, DisclaimerField, Edit, SettingsEdit};
-use confide_protocol::settings::{Side, WidgetSettings};
+use crate::widgets::{
+    requirement_from, requirement_name, side_name, snippet, DisclaimerField, Edit, SettingsEdit,
+};
+use confide_protocol::settings::{Requirement, Side, WidgetSettings};
 use confide_protocol::WidgetKey;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -179,6 +181,58 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
         let dispatch = dispatch.clone();
         Callback::from(move |e: Event| dispatch.emit(Edit::SelectLanguage(select_value(&e))))
     };
+    // A select of off / optional / required, reporting through `f`.
+    let requirement_select = |name: String,
+                              value: Requirement,
+                              f: Box<dyn Fn(Requirement) -> Edit>| {
+        let dispatch = dispatch.clone();
+        let onchange =
+            Callback::from(move |e: Event| dispatch.emit(f(requirement_from(&select_value(&e)))));
+        html! {
+            <select {name} {onchange}>
+                { for [Requirement::Off, Requirement::Optional, Requirement::Required].into_iter().map(|r| html! {
+                    <option value={requirement_name(r)} selected={value == r}>{ requirement_name(r) }</option>
+                }) }
+            </select>
+        }
+    };
+    let custom_fields = s.prechat_fields.custom.iter().enumerate().map(|(i, f)| {
+        let on_key = {
+            let dispatch = dispatch.clone();
+            Callback::from(move |e: InputEvent| dispatch.emit(Edit::FieldKey(i, input_value(&e))))
+        };
+        let on_label = {
+            let dispatch = dispatch.clone();
+            Callback::from(move |e: InputEvent| dispatch.emit(Edit::FieldLabel(i, input_value(&e))))
+        };
+        let on_remove = {
+            let dispatch = dispatch.clone();
+            Callback::from(move |_: MouseEvent| dispatch.emit(Edit::RemoveField(i)))
+        };
+        let label = f.labels.get(&lang).cloned().unwrap_or_default();
+        html! {
+            <div class="row" data-testid="custom-field">
+                <label class="field">
+                    <span>{ "Key" }</span>
+                    <input name={format!("field_key_{i}")} type="text" value={f.key.clone()} oninput={on_key} />
+                </label>
+                <label class="field">
+                    <span>{ format!("Label ({lang})") }</span>
+                    <input name={format!("field_label_{i}")} type="text" value={label} oninput={on_label} />
+                </label>
+                <label class="field">
+                    <span>{ "Asked" }</span>
+                    { requirement_select(format!("field_requirement_{i}"), f.requirement, Box::new(move |r| Edit::FieldRequirement(i, r))) }
+                </label>
+                <button type="button" class="button" onclick={on_remove}>{ "Remove" }</button>
+            </div>
+        }
+    }).collect::<Html>();
+    let on_add_field = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_: MouseEvent| dispatch.emit(Edit::AddField))
+    };
+
     let on_position = {
         let dispatch = dispatch.clone();
         Callback::from(move |e: Event| {
@@ -269,6 +323,22 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
                         <input type="checkbox" name="typing_indicator" checked={s.typing_indicator} onchange={on_check(Edit::TypingIndicator)} />
                         <span>{ "Typing indicator" }</span>
                     </label>
+                </fieldset>
+                <fieldset>
+                    <legend>{ "Pre-chat fields" }</legend>
+                    <p class="muted">{ "Asked after the disclaimer; stored with the conversation only when the visitor types them." }</p>
+                    <div class="row">
+                        <label class="field">
+                            <span>{ "Name" }</span>
+                            { requirement_select("prechat_name".into(), s.prechat_fields.name, Box::new(Edit::NameField)) }
+                        </label>
+                        <label class="field">
+                            <span>{ "Email" }</span>
+                            { requirement_select("prechat_email".into(), s.prechat_fields.email, Box::new(Edit::EmailField)) }
+                        </label>
+                    </div>
+                    { custom_fields }
+                    <button type="button" class="button" data-testid="add-field" onclick={on_add_field}>{ "Add a field" }</button>
                 </fieldset>
                 <fieldset>
                     <legend>{ "Launcher" }</legend>

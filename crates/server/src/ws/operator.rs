@@ -136,6 +136,20 @@ where
                 Ok(None) => {}
                 Err(e) => return store_error(sink, e).await,
             }
+            match state.store.conversation_details(conversation).await {
+                Ok(Some(details)) => {
+                    send(
+                        sink,
+                        &OperatorServer::Details {
+                            conversation,
+                            details,
+                        },
+                    )
+                    .await?
+                }
+                Ok(None) => {}
+                Err(e) => return store_error(sink, e).await,
+            }
             let after = last_seq.unwrap_or(0);
             let messages = match state.store.messages_after(conversation, after).await {
                 Ok(m) => m,
@@ -299,6 +313,16 @@ where
                 &OperatorServer::Typing {
                     conversation: *conversation,
                     active: *active,
+                },
+            )
+            .await
+        }
+        Event::Draft { conversation, text } if opened.contains_key(conversation) => {
+            send(
+                sink,
+                &OperatorServer::Draft {
+                    conversation: *conversation,
+                    text: text.clone(),
                 },
             )
             .await

@@ -6,12 +6,13 @@ use super::{
 };
 use crate::auth::{new_token, token_hash};
 use crate::hub::Event;
-use crate::store::{StoreError, Visitor};
+use crate::store::{NewConversation, StoreError, Visitor};
 use crate::AppState;
 use axum::extract::ws::Message;
 use confide_protocol::chat::{
     close, Author, ConversationId, VisitorClient, VisitorServer, VisitorToken,
 };
+use confide_protocol::details::VisitorDetails;
 use confide_protocol::{ErrorBody, ErrorCode};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
@@ -21,19 +22,36 @@ pub const TOKEN_TTL_MS: i64 = 30 * 24 * 3600 * 1000;
 
 type Sent<S> = Result<(), <S as Sink<Message>>::Error>;
 
-pub async fn run<S, R>(state: AppState, mut sink: S, mut stream: R)
+/// The browser and OS family read from the upgrade request's user agent; the header itself
+/// goes no further than [`crate::ua`].
+#[derive(Debug, Clone, Copy)]
+pub struct UaFamily {
+    pub browser: &'static str,
+    pub os: &'static str,
+}
+
+/// What the widget's settings decide for one socket.
+#[derive(Debug, Clone, Copy)]
+struct Mode {
+    typing_indicator: bool,
+    live_preview: bool,
+}
+
+pub async fn run<S, R>(state: AppState, ua: Option<UaFamily>, mut sink: S, mut stream: R)
 where
     S: Sink<Message, Error = axum::Error> + Unpin,
     R: Stream<Item = Result<Message, axum::Error>> + Unpin,
 {
-    let (widget, token, last_seq, consent) =
+    let (widget, token, last_seq, consent, context, fields) =
         match next_frame::<_, VisitorClient>(&mut stream, HELLO_TIMEOUT).await {
             Incoming::Frame(VisitorClient::Hello {
                 widget,
                 token,
                 last_seq,
                 consent,
-            }) => (widget, token, last_seq, consent),
+                context,
+                fields,
+            }) => (widget, token, last_seq, consent, context, fields),
             Incoming::Frame(_) => {
                 return refuse(
                     &mut sink,
@@ -79,6 +97,47 @@ where
         )
         .await;
     }
+
+    // What the visitor typed and, in standard mode only, where they are: checked before any
+    // visitor exists, kept for the conversation they start.
+    let standard = !settings.privacy_mode;
+    if !standard && context.is_some() {
+        return refuse(
+            &mut sink,
+            ErrorCode::Invalid,
+            "this widget runs in privacy mode: it takes no page context",
+            close::PROTOCOL,
+        )
+        .await;
+    }
+    let values = match fields.unwrap_or_default().checked(&settings.prechat_fields) {
+        Ok(v) => v,
+        Err(problem) => {
+            // The problem names the field and the rule, never the value.
+            return refuse(
+                &mut sink,
+                ErrorCode::Invalid,
+                format!("pre-chat field {problem}"),
+                close::FIELDS_INVALID,
+            )
+            .await;
+        }
+    };
+    let mut details = VisitorDetails::from_values(&values, &settings);
+    if standard {
+        if let Some(ctx) = context.and_then(|c| c.cleaned()) {
+            details.page = ctx.page;
+            details.referrer = ctx.referrer;
+        }
+        if let Some(ua) = ua {
+            details.browser = Some(ua.browser.to_owned());
+            details.os = Some(ua.os.to_owned());
+        }
+    }
+    let mode = Mode {
+        typing_indicator: settings.typing_indicator,
+        live_preview: standard && settings.live_preview,
+    };
 
     let (visitor, token) = match token {
         Some(token) => match state
@@ -192,7 +251,8 @@ where
                 last_heard = tokio::time::Instant::now();
                 match parse::<VisitorClient>(msg) {
                     Incoming::Frame(frame) => {
-                        let step = handle(&state, &mut sink, visitor, receipt, &mut conversation, &mut sent_seq, frame).await;
+                        let started = Started { visitor, receipt_id: receipt, details: &details, mode };
+                        let step = handle(&state, &mut sink, &started, &mut conversation, &mut sent_seq, frame).await;
                         if step.is_err() { break; }
                     }
                     Incoming::Refused { error, fatal } => {
@@ -209,7 +269,7 @@ where
             event = events.recv() => {
                 match event {
                     Ok(event) => {
-                        if forward(&state, &mut sink, &mut conversation, &mut sent_seq, &event).await.is_err() { break; }
+                        if forward(&state, &mut sink, mode, &mut conversation, &mut sent_seq, &event).await.is_err() { break; }
                     }
                     Err(RecvError::Lagged(_)) => {
                         // Too far behind: the client reconnects and resumes from its last seq.
@@ -238,11 +298,21 @@ where
     tracing::debug!(visitor = visitor.id, "visitor disconnected");
 }
 
+/// What the hello settled for this socket.
+#[derive(Clone, Copy)]
+struct Started<'a> {
+    visitor: Visitor,
+    /// The consent receipt a new conversation starts under.
+    receipt_id: Option<i64>,
+    /// Stored with a new conversation.
+    details: &'a VisitorDetails,
+    mode: Mode,
+}
+
 async fn handle<S>(
     state: &AppState,
     sink: &mut S,
-    visitor: Visitor,
-    receipt_id: Option<i64>,
+    started: &Started<'_>,
     conversation: &mut Option<ConversationId>,
     sent_seq: &mut u64,
     frame: VisitorClient,
@@ -250,6 +320,12 @@ async fn handle<S>(
 where
     S: Sink<Message, Error = axum::Error> + Unpin,
 {
+    let Started {
+        visitor,
+        receipt_id,
+        details,
+        mode,
+    } = *started;
     match frame {
         VisitorClient::Send { id, text } => {
             // A resend of a message stored earlier (perhaps in a conversation closed since)
@@ -273,15 +349,16 @@ where
                 Some(c) => c,
                 None => match state
                     .store
-                    .create_conversation(visitor.widget_id, Some(visitor.id), false, None)
+                    .create_conversation(NewConversation {
+                        widget_id: visitor.widget_id,
+                        visitor_id: Some(visitor.id),
+                        offline: false,
+                        receipt_id,
+                        details: Some(details),
+                    })
                     .await
                 {
                     Ok(c) => {
-                        if let Some(r) = receipt_id {
-                            if let Err(e) = state.store.link_receipt(c, r).await {
-                                return error_frame(sink, e).await;
-                            }
-                        }
                         *conversation = Some(c);
                         *sent_seq = 0;
                         c
@@ -318,6 +395,10 @@ where
             }
         }
         VisitorClient::Typing { active } => {
+            if !mode.typing_indicator {
+                // The widget shows no typing indicator: nothing to forward.
+                return Ok(());
+            }
             if let Some(c) = *conversation {
                 state.hub.publish(Event::Typing {
                     conversation: c,
@@ -328,8 +409,26 @@ where
             Ok(())
         }
         VisitorClient::Read { .. } => Ok(()),
+        VisitorClient::Draft { text } => {
+            if !mode.live_preview {
+                let error = ErrorBody::new(
+                    ErrorCode::Invalid,
+                    "live preview is off for this widget: drafts are not accepted",
+                );
+                return send(sink, &VisitorServer::Error { error }).await;
+            }
+            // In memory only: to the operators who have the conversation open. Before a
+            // first message there is no conversation and nobody to show it to.
+            if let Some(c) = *conversation {
+                state.hub.publish(Event::Draft {
+                    conversation: c,
+                    text,
+                });
+            }
+            Ok(())
+        }
         VisitorClient::Export => {
-            let (messages, receipt) = match *conversation {
+            let (messages, receipt, details) = match *conversation {
                 Some(c) => {
                     let messages = match state.store.messages_after(c, 0).await {
                         Ok(m) => m,
@@ -339,9 +438,13 @@ where
                         Ok(r) => r.map(|r| r.info),
                         Err(e) => return error_frame(sink, e).await,
                     };
-                    (messages, receipt)
+                    let details = match state.store.conversation_details(c).await {
+                        Ok(d) => d,
+                        Err(e) => return error_frame(sink, e).await,
+                    };
+                    (messages, receipt, details.map(Box::new))
                 }
-                None => (Vec::new(), None),
+                None => (Vec::new(), None, None),
             };
             // Before a first message there is no conversation, but the consent was recorded.
             let receipt = match (receipt, receipt_id) {
@@ -358,6 +461,7 @@ where
                     conversation: *conversation,
                     messages,
                     receipt,
+                    details,
                 },
             )
             .await
@@ -427,6 +531,7 @@ where
 async fn forward<S>(
     state: &AppState,
     sink: &mut S,
+    mode: Mode,
     conversation: &mut Option<ConversationId>,
     sent_seq: &mut u64,
     event: &Event,
@@ -452,7 +557,7 @@ where
             conversation: c,
             from: Author::Operator,
             active,
-        } if Some(*c) == *conversation => {
+        } if Some(*c) == *conversation && mode.typing_indicator => {
             send(sink, &VisitorServer::Typing { active: *active }).await
         }
         Event::Closed { conversation: c } if Some(*c) == *conversation => {
@@ -514,7 +619,7 @@ fn announce_gone(
     }
 }
 
-async fn refuse<S>(sink: &mut S, code: ErrorCode, message: &'static str, close_code: u16)
+async fn refuse<S>(sink: &mut S, code: ErrorCode, message: impl Into<String>, close_code: u16)
 where
     S: Sink<Message, Error = axum::Error> + Unpin,
 {

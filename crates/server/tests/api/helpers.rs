@@ -150,6 +150,19 @@ impl TestApp {
     }
 }
 
+/// POSTs JSON, with an operator's cookie when given.
+pub async fn post_json(
+    url: &str,
+    body: serde_json::Value,
+    cookie: Option<&str>,
+) -> reqwest::Response {
+    let mut req = reqwest::Client::new().post(url).json(&body);
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    req.send().await.expect("post")
+}
+
 /// Reads the `{code, message}` error body and returns the code.
 pub async fn error_code(res: reqwest::Response) -> String {
     let body: serde_json::Value = res.json().await.expect("json error body");

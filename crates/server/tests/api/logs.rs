@@ -109,14 +109,14 @@ async fn no_log_line_carries_message_text_emails_names_ips_or_user_agents() {
         crate::process::login_cookie(&http, &base, OPERATOR_EMAIL, "operator password 1").await;
     let left = http
         .post(format!("{base}/api/widget/demo/leave-message"))
-        .json(&json!({"email": "canary-visitor@example.com", "text": "canary-left-text"}))
+        .json(&json!({"email": "canary-visitor@example.com", "text": "canary-left-text", "consent": crate::helpers::demo_consent()}))
         .send()
         .await
         .expect("leave");
     assert_eq!(left.status(), 201);
     let refused = http
         .post(format!("{base}/api/widget/demo/leave-message"))
-        .json(&json!({"email": "canary-visitor@ example.com", "text": "canary-left-text"}))
+        .json(&json!({"email": "canary-visitor@ example.com", "text": "canary-left-text", "consent": crate::helpers::demo_consent()}))
         .send()
         .await
         .expect("leave");

@@ -3,6 +3,7 @@
 mod cli;
 mod consent;
 mod delivery;
+mod details;
 mod helpers;
 mod http;
 mod logs;

@@ -1,18 +1,10 @@
 //! Operators: login sessions, `/ws/operator`, and chat between visitor and operator.
 
-use crate::helpers::{error_code, spawn_app, Options};
+use crate::helpers::{error_code, post_json, spawn_app, Options};
 use crate::sockets::*;
 use confide_server::clock::ManualClock;
 use serde_json::json;
 use std::sync::Arc;
-
-async fn post_json(url: &str, body: serde_json::Value, cookie: Option<&str>) -> reqwest::Response {
-    let mut req = reqwest::Client::new().post(url).json(&body);
-    if let Some(c) = cookie {
-        req = req.header("cookie", c);
-    }
-    req.send().await.expect("post")
-}
 
 #[tokio::test]
 async fn login_sets_a_strict_http_only_cookie_and_logout_ends_the_session() {

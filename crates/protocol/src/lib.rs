@@ -8,6 +8,7 @@ pub mod details;
 pub mod error;
 pub mod key;
 pub mod linkify;
+pub mod router;
 pub mod settings;
 
 pub use error::{ErrorBody, ErrorCode};

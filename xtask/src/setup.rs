@@ -108,6 +108,7 @@ pub fn run() -> Result<Env, String> {
     node(&mut report)?;
     chromium(&mut report)?;
     e2e_packages(&mut report)?;
+    geoip_test_database(&mut report)?;
     let installed = report
         .lines
         .iter()
@@ -373,6 +374,80 @@ fn lock_version(lock: &str, package: &str) -> Option<String> {
     let v = rest.find("\"version\": \"")? + "\"version\": \"".len();
     let rest = &rest[v..];
     Some(rest[..rest.find('"')?].to_owned())
+}
+
+/// The `maxminddb` source package on PyPI that ships MaxMind's small test databases.
+const MAXMINDDB_SDIST: &str = "maxminddb==3.2.0";
+/// The test country database inside that source package.
+const GEOIP_TEST_MEMBER: &str = "maxminddb-3.2.0/tests/data/test-data/GeoIP2-Country-Test.mmdb";
+/// Where the server's GeoIP tests look for it, under .tools/.
+const GEOIP_TEST_DB: &str = "geoip/GeoIP2-Country-Test.mmdb";
+
+/// MaxMind's GeoIP2 country test database, for the server's GeoIP tests: taken from the
+/// `maxminddb` source package on PyPI (`pip download`) rather than committed.
+fn geoip_test_database(report: &mut Report) -> Result<(), String> {
+    let target = tools_dir().join(GEOIP_TEST_DB);
+    if target.is_file() {
+        report.add(
+            "GeoIP test database",
+            Outcome::Skipped(format!(".tools/{GEOIP_TEST_DB}")),
+        );
+        return Ok(());
+    }
+    if output("python3", &["-m", "pip", "--version"]).is_none() {
+        report.apt_install(&["python3-pip"])?;
+    }
+    let tmp = std::env::temp_dir().join(format!("confide-geoip-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+    let result = (|| {
+        util::run(
+            Command::new("python3")
+                .args([
+                    "-m",
+                    "pip",
+                    "download",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "--no-deps",
+                    "--no-binary",
+                    ":all:",
+                    MAXMINDDB_SDIST,
+                    "-d",
+                ])
+                .arg(&tmp),
+        )?;
+        let sdist = tmp.join("maxminddb-3.2.0.tar.gz");
+        if !sdist.is_file() {
+            return Err(format!(
+                "pip download {MAXMINDDB_SDIST} did not leave {}",
+                sdist.display()
+            ));
+        }
+        util::run(
+            Command::new("tar")
+                .arg("-xzf")
+                .arg(&sdist)
+                .arg("-C")
+                .arg(&tmp)
+                .arg(GEOIP_TEST_MEMBER),
+        )?;
+        let dir = target.parent().unwrap_or(&target);
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        // Copy to a temporary name first, so an interrupted run never leaves half a file.
+        let partial = target.with_extension("mmdb.partial");
+        std::fs::copy(tmp.join(GEOIP_TEST_MEMBER), &partial)
+            .and_then(|_| std::fs::rename(&partial, &target))
+            .map_err(|e| format!("cannot write {}: {e}", target.display()))
+    })();
+    let _ = std::fs::remove_dir_all(&tmp);
+    result?;
+    report.add(
+        "GeoIP test database",
+        Outcome::Installed(format!(".tools/{GEOIP_TEST_DB} from {MAXMINDDB_SDIST}")),
+    );
+    Ok(())
 }
 
 #[cfg(test)]

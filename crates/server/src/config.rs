@@ -16,6 +16,9 @@ pub const ENV_KEYS: &[&str] = &[
     "CONFIDE_DATA_DIR",
     "CONFIDE_ASSETS_DIR",
     "CONFIDE_LOG",
+    "CONFIDE_GEOIP_DATABASE",
+    "CONFIDE_CLIENT_IP_HEADER",
+    "CONFIDE_COUNTRY_HEADER",
 ];
 
 /// The file read when neither `--config` nor `CONFIDE_CONFIG` names one, if it exists.
@@ -33,6 +36,16 @@ pub struct Config {
     pub assets_dir: PathBuf,
     /// Log filter, in `tracing_subscriber::EnvFilter` syntax.
     pub log: String,
+    /// A MaxMind-format country database (GeoIP2 or GeoLite2 Country or City) for the
+    /// country routers get; opened once at start-up. None: no GeoIP.
+    pub geoip_database: Option<PathBuf>,
+    /// A header set by a trusted proxy whose first address is the client's (such as
+    /// `x-forwarded-for`), used for the GeoIP lookup only. None: the socket peer's address.
+    /// Lower case.
+    pub client_ip_header: Option<String>,
+    /// A header set by a trusted proxy that carries the client's country (such as
+    /// `cf-ipcountry`); wins over GeoIP. Lower case.
+    pub country_header: Option<String>,
 }
 
 impl Default for Config {
@@ -44,6 +57,9 @@ impl Default for Config {
             data_dir,
             assets_dir: PathBuf::from("dist"),
             log: "info".to_owned(),
+            geoip_database: None,
+            client_ip_header: None,
+            country_header: None,
         }
     }
 }
@@ -118,6 +134,9 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     assets_dir: Option<PathBuf>,
     log: Option<String>,
+    geoip_database: Option<PathBuf>,
+    client_ip_header: Option<String>,
+    country_header: Option<String>,
 }
 
 impl Config {
@@ -171,6 +190,15 @@ impl Config {
             if let Some(v) = parsed.log {
                 cfg.log = parse_log("log", &v)?;
             }
+            if let Some(v) = parsed.geoip_database {
+                cfg.geoip_database = Some(non_empty_path("geoip_database", v)?);
+            }
+            if let Some(v) = parsed.client_ip_header {
+                cfg.client_ip_header = Some(parse_header("client_ip_header", &v)?);
+            }
+            if let Some(v) = parsed.country_header {
+                cfg.country_header = Some(parse_header("country_header", &v)?);
+            }
         }
 
         let mut vars: Vec<(String, String)> = Vec::new();
@@ -202,6 +230,11 @@ impl Config {
                 }
                 "CONFIDE_ASSETS_DIR" => cfg.assets_dir = non_empty_path(key, PathBuf::from(v))?,
                 "CONFIDE_LOG" => cfg.log = parse_log(key, v)?,
+                "CONFIDE_GEOIP_DATABASE" => {
+                    cfg.geoip_database = Some(non_empty_path(key, PathBuf::from(v))?)
+                }
+                "CONFIDE_CLIENT_IP_HEADER" => cfg.client_ip_header = Some(parse_header(key, v)?),
+                "CONFIDE_COUNTRY_HEADER" => cfg.country_header = Some(parse_header(key, v)?),
                 _ => {} // CONFIDE_CONFIG: already used to pick the file.
             }
         }
@@ -233,6 +266,16 @@ fn parse_log(key: &str, v: &str) -> Result<String, ConfigError> {
         .map_err(|e| ConfigError::Value {
             key: key.to_owned(),
             message: format!("not a valid log filter: {e}"),
+        })
+}
+
+/// An HTTP header name, lower-cased (`X-Forwarded-For` → `x-forwarded-for`).
+fn parse_header(key: &str, v: &str) -> Result<String, ConfigError> {
+    axum::http::HeaderName::from_bytes(v.trim().as_bytes())
+        .map(|name| name.as_str().to_owned())
+        .map_err(|_| ConfigError::Value {
+            key: key.to_owned(),
+            message: "not an HTTP header name; expected e.g. X-Forwarded-For".into(),
         })
 }
 
@@ -338,6 +381,48 @@ mod tests {
         let f = file("bind = 8080\n");
         let err = Config::load(Some(f.path()), env(&[])).expect_err("wrong type refused");
         assert!(err.to_string().contains("bind"), "{err}");
+    }
+
+    #[test]
+    fn routing_keys_come_from_the_file_and_the_environment() {
+        let cfg = Config::load(None, env(&[])).expect("defaults");
+        assert_eq!(cfg.geoip_database, None);
+        assert_eq!(cfg.client_ip_header, None);
+        assert_eq!(cfg.country_header, None);
+        let f = file(
+            "geoip_database = \"/srv/geo.mmdb\"\nclient_ip_header = \"X-Forwarded-For\"\ncountry_header = \"CF-IPCountry\"\n",
+        );
+        let cfg = Config::load(Some(f.path()), env(&[])).expect("file");
+        assert_eq!(cfg.geoip_database, Some(PathBuf::from("/srv/geo.mmdb")));
+        assert_eq!(cfg.client_ip_header.as_deref(), Some("x-forwarded-for"));
+        assert_eq!(cfg.country_header.as_deref(), Some("cf-ipcountry"));
+        let cfg = Config::load(
+            Some(f.path()),
+            env(&[
+                ("CONFIDE_GEOIP_DATABASE", "/other.mmdb"),
+                ("CONFIDE_CLIENT_IP_HEADER", "X-Real-IP"),
+                ("CONFIDE_COUNTRY_HEADER", "X-Country"),
+            ]),
+        )
+        .expect("env");
+        assert_eq!(cfg.geoip_database, Some(PathBuf::from("/other.mmdb")));
+        assert_eq!(cfg.client_ip_header.as_deref(), Some("x-real-ip"));
+        assert_eq!(cfg.country_header.as_deref(), Some("x-country"));
+        for (key, value) in [
+            ("CONFIDE_GEOIP_DATABASE", ""),
+            ("CONFIDE_CLIENT_IP_HEADER", "not a header"),
+            ("CONFIDE_CLIENT_IP_HEADER", ""),
+            ("CONFIDE_COUNTRY_HEADER", "CF:IPCountry"),
+        ] {
+            let err = Config::load(None, env(&[(key, value)])).expect_err(key);
+            assert!(
+                err.to_string().starts_with(&format!("{key}: ")),
+                "{key}: {err}"
+            );
+        }
+        let f = file("country_header = \"bad header\"\n");
+        let err = Config::load(Some(f.path()), env(&[])).expect_err("bad header refused");
+        assert!(err.to_string().starts_with("country_header: "), "{err}");
     }
 
     #[test]

@@ -8,7 +8,9 @@ pub mod clock;
 pub mod config;
 pub mod consent;
 pub mod error;
+pub mod geo;
 pub mod hub;
+pub mod routers;
 pub mod routes;
 pub mod store;
 pub mod telemetry;
@@ -28,6 +30,8 @@ pub struct AppState {
     pub hub: Arc<hub::Hub>,
     /// `--demo`: serve the demo site page at `/`.
     pub demo: bool,
+    /// Where routers' visitors' country comes from (GeoIP, a proxy header), if anywhere.
+    pub geo: Arc<geo::Geo>,
 }
 
 /// Serves `state` on an already bound listener until `shutdown` resolves, then finishes the
@@ -38,7 +42,11 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = routes::router(state);
-    axum::serve(listener, app.into_make_service())
-        .with_graceful_shutdown(shutdown)
-        .await
+    // The peer address reaches only the GeoIP lookup of a router's configuration.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 use confide_protocol::WidgetKey;
 use confide_server::auth::Password;
 use confide_server::store::StoreError;
-use confide_server::{assets::Assets, hub::Hub, store::Store, AppState, Config};
+use confide_server::{assets::Assets, geo::Geo, hub::Hub, store::Store, AppState, Config};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -89,7 +89,17 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Serve { demo } => runtime.block_on(serve(config, demo)),
+        Command::Serve { demo } => {
+            // Opened once, before anything is served: a bad database stops the server.
+            let geo = match Geo::from_config(&config) {
+                Ok(g) => g,
+                Err(e) => {
+                    eprintln!("confide: configuration error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            runtime.block_on(serve(config, demo, geo))
+        }
         Command::Operator {
             command: OperatorCommand::Add { email, name, role },
         } => runtime.block_on(add_operator(config, email, name, role)),
@@ -103,7 +113,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+async fn serve(config: Config, demo: bool, geo: Geo) -> anyhow::Result<()> {
     let store = Store::open(&config.database_url).await?;
     if demo {
         let key = WidgetKey::parse("demo").map_err(|e| anyhow::anyhow!(e))?;
@@ -162,6 +172,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         assets: Arc::new(assets),
         hub: Arc::new(Hub::new()),
         demo,
+        geo: Arc::new(geo),
     };
     confide_server::serve(listener, state, shutdown).await?;
     store.close().await;

@@ -39,6 +39,7 @@ fn host_routes() -> Router<AppState> {
         .route("/", get(demo_page))
         .route("/loader.js", get(loader))
         .route("/w/{key}", get(widget_document))
+        .route("/r/{key}", get(crate::routers::router_document))
 }
 
 /// JSON API and sockets.
@@ -60,6 +61,18 @@ fn api_routes() -> Router<AppState> {
         .route(
             "/api/admin/widgets/{key}/settings",
             get(api::get_settings).put(api::put_settings),
+        )
+        .route(
+            "/api/admin/routers",
+            get(crate::routers::list_routers).post(crate::routers::create_router),
+        )
+        .route(
+            "/api/admin/routers/{key}",
+            get(crate::routers::get_router).put(crate::routers::put_router),
+        )
+        .route(
+            "/api/router/{key}/config",
+            get(crate::routers::router_config),
         )
         .route("/ws/visitor", get(api::visitor_socket))
         .route("/ws/operator", get(api::operator_socket))
@@ -158,4 +171,12 @@ fn html_page(page: &Page) -> Response {
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     res
+}
+
+/// The widget's iframe document, also served for routers at `/r/{key}`.
+pub(crate) fn widget_iframe(state: &AppState) -> Result<Response, ApiError> {
+    let page = state.assets.widget.as_ref().ok_or(ApiError::Unavailable(
+        "the widget bundle is not built; run `cargo xtask build`",
+    ))?;
+    Ok(html_page(page))
 }

@@ -891,3 +891,77 @@ fn receipt_from_row(row: ReceiptRow) -> Receipt {
         },
     }
 }
+
+/// Routers: a key, a name and the rules (a RouterRules JSON document, validated by the caller
+/// before it is saved).
+impl Store {
+    /// Creates the router unless one with that key exists; returns whether it was created.
+    pub async fn create_router(
+        &self,
+        key: &WidgetKey,
+        name: &str,
+        rules: &confide_protocol::router::RouterRules,
+    ) -> Result<bool, StoreError> {
+        let text = serde_json::to_string(rules).map_err(|e| json_error("rules", &e))?;
+        let done = sqlx::query(
+            "INSERT INTO routers (key, name, rules, created_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT(key) DO NOTHING",
+        )
+        .bind(key.as_str())
+        .bind(name)
+        .bind(text)
+        .bind(self.clock.now_ms() / 1000)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Every router's key and name, by key.
+    pub async fn routers(&self) -> Result<Vec<(WidgetKey, String)>, StoreError> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT key, name FROM routers ORDER BY key")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(k, n)| WidgetKey::parse(&k).ok().map(|k| (k, n)))
+            .collect())
+    }
+
+    /// The router's rules; `NotFound` when no router has this key.
+    pub async fn router_rules(
+        &self,
+        key: &WidgetKey,
+    ) -> Result<confide_protocol::router::RouterRules, StoreError> {
+        let (text,): (String,) = sqlx::query_as("SELECT rules FROM routers WHERE key = ?")
+            .bind(key.as_str())
+            .fetch_one(&self.pool)
+            .await?;
+        serde_json::from_str(&text).map_err(|e| json_error("rules", &e))
+    }
+
+    /// Replaces the router's rules; `NotFound` when no router has this key.
+    pub async fn save_router_rules(
+        &self,
+        key: &WidgetKey,
+        rules: &confide_protocol::router::RouterRules,
+    ) -> Result<(), StoreError> {
+        let text = serde_json::to_string(rules).map_err(|e| json_error("rules", &e))?;
+        let done = sqlx::query("UPDATE routers SET rules = ? WHERE key = ?")
+            .bind(text)
+            .bind(key.as_str())
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    pub async fn router_count(&self) -> Result<i64, StoreError> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM routers")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n)
+    }
+}

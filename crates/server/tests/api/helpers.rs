@@ -27,6 +27,8 @@ pub struct Options {
     pub clock: Option<Arc<dyn Clock>>,
     /// Keep the demo widget's default (consent required); most tests turn it off.
     pub consent_required: bool,
+    /// `geoip_database`, `client_ip_header` and `country_header` (the rest is ignored).
+    pub geo: Option<confide_server::Config>,
 }
 
 impl Default for Options {
@@ -36,6 +38,7 @@ impl Default for Options {
             with_bundles: true,
             clock: None,
             consent_required: false,
+            geo: None,
         }
     }
 }
@@ -103,6 +106,10 @@ pub async fn spawn_app_in(dir: tempfile::TempDir, opts: Options) -> TestApp {
         assets: Arc::new(Assets::load(&assets_dir)),
         hub: Arc::clone(&hub),
         demo: opts.demo,
+        geo: Arc::new(match &opts.geo {
+            Some(config) => confide_server::geo::Geo::from_config(config).expect("geo config"),
+            None => confide_server::geo::Geo::disabled(),
+        }),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

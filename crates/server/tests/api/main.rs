@@ -9,5 +9,6 @@ mod http;
 mod logs;
 mod operator;
 mod process;
+mod routers;
 mod sockets;
 mod visitor;

@@ -1,0 +1,298 @@
+//! Routers over HTTP: the admin API the console's Routers page uses, the public configuration
+//! the widget fetches after the click (the rules, the candidate widgets' public settings and,
+//! when configured, the country), and the iframe document at `/r/{key}`.
+//!
+//! Validation is [`RouterRules::problems`]: every problem is named by its field path in the
+//! body that was sent, and nothing is saved unless there are none.
+
+use crate::api::{session_operator, ApiJson};
+use crate::error::ApiError;
+use crate::store::{Operator, StoreError};
+use crate::AppState;
+use axum::extract::connect_info::ConnectInfo;
+use axum::extract::{FromRequest, Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use confide_protocol::chat::MAX_NAME_CHARS;
+use confide_protocol::router::api::{NewRouter, RouterConfig, RouterListItem};
+use confide_protocol::router::RouterRules;
+use confide_protocol::settings::SettingsProblem;
+use confide_protocol::WidgetKey;
+use serde::de::DeserializeOwned;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+
+async fn admin(state: &AppState, headers: &HeaderMap) -> Result<Operator, ApiError> {
+    let op = session_operator(state, headers).await?;
+    if op.role != "admin" {
+        return Err(ApiError::Forbidden(
+            "only admins may see and change routers",
+        ));
+    }
+    Ok(op)
+}
+
+/// [`ApiJson`] whose errors never quote a value that was sent. serde's data errors do
+/// (``unknown variant `mars` ``, `string "DE", expected a sequence`), and rules hold
+/// countries, zones and URLs; what serde expected is ours and stays.
+#[derive(Debug)]
+pub struct RouterJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for RouterJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match ApiJson::<T>::from_request(req, state).await {
+            Ok(ApiJson(v)) => Ok(RouterJson(v)),
+            Err(ApiError::Malformed(message)) => Err(ApiError::Malformed(without_values(message))),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+const DOES_NOT_MATCH: &str = "the body does not match: ";
+
+/// A data error's message with any value it quotes taken out.
+fn without_values(message: String) -> String {
+    let Some(reason) = message.strip_prefix(DOES_NOT_MATCH) else {
+        return message;
+    };
+    // These name fields, as the other endpoints' errors do.
+    if reason.starts_with("unknown field ") || reason.starts_with("missing field ") {
+        return message;
+    }
+    let expected = reason
+        .split_once(", expected ")
+        .map(|(_, e)| format!("; expected {e}"))
+        .unwrap_or_default();
+    if reason.starts_with("unknown variant ") {
+        format!("{DOES_NOT_MATCH}a value is not one of those allowed{expected}")
+    } else if reason.contains('`') || reason.contains('"') {
+        format!("{DOES_NOT_MATCH}a field has the wrong type or value{expected}")
+    } else {
+        message
+    }
+}
+
+fn parse_key(key: &str) -> Result<WidgetKey, ApiError> {
+    WidgetKey::parse(key).map_err(|e| ApiError::Malformed(e.to_string()))
+}
+
+fn not_found(e: StoreError) -> ApiError {
+    match e {
+        StoreError::NotFound => ApiError::NotFound,
+        other => other.into(),
+    }
+}
+
+/// The problems of `rules` against the widgets that exist now, each field path prefixed
+/// with `prefix` (where the rules sit in the body).
+async fn rule_problems(
+    state: &AppState,
+    rules: &RouterRules,
+    prefix: &str,
+) -> Result<Vec<SettingsProblem>, ApiError> {
+    let widgets: BTreeSet<WidgetKey> = state
+        .store
+        .widgets()
+        .await?
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect();
+    let mut problems = rules.problems(&|key| widgets.contains(key));
+    for p in &mut problems {
+        p.field = format!("{prefix}{}", p.field);
+    }
+    Ok(problems)
+}
+
+/// `field: message; field: message`, as the settings endpoint words it.
+fn invalid(problems: &[SettingsProblem]) -> ApiError {
+    let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    ApiError::Invalid(listed.join("; "))
+}
+
+/// `GET /api/admin/routers`.
+pub async fn list_routers(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<RouterListItem>>, ApiError> {
+    admin(&state, &headers).await?;
+    let routers = state.store.routers().await?;
+    Ok(Json(
+        routers
+            .into_iter()
+            .map(|(key, name)| RouterListItem { key, name })
+            .collect(),
+    ))
+}
+
+/// `POST /api/admin/routers`: a new router with its first rules, validated like a `PUT`
+/// (problems of the rules are named `rules.…`, as in the body).
+pub async fn create_router(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RouterJson(new): RouterJson<NewRouter>,
+) -> Result<Response, ApiError> {
+    let op = admin(&state, &headers).await?;
+    let name = new.name.trim().to_owned();
+    let mut problems = Vec::new();
+    let chars = name.chars().count();
+    if chars == 0 || chars > MAX_NAME_CHARS {
+        problems.push(SettingsProblem {
+            field: "name".into(),
+            message: format!("1 to {MAX_NAME_CHARS} characters"),
+        });
+    }
+    problems.extend(rule_problems(&state, &new.rules, "rules.").await?);
+    if !problems.is_empty() {
+        return Err(invalid(&problems));
+    }
+    if !state
+        .store
+        .create_router(&new.key, &name, &new.rules)
+        .await?
+    {
+        return Err(ApiError::Conflict("a router with that key exists"));
+    }
+    tracing::info!(operator = op.id, "router created");
+    Ok((
+        StatusCode::CREATED,
+        Json(RouterListItem { key: new.key, name }),
+    )
+        .into_response())
+}
+
+/// `GET /api/admin/routers/{key}`.
+pub async fn get_router(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(key): Path<String>,
+) -> Result<Json<RouterRules>, ApiError> {
+    admin(&state, &headers).await?;
+    let key = parse_key(&key)?;
+    Ok(Json(
+        state.store.router_rules(&key).await.map_err(not_found)?,
+    ))
+}
+
+/// `PUT /api/admin/routers/{key}`: validated as a whole; returns what was saved.
+pub async fn put_router(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(key): Path<String>,
+    RouterJson(rules): RouterJson<RouterRules>,
+) -> Result<Json<RouterRules>, ApiError> {
+    let op = admin(&state, &headers).await?;
+    let key = parse_key(&key)?;
+    // An unknown router is a 404 whatever the body says.
+    state.store.router_rules(&key).await.map_err(not_found)?;
+    let problems = rule_problems(&state, &rules, "").await?;
+    if !problems.is_empty() {
+        return Err(invalid(&problems));
+    }
+    state
+        .store
+        .save_router_rules(&key, &rules)
+        .await
+        .map_err(not_found)?;
+    tracing::info!(operator = op.id, rules = rules.rules.len(), "router saved");
+    Ok(Json(rules))
+}
+
+/// `GET /api/router/{key}/config`: public, sets no cookie and reads none. The rules, the
+/// public settings of every widget they can pick that exists, and the country when the site
+/// configured a source for it. The client's address is looked up in memory only.
+pub async fn router_config(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+) -> Result<Response, ApiError> {
+    let key = parse_key(&key)?;
+    let rules = state.store.router_rules(&key).await.map_err(not_found)?;
+    let mut widgets = BTreeMap::new();
+    for target in rules.targets() {
+        match state.store.widget_by_key(target).await {
+            Ok(widget) => {
+                let settings = state.store.widget_settings(widget.id).await?;
+                widgets.insert(target.clone(), settings);
+            }
+            // Deleted since the rules were saved: the widget shows its own error for it.
+            Err(StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let country = state
+        .geo
+        .country(&headers, peer.map(|Extension(ConnectInfo(addr))| addr.ip()));
+    let mut res = Json(RouterConfig {
+        rules,
+        widgets,
+        country,
+    })
+    .into_response();
+    // The country differs from one client to the next: no shared cache may keep it.
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    Ok(res)
+}
+
+/// `GET /r/{key}`: the widget's iframe document, as at `/w/{key}`; the widget reads the path
+/// to know it is a router. An unknown router is refused as an unknown widget is.
+pub async fn router_document(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+) -> Result<Response, ApiError> {
+    let key = parse_key(&key)?;
+    match state.store.router_rules(&key).await {
+        Ok(_) => {}
+        Err(StoreError::NotFound) => return Err(ApiError::WidgetNotFound),
+        Err(e) => return Err(e.into()),
+    }
+    crate::routes::widget_iframe(&state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_errors_keep_what_was_expected_and_drop_what_was_sent() {
+        let m = |s: &str| without_values(format!("{DOES_NOT_MATCH}{s}"));
+        assert_eq!(
+            m("unknown variant `mars`, expected one of `eu`, `eea`"),
+            format!(
+                "{DOES_NOT_MATCH}a value is not one of those allowed; expected one of `eu`, `eea`"
+            )
+        );
+        assert_eq!(
+            m("string \"DE\", expected a sequence"),
+            format!("{DOES_NOT_MATCH}a field has the wrong type or value; expected a sequence")
+        );
+        assert_eq!(
+            m("integer `42`, expected a string"),
+            format!("{DOES_NOT_MATCH}a field has the wrong type or value; expected a string")
+        );
+        assert_eq!(
+            m("invalid length 0, expected `mars` somewhere"),
+            format!(
+                "{DOES_NOT_MATCH}a field has the wrong type or value; expected `mars` somewhere"
+            )
+        );
+        for kept in [
+            "unknown field `priority`, expected one of `name`, `target`, `when`",
+            "missing field `rules`",
+            "a widget key uses only ASCII letters, digits, '-' and '_'",
+        ] {
+            assert_eq!(m(kept), format!("{DOES_NOT_MATCH}{kept}"));
+        }
+        assert_eq!(
+            without_values("the body is not valid JSON".into()),
+            "the body is not valid JSON"
+        );
+    }
+}

@@ -120,6 +120,85 @@ pub fn host_page(data: &JsValue) -> Option<PageContext> {
     .cleaned()
 }
 
+/// The host page's full URL from the loader's state message, for routing only: it stays in
+/// the browser.
+pub fn host_page_url(data: &JsValue) -> Option<String> {
+    Reflect::get(data, &"page".into()).ok()?.as_string()
+}
+
+/// The browser's IANA time zone (`Intl.DateTimeFormat().resolvedOptions().timeZone`).
+pub fn time_zone() -> Option<String> {
+    let format = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &Object::new());
+    Reflect::get(&format.resolved_options(), &"timeZone".into())
+        .ok()?
+        .as_string()
+}
+
+/// The weekday and minute of the day now in `zone`, from `Intl` (`None` for a zone the
+/// browser does not know).
+pub fn local_clock(zone: &str) -> Option<confide_protocol::router::LocalClock> {
+    let options = Object::new();
+    for (k, v) in [
+        ("timeZone", zone),
+        ("weekday", "short"),
+        ("hour", "2-digit"),
+        ("minute", "2-digit"),
+        ("hourCycle", "h23"),
+    ] {
+        Reflect::set(&options, &k.into(), &v.into()).ok()?;
+    }
+    let locales = js_sys::Array::of1(&"en-US".into());
+    // An unknown zone throws a RangeError: catch it rather than trap.
+    let constructor: js_sys::Function = Reflect::get(&js_sys::global(), &"Intl".into())
+        .and_then(|intl| Reflect::get(&intl, &"DateTimeFormat".into()))
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let format = Reflect::construct(&constructor, &js_sys::Array::of2(&locales, &options))
+        .ok()?
+        .unchecked_into::<js_sys::Intl::DateTimeFormat>();
+    let parts = format.format_to_parts(&js_sys::Date::new_0());
+    let (mut day, mut hour, mut minute) = (None, None, None);
+    for part in parts.iter() {
+        let kind = Reflect::get(&part, &"type".into()).ok()?.as_string()?;
+        let value = Reflect::get(&part, &"value".into()).ok()?.as_string()?;
+        match kind.as_str() {
+            "weekday" => day = Some(value.to_ascii_lowercase()),
+            "hour" => hour = value.parse::<u16>().ok(),
+            "minute" => minute = value.parse::<u16>().ok(),
+            _ => {}
+        }
+    }
+    let day = day?;
+    let weekday = crate::router::WEEKDAYS
+        .iter()
+        .find(|(name, _)| day.starts_with(name))?
+        .1;
+    Some(confide_protocol::router::LocalClock {
+        weekday,
+        minute: (hour? % 24) * 60 + minute?,
+    })
+}
+
+/// The kind of device, from the screen's shorter side and the pointer (never the user agent).
+pub fn device() -> Option<confide_protocol::router::Device> {
+    let window = web_sys::window()?;
+    let screen = window.screen().ok()?;
+    let width = screen.width().ok()?.min(screen.height().ok()?);
+    let query = |q: &str| {
+        window
+            .match_media(q)
+            .ok()
+            .flatten()
+            .is_some_and(|m| m.matches())
+    };
+    Some(confide_protocol::router::device_from(
+        f64::from(width),
+        query("(pointer: coarse)"),
+        query("(hover: hover)"),
+    ))
+}
+
 /// POSTs `body` as JSON to a same-origin `path`, without a referrer. Returns the status and
 /// the response text, or `None` when the request failed (offline).
 pub async fn post_json(path: &str, body: &str) -> Option<(u16, String)> {

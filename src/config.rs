@@ -34,23 +34,23 @@ impl fmt::Display for ConfigError {
     }
 }
 
-type Result<T> = std::result::Result<T, ConfigError>;
+pub(crate) type Result<T> = std::result::Result<T, ConfigError>;
 
 /// Where a value sits in the document, as a chain of keys on the stack: the dotted path is
 /// written only when something is wrong, so reading a good config allocates no paths.
 #[derive(Clone, Copy)]
-struct At<'a> {
+pub(crate) struct At<'a> {
     parent: Option<&'a At<'a>>,
     key: &'a str,
 }
 
-const ROOT: At<'static> = At {
+pub(crate) const ROOT: At<'static> = At {
     parent: None,
     key: "",
 };
 
 impl<'a> At<'a> {
-    fn child(&'a self, key: &'a str) -> At<'a> {
+    pub(crate) fn child(&'a self, key: &'a str) -> At<'a> {
         At {
             parent: Some(self),
             key,
@@ -67,7 +67,7 @@ impl<'a> At<'a> {
         }
     }
 
-    fn fail<T>(&self, problem: &'static str) -> Result<T> {
+    pub(crate) fn fail<T>(&self, problem: &'static str) -> Result<T> {
         let mut field = String::new();
         self.push_path(&mut field);
         Err(ConfigError { field, problem })
@@ -84,7 +84,7 @@ pub fn decode_config(text: &str) -> Result<WidgetSettings> {
 }
 
 /// The field `at.key` of the object `v` (which sits at `at.parent`).
-fn field<'j>(v: &'j Json, at: &At) -> Result<&'j Json> {
+pub(crate) fn field<'j>(v: &'j Json, at: &At) -> Result<&'j Json> {
     match v {
         Json::Obj(_) => match v.get(at.key) {
             Some(x) => Ok(x),
@@ -94,14 +94,14 @@ fn field<'j>(v: &'j Json, at: &At) -> Result<&'j Json> {
     }
 }
 
-fn string(v: &Json, at: &At) -> Result<String> {
+pub(crate) fn string(v: &Json, at: &At) -> Result<String> {
     match v.as_str() {
         Some(s) => Ok(s.to_owned()),
         None => at.fail("expected text"),
     }
 }
 
-fn get_string(v: &Json, at: &At, key: &str) -> Result<String> {
+pub(crate) fn get_string(v: &Json, at: &At, key: &str) -> Result<String> {
     let at = at.child(key);
     string(field(v, &at)?, &at)
 }
@@ -233,7 +233,7 @@ fn launcher(v: &Json, at: &At) -> Result<Launcher> {
     })
 }
 
-fn widget_settings(v: &Json, at: &At) -> Result<WidgetSettings> {
+pub(crate) fn widget_settings(v: &Json, at: &At) -> Result<WidgetSettings> {
     let consent_at = at.child("consent");
     let prechat_at = at.child("prechat_fields");
     let launcher_at = at.child("launcher");

@@ -120,14 +120,17 @@ pub fn encode_fields(f: &PrechatValues) -> String {
 pub fn decode_fields(text: &str) -> Option<PrechatValues> {
     let v = Json::parse(text).filter(|v| matches!(v, Json::Obj(_)))?;
     let string = |key| optional(&v, key, |x| x.as_str().map(str::to_owned));
-    let custom = match v.get("custom") {
-        None => Default::default(),
-        Some(Json::Obj(pairs)) => pairs
-            .iter()
-            .map(|(k, x)| Some((k.clone(), x.as_str()?.to_owned())))
-            .collect::<Option<_>>()?,
+    let mut custom = std::collections::BTreeMap::new();
+    match v.get("custom") {
+        None => {}
+        Some(Json::Obj(pairs)) => {
+            // Inserted one by one: collecting into a map pulls a sort into the bundle.
+            for (k, x) in pairs {
+                custom.insert(k.clone(), x.as_str()?.to_owned());
+            }
+        }
         Some(_) => return None,
-    };
+    }
     Some(PrechatValues {
         name: string("name")?,
         email: string("email")?,

@@ -6,7 +6,7 @@
   if (!script || w.__confideLoaded) return;
   w.__confideLoaded = 1;
   var attr = function (n) { return script.getAttribute('data-' + n); };
-  var key = attr('widget') || '';
+  var router = attr('router'), key = router || attr('widget') || '';
   // The chat server; data-origin when self-hosted.
   var origin = new URL(attr('origin') || script.src, d.baseURI).origin;
   var side = attr('position') === 'left' ? 'left' : 'right';
@@ -19,7 +19,7 @@
     (handlers[name] || []).slice().forEach(function (f) { f(arg); });
   }
 
-  // Seen? On which page? (sent on only in standard mode)
+  // Seen? Which page? (standard mode only sends it on)
   function sync() {
     if (!frame) return;
     frame.style.display = open ? 'block' : 'none';
@@ -38,7 +38,7 @@
       frame = d.createElement('iframe');
       frame.title = 'Chat';
       frame.referrerPolicy = 'no-referrer';
-      frame.src = origin + '/w/' + encodeURIComponent(key);
+      frame.src = origin + (router ? '/r/' : '/w/') + encodeURIComponent(key);
       root.appendChild(frame);
       w.addEventListener('message', receive);
     }

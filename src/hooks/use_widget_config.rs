@@ -8,7 +8,9 @@ use crate::config::decode_config;
 use crate::frames::{decode_consent, decode_error_body, decode_fields};
 use crate::gate::{Failure, Gate, GateAction};
 use crate::persist::{consent_key, fields_key};
+use confide_protocol::settings::WidgetSettings;
 use confide_protocol::{ErrorCode, WidgetKey};
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// The path of a widget's settings.
@@ -16,29 +18,31 @@ pub fn config_path(widget: &WidgetKey) -> String {
     format!("/api/widget/{widget}/config")
 }
 
+/// The gate's `Loaded` for these settings, with what this browser kept from an earlier visit.
+pub fn loaded(widget: &WidgetKey, settings: WidgetSettings) -> GateAction {
+    let stored = if settings.consent.required {
+        browser::storage_get(Area::Local, &consent_key(widget))
+            .and_then(|json| decode_consent(&json))
+    } else {
+        None
+    };
+    let stored_fields = if settings.prechat_fields.any_shown() {
+        browser::storage_get(Area::Local, &fields_key(widget)).and_then(|json| decode_fields(&json))
+    } else {
+        None
+    };
+    GateAction::Loaded {
+        settings: Box::new(settings),
+        stored,
+        stored_fields,
+        languages: browser::languages(),
+    }
+}
+
 async fn load(widget: &WidgetKey) -> GateAction {
     match browser::get(&config_path(widget)).await {
         Some((200, body)) => match decode_config(&body) {
-            Ok(settings) => {
-                let stored = if settings.consent.required {
-                    browser::storage_get(Area::Local, &consent_key(widget))
-                        .and_then(|json| decode_consent(&json))
-                } else {
-                    None
-                };
-                let stored_fields = if settings.prechat_fields.any_shown() {
-                    browser::storage_get(Area::Local, &fields_key(widget))
-                        .and_then(|json| decode_fields(&json))
-                } else {
-                    None
-                };
-                GateAction::Loaded {
-                    settings: Box::new(settings),
-                    stored,
-                    stored_fields,
-                    languages: browser::languages(),
-                }
-            }
+            Ok(settings) => loaded(widget, settings),
             Err(e) => GateAction::LoadFailed(Failure::Broken(e.to_string())),
         },
         Some((status, body)) => {
@@ -54,13 +58,22 @@ async fn load(widget: &WidgetKey) -> GateAction {
     }
 }
 
+/// Loads the settings; the first time from `preloaded` when given (a router sent them along
+/// with its rules), after that (a retry, a refusal, a withdrawal) from the server.
 #[hook]
-pub fn use_widget_config(widget: &WidgetKey, gate: &UseReducerHandle<Gate>) {
+pub fn use_widget_config(
+    widget: &WidgetKey,
+    gate: &UseReducerHandle<Gate>,
+    preloaded: Option<Rc<WidgetSettings>>,
+) {
     let dispatcher = gate.dispatcher();
-    use_effect_with((widget.clone(), gate.fetch), move |(widget, _)| {
+    use_effect_with((widget.clone(), gate.fetch), move |(widget, fetch)| {
         let widget = widget.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            dispatcher.dispatch(load(&widget).await);
-        });
+        match preloaded.filter(|_| *fetch == 0) {
+            Some(settings) => dispatcher.dispatch(loaded(&widget, (*settings).clone())),
+            None => wasm_bindgen_futures::spawn_local(async move {
+                dispatcher.dispatch(load(&widget).await);
+            }),
+        }
     });
 }

@@ -190,3 +190,22 @@ export async function updateDemoSettings(op, server, change) {
   if (!res.ok()) throw new Error(`settings refused: ${res.status()} ${await res.text()}`);
   return res.json();
 }
+
+/** JSON calls to the admin API as the signed-in `op` page; throws on an error status. */
+export function adminApi(op, server) {
+  const request = op.context().request;
+  const call = async (method, path, data) => {
+    const res = await request.fetch(`${server.url}${path}`, {
+      method,
+      data,
+      headers: { origin: server.url },
+    });
+    if (!res.ok()) throw new Error(`${method} ${path}: ${res.status()} ${await res.text()}`);
+    return res.status() === 204 ? null : res.json();
+  };
+  return {
+    get: (path) => call('GET', path),
+    post: (path, data) => call('POST', path, data),
+    put: (path, data) => call('PUT', path, data),
+  };
+}

@@ -1,0 +1,294 @@
+//! Router mode (`/r/KEY`): the router's rules and the public settings of every widget they can
+//! pick arrive in one request (`GET /api/router/KEY/config`), read by hand like
+//! [`crate::config`] (no serde in the bundle; the tests compare with the protocol's serde
+//! form). The widget gathers the visitor's signals in the browser (time zone, languages, the
+//! host page from the loader, the device from screen and pointer, the local clock of each
+//! schedule's zone), runs the protocol's own `decide`, and renders the chosen widget with its
+//! settings. None of those signals is sent anywhere: only the chosen widget's key goes out,
+//! in its `hello`.
+
+use crate::config::{field, get_string, string, widget_settings, At, ConfigError, Result, ROOT};
+use crate::json::Json;
+use confide_protocol::router::api::RouterConfig;
+use confide_protocol::router::{
+    Conditions, Device, PagePattern, Region, RouterRules, Rule, Schedule, Weekday,
+};
+use confide_protocol::WidgetKey;
+use std::collections::BTreeMap;
+
+/// The body of `GET /api/router/{key}/config`.
+pub fn decode_router_config(text: &str) -> Result<RouterConfig> {
+    let Some(doc) = Json::parse(text) else {
+        return ROOT.fail("the config is not valid JSON");
+    };
+    let rules_at = ROOT.child("rules");
+    let rules = router_rules(field(&doc, &rules_at)?, &rules_at)?;
+    let widgets_at = ROOT.child("widgets");
+    let Json::Obj(entries) = field(&doc, &widgets_at)? else {
+        return widgets_at.fail("expected an object");
+    };
+    let mut widgets = BTreeMap::new();
+    for (k, v) in entries {
+        let at = widgets_at.child(k);
+        // Inserted one by one: collecting into a map pulls a sort into the bundle.
+        widgets.insert(key(&Json::Str(k.clone()), &at)?, widget_settings(v, &at)?);
+    }
+    let country = match doc.get("country") {
+        None | Some(Json::Null) => None,
+        Some(c) => Some(string(c, &ROOT.child("country"))?),
+    };
+    Ok(RouterConfig {
+        rules,
+        widgets,
+        country,
+    })
+}
+
+fn key(v: &Json, at: &At) -> Result<WidgetKey> {
+    match v.as_str().map(WidgetKey::parse) {
+        Some(Ok(k)) => Ok(k),
+        _ => at.fail("expected a widget key"),
+    }
+}
+
+fn get_key(v: &Json, at: &At, name: &str) -> Result<WidgetKey> {
+    let at = at.child(name);
+    key(field(v, &at)?, &at)
+}
+
+/// A list read with `f`, item by item.
+fn list<T>(v: &Json, at: &At, f: impl Fn(&Json, &At) -> Result<T>) -> Result<Vec<T>> {
+    let Some(items) = v.as_array() else {
+        return at.fail("expected a list");
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let index = i.to_string();
+        out.push(f(item, &at.child(&index))?);
+    }
+    Ok(out)
+}
+
+/// An optional list field.
+fn opt_list<T>(
+    v: &Json,
+    at: &At,
+    name: &str,
+    f: impl Fn(&Json, &At) -> Result<T>,
+) -> Result<Option<Vec<T>>> {
+    match v.get(name) {
+        None | Some(Json::Null) => Ok(None),
+        Some(x) => list(x, &at.child(name), f).map(Some),
+    }
+}
+
+fn name_of<T: Copy>(v: &Json, at: &At, names: &[(&str, T)], problem: &'static str) -> Result<T> {
+    let found = v
+        .as_str()
+        .and_then(|s| names.iter().find(|(n, _)| *n == s).map(|(_, t)| *t));
+    match found {
+        Some(t) => Ok(t),
+        None => at.fail(problem),
+    }
+}
+
+const REGIONS: [(&str, Region); 10] = [
+    ("eu", Region::Eu),
+    ("eea", Region::Eea),
+    ("gdpr", Region::Gdpr),
+    ("africa", Region::Africa),
+    ("antarctica", Region::Antarctica),
+    ("asia", Region::Asia),
+    ("europe", Region::Europe),
+    ("north_america", Region::NorthAmerica),
+    ("oceania", Region::Oceania),
+    ("south_america", Region::SouthAmerica),
+];
+
+const DEVICES: [(&str, Device); 3] = [
+    ("mobile", Device::Mobile),
+    ("tablet", Device::Tablet),
+    ("desktop", Device::Desktop),
+];
+
+/// Weekday names as the protocol writes them, Monday first (as `getDay() - 1` counts).
+pub const WEEKDAYS: [(&str, Weekday); 7] = [
+    ("mon", Weekday::Mon),
+    ("tue", Weekday::Tue),
+    ("wed", Weekday::Wed),
+    ("thu", Weekday::Thu),
+    ("fri", Weekday::Fri),
+    ("sat", Weekday::Sat),
+    ("sun", Weekday::Sun),
+];
+
+fn page_pattern(v: &Json, at: &At) -> Result<PagePattern> {
+    let Json::Obj(fields) = v else {
+        return at.fail("expected an object");
+    };
+    let [(kind, value)] = fields.as_slice() else {
+        return at.fail("expected one of prefix, glob or host");
+    };
+    let value = string(value, &at.child(kind))?;
+    match kind.as_str() {
+        "prefix" => Ok(PagePattern::Prefix(value)),
+        "glob" => Ok(PagePattern::Glob(value)),
+        "host" => Ok(PagePattern::Host(value)),
+        _ => at.fail("expected one of prefix, glob or host"),
+    }
+}
+
+fn schedule(v: &Json, at: &At) -> Result<Schedule> {
+    let days_at = at.child("days");
+    Ok(Schedule {
+        time_zone: get_string(v, at, "time_zone")?,
+        days: list(field(v, &days_at)?, &days_at, |d, at| {
+            name_of(d, at, &WEEKDAYS, "expected a weekday such as mon")
+        })?,
+        from: get_string(v, at, "from")?,
+        to: get_string(v, at, "to")?,
+    })
+}
+
+fn conditions(v: &Json, at: &At) -> Result<Conditions> {
+    Ok(Conditions {
+        country_in: opt_list(v, at, "country_in", string)?,
+        country_not_in: opt_list(v, at, "country_not_in", string)?,
+        region_in: opt_list(v, at, "region_in", |r, at| {
+            name_of(r, at, &REGIONS, "expected a region such as eu")
+        })?,
+        time_zone_in: opt_list(v, at, "time_zone_in", string)?,
+        language: opt_list(v, at, "language", string)?,
+        page: opt_list(v, at, "page", page_pattern)?,
+        device: opt_list(v, at, "device", |d, at| {
+            name_of(d, at, &DEVICES, "expected mobile, tablet or desktop")
+        })?,
+        schedule: match v.get("schedule") {
+            None | Some(Json::Null) => None,
+            Some(s) => Some(schedule(s, &at.child("schedule"))?),
+        },
+    })
+}
+
+fn rule(v: &Json, at: &At) -> Result<Rule> {
+    Ok(Rule {
+        name: get_string(v, at, "name")?,
+        target: get_key(v, at, "target")?,
+        when: match v.get("when") {
+            None => Conditions::default(),
+            Some(w) => conditions(w, &at.child("when"))?,
+        },
+    })
+}
+
+fn router_rules(v: &Json, at: &At) -> Result<RouterRules> {
+    let rules_at = at.child("rules");
+    Ok(RouterRules {
+        rules: list(field(v, &rules_at)?, &rules_at, rule)?,
+        default_widget: get_key(v, at, "default_widget")?,
+        unknown_location: get_key(v, at, "unknown_location")?,
+    })
+}
+
+/// The chosen widget's settings, or why there are none (the router names a widget the
+/// server did not send: it was deleted).
+pub fn chosen(
+    config: &RouterConfig,
+    target: &WidgetKey,
+) -> std::result::Result<confide_protocol::settings::WidgetSettings, ConfigError> {
+    config.widgets.get(target).cloned().ok_or(ConfigError {
+        field: "widgets".into(),
+        problem: "the chosen widget is missing",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use confide_protocol::router::decide;
+    use confide_protocol::router::Visitor;
+    use confide_protocol::settings::WidgetSettings;
+
+    fn key(s: &str) -> WidgetKey {
+        WidgetKey::parse(s).expect("key")
+    }
+
+    fn sample() -> RouterConfig {
+        let rules: RouterRules = serde_json::from_value(serde_json::json!({
+            "rules": [
+                {"name": "EU, German", "target": "privacy-de",
+                 "when": {"region_in": ["gdpr"], "language": ["de"]}},
+                {"name": "Sales", "target": "sales", "when": {
+                    "page": [{"prefix": "https://x.example/pricing"}, {"glob": "https://*.x.example/docs/*"},
+                             {"host": "shop.x.example"}],
+                    "device": ["desktop", "tablet"], "country_not_in": ["CN"], "country_in": ["US", "CA"],
+                    "time_zone_in": ["America/New_York"],
+                    "schedule": {"time_zone": "America/New_York", "days": ["mon", "fri", "sun"],
+                                 "from": "09:00", "to": "17:30"}}},
+                {"name": "Everything else in Asia", "target": "sales", "when": {"region_in": ["asia", "north_america"]}}
+            ],
+            "default_widget": "standard",
+            "unknown_location": "privacy-de"
+        }))
+        .expect("rules");
+        let mut standard = WidgetSettings::defaults("https://example.com/privacy");
+        standard.privacy_mode = false;
+        RouterConfig {
+            rules,
+            widgets: [
+                (
+                    key("privacy-de"),
+                    WidgetSettings::defaults("https://example.com/p"),
+                ),
+                (key("sales"), standard.clone()),
+                (key("standard"), standard),
+            ]
+            .into(),
+            country: Some("SE".into()),
+        }
+    }
+
+    #[test]
+    fn a_router_config_reads_back_exactly_as_the_server_writes_it() {
+        let config = sample();
+        let json = serde_json::to_string(&config).expect("serialize");
+        assert_eq!(decode_router_config(&json), Ok(config.clone()));
+        let mut without = config;
+        without.country = None;
+        let json = serde_json::to_string(&without).expect("serialize");
+        assert_eq!(decode_router_config(&json), Ok(without));
+    }
+
+    #[test]
+    fn broken_configs_name_the_field() {
+        let mut v = serde_json::to_value(sample()).expect("value");
+        v["rules"]["rules"][1]["when"]["device"][0] = serde_json::json!("phone");
+        let e = decode_router_config(&v.to_string()).expect_err("refused");
+        assert_eq!(e.field, "rules.rules.1.when.device.0");
+        let mut v = serde_json::to_value(sample()).expect("value");
+        v["rules"]["rules"][0]["when"]["region_in"] = serde_json::json!("eu");
+        let e = decode_router_config(&v.to_string()).expect_err("refused");
+        assert_eq!(e.field, "rules.rules.0.when.region_in");
+        let mut v = serde_json::to_value(sample()).expect("value");
+        v["rules"]["default_widget"] = serde_json::json!("Not A Key!");
+        let e = decode_router_config(&v.to_string()).expect_err("refused");
+        assert_eq!(e.field, "rules.default_widget");
+        assert!(decode_router_config("[]").is_err());
+        assert!(decode_router_config("nope").is_err());
+    }
+
+    #[test]
+    fn the_decoded_rules_decide_like_the_protocols() {
+        let config = decode_router_config(&serde_json::to_string(&sample()).expect("json"))
+            .expect("decoded");
+        let berlin = Visitor {
+            time_zone: Some("Europe/Berlin".into()),
+            languages: vec!["de-DE".into(), "en".into()],
+            ..Visitor::default()
+        };
+        let d = decide(&config.rules, &berlin);
+        assert_eq!(d.target, key("privacy-de"));
+        assert!(chosen(&config, &d.target).is_ok());
+        assert!(chosen(&config, &key("gone")).is_err());
+    }
+}

@@ -2,6 +2,8 @@
 //! is HttpOnly and travels by itself; nothing here ever logs a credential.
 
 use confide_protocol::chat::{LoginRequest, OperatorMe};
+use confide_protocol::router::api::{NewRouter, RouterListItem};
+use confide_protocol::router::RouterRules;
 use confide_protocol::settings::{LoaderIntegrity, NewWidget, WidgetListItem, WidgetSettings};
 use confide_protocol::{ErrorBody, WidgetKey};
 use serde::de::DeserializeOwned;
@@ -81,6 +83,36 @@ pub async fn loader_integrity() -> Result<LoaderIntegrity, ApiError> {
     parse(&call("GET", "/api/admin/loader", None).await?)
 }
 
+/// `GET /api/admin/routers` (admins only).
+pub async fn routers() -> Result<Vec<RouterListItem>, ApiError> {
+    parse(&call("GET", "/api/admin/routers", None).await?)
+}
+
+/// `POST /api/admin/routers`: a new router with its first rules.
+pub async fn create_router(router: &NewRouter) -> Result<RouterListItem, ApiError> {
+    let body = serde_json::to_string(router).map_err(|_| ApiError::Network)?;
+    parse(&call("POST", "/api/admin/routers", Some(body)).await?)
+}
+
+/// `GET /api/admin/routers/{key}`.
+pub async fn router_rules(key: &WidgetKey) -> Result<RouterRules, ApiError> {
+    parse(&call("GET", &router_path(key), None).await?)
+}
+
+/// `PUT /api/admin/routers/{key}`: answers with the rules as saved.
+pub async fn save_router_rules(
+    key: &WidgetKey,
+    rules: &RouterRules,
+) -> Result<RouterRules, ApiError> {
+    let body = serde_json::to_string(rules).map_err(|_| ApiError::Network)?;
+    parse(&call("PUT", &router_path(key), Some(body)).await?)
+}
+
+/// Router keys are widget keys: no escaping needed.
+fn router_path(key: &WidgetKey) -> String {
+    format!("/api/admin/routers/{}", key.as_str())
+}
+
 /// Widget keys are `A-Za-z0-9-_` only, so they need no escaping in a path.
 fn settings_path(key: &WidgetKey) -> String {
     format!("/api/admin/widgets/{}/settings", key.as_str())
@@ -104,6 +136,9 @@ pub fn error_for(status: u16, body: &str) -> ApiError {
         .map(|b| b.message);
     match status {
         401 => ApiError::Unauthorized(message.unwrap_or_else(|| "Wrong email or password.".into())),
+        409 => ApiError::Server(
+            message.unwrap_or_else(|| "This key is taken already; choose another.".into()),
+        ),
         _ => ApiError::Server(
             message.unwrap_or_else(|| format!("The server answered with status {status}.")),
         ),
@@ -168,6 +203,14 @@ mod tests {
         assert_eq!(
             error_for(503, "<html>"),
             ApiError::Server("The server answered with status 503.".into())
+        );
+    }
+
+    #[test]
+    fn a_conflict_without_a_message_says_the_key_is_taken() {
+        assert_eq!(
+            error_for(409, r#"{"code":"conflict"}"#),
+            ApiError::Server("This key is taken already; choose another.".into())
         );
     }
 }

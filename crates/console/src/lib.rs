@@ -9,11 +9,12 @@ pub mod components;
 pub mod hooks;
 pub mod ids;
 pub mod reconnect;
+pub mod routers;
 pub mod sound;
 pub mod state;
 pub mod widgets;
 
-use components::{Desk, Header, LoginForm, WidgetsPage};
+use components::{Desk, Header, LoginForm, RoutersPage, WidgetsPage};
 use confide_protocol::chat::{OperatorClient, OperatorMe};
 use hooks::{
     use_alert_sound, use_document_title, use_operator_socket, use_page_visible, SocketEvent,
@@ -110,6 +111,7 @@ pub fn Console() -> Html {
             <main class="console-main console-signin"><LoginForm {on_signed_in} /></main>
         },
         Auth::SignedIn(_) if state.page == Page::Widgets => html! { <WidgetsPage /> },
+        Auth::SignedIn(_) if state.page == Page::Routers => html! { <RoutersPage /> },
         Auth::SignedIn(_) => html! { <Desk /> },
     };
     let context = ConsoleContext { state, send };

@@ -28,6 +28,8 @@ pub enum Page {
     Inbox,
     /// Widget settings and embed snippets: admins only.
     Widgets,
+    /// Routers and their rules: admins only.
+    Routers,
 }
 
 /// The operator socket, as the header shows it.
@@ -1092,5 +1094,21 @@ mod tests {
         assert_eq!(out.page, Page::Inbox);
         let other = run(s, [Action::SignedIn(me()), Action::ShowPage(Page::Widgets)]);
         assert_eq!(other.page, Page::Inbox);
+    }
+
+    #[test]
+    fn only_an_admin_gets_the_routers_page() {
+        let s = run(state(), [Action::ShowPage(Page::Routers)]);
+        assert_eq!(s.page, Page::Inbox, "an agent never sees routers");
+        let admin = OperatorMe {
+            role: "admin".into(),
+            ..me()
+        };
+        let s = run(
+            ConsoleState::for_operator(admin),
+            [Action::ShowPage(Page::Routers)],
+        );
+        assert_eq!(s.page, Page::Routers);
+        assert_eq!(run(s, [Action::SignedOut]).page, Page::Inbox);
     }
 }

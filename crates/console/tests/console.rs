@@ -1,7 +1,9 @@
 //! Console tests that run in headless Chromium through wasm-bindgen-test.
 #![cfg(target_arch = "wasm32")]
 
-use confide_console::components::{Desk, Header, LoginForm, SettingsForm, SettingsFormProps};
+use confide_console::components::{
+    Desk, Header, LoginForm, RouterRulesForm, RouterRulesFormProps, SettingsForm, SettingsFormProps,
+};
 use confide_console::state::{Action, ConsoleState};
 use confide_console::{Console, ConsoleContext};
 use confide_protocol::chat::{
@@ -422,13 +424,15 @@ async fn only_admins_see_the_widgets_link() {
         .render();
         yew::scheduler::flush().await;
         one(&root, "[data-testid=nav-inbox]");
-        assert_eq!(
-            root.query_selector("[data-testid=nav-widgets]")
-                .expect("query")
-                .is_some(),
-            shown,
-            "{role}"
-        );
+        for link in ["nav-widgets", "nav-routers"] {
+            assert_eq!(
+                root.query_selector(&format!("[data-testid={link}]"))
+                    .expect("query")
+                    .is_some(),
+                shown,
+                "{role} {link}"
+            );
+        }
     }
 }
 
@@ -489,4 +493,133 @@ async fn settings_form_flags_an_http_privacy_url_and_shows_the_snippet() {
         problems.text_content()
     );
     assert!(one(&form, "button[data-testid=settings-save]").has_attribute("disabled"));
+}
+
+fn input_event() -> web_sys::InputEvent {
+    web_sys::InputEvent::new_with_event_init_dict("input", &{
+        let init = web_sys::InputEventInit::new();
+        init.set_bubbles(true);
+        init
+    })
+    .expect("input event")
+}
+
+async fn type_into(root: &Element, selector: &str, value: &str) {
+    let el = one(root, selector);
+    match el.dyn_ref::<HtmlTextAreaElement>() {
+        Some(area) => area.set_value(value),
+        None => el
+            .dyn_ref::<HtmlInputElement>()
+            .expect("an input or a textarea")
+            .set_value(value),
+    }
+    el.dispatch_event(&input_event()).expect("dispatch");
+    yew::scheduler::flush().await;
+}
+
+#[wasm_bindgen_test]
+async fn router_form_checks_the_json_and_tries_visitors_locally() {
+    use confide_protocol::router::RouterRules;
+    use confide_protocol::settings::WidgetListItem;
+
+    let rules: RouterRules = serde_json::from_str(
+        r#"{"rules":[
+            {"name":"EU","target":"privacy","when":{"region_in":["eu"],"language":["de"]}},
+            {"name":"Office","target":"sales","when":{"schedule":{"time_zone":"America/New_York",
+              "days":["mon","tue","wed","thu","fri","sat","sun"],"from":"00:00","to":"24:00"}}}
+        ],"default_widget":"standard","unknown_location":"privacy"}"#,
+    )
+    .expect("rules");
+    let widgets = ["privacy", "standard", "sales"]
+        .map(|k| WidgetListItem {
+            key: WidgetKey::parse(k).expect("key"),
+            name: k.to_uppercase(),
+        })
+        .to_vec();
+    let root = mount_point();
+    yew::Renderer::<RouterRulesForm>::with_root_and_props(
+        root.clone(),
+        RouterRulesFormProps {
+            router: WidgetKey::parse("site").expect("key"),
+            rules,
+            widgets: Some(widgets),
+        },
+    )
+    .render();
+    yew::scheduler::flush().await;
+
+    assert!(!one(&root, "[data-testid=router-save]").has_attribute("disabled"));
+    let summary = one(&root, "[data-testid=router-summary]")
+        .text_content()
+        .unwrap_or_default();
+    assert!(
+        summary.contains("0. EU → privacy: region in eu; language de"),
+        "{summary}"
+    );
+
+    type_into(&root, "input[name=time_zone]", "Europe/Berlin").await;
+    type_into(&root, "input[name=languages]", "de-DE, en").await;
+    let result = one(&root, "[data-testid=try-result]");
+    assert_eq!(
+        result.get_attribute("data-target").as_deref(),
+        Some("privacy")
+    );
+    let reasons = one(&root, "[data-testid=try-reasons]")
+        .text_content()
+        .unwrap_or_default();
+    assert!(reasons.contains("region: DE is in eu: holds"), "{reasons}");
+
+    // Not German: the all-week schedule matches, with the clock Intl gave for its zone.
+    type_into(&root, "input[name=languages]", "en-US").await;
+    let result = one(&root, "[data-testid=try-result]");
+    assert_eq!(
+        result.get_attribute("data-target").as_deref(),
+        Some("sales")
+    );
+    let clocks = one(&root, "[data-testid=try-clocks]")
+        .text_content()
+        .unwrap_or_default();
+    assert!(
+        clocks.contains(" in America/New_York") && !clocks.contains("unknown"),
+        "{clocks}"
+    );
+
+    // A country only GeoIP could know, and a zone without one: fail closed on rule 0.
+    type_into(&root, "input[name=time_zone]", "Etc/UTC").await;
+    type_into(&root, "input[name=languages]", "de").await;
+    let result = one(&root, "[data-testid=try-result]");
+    assert_eq!(
+        result.get_attribute("data-target").as_deref(),
+        Some("privacy")
+    );
+    type_into(&root, "input[name=country]", "us").await;
+    let result = one(&root, "[data-testid=try-result]");
+    assert_eq!(
+        result.get_attribute("data-target").as_deref(),
+        Some("sales")
+    );
+
+    // An unknown widget is a problem by path; broken JSON is a problem and stops the preview.
+    let text: HtmlTextAreaElement = one(&root, "textarea[data-testid=router-rules]")
+        .dyn_into()
+        .expect("textarea");
+    let unknown = text.value().replace("\"sales\"", "\"nowhere\"");
+    type_into(&root, "textarea[data-testid=router-rules]", &unknown).await;
+    let problems = one(&root, "[data-testid=router-problems]")
+        .text_content()
+        .unwrap_or_default();
+    assert!(
+        problems.contains("rules.1.target: no widget has this key"),
+        "{problems}"
+    );
+    assert!(one(&root, "[data-testid=router-save]").has_attribute("disabled"));
+
+    type_into(&root, "textarea[data-testid=router-rules]", "{\"rules\": [").await;
+    let problems = one(&root, "[data-testid=router-problems]")
+        .text_content()
+        .unwrap_or_default();
+    assert!(problems.starts_with("json: "), "{problems}");
+    assert!(one(&root, "[data-testid=router-save]").has_attribute("disabled"));
+    one(&root, "[data-testid=try-result-none]");
+    assert!(one(&root, "select[name=default_widget]").has_attribute("disabled"));
 }

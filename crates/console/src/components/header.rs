@@ -1,5 +1,5 @@
-//! The top bar: product name, pages (Widgets for admins only), connection state, who is
-//! signed in, sign out.
+//! The top bar: product name, pages (Widgets and Routers for admins only), connection state,
+//! who is signed in, sign out.
 
 use super::use_console;
 use crate::api;
@@ -58,6 +58,7 @@ pub fn Header() -> Html {
                 { link(Page::Inbox, "Inbox", "nav-inbox") }
                 if state.is_admin() {
                     { link(Page::Widgets, "Widgets", "nav-widgets") }
+                    { link(Page::Routers, "Routers", "nav-routers") }
                 }
             </nav>
         }

@@ -7,7 +7,10 @@ mod header;
 mod inbox;
 mod login;
 mod message;
+mod router_rules;
+mod routers;
 mod settings_form;
+mod try_visitor;
 mod widgets;
 
 pub use composer::Composer;
@@ -18,7 +21,10 @@ pub use header::Header;
 pub use inbox::Inbox;
 pub use login::{LoginForm, LoginFormProps};
 pub use message::{MessageItem, MessageItemProps, MessageTextView, MessageTextViewProps};
+pub use router_rules::{RouterRulesForm, RouterRulesFormProps};
+pub use routers::RoutersPage;
 pub use settings_form::{SettingsForm, SettingsFormProps};
+pub use try_visitor::{TryVisitor, TryVisitorProps};
 pub use widgets::WidgetsPage;
 
 use crate::ConsoleContext;

@@ -156,6 +156,11 @@ pub fn test(env: &Env) -> Result<(), String> {
             needs: &[],
         },
         Suite {
+            name: "budgets",
+            run: Box::new(crate::bench::check_budgets),
+            needs: &["release build"],
+        },
+        Suite {
             name: "end-to-end in Chromium",
             run: Box::new(e2e),
             needs: &["release build"],

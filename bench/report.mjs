@@ -1,0 +1,221 @@
+// Writes bench/report.md and bench/report.json from the raw results of one `cargo xtask bench`
+// run (sizes, wasmopt, browser, load and meta JSON in --in) and bench/shrink.json.
+//   node bench/report.mjs --in target/bench/out --out bench
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpus, totalmem, release, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, parseArgs, writeJson } from './lib.mjs';
+
+const args = parseArgs();
+const IN = args.in;
+const OUT = args.out || join(ROOT, 'bench');
+const read = (name) => {
+  const p = join(IN, `${name}.json`);
+  return existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')) : null;
+};
+const sizes = read('sizes');
+const wasmopt = read('wasmopt');
+const browser = read('browser');
+const load = read('load');
+const meta = read('meta') || { steps: [], options: {} };
+const shrink = JSON.parse(readFileSync(join(ROOT, 'bench/shrink.json'), 'utf8'));
+
+const BUDGET = { loader_gzip: 2048, after_click_gzip: 122880, after_click_goal: 81920 };
+// Issue 6's peer figures (each built from source, every file gzip -9 on its own). KB = 1024 B,
+// as in this project's budgets.
+const PEERS = [
+  { name: 'Chatwoot', snippet_kb: 9.5, before_click_kb: 334 + 84, note: 'about 334 KB of JS and 84 KB of CSS, in an iframe' },
+  { name: 'Rocket.Chat Livechat', snippet_kb: 3.1, before_click_kb: 473, note: 'about 473 KB of JS' },
+  { name: 'Tiledesk', snippet_kb: 4.7, before_click_kb: 679, note: 'about 679 KB' },
+  { name: 'Crisp', snippet_kb: null, before_click_kb: 130, note: 'publishes about 130 KB compressed' },
+];
+
+const fmtB = (n) => (n == null ? 'n/a' : `${Math.round(n).toLocaleString('en-US')} B`);
+const fmtKB = (n) => (n == null ? 'n/a' : `${(n / 1024).toFixed(1)} KB`);
+const fmtMs = (n) => (n == null ? 'n/a' : `${n} ms`);
+const fmtMB = (n) => (n == null ? 'n/a' : `${(n / 1048576).toFixed(1)} MiB`);
+const verdict = (ok) => (ok == null ? 'not measured' : ok ? 'PASS' : '**FAIL**');
+const ratio = (a, b) => (a == null || b == null || b === 0 ? 'n/a' : `${(a / b).toFixed(1)}×`);
+const gitRev = (() => {
+  try {
+    const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT }).toString().trim();
+    return dirty ? `${rev} plus uncommitted changes` : rev;
+  } catch { return 'unknown'; }
+})();
+
+// ---- figures --------------------------------------------------------------------------
+const loaderGzip = sizes?.loader.total.gzip ?? null;
+const distAfter = sizes?.widget.total ?? null;
+const browserAfter = browser?.after_click.total ?? null;
+const before = browser?.before_click ?? null;
+const chatRequestsBefore = before ? before.requests.filter((u) => u !== '/').length : null;
+const storageBefore = before ? before.cookies + before.storage.localStorage + before.storage.sessionStorage + (before.storage.indexedDB || 0) + (before.audit?.length || 0) : null;
+const held = load?.held ?? null;
+
+const summary = [
+  { budget: 'loader.js, gzip', limit: `≤ ${fmtB(BUDGET.loader_gzip)}`, value: fmtB(loaderGzip), ok: loaderGzip == null ? null : loaderGzip <= BUDGET.loader_gzip },
+  { budget: 'requests to the chat server before the click', limit: '1 (loader.js)', value: chatRequestsBefore ?? 'n/a', ok: chatRequestsBefore == null ? null : chatRequestsBefore === 1 && before.requests_max_over_runs <= 2 },
+  { budget: 'cookies + storage writes before the click', limit: '0', value: storageBefore ?? 'n/a', ok: storageBefore == null ? null : storageBefore === 0 },
+  { budget: 'long tasks on the host page before the click (most in one run)', limit: '0', value: before ? (before.runs_with_longtasks ? `${before.longtasks_max_over_runs} (in ${before.runs_with_longtasks} of ${browser.runs} timed runs; longest ${before.longest_longtask_ms} ms)` : before.longtasks_max_over_runs) : 'n/a', ok: before ? before.longtasks_max_over_runs === 0 : null },
+  { budget: 'after the click, dist/widget files, gzip (checked by CI)', limit: `≤ ${fmtB(BUDGET.after_click_gzip)} (goal ${fmtB(BUDGET.after_click_goal)})`, value: distAfter ? `${fmtB(distAfter.gzip)} (${fmtKB(distAfter.gzip)})` : 'n/a', ok: distAfter ? distAfter.gzip <= BUDGET.after_click_gzip : null },
+  { budget: 'after the click, as the browser loaded it, gzip', limit: `≤ ${fmtB(BUDGET.after_click_gzip)} (goal ${fmtB(BUDGET.after_click_goal)})`, value: browserAfter ? `${fmtB(browserAfter.gzip)} (${fmtKB(browserAfter.gzip)})` : 'n/a', ok: browserAfter ? browserAfter.gzip <= BUDGET.after_click_gzip : null },
+  { budget: 'console, gzip', limit: 'reported only', value: sizes ? `${fmtB(sizes.console.total.gzip)} (${fmtKB(sizes.console.total.gzip)})` : 'n/a', ok: 'info' },
+];
+const goalMet = distAfter ? distAfter.gzip <= BUDGET.after_click_goal : null;
+
+const t = browser?.timing;
+const headline = [
+  ['click → chat usable (gate + start → composer focusable), p50 / p95', t ? `${fmtMs(t.click_to_usable.p50_ms)} / ${fmtMs(t.click_to_usable.p95_ms)} over ${t.click_to_usable.n} runs` : 'not measured'],
+  ['click → consent gate visible, p50 / p95', t ? `${fmtMs(t.click_to_gate.p50_ms)} / ${fmtMs(t.click_to_gate.p95_ms)}` : 'not measured'],
+  ['JS heap added by opening the widget (median)', browser ? fmtMB(browser.memory.js_heap_added) : 'not measured'],
+  ['wasm memory after opening (median)', browser ? fmtMB(browser.memory.wasm_memory) : 'not measured'],
+  ['most concurrent visitors held with p99 visitor→operator < 100 ms', held ? `${held.visitors} (${load.settings.interval_ms / 1000} s between messages per visitor)` : load ? `none held (${load.stop_reason})` : 'not measured'],
+  ['at that level: messages/s, p50 / p99 latency', held ? `${held.msgs_per_sec.toFixed(0)} msg/s, ${fmtMs(held.p50_ms)} / ${fmtMs(held.p99_ms)}` : 'n/a'],
+  ['server memory per idle visitor socket', load ? fmtB(load.idle.bytes_per_connection) : 'not measured'],
+  ['durable write rate (SQLite, acked messages/s)', load ? `${load.writes.acks_per_sec.toFixed(0)} msg/s with ${load.writes.writers} writers (ack p50 ${fmtMs(load.writes.ack_p50_ms)}, p99 ${fmtMs(load.writes.ack_p99_ms)})` : 'not measured'],
+];
+
+// ---- markdown ---------------------------------------------------------------------------
+const md = [];
+const table = (head, rows) => {
+  md.push(`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
+  for (const r of rows) md.push(`| ${r.join(' | ')} |`);
+  md.push('');
+};
+md.push('# Confide bench report', '');
+md.push(`Written by \`cargo xtask bench\` on ${new Date().toISOString().slice(0, 10)}, commit ${gitRev}. `
+  + `Machine: ${cpus().length} × ${cpus()[0]?.model?.trim() || 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}; `
+  + `server, load generator and browser share these cores, and other work may too: load average ${meta.loadavg_start ? `${meta.loadavg_start} at the start of the bench and ${meta.loadavg_end} at its end` : `${loadavg().map((l) => l.toFixed(1)).join(' / ')} when the report was written`} (1 / 5 / 15 min). Wall-clock figures vary between runs; CI checks bytes only.`, '');
+md.push('## Summary', '');
+table(['budget', 'limit', 'value', 'result'], summary.map((s) => [s.budget, s.limit, String(s.value), s.ok === 'info' ? 'info' : verdict(s.ok)]));
+if (goalMet === false) md.push(`The after-click goal (${fmtB(BUDGET.after_click_goal)}) is not met: dist/widget is ${fmtB(distAfter.gzip - BUDGET.after_click_goal)} above it${distAfter.gzip > BUDGET.after_click_gzip ? `, and ${fmtB(distAfter.gzip - BUDGET.after_click_gzip)} above the budget` : ''}.`, '');
+table(['measured', 'value'], headline);
+
+md.push('## Sizes', '', 'Each file compressed on its own: gzip -9 and brotli quality 11 (node zlib). The server sends every file uncompressed today (no Content-Encoding), so the wire carries the raw column.', '');
+if (sizes) {
+  const rows = [];
+  for (const group of ['loader', 'widget', 'console']) {
+    for (const f of sizes[group].files) rows.push([group, `\`${f.path}\``, fmtB(f.raw), fmtB(f.gzip), fmtB(f.brotli)]);
+    const tt = sizes[group].total;
+    rows.push([`**${group} total**`, '', fmtB(tt.raw), `**${fmtB(tt.gzip)}**`, fmtB(tt.brotli)]);
+  }
+  table(['part', 'file', 'raw', 'gzip -9', 'brotli 11'], rows);
+} else md.push('Not measured (the sizes step failed).', '');
+if (browser) {
+  const s = browser.served;
+  md.push(`As served: \`/w/demo\` ${fmtB(s['/w/demo'].raw)} raw / ${fmtB(s['/w/demo'].gzip)} gzip (the server adds a ${s['/w/demo'].csp_header_bytes}-byte Content-Security-Policy header, not counted); \`/loader.js\` ${fmtB(s['/loader.js'].raw)} raw / ${fmtB(s['/loader.js'].gzip)} gzip.`, '');
+}
+
+md.push('## After the click', '', 'Everything the iframe loaded from the click until the chat was usable, from Chromium\'s own request log (one cold-cache run), with each body compressed as above; and the same from dist/widget.', '');
+if (browser) {
+  table(['request', 'type', 'wire body', 'gzip -9', 'brotli 11'], browser.after_click.loads.map((l) => [`\`${l.url}\``, l.type, fmtB(l.wire_body), fmtB(l.gzip), fmtB(l.brotli)]));
+  const a = browser.after_click;
+  table(['total', 'raw', 'gzip -9', 'brotli 11'], [
+    ['browser log, every request', fmtB(a.total.raw), fmtB(a.total.gzip), fmtB(a.total.brotli)],
+    ['browser log, files only (without /api/…)', fmtB(a.assets_total.raw), fmtB(a.assets_total.gzip), fmtB(a.assets_total.brotli)],
+    ['dist/widget files', distAfter ? fmtB(distAfter.raw) : 'n/a', distAfter ? fmtB(distAfter.gzip) : 'n/a', distAfter ? fmtB(distAfter.brotli) : 'n/a'],
+  ]);
+  md.push(`Sockets opened after the click: ${a.sockets.map((u) => `\`${u}\``).join(', ') || 'none'}.`, '');
+} else md.push('Not measured (browser step skipped or failed).', '');
+
+md.push('## Before the click', '');
+if (before) {
+  table(['check', 'expected', 'measured'], [
+    ['requests (host page included)', '2: the page and loader.js', `${before.requests.length}: ${before.requests.map((u) => `\`${u}\``).join(', ')} (most in any run: ${before.requests_max_over_runs})`],
+    ['sockets', '0', before.sockets],
+    ['cookies', '0', before.cookies],
+    ['localStorage / sessionStorage / IndexedDB', '0 / 0 / 0', `${before.storage.localStorage} / ${before.storage.sessionStorage} / ${before.storage.indexedDB ?? 'n/a'}`],
+    ['storage, cookie, fetch or socket calls seen by an init script', 'none', before.audit?.length ? before.audit.join(', ') : 'none'],
+    ['long tasks on the host page (PerformanceObserver)', '0', `${before.longtasks_max_over_runs} in the worst of ${browser.runs} timed runs${before.runs_with_longtasks ? ` (${before.runs_with_longtasks} runs had one; longest ${before.longest_longtask_ms} ms)` : ''}; ${before.longtasks.length} in the detailed run${before.longtask_observer ? '' : ' (observer not supported!)'}`],
+  ]);
+} else md.push('Not measured.', '');
+
+md.push('## The widget in headless Chromium', '');
+if (browser) {
+  md.push(`Chromium ${browser.chromium}, headless, ${browser.runs} runs, each in a new browser context (cold cache), against the release server on 127.0.0.1 with an operator signed in. Times come from marks taken inside the pages (performance.timeOrigin + now): the launcher click on the host page; in the iframe, the consent gate appearing, the start click, the composer becoming focusable (focus() succeeds), and the socket online. The time the automation takes to tick the box is not a visitor's wait, so "click → usable" adds click → gate and start → composer.`, '');
+  table(['interval', 'p50', 'p95', 'min', 'max'], [
+    ['click → chat usable (click → gate + start → composer)', t.click_to_usable],
+    ['click → consent gate visible', t.click_to_gate],
+    ['click → wasm started (Trunk\'s TrunkApplicationStarted)', t.click_to_wasm_started],
+    ['start → composer focusable', t.start_to_usable],
+    ['start → socket online (welcome received)', t.start_to_online],
+    ['click → composer focusable, wall clock including the automation', t.click_to_usable_wall],
+  ].map(([name, s]) => [name, fmtMs(s.p50_ms), fmtMs(s.p95_ms), fmtMs(s.min_ms), fmtMs(s.max_ms)]));
+  const m = browser.memory;
+  table(['memory (median of runs)', 'value'], [
+    ['JS heap before the click (host page, CDP Runtime.getHeapUsage)', fmtMB(m.js_heap_before_click)],
+    ['JS heap after opening (host page + same-origin iframe share the isolate)', fmtMB(m.js_heap_after_open)],
+    ['JS heap added by the widget', fmtMB(m.js_heap_added)],
+    ['wasm linear memory (the iframe\'s memory.buffer.byteLength)', fmtMB(m.wasm_memory)],
+  ]);
+} else md.push('Not measured.', '');
+
+md.push('## Server load', '');
+if (load) {
+  const s = load.settings;
+  md.push(`Release build of \`confide\` (the workspace release profile) on 127.0.0.1 with a fresh SQLite folder and \`--demo\`; \`confide-loadgen\` on the same machine opens visitor sockets (hello with the consent the demo widget requires) from ${s.sources} loopback source addresses, and one operator socket that opens every conversation and times each visitor message from the timestamp in its text. Each level adds visitors (hello, one warm-up message), waits until the operator has opened every conversation, then for ${s.window_ms / 1000} s every visitor sends a message every ${s.interval_ms / 1000} s (spread out). A level holds while p99 visitor → operator latency is under ${s.p99_limit_ms} ms and every message arrives. Time budget ${s.secs} s, at most ${s.max} visitors. Stopped by: ${load.stop_reason}.`, '');
+  md.push('Levels in the order tried (doubling, then halfway between the highest held and the lowest failed):', '');
+  table(['visitors', 'msgs/s', 'p50', 'p99', 'max', 'ack p50', 'ack p99', 'sent / received', 'server RSS', 'held'],
+    load.levels.map((l) => l.sent == null
+      ? [l.visitors, '', '', '', '', '', '', `failed: ${l.error}`, '', 'no']
+      : [l.visitors, l.msgs_per_sec.toFixed(0), fmtMs(l.p50_ms), fmtMs(l.p99_ms), fmtMs(l.max_ms), fmtMs(l.ack_p50_ms), fmtMs(l.ack_p99_ms), `${l.sent} / ${l.received}`, fmtMB(l.rss_bytes), l.held ? 'yes' : '**no**']));
+  md.push('A level tried after a failure runs on a server already pushed past its limit (more stored conversations, the operator watching all of them), so it can come out worse than a fresh run of the same size.', '');
+  const i = load.idle;
+  md.push(`**Memory per idle connection:** ${fmtB(i.bytes_per_connection)} (server VmRSS after a second batch of ${i.sockets / 2} hello-only sockets minus before it, divided by the batch). The first batch, which also pays one-time growth, came to ${fmtB(i.bytes_per_connection_first_batch)} each; RSS ${fmtMB(i.rss_before_bytes)} → ${fmtMB(i.rss_after_first_batch_bytes)} → ${fmtMB(i.rss_after_bytes)}.`, '');
+  const w = load.writes;
+  md.push(`**Durable write rate:** ${w.acks_per_sec.toFixed(0)} acked messages/s over ${w.secs.toFixed(1)} s, ${w.writers} visitors each sending the next message as soon as the previous ack arrives (ack p50 ${fmtMs(w.ack_p50_ms)}, p99 ${fmtMs(w.ack_p99_ms)}). SQLite runs in ${w.sqlite}.`, '');
+  const errs = Object.entries(load.errors || {});
+  if (errs.length) {
+    md.push('Errors the load generator saw (by phase, with counts):', '');
+    for (const [e, n] of errs) md.push(`- ${e}: ${n}`);
+    md.push('');
+  }
+} else md.push('Not measured (load step skipped or failed).', '');
+
+md.push('## Peers', '', 'Issue 6\'s figures for the peers beside ours (gzip -9, KB = 1,024 B). Peers load their widget on every page before any click; Confide loads only the loader until the click, so the full widget after the click is compared too.', '');
+const oursBefore = loaderGzip;
+const oursAfter = distAfter?.gzip ?? null;
+table(['widget', 'snippet on every page', 'loaded before any click', 'peer ÷ Confide, before the click', 'peer\'s before-click ÷ Confide\'s after-click'], [
+  ['**Confide**', fmtKB(loaderGzip), `${fmtKB(oursBefore)} (the loader only; after the click ${fmtKB(oursAfter)})`, '1×', '1×'],
+  ...PEERS.map((p) => [p.name, p.snippet_kb == null ? 'n/a' : `${p.snippet_kb} KB`, `${p.before_click_kb} KB (${p.note})`, ratio(p.before_click_kb * 1024, oursBefore), ratio(p.before_click_kb * 1024, oursAfter)]),
+]);
+
+md.push('## Shrink the widget', '', 'What each choice saved (positive) or cost (negative), gzip -9 bytes of the widget. The wasm-opt row is measured by every bench run (wasm-bindgen output of cargo\'s release build, then `wasm-opt -Oz`); the other rows come from `bench/shrink.json`, kept by whoever shrinks the widget.', '');
+const shrinkRows = [];
+if (wasmopt) {
+  const saved = wasmopt.without_wasm_opt.gzip - wasmopt.with_wasm_opt_oz.gzip;
+  shrinkRows.push(['`wasm-opt -Oz`', fmtB(saved), `measured: ${fmtB(wasmopt.without_wasm_opt.raw)} → ${fmtB(wasmopt.with_wasm_opt_oz.raw)} raw, ${fmtB(wasmopt.without_wasm_opt.gzip)} → ${fmtB(wasmopt.with_wasm_opt_oz.gzip)} gzip (dist has ${fmtB(wasmopt.dist?.gzip)} gzip)`]);
+} else shrinkRows.push(['`wasm-opt -Oz`', 'not measured', 'cargo\'s release wasm was not found']);
+for (const r of shrink.rows) shrinkRows.push([r.choice, r.saved_gzip_bytes == null ? 'not measured' : fmtB(r.saved_gzip_bytes), r.source]);
+table(['choice', 'saved (gzip)', 'source'], shrinkRows);
+
+md.push('## Not measured, and limits', '',
+  '- The peers were not rebuilt here: their figures are issue 6\'s.',
+  '- Latency is loopback on one shared 2-core machine: the load generator (a thread per socket), the server and SQLite compete for the same cores, so the ramp finds this machine\'s limit, not the server\'s alone.',
+  '- "Durable" is as durable as the server\'s SQLite settings make it (WAL, synchronous=NORMAL: survives a crash of the process, not necessarily a power cut).',
+  '- The JS heap is the renderer isolate\'s (host page and the same-origin iframe share it); the heap added is after minus before the click.',
+  '- No network throttling: times are loopback, cold cache, no compression on the wire.',
+  '');
+
+md.push('## How this was run', '');
+table(['step', 'time'], (meta.steps || []).map((s) => [s.step, s.error ? `failed: ${s.error}` : `${s.secs} s`]));
+md.push(`Options: ${JSON.stringify(meta.options)}. ${meta.secs_before_report != null ? `All steps together: ${meta.secs_before_report} s. ` : ''}Raw results: \`target/bench/out/*.json\`.`, '');
+
+writeFileSync(join(OUT, 'report.md'), md.join('\n'));
+writeJson(join(OUT, 'report.json'), {
+  commit: gitRev,
+  machine: { cpus: cpus().length, cpu: cpus()[0]?.model?.trim(), mem_bytes: totalmem(), kernel: release(), loadavg_start: meta.loadavg_start ?? null, loadavg_end: meta.loadavg_end ?? null },
+  budgets: BUDGET,
+  summary: summary.map((s) => ({ budget: s.budget, limit: s.limit, value: s.value, result: s.ok === 'info' ? 'info' : s.ok == null ? 'not measured' : s.ok ? 'pass' : 'fail' })),
+  after_click_goal_met: goalMet,
+  sizes,
+  wasm_opt: wasmopt,
+  browser,
+  load,
+  peers: PEERS,
+  shrink: shrink.rows,
+  run: meta,
+});
+console.log(`report: wrote ${join(OUT, 'report.md')} and report.json`);

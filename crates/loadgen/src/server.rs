@@ -1,0 +1,229 @@
+//! The server under test: started from its binary on 127.0.0.1 with a fresh data folder and
+//! `--demo`, stopped when dropped; plus the two plain HTTP calls the load needs.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A running `confide serve --demo`. Dropping it stops the process and removes its data.
+pub struct Server {
+    child: Child,
+    pub addr: SocketAddr,
+    /// The demo operator's generated login, printed once on first run.
+    pub login: (String, String),
+    data_dir: PathBuf,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("pid", &self.child.id())
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// Starts the binary with its file-descriptor limit raised to the hard limit (a socket per
+    /// visitor) and waits for its URL and the demo login, at most `timeout`.
+    pub fn start(bin: &Path, assets: &Path, timeout: Duration) -> Result<Self, String> {
+        // The server runs in its data folder: make the paths absolute first.
+        let bin = std::fs::canonicalize(bin).map_err(|e| format!("{}: {e}", bin.display()))?;
+        let assets =
+            std::fs::canonicalize(assets).map_err(|e| format!("{}: {e}", assets.display()))?;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let data_dir =
+            std::env::temp_dir().join(format!("confide-bench-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&data_dir)
+            .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(r#"ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" serve --demo"#)
+            .arg(&bin)
+            .current_dir(&data_dir)
+            // Only what the server needs: it refuses unknown CONFIDE_* variables.
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("CONFIDE_BIND", "127.0.0.1:0")
+            .env("CONFIDE_DATA_DIR", &data_dir)
+            .env("CONFIDE_ASSETS_DIR", &assets)
+            .env("CONFIDE_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+        let Some(stdout) = child.stdout.take() else {
+            let _ = child.kill();
+            return Err("no stdout from the server".into());
+        };
+        // The last lines of its standard error, to explain a failed start.
+        let stderr_tail = Arc::new(Mutex::new(String::new()));
+        if let Some(stderr) = child.stderr.take() {
+            let tail = stderr_tail.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines() {
+                    let Ok(line) = line else { break };
+                    if let Ok(mut t) = tail.lock() {
+                        t.push_str(&line);
+                        t.push('\n');
+                        if t.len() > 4096 {
+                            let cut = t.len() - 4096;
+                            let cut = (cut..t.len()).find(|&i| t.is_char_boundary(i)).unwrap_or(0);
+                            t.drain(..cut);
+                        }
+                    }
+                }
+            });
+        }
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut server = Server {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            login: (String::new(), String::new()),
+            data_dir,
+        };
+        let deadline = Instant::now() + timeout;
+        let mut addr = None;
+        let mut login = None;
+        while addr.is_none() || login.is_none() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = rx.recv_timeout(left).map_err(|e| {
+                let why = match e {
+                    mpsc::RecvTimeoutError::Timeout => "printed no URL and demo login in time",
+                    mpsc::RecvTimeoutError::Disconnected => "exited before it was ready",
+                };
+                let tail = stderr_tail.lock().map(|t| t.clone()).unwrap_or_default();
+                format!("the server {why}:\n{tail}")
+            })?;
+            if let Some(url) = line.split("listening on http://").nth(1) {
+                addr = url.trim().parse::<SocketAddr>().ok();
+            }
+            if let Some(rest) = line.split("sign in as ").nth(1) {
+                let mut words = rest.split_whitespace();
+                let email = words.next().unwrap_or_default().to_owned();
+                let password = words.nth(2).unwrap_or_default().to_owned();
+                login = Some((email, password));
+            }
+        }
+        server.addr = addr.unwrap_or(server.addr);
+        server.login = login.unwrap_or_default();
+        Ok(server)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The server's resident memory, in bytes (VmRSS in /proc/PID/status).
+    pub fn rss_bytes(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+        let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb * 1024)
+    }
+
+    /// SIGTERM, up to 5 s to exit, then SIGKILL.
+    pub fn stop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(self.pid().to_string())
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline {
+                if !matches!(self.child.try_wait(), Ok(None)) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A response of the tiny HTTP/1.0 client: status, headers (lower-case names), body.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One HTTP/1.0 request (so the answer is never chunked) with an optional JSON body.
+pub fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    json: Option<&str>,
+) -> Result<Response, String> {
+    let mut stream =
+        TcpStream::connect_timeout(&addr, Duration::from_secs(5)).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .map_err(|e| e.to_string())?;
+    let mut req = format!("{method} {path} HTTP/1.0\r\nHost: {addr}\r\n");
+    if let Some(body) = json {
+        req.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    req.push_str("\r\n");
+    req.push_str(json.unwrap_or_default());
+    stream
+        .write_all(req.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| format!("{method} {path}: no end of headers"))?;
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("{method} {path}: no status line"))?;
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Ok(Response {
+        status,
+        headers,
+        body: body.to_owned(),
+    })
+}

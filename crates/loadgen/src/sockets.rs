@@ -1,0 +1,395 @@
+//! The sockets: one thread per visitor (blocking tungstenite with read timeouts, so idle
+//! visitors cost a sleeping thread) and one operator thread that opens every conversation and
+//! times each visitor message from the timestamp in its text.
+
+use confide_protocol::chat::{
+    Author, ClientMsgId, ConsentGiven, ConversationId, MessageText, OperatorClient, OperatorServer,
+    VisitorClient, VisitorServer,
+};
+use socket2::{Domain, Socket, Type};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::ErrorKind;
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+use tungstenite::client::IntoClientRequest;
+use tungstenite::http::HeaderValue;
+use tungstenite::{Message, WebSocket};
+
+type Ws = WebSocket<TcpStream>;
+
+/// Everything the threads share with the main thread.
+#[derive(Debug)]
+pub struct Shared {
+    pub server: SocketAddr,
+    /// Loopback source addresses to spread client sockets over (127.0.0.1, .2, …).
+    pub sources: u8,
+    pub consent: Option<ConsentGiven>,
+    /// All times are micros since this instant, so visitor and operator threads agree.
+    pub epoch: Instant,
+    /// The current measurement window: start and end in micros since `epoch`, 0 when none.
+    pub window_start: AtomicU64,
+    pub window_end: AtomicU64,
+    /// Each visitor sends a timed message this often during a window.
+    pub interval_us: u64,
+    pub sent: AtomicU64,
+    pub acked: AtomicU64,
+    /// Visitor-to-operator latencies in micros, as the operator thread sees them.
+    pub latencies: Mutex<Vec<u64>>,
+    /// Send-to-ack latencies in micros.
+    pub ack_latencies: Mutex<Vec<u64>>,
+    /// Conversations the operator has opened and seen the warm-up message of.
+    pub confirmed: AtomicU64,
+    pub stop_operator: AtomicBool,
+    /// The phase running now (for error counts): 0 idle, 1 ramp, 2 writes.
+    pub phase: AtomicU8,
+    /// Errors by phase and kind, with how often each happened.
+    pub errors: Mutex<BTreeMap<String, u64>>,
+}
+
+impl Shared {
+    pub fn now_us(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX)
+    }
+
+    fn error(&self, e: String) {
+        let phase = ["idle", "ramp", "writes"]
+            .get(usize::from(self.phase.load(Ordering::Relaxed)))
+            .copied()
+            .unwrap_or("other");
+        if let Ok(mut errors) = self.errors.lock() {
+            *errors.entry(format!("{phase}: {e}")).or_insert(0) += 1;
+        }
+    }
+}
+
+/// What a visitor thread does once it is connected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Hello only, then stay idle (answering pings) until told to stop.
+    Idle,
+    /// Hello, one warm-up message so the conversation exists, then a timed message every
+    /// interval during each measurement window.
+    Timed,
+    /// Hello, then send as fast as acks come back, until told to stop.
+    Writer,
+}
+
+fn connect(shared: &Shared, index: usize, path: &str) -> Result<TcpStream, String> {
+    let source = Ipv4Addr::new(
+        127,
+        0,
+        0,
+        1 + (index % usize::from(shared.sources.max(1))) as u8,
+    );
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).map_err(|e| e.to_string())?;
+    socket
+        .bind(&SocketAddr::from((source, 0)).into())
+        .map_err(|e| format!("bind {source}: {e}"))?;
+    socket
+        .connect_timeout(&shared.server.into(), Duration::from_secs(10))
+        .map_err(|e| format!("connect {path} from {source}: {e}"))?;
+    let stream: TcpStream = socket.into();
+    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .map_err(|e| e.to_string())?;
+    Ok(stream)
+}
+
+fn handshake(stream: TcpStream, url: &str, cookie: Option<&str>) -> Result<Ws, String> {
+    let mut req = url.into_client_request().map_err(|e| e.to_string())?;
+    if let Some(c) = cookie {
+        let value = HeaderValue::from_str(c).map_err(|e| e.to_string())?;
+        req.headers_mut().insert("Cookie", value);
+    }
+    let (ws, _) = tungstenite::client::client(req, stream).map_err(|e| match e {
+        tungstenite::HandshakeError::Failure(e) => format!("handshake {url}: {e}"),
+        tungstenite::HandshakeError::Interrupted(_) => format!("handshake {url}: timed out"),
+    })?;
+    Ok(ws)
+}
+
+fn send_json<T: serde::Serialize>(ws: &mut Ws, frame: &T) -> Result<(), String> {
+    let text = serde_json_string(frame)?;
+    ws.send(Message::text(text)).map_err(|e| e.to_string())
+}
+
+fn serde_json_string<T: serde::Serialize>(frame: &T) -> Result<String, String> {
+    serde_json::to_string(frame).map_err(|e| e.to_string())
+}
+
+/// Reads one frame, waiting at most `wait`. `Ok(None)` on timeout or a non-text frame.
+fn read_text(ws: &mut Ws, wait: Duration) -> Result<Option<String>, String> {
+    ws.get_ref()
+        .set_read_timeout(Some(wait.max(Duration::from_millis(1))))
+        .map_err(|e| e.to_string())?;
+    match ws.read() {
+        Ok(Message::Text(t)) => Ok(Some(t.as_str().to_owned())),
+        Ok(Message::Close(c)) => Err(match c {
+            Some(c) => format!(
+                "closed by the server: {} {}",
+                u16::from(c.code),
+                c.reason.as_str()
+            ),
+            None => "closed by the server".into(),
+        }),
+        Ok(_) => Ok(None),
+        Err(tungstenite::Error::Io(e))
+            if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn read_visitor(ws: &mut Ws, wait: Duration) -> Result<Option<VisitorServer>, String> {
+    Ok(read_text(ws, wait)?.and_then(|t| serde_json::from_str(&t).ok()))
+}
+
+fn msg_id(index: usize, n: u64) -> Result<ClientMsgId, String> {
+    ClientMsgId::parse(&format!("bench{index:07}x{n:010}")).map_err(str::to_owned)
+}
+
+fn text(s: &str) -> Result<MessageText, String> {
+    MessageText::parse(s).map_err(|e| e.to_string())
+}
+
+/// Where a visitor thread reports: `Ok(())` once connected (and warmed up), else the error.
+pub type Ready = mpsc::Sender<Result<(), String>>;
+
+/// Runs one visitor until `stop` is set; reports readiness on `ready` first.
+pub fn visitor(shared: Arc<Shared>, index: usize, mode: Mode, stop: Arc<AtomicBool>, ready: Ready) {
+    let mut ws = match open_visitor(&shared, index, mode) {
+        Ok(ws) => {
+            let _ = ready.send(Ok(()));
+            ws
+        }
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return;
+        }
+    };
+    let result = match mode {
+        Mode::Idle => idle(&mut ws, &stop),
+        Mode::Timed => timed(&shared, &mut ws, index, &stop),
+        Mode::Writer => writer(&shared, &mut ws, index, &stop),
+    };
+    if let Err(e) = result {
+        shared.error(format!("visitor: {e}"));
+    }
+    let _ = ws.close(None);
+    let _ = ws.flush();
+}
+
+fn open_visitor(shared: &Shared, index: usize, mode: Mode) -> Result<Ws, String> {
+    let stream = connect(shared, index, "/ws/visitor")?;
+    let mut ws = handshake(stream, &format!("ws://{}/ws/visitor", shared.server), None)?;
+    // Built as JSON so fields the protocol adds later (all optional) need no change here.
+    let hello = serde_json::json!({
+        "type": "hello",
+        "widget": "demo",
+        "consent": shared.consent,
+    });
+    send_json(&mut ws, &hello)?;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match read_visitor(&mut ws, deadline.saturating_duration_since(Instant::now()))? {
+            Some(VisitorServer::Welcome { .. }) => break,
+            Some(VisitorServer::Error { error }) => return Err(format!("hello: {:?}", error.code)),
+            _ if Instant::now() >= deadline => return Err("no welcome in 20 s".into()),
+            _ => {}
+        }
+    }
+    if mode == Mode::Timed {
+        let id = msg_id(index, 0)?;
+        send_json(
+            &mut ws,
+            &VisitorClient::Send {
+                id: id.clone(),
+                text: text("warm")?,
+            },
+        )?;
+        loop {
+            match read_visitor(&mut ws, deadline.saturating_duration_since(Instant::now()))? {
+                Some(VisitorServer::Ack { id: acked, .. }) if acked == id => break,
+                Some(VisitorServer::Error { error }) => {
+                    return Err(format!("warm-up: {:?}", error.code))
+                }
+                _ if Instant::now() >= deadline => return Err("no warm-up ack in 20 s".into()),
+                _ => {}
+            }
+        }
+    }
+    Ok(ws)
+}
+
+fn idle(ws: &mut Ws, stop: &AtomicBool) -> Result<(), String> {
+    while !stop.load(Ordering::Relaxed) {
+        // Reading answers the server's pings.
+        read_text(ws, Duration::from_millis(500))?;
+    }
+    Ok(())
+}
+
+/// A fixed, spread-out phase for each visitor, so sends are not all at the window's start.
+fn phase_us(index: usize, interval_us: u64) -> u64 {
+    let spread = (index as u64).wrapping_mul(2_654_435_761) % 10_000;
+    interval_us * spread / 10_000
+}
+
+fn timed(shared: &Shared, ws: &mut Ws, index: usize, stop: &AtomicBool) -> Result<(), String> {
+    let mut n = 0u64;
+    let mut window = 0u64;
+    let mut next_send = u64::MAX;
+    let mut pending: HashMap<ClientMsgId, u64> = HashMap::new();
+    while !stop.load(Ordering::Relaxed) {
+        let start = shared.window_start.load(Ordering::Acquire);
+        let end = shared.window_end.load(Ordering::Acquire);
+        if start != window {
+            window = start;
+            next_send = if start == 0 {
+                u64::MAX
+            } else {
+                start + phase_us(index, shared.interval_us)
+            };
+        }
+        let now = shared.now_us();
+        if now >= next_send {
+            if now < end {
+                n += 1;
+                let id = msg_id(index, n)?;
+                let sent_at = shared.now_us();
+                let frame = VisitorClient::Send {
+                    id: id.clone(),
+                    text: text(&format!("lat {sent_at}"))?,
+                };
+                send_json(ws, &frame)?;
+                shared.sent.fetch_add(1, Ordering::Relaxed);
+                pending.insert(id, sent_at);
+                next_send += shared.interval_us;
+            } else {
+                next_send = u64::MAX;
+            }
+        }
+        let wait_us = next_send.saturating_sub(shared.now_us()).min(250_000);
+        if let Some(VisitorServer::Ack { id, .. }) =
+            read_visitor(ws, Duration::from_micros(wait_us))?
+        {
+            if let Some(sent_at) = pending.remove(&id) {
+                shared.acked.fetch_add(1, Ordering::Relaxed);
+                if let Ok(mut acks) = shared.ack_latencies.lock() {
+                    acks.push(shared.now_us().saturating_sub(sent_at));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn writer(shared: &Shared, ws: &mut Ws, index: usize, stop: &AtomicBool) -> Result<(), String> {
+    let mut n = 0u64;
+    while !stop.load(Ordering::Relaxed) {
+        n += 1;
+        let id = msg_id(index, n)?;
+        let sent_at = shared.now_us();
+        send_json(
+            ws,
+            &VisitorClient::Send {
+                id: id.clone(),
+                text: text("w")?,
+            },
+        )?;
+        loop {
+            match read_visitor(ws, Duration::from_millis(500))? {
+                Some(VisitorServer::Ack { id: acked, .. }) if acked == id => {
+                    shared.acked.fetch_add(1, Ordering::Relaxed);
+                    if let Ok(mut acks) = shared.ack_latencies.lock() {
+                        acks.push(shared.now_us().saturating_sub(sent_at));
+                    }
+                    break;
+                }
+                Some(VisitorServer::Error { error }) => return Err(format!("{:?}", error.code)),
+                _ if stop.load(Ordering::Relaxed) => return Ok(()),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Connects the operator socket with the session cookie and waits for its `hello`.
+pub fn open_operator(shared: &Shared, cookie: &str) -> Result<Ws, String> {
+    let stream = connect(shared, 0, "/ws/operator")?;
+    let mut ws = handshake(
+        stream,
+        &format!("ws://{}/ws/operator", shared.server),
+        Some(cookie),
+    )?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let frame = read_text(&mut ws, Duration::from_millis(200))?
+            .and_then(|t| serde_json::from_str::<OperatorServer>(&t).ok());
+        if let Some(OperatorServer::Hello { .. }) = frame {
+            return Ok(ws);
+        }
+    }
+    Err("no operator hello in 10 s".into())
+}
+
+/// The operator: opens each conversation as it appears and times every visitor message.
+pub fn operator(shared: Arc<Shared>, mut ws: Ws) {
+    let mut opened: HashSet<ConversationId> = HashSet::new();
+    let mut confirmed: HashSet<ConversationId> = HashSet::new();
+    while !shared.stop_operator.load(Ordering::Relaxed) {
+        let frame = match read_text(&mut ws, Duration::from_millis(200)) {
+            Ok(Some(t)) => serde_json::from_str::<OperatorServer>(&t).ok(),
+            Ok(None) => None,
+            Err(e) => {
+                shared.error(format!("operator: {e}"));
+                break;
+            }
+        };
+        let to_open: Vec<ConversationId> = match frame {
+            Some(OperatorServer::Inbox { conversations }) => {
+                conversations.into_iter().map(|c| c.id).collect()
+            }
+            Some(OperatorServer::Conversation { conversation }) => vec![conversation.id],
+            Some(OperatorServer::Message {
+                conversation,
+                message,
+            }) if message.author == Author::Visitor => {
+                let text = message.text.as_str();
+                if let Some(sent) = text
+                    .strip_prefix("lat ")
+                    .and_then(|s| s.parse::<u64>().ok())
+                {
+                    let latency = shared.now_us().saturating_sub(sent);
+                    if let Ok(mut l) = shared.latencies.lock() {
+                        l.push(latency);
+                    }
+                } else if text == "warm" && confirmed.insert(conversation) {
+                    shared.confirmed.fetch_add(1, Ordering::Release);
+                }
+                Vec::new()
+            }
+            _ => Vec::new(),
+        };
+        for conversation in to_open {
+            if opened.insert(conversation) {
+                let open = OperatorClient::Open {
+                    conversation,
+                    last_seq: Some(0),
+                };
+                if let Err(e) = send_json(&mut ws, &open) {
+                    shared.error(format!("operator: {e}"));
+                    return;
+                }
+            }
+        }
+    }
+    let _ = ws.close(None);
+    let _ = ws.flush();
+}

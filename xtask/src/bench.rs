@@ -1,0 +1,445 @@
+//! `cargo xtask bench` and the byte budgets `cargo xtask test` checks.
+//!
+//! Sizes come from `node bench/sizes.mjs` (gzip -9 and brotli 11 through node's zlib, so xtask
+//! keeps no dependencies). The bench then measures the widget in headless Chromium
+//! (`bench/browser.mjs`), what wasm-opt saves (`bench/wasmopt.mjs`), the server under load
+//! (`crates/loadgen`, a release build beside a release build of the server, in target/bench),
+//! and writes `bench/report.md` and `bench/report.json` (`bench/report.mjs`). Every step runs
+//! with a time limit, and its whole process group is killed when it overruns.
+
+use crate::setup::Env;
+use crate::util::{self, root};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// loader.js, gzip -9: at most this many bytes (issue 6).
+pub const LOADER_GZIP_BUDGET: u64 = 2048;
+/// Everything the iframe loads before the chat is usable, gzip -9 (120 KB).
+pub const AFTER_CLICK_GZIP_BUDGET: u64 = 122_880;
+/// The goal for the same (80 KB).
+pub const AFTER_CLICK_GZIP_GOAL: u64 = 81_920;
+
+/// One shipped file's sizes, in bytes.
+#[derive(Debug, Clone)]
+pub struct FileSize {
+    /// `loader`, `widget` or `console`.
+    pub group: String,
+    pub path: String,
+    pub raw: u64,
+    pub gzip: u64,
+    pub brotli: u64,
+}
+
+/// Sizes of the loader and of every file in dist/widget and dist/console (or in a copy of
+/// dist/).
+pub fn sizes(dist: Option<&Path>) -> Result<Vec<FileSize>, String> {
+    let mut cmd = Command::new("node");
+    cmd.arg(root().join("bench/sizes.mjs")).current_dir(root());
+    if let Some(d) = dist {
+        cmd.arg("--dist").arg(d);
+    }
+    let out = cmd
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run node bench/sizes.mjs: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("node bench/sizes.mjs failed with {}", out.status));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let f: Vec<&str> = line.split('\t').collect();
+            let num = |i: usize| {
+                f.get(i)
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .ok_or_else(|| format!("bench/sizes.mjs: bad line {line:?}"))
+            };
+            Ok(FileSize {
+                group: f.first().copied().unwrap_or_default().to_owned(),
+                path: f.get(1).copied().unwrap_or_default().to_owned(),
+                raw: num(2)?,
+                gzip: num(3)?,
+                brotli: num(4)?,
+            })
+        })
+        .collect()
+}
+
+fn gzip_total(sizes: &[FileSize], group: &str) -> u64 {
+    sizes
+        .iter()
+        .filter(|f| f.group == group)
+        .map(|f| f.gzip)
+        .sum()
+}
+
+/// The budget lines (printed by both commands) and whether every budget is met.
+pub fn budget_report(sizes: &[FileSize]) -> (Vec<String>, bool) {
+    let loader = gzip_total(sizes, "loader");
+    let widget = gzip_total(sizes, "widget");
+    let console = gzip_total(sizes, "console");
+    let verdict = |ok: bool| if ok { "ok  " } else { "OVER" };
+    let lines = vec![
+        format!(
+            "{} loader.js gzip {loader} B (budget {LOADER_GZIP_BUDGET} B)",
+            verdict(loader <= LOADER_GZIP_BUDGET)
+        ),
+        format!(
+            "{} widget after the click, dist/widget gzip {widget} B (budget {AFTER_CLICK_GZIP_BUDGET} B, goal {AFTER_CLICK_GZIP_GOAL} B; {})",
+            verdict(widget <= AFTER_CLICK_GZIP_BUDGET),
+            if widget <= AFTER_CLICK_GZIP_GOAL { "goal met".to_owned() } else { format!("{} B above the goal", widget - AFTER_CLICK_GZIP_GOAL) },
+        ),
+        format!("info console gzip {console} B (reported only)"),
+    ];
+    (
+        lines,
+        loader <= LOADER_GZIP_BUDGET && widget <= AFTER_CLICK_GZIP_BUDGET,
+    )
+}
+
+/// The `budgets` suite of `cargo xtask test`: bytes only, so it is deterministic.
+pub fn check_budgets() -> Result<(), String> {
+    let sizes = sizes(None)?;
+    for f in &sizes {
+        println!(
+            "  {:<8} {:<55} raw {:>8}  gzip {:>7}  br {:>7}",
+            f.group, f.path, f.raw, f.gzip, f.brotli
+        );
+    }
+    let (lines, ok) = budget_report(&sizes);
+    for l in &lines {
+        println!("  {l}");
+    }
+    if ok {
+        Ok(())
+    } else {
+        Err("a byte budget is exceeded (see above)".into())
+    }
+}
+
+/// Options of `cargo xtask bench`.
+#[derive(Debug, Clone)]
+struct Options {
+    secs: u64,
+    runs: u64,
+    max: u64,
+    load: bool,
+    browser: bool,
+    build: bool,
+}
+
+const BENCH_USAGE: &str =
+    "usage: cargo xtask bench [--secs N] [--max N] [--runs N] [--no-load] [--no-browser]
+                 [--no-build]
+
+  --secs N      time budget of the server load test (default 60)
+  --max N       highest number of concurrent visitors to try (default 6400)
+  --runs N      timed widget runs in Chromium (default 20)
+  --no-load     skip the server load test (its section says so)
+  --no-browser  skip the Chromium measurements (their section says so)
+  --no-build    measure dist/ as it is (no `cargo xtask build` first)";
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut o = Options {
+        secs: 60,
+        runs: 20,
+        max: 6400,
+        load: true,
+        browser: true,
+        build: true,
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut num = |name: &str| {
+            it.next()
+                .and_then(|v| v.parse::<u64>().ok())
+                .ok_or_else(|| format!("{name} needs a number\n\n{BENCH_USAGE}"))
+        };
+        match a.as_str() {
+            "--secs" => o.secs = num("--secs")?.max(10),
+            "--runs" => o.runs = num("--runs")?.max(1),
+            "--max" => o.max = num("--max")?.max(1),
+            "--no-load" => o.load = false,
+            "--no-browser" => o.browser = false,
+            "--no-build" => o.build = false,
+            "-h" | "--help" => return Err(BENCH_USAGE.into()),
+            other => return Err(format!("unknown option {other:?}\n\n{BENCH_USAGE}")),
+        }
+    }
+    Ok(o)
+}
+
+/// `cargo xtask bench --help`.
+pub fn run_help() -> Result<(), String> {
+    println!("{BENCH_USAGE}");
+    Ok(())
+}
+
+/// Runs `cmd` in its own process group; kills the whole group if it runs past `limit`.
+fn run_bounded(what: &str, cmd: &mut Command, limit: Duration) -> Result<f64, String> {
+    let started = Instant::now();
+    println!("bench: {what} (at most {} s)", limit.as_secs());
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("{what}: cannot start: {e}"))?;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => {
+                let secs = started.elapsed().as_secs_f64();
+                println!("bench: {what}: done in {secs:.1} s");
+                return Ok(secs);
+            }
+            Ok(Some(status)) => return Err(format!("{what} failed with {status}")),
+            Ok(None) if started.elapsed() > limit => {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &format!("-{}", child.id())])
+                    .status();
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "{what} ran past {} s and was stopped",
+                    limit.as_secs()
+                ));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(100)),
+            Err(e) => return Err(format!("{what}: {e}")),
+        }
+    }
+}
+
+/// Where the release server, the load generator and the raw results go: its own target
+/// folder, so these release builds never disturb the wasm builds' artefacts.
+fn bench_target() -> PathBuf {
+    root().join("target/bench")
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
+    let entries = std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("{}: {e}", from.display()))?;
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        if src.is_dir() {
+            copy_dir(&src, &dst)?;
+        } else {
+            std::fs::copy(&src, &dst).map_err(|e| format!("{}: {e}", src.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// cargo's release wasm of the widget (for the wasm-opt figure): the newest of the one in
+/// $CARGO_TARGET_DIR and the one in target/, as `cargo xtask build` may have used either.
+fn widget_release_wasm() -> PathBuf {
+    let file = "wasm32-unknown-unknown/release/confide-widget.wasm";
+    let mut candidates = vec![root().join("target").join(file)];
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        candidates.insert(0, PathBuf::from(dir).join(file));
+    }
+    let modified = |p: &PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    candidates
+        .iter()
+        .filter(|p| p.is_file())
+        .max_by_key(|p| modified(p))
+        .cloned()
+        .unwrap_or_else(|| candidates[0].clone())
+}
+
+fn node(script: &str) -> Command {
+    let mut cmd = Command::new("node");
+    cmd.arg(root().join("bench").join(script))
+        .current_dir(root());
+    cmd
+}
+
+/// The 1, 5 and 15 minute load averages, as /proc/loadavg gives them.
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" / "))
+        .unwrap_or_default()
+}
+
+fn json_str(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// `cargo xtask bench`: builds what it measures, measures, writes bench/report.md and .json.
+pub fn run(env: &Env, args: &[String]) -> Result<(), String> {
+    let o = parse(args)?;
+    let started = Instant::now();
+    let load_start = loadavg();
+    let out = bench_target().join("out");
+    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    // Stale results must not reach a new report.
+    for name in ["sizes", "wasmopt", "browser", "load", "meta"] {
+        let _ = std::fs::remove_file(out.join(format!("{name}.json")));
+    }
+    let mut steps: Vec<(String, Result<f64, String>)> = Vec::new();
+
+    if o.build {
+        let t = Instant::now();
+        crate::tasks::build(env)?;
+        steps.push(("build dist/".into(), Ok(t.elapsed().as_secs_f64())));
+    } else if !root().join("dist/widget").is_dir() {
+        return Err("dist/widget is missing: run without --no-build".into());
+    }
+
+    let t = Instant::now();
+    util::run(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args([
+                "build",
+                "--release",
+                "--package",
+                "confide-server",
+                "--bin",
+                "confide",
+                "--package",
+                "confide-loadgen",
+                "--bin",
+                "confide-loadgen",
+            ])
+            .current_dir(root())
+            .env("CARGO_TARGET_DIR", bench_target()),
+    )?;
+    steps.push((
+        "release build of server and load generator".into(),
+        Ok(t.elapsed().as_secs_f64()),
+    ));
+    let release = bench_target().join("release");
+
+    // Measure a snapshot: a `cargo xtask build` running meanwhile must not swap files mid-run.
+    let dist = out.join("dist");
+    let _ = std::fs::remove_dir_all(&dist);
+    copy_dir(&root().join("dist"), &dist)?;
+
+    let sizes = sizes(Some(&dist))?;
+    let (lines, _) = budget_report(&sizes);
+    for l in &lines {
+        println!("bench: {l}");
+    }
+    steps.push((
+        "sizes".into(),
+        run_bounded(
+            "sizes",
+            node("sizes.mjs")
+                .arg("--dist")
+                .arg(&dist)
+                .arg("--out")
+                .arg(out.join("sizes.json"))
+                .stdout(Stdio::null()),
+            Duration::from_secs(120),
+        ),
+    ));
+
+    let wasm = widget_release_wasm();
+    let step = if wasm.is_file() {
+        run_bounded(
+            "wasm-opt saving",
+            node("wasmopt.mjs")
+                .arg("--wasm")
+                .arg(&wasm)
+                .arg("--dist")
+                .arg(&dist)
+                .arg("--out")
+                .arg(out.join("wasmopt.json")),
+            Duration::from_secs(300),
+        )
+    } else {
+        Err(format!("{} not found", wasm.display()))
+    };
+    steps.push(("wasm-opt saving".into(), step));
+
+    if o.browser {
+        let step = run_bounded(
+            "widget in headless Chromium",
+            node("browser.mjs")
+                .args(["--runs", &o.runs.to_string(), "--out"])
+                .arg(out.join("browser.json"))
+                .args(["--timeout-ms", &(120_000 + o.runs * 20_000).to_string()])
+                .env("E2E_SERVER_BIN", release.join("confide"))
+                .env("E2E_ASSETS_DIR", &dist)
+                .env("E2E_CHROMIUM", "/usr/bin/chromium"),
+            Duration::from_secs(180 + o.runs * 25),
+        );
+        steps.push(("widget in headless Chromium".into(), step));
+    }
+
+    if o.load {
+        let step = run_bounded(
+            "server load",
+            Command::new(release.join("confide-loadgen"))
+                .arg("--server")
+                .arg(release.join("confide"))
+                .arg("--assets")
+                .arg(&dist)
+                .args(["--secs", &o.secs.to_string(), "--max", &o.max.to_string()])
+                .arg("--json")
+                .arg(out.join("load.json"))
+                .current_dir(root()),
+            Duration::from_secs(o.secs + 60),
+        );
+        steps.push(("server load".into(), step));
+    }
+
+    let step_json: Vec<String> = steps
+        .iter()
+        .map(|(name, r)| match r {
+            Ok(secs) => format!("{{\"step\":{},\"secs\":{secs:.1}}}", json_str(name)),
+            Err(e) => format!("{{\"step\":{},\"error\":{}}}", json_str(name), json_str(e)),
+        })
+        .collect();
+    let meta = format!(
+        "{{\"options\":{{\"secs\":{},\"runs\":{},\"max\":{},\"load\":{},\"browser\":{},\"build\":{}}},\"steps\":[{}],\"secs_before_report\":{:.1},\"loadavg_start\":{},\"loadavg_end\":{}}}\n",
+        o.secs,
+        o.runs,
+        o.max,
+        o.load,
+        o.browser,
+        o.build,
+        step_json.join(","),
+        started.elapsed().as_secs_f64(),
+        json_str(&load_start),
+        json_str(&loadavg()),
+    );
+    std::fs::write(out.join("meta.json"), meta).map_err(|e| format!("meta.json: {e}"))?;
+    util::run(
+        node("report.mjs")
+            .arg("--in")
+            .arg(&out)
+            .arg("--out")
+            .arg(root().join("bench")),
+    )?;
+    println!(
+        "bench: wrote bench/report.md and bench/report.json in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    let failed: Vec<String> = steps
+        .iter()
+        .filter_map(|(name, r)| r.as_ref().err().map(|e| format!("{name}: {e}")))
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the report is written, but these steps failed:\n  {}",
+            failed.join("\n  ")
+        ))
+    }
+}

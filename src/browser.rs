@@ -170,10 +170,7 @@ pub fn local_clock(zone: &str) -> Option<confide_protocol::router::LocalClock> {
         }
     }
     let day = day?;
-    let weekday = crate::router::WEEKDAYS
-        .iter()
-        .find(|(name, _)| day.starts_with(name))?
-        .1;
+    let weekday = confide_protocol::router::Weekday::from_name(day.get(..3)?)?;
     Some(confide_protocol::router::LocalClock {
         weekday,
         minute: (hour? % 24) * 60 + minute?,

@@ -82,45 +82,18 @@ fn opt_list<T>(
     }
 }
 
-fn name_of<T: Copy>(v: &Json, at: &At, names: &[(&str, T)], problem: &'static str) -> Result<T> {
-    let found = v
-        .as_str()
-        .and_then(|s| names.iter().find(|(n, _)| *n == s).map(|(_, t)| *t));
-    match found {
+/// A name read with `from_name`.
+fn named<T>(
+    v: &Json,
+    at: &At,
+    from_name: fn(&str) -> Option<T>,
+    problem: &'static str,
+) -> Result<T> {
+    match v.as_str().and_then(from_name) {
         Some(t) => Ok(t),
         None => at.fail(problem),
     }
 }
-
-const REGIONS: [(&str, Region); 10] = [
-    ("eu", Region::Eu),
-    ("eea", Region::Eea),
-    ("gdpr", Region::Gdpr),
-    ("africa", Region::Africa),
-    ("antarctica", Region::Antarctica),
-    ("asia", Region::Asia),
-    ("europe", Region::Europe),
-    ("north_america", Region::NorthAmerica),
-    ("oceania", Region::Oceania),
-    ("south_america", Region::SouthAmerica),
-];
-
-const DEVICES: [(&str, Device); 3] = [
-    ("mobile", Device::Mobile),
-    ("tablet", Device::Tablet),
-    ("desktop", Device::Desktop),
-];
-
-/// Weekday names as the protocol writes them, Monday first (as `getDay() - 1` counts).
-pub const WEEKDAYS: [(&str, Weekday); 7] = [
-    ("mon", Weekday::Mon),
-    ("tue", Weekday::Tue),
-    ("wed", Weekday::Wed),
-    ("thu", Weekday::Thu),
-    ("fri", Weekday::Fri),
-    ("sat", Weekday::Sat),
-    ("sun", Weekday::Sun),
-];
 
 fn page_pattern(v: &Json, at: &At) -> Result<PagePattern> {
     let Json::Obj(fields) = v else {
@@ -143,7 +116,7 @@ fn schedule(v: &Json, at: &At) -> Result<Schedule> {
     Ok(Schedule {
         time_zone: get_string(v, at, "time_zone")?,
         days: list(field(v, &days_at)?, &days_at, |d, at| {
-            name_of(d, at, &WEEKDAYS, "expected a weekday such as mon")
+            named(d, at, Weekday::from_name, "expected a weekday such as mon")
         })?,
         from: get_string(v, at, "from")?,
         to: get_string(v, at, "to")?,
@@ -155,13 +128,18 @@ fn conditions(v: &Json, at: &At) -> Result<Conditions> {
         country_in: opt_list(v, at, "country_in", string)?,
         country_not_in: opt_list(v, at, "country_not_in", string)?,
         region_in: opt_list(v, at, "region_in", |r, at| {
-            name_of(r, at, &REGIONS, "expected a region such as eu")
+            named(r, at, Region::from_name, "expected a region such as eu")
         })?,
         time_zone_in: opt_list(v, at, "time_zone_in", string)?,
         language: opt_list(v, at, "language", string)?,
         page: opt_list(v, at, "page", page_pattern)?,
         device: opt_list(v, at, "device", |d, at| {
-            name_of(d, at, &DEVICES, "expected mobile, tablet or desktop")
+            named(
+                d,
+                at,
+                Device::from_name,
+                "expected mobile, tablet or desktop",
+            )
         })?,
         schedule: match v.get("schedule") {
             None | Some(Json::Null) => None,

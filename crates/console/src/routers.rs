@@ -4,7 +4,7 @@
 //! Validation is [`RouterRules::problems`], the same code the server runs on save.
 
 use confide_protocol::router::{
-    Conditions, Decision, Device, LocalClock, PagePattern, Region, RouterRules, Visitor, Weekday,
+    Conditions, Decision, Device, LocalClock, PagePattern, RouterRules, Visitor, Weekday,
 };
 use confide_protocol::settings::SettingsProblem;
 use confide_protocol::WidgetKey;
@@ -166,10 +166,7 @@ pub fn conditions_line(when: &Conditions) -> String {
         parts.push(format!("country not in {}", list(c, String::clone)));
     }
     if let Some(r) = &when.region_in {
-        parts.push(format!(
-            "region in {}",
-            list(r, |r| region_name(*r).to_owned())
-        ));
+        parts.push(format!("region in {}", list(r, |r| r.name().to_owned())));
     }
     if let Some(z) = &when.time_zone_in {
         parts.push(format!("time zone {}", list(z, String::clone)));
@@ -209,65 +206,23 @@ pub fn conditions_line(when: &Conditions) -> String {
     }
 }
 
-/// The wire name of a region (`eu`, `north_america`).
-pub fn region_name(r: Region) -> &'static str {
-    match r {
-        Region::Eu => "eu",
-        Region::Eea => "eea",
-        Region::Gdpr => "gdpr",
-        Region::Africa => "africa",
-        Region::Antarctica => "antarctica",
-        Region::Asia => "asia",
-        Region::Europe => "europe",
-        Region::NorthAmerica => "north_america",
-        Region::Oceania => "oceania",
-        Region::SouthAmerica => "south_america",
-    }
-}
+pub const DEVICES: [Device; 3] = Device::ALL;
+pub const WEEKDAYS: [Weekday; 7] = Weekday::ALL;
 
-pub const DEVICES: [Device; 3] = [Device::Mobile, Device::Tablet, Device::Desktop];
-
-/// The wire name of a device, also the value of the device select.
 pub fn device_name(d: Device) -> &'static str {
-    match d {
-        Device::Mobile => "mobile",
-        Device::Tablet => "tablet",
-        Device::Desktop => "desktop",
-    }
+    d.name()
 }
 
 pub fn device_from_name(name: &str) -> Option<Device> {
-    DEVICES.into_iter().find(|d| device_name(*d) == name)
+    Device::from_name(name)
 }
 
-pub const WEEKDAYS: [Weekday; 7] = [
-    Weekday::Mon,
-    Weekday::Tue,
-    Weekday::Wed,
-    Weekday::Thu,
-    Weekday::Fri,
-    Weekday::Sat,
-    Weekday::Sun,
-];
-
-/// The wire name of a weekday (`mon`), also the value of the weekday select.
 pub fn weekday_name(d: Weekday) -> &'static str {
-    match d {
-        Weekday::Mon => "mon",
-        Weekday::Tue => "tue",
-        Weekday::Wed => "wed",
-        Weekday::Thu => "thu",
-        Weekday::Fri => "fri",
-        Weekday::Sat => "sat",
-        Weekday::Sun => "sun",
-    }
+    d.name()
 }
 
-/// A weekday by its wire name or its English short name, any case (`mon`, `Mon`).
 pub fn weekday_from_name(name: &str) -> Option<Weekday> {
-    WEEKDAYS
-        .into_iter()
-        .find(|d| weekday_name(*d).eq_ignore_ascii_case(name.trim()))
+    Weekday::from_name(name)
 }
 
 /// `HH:MM` on a 24-hour clock (as `<input type=time>` gives it) in minutes since midnight.
@@ -468,7 +423,10 @@ mod tests {
                     name: "EU visitors".into(),
                     target: key("privacy"),
                     when: Conditions {
-                        region_in: Some(vec![Region::Eu, Region::Gdpr]),
+                        region_in: Some(vec![
+                            confide_protocol::router::Region::Eu,
+                            confide_protocol::router::Region::Gdpr,
+                        ]),
                         language: Some(vec!["de".into()]),
                         ..Conditions::default()
                     },

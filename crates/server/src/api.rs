@@ -48,19 +48,36 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
         JsonRejection::JsonSyntaxError(_) => {
             ApiError::Malformed("the body is not valid JSON".into())
         }
-        // Data errors name our fields ("missing field `email`"), never the submitted values.
-        JsonRejection::JsonDataError(e) => {
-            let text = e.body_text();
-            let reason = text.rsplit(": ").next().unwrap_or("invalid body");
-            let reason = reason.split(" at line ").next().unwrap_or(reason);
-            if reason.contains("invalid type") || reason.contains("invalid value") {
-                ApiError::Malformed("a field has the wrong type or value".into())
-            } else {
-                ApiError::Malformed(format!("the body does not match: {reason}"))
-            }
-        }
+        JsonRejection::JsonDataError(e) => ApiError::Malformed(data_error(&e.body_text())),
         other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge,
         _ => ApiError::Malformed("the body could not be read".into()),
+    }
+}
+
+/// A serde data error, reworded so it never quotes what was sent. serde names our own fields
+/// and what it expected, which stay; but it also quotes values (``unknown variant `mars` ``,
+/// `invalid type: string "DE", expected a sequence`) and, in the path before the reason, map
+/// keys the client chose: those go.
+pub(crate) fn data_error(text: &str) -> String {
+    const PREFIX: &str = "the body does not match: ";
+    // `Failed to deserialize …: <path>: <reason> at line L column C`: keep the reason only.
+    let reason = text.rsplit(": ").next().unwrap_or("invalid body");
+    let reason = reason.rsplit_once(" at line ").map_or(reason, |(r, _)| r);
+    // These name our fields (an unknown field's name is at most a key, and refusing it is the
+    // point); the newtypes' own messages quote nothing.
+    let quotes = reason.contains('`') || reason.contains('"');
+    if reason.starts_with("unknown field ") || reason.starts_with("missing field ") || !quotes {
+        return format!("{PREFIX}{reason}");
+    }
+    // What serde expected comes last and is ours; anything before it may quote the input.
+    let expected = reason
+        .rsplit_once(", expected ")
+        .map(|(_, e)| format!("; expected {e}"))
+        .unwrap_or_default();
+    if reason.starts_with("unknown variant ") {
+        format!("{PREFIX}a value is not one of those allowed{expected}")
+    } else {
+        format!("{PREFIX}a field has the wrong type or value{expected}")
     }
 }
 
@@ -390,10 +407,13 @@ pub async fn widget_config(
     Ok(res)
 }
 
-async fn admin(state: &AppState, headers: &HeaderMap) -> Result<Operator, ApiError> {
+/// The operator of a valid session cookie, who must be an admin.
+pub(crate) async fn admin(state: &AppState, headers: &HeaderMap) -> Result<Operator, ApiError> {
     let op = session_operator(state, headers).await?;
     if op.role != "admin" {
-        return Err(ApiError::Forbidden("only admins may change widgets"));
+        return Err(ApiError::Forbidden(
+            "only admins may see and change widgets and routers",
+        ));
     }
     Ok(op)
 }
@@ -493,6 +513,44 @@ pub async fn loader_integrity(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn data_errors_keep_what_was_expected_and_drop_what_was_sent() {
+        const PREFIX: &str = "the body does not match: ";
+        let m = |s: &str| {
+            data_error(&format!(
+                "Failed to deserialize the JSON body into the target type: rules[0].when: {s} at line 1 column 9"
+            ))
+        };
+        assert_eq!(
+            m("unknown variant `mars`, expected one of `eu`, `eea`"),
+            format!("{PREFIX}a value is not one of those allowed; expected one of `eu`, `eea`")
+        );
+        assert_eq!(
+            m("invalid type: string \"DE\", expected a sequence"),
+            format!("{PREFIX}a field has the wrong type or value; expected a sequence")
+        );
+        assert_eq!(
+            m("invalid value: integer `42`, expected a string"),
+            format!("{PREFIX}a field has the wrong type or value; expected a string")
+        );
+        // A value that itself contains ", expected " cannot smuggle text out.
+        assert_eq!(
+            m("unknown variant `x, expected secret`, expected one of `eu`"),
+            format!("{PREFIX}a value is not one of those allowed; expected one of `eu`")
+        );
+        for kept in [
+            "unknown field `priority`, expected one of `name`, `target`, `when`",
+            "missing field `rules`",
+            "a widget key uses only ASCII letters, digits, '-' and '_'",
+        ] {
+            assert_eq!(m(kept), format!("{PREFIX}{kept}"));
+        }
+        let path = data_error(
+            "Failed to deserialize the JSON body into the target type: consent.texts.secret-key: missing field `title` at line 1 column 9",
+        );
+        assert!(!path.contains("secret"), "{path}");
+    }
 
     #[test]
     fn email_check_accepts_plain_addresses_only() {

@@ -441,7 +441,7 @@ impl fmt::Display for Reason {
             Detail::Region {
                 country,
                 region: Some(r),
-            } => write!(f, "{country} is in {}", region_name(*r))?,
+            } => write!(f, "{country} is in {}", r.name())?,
             Detail::Region {
                 country,
                 region: None,
@@ -475,7 +475,7 @@ impl fmt::Display for Reason {
                 listed,
             } => {
                 let not = if *listed { "" } else { "not " };
-                write!(f, "{} is {not}listed", device_name(*d))?;
+                write!(f, "{} is {not}listed", d.name())?;
             }
             Detail::Schedule { zone, clock: None } => {
                 write!(f, "no local time for {zone}")?;
@@ -500,26 +500,77 @@ impl fmt::Display for Reason {
     }
 }
 
-fn region_name(r: Region) -> &'static str {
-    match r {
-        Region::Eu => "eu",
-        Region::Eea => "eea",
-        Region::Gdpr => "gdpr",
-        Region::Africa => "africa",
-        Region::Antarctica => "antarctica",
-        Region::Asia => "asia",
-        Region::Europe => "europe",
-        Region::NorthAmerica => "north_america",
-        Region::Oceania => "oceania",
-        Region::SouthAmerica => "south_america",
+impl Region {
+    /// The wire name (`eu`, `north_america`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Region::Eu => "eu",
+            Region::Eea => "eea",
+            Region::Gdpr => "gdpr",
+            Region::Africa => "africa",
+            Region::Antarctica => "antarctica",
+            Region::Asia => "asia",
+            Region::Europe => "europe",
+            Region::NorthAmerica => "north_america",
+            Region::Oceania => "oceania",
+            Region::SouthAmerica => "south_america",
+        }
+    }
+
+    /// The region with this wire name.
+    pub fn from_name(name: &str) -> Option<Region> {
+        Region::ALL.into_iter().find(|r| r.name() == name)
     }
 }
 
-fn device_name(d: Device) -> &'static str {
-    match d {
-        Device::Mobile => "mobile",
-        Device::Tablet => "tablet",
-        Device::Desktop => "desktop",
+impl Device {
+    pub const ALL: [Device; 3] = [Device::Mobile, Device::Tablet, Device::Desktop];
+
+    /// The wire name (`mobile`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Device::Mobile => "mobile",
+            Device::Tablet => "tablet",
+            Device::Desktop => "desktop",
+        }
+    }
+
+    /// The device with this wire name.
+    pub fn from_name(name: &str) -> Option<Device> {
+        Device::ALL.into_iter().find(|d| d.name() == name)
+    }
+}
+
+impl Weekday {
+    /// Monday first.
+    pub const ALL: [Weekday; 7] = [
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+        Weekday::Sat,
+        Weekday::Sun,
+    ];
+
+    /// The wire name (`mon`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Weekday::Mon => "mon",
+            Weekday::Tue => "tue",
+            Weekday::Wed => "wed",
+            Weekday::Thu => "thu",
+            Weekday::Fri => "fri",
+            Weekday::Sat => "sat",
+            Weekday::Sun => "sun",
+        }
+    }
+
+    /// The weekday with this wire name or English short name, in any case (`mon`, `Mon`).
+    pub fn from_name(name: &str) -> Option<Weekday> {
+        Weekday::ALL
+            .into_iter()
+            .find(|d| d.name().eq_ignore_ascii_case(name.trim()))
     }
 }
 

@@ -1,4 +1,5 @@
-// Byte sizes of what Confide ships: the loader, every file of the widget bundle and of the
+// Byte sizes of what Confide ships: the loader, every file of the widget bundle, of the router
+// page's bundle (loaded before the widget only when a snippet names a router) and of the
 // console bundle, raw, gzip -9 and brotli 11. Prints one tab-separated line per file
 // (group, path, raw, gzip, brotli), which `cargo xtask test` (budgets) and `cargo xtask bench`
 // read; `--out FILE` also writes them as JSON.
@@ -28,6 +29,7 @@ function bundle(sub) {
 const groups = {
   loader: [{ path: 'static/loader.js', ...sizesOfFile(join(ROOT, 'static/loader.js')) }],
   widget: bundle('widget'),
+  router: bundle('router'),
   console: bundle('console'),
 };
 

@@ -13,7 +13,6 @@ use crate::persist::{consent_key, fields_key};
 use crate::state::{Action, ChatState};
 use confide_protocol::chat::{ConsentGiven, DraftText, VisitorClient};
 use confide_protocol::details::PrechatValues;
-use confide_protocol::settings::WidgetSettings;
 use confide_protocol::WidgetKey;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -28,60 +27,15 @@ fn forget(widget: &WidgetKey) {
 pub struct AppProps {
     /// The widget key from the iframe URL (`/w/KEY`); `None` when the URL does not carry one.
     pub widget: Option<WidgetKey>,
-    /// The router key from the iframe URL (`/r/KEY`).
-    #[prop_or_default]
-    pub router: Option<WidgetKey>,
-}
-
-fn unavailable() -> Html {
-    html! {
-        <main class="confide confide-error" aria-label="Chat">
-            <p role="alert">{ "This chat is not available." }</p>
-        </main>
-    }
 }
 
 #[component]
 pub fn App(props: &AppProps) -> Html {
-    match (&props.router, &props.widget) {
-        (Some(router), _) => html! { <Routed router={router.clone()} /> },
-        (None, Some(key)) => html! { <Widget widget={key.clone()} /> },
-        (None, None) => unavailable(),
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Properties)]
-pub struct RoutedProps {
-    pub router: WidgetKey,
-}
-
-/// Router mode: one request for the rules and the candidate widgets' settings, the host
-/// page's URL from the loader (waited for briefly), then the protocol's `decide` in the
-/// browser and the chosen widget, rendered with the settings that came with the rules.
-#[component]
-pub fn Routed(props: &RoutedProps) -> Html {
-    let route = use_state(|| None::<Result<(WidgetKey, Rc<WidgetSettings>), String>>);
-    {
-        let route = route.setter();
-        use_effect_with(props.router.clone(), move |router| {
-            let router = router.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                route.set(Some(crate::hooks::route(&router).await));
-            });
-        });
-    }
-    match &*route {
+    match &props.widget {
+        Some(key) => html! { <Widget widget={key.clone()} /> },
         None => html! {
-            <main class="confide" data-connection="loading" aria-label="Chat">
-                <p class="confide-body confide-loading" role="status" data-testid="loading">{ "Loading…" }</p>
-            </main>
-        },
-        Some(Ok((widget, settings))) => html! {
-            <Widget widget={widget.clone()} preloaded={settings.clone()} />
-        },
-        Some(Err(problem)) => html! {
-            <main class="confide confide-error" data-connection="unavailable" aria-label="Chat">
-                <p role="alert" data-problem={problem.clone()}>{ "This chat is not available." }</p>
+            <main class="confide confide-error" aria-label="Chat">
+                <p role="alert">{ "This chat is not available." }</p>
             </main>
         },
     }
@@ -90,9 +44,6 @@ pub fn Routed(props: &RoutedProps) -> Html {
 #[derive(Debug, Clone, PartialEq, Properties)]
 pub struct WidgetProps {
     pub widget: WidgetKey,
-    /// Settings that came with a router's rules; fetched from the server when `None`.
-    #[prop_or_default]
-    pub preloaded: Option<Rc<WidgetSettings>>,
 }
 
 /// One widget: settings, then the gate (if consent is required), then the chat.
@@ -100,7 +51,7 @@ pub struct WidgetProps {
 pub fn Widget(props: &WidgetProps) -> Html {
     let gate = use_reducer(Gate::new);
     let chat = use_reducer(ChatState::new);
-    use_widget_config(&props.widget, &gate, props.preloaded.clone());
+    use_widget_config(&props.widget, &gate);
     let bridge = use_host_bridge(&chat);
 
     let on_agree = {

@@ -37,8 +37,7 @@ pub use context::{ChatContext, UiAction};
 /// Where the widget mounts inside `www/index.html`.
 pub const ROOT_ID: &str = "confide-root";
 
-/// Reads the widget key (`/w/KEY`) or router key (`/r/KEY`) from the iframe's own URL and
-/// mounts the app.
+/// Reads the widget key from the iframe's own URL (`/w/KEY`) and mounts the app.
 ///
 /// Runtime configuration comes from the iframe URL and the server, never from compile-time
 /// environment, so one build serves every widget.
@@ -52,9 +51,6 @@ pub fn mount() {
     let path = window.location().pathname().unwrap_or_default();
     let props = AppProps {
         widget: WidgetKey::from_widget_path(&path).ok(),
-        router: path
-            .strip_prefix("/r/")
-            .and_then(|rest| WidgetKey::parse(rest.trim_end_matches('/')).ok()),
     };
     match document.get_element_by_id(ROOT_ID) {
         Some(root) => {

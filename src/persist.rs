@@ -21,6 +21,12 @@ pub fn fields_key(widget: &WidgetKey) -> String {
     format!("confide.fields.{widget}")
 }
 
+/// `sessionStorage` key where a router leaves the settings of the widget it picked (as
+/// `{"settings": …}`, the config endpoint's form); read once, then removed.
+pub fn preloaded_key(widget: &WidgetKey) -> String {
+    format!("confide.preloaded.{widget}")
+}
+
 /// `sessionStorage` key of the unacknowledged messages, so a reload resends them.
 pub fn outbox_key(widget: &WidgetKey) -> String {
     format!("confide.outbox.{widget}")

@@ -1,23 +1,45 @@
-//! Router mode (`/r/KEY`): the router's rules and the public settings of every widget they can
-//! pick arrive in one request (`GET /api/router/KEY/config`), read by hand like
-//! [`crate::config`] (no serde in the bundle; the tests compare with the protocol's serde
-//! form). The widget gathers the visitor's signals in the browser (time zone, languages, the
-//! host page from the loader, the device from screen and pointer, the local clock of each
-//! schedule's zone), runs the protocol's own `decide`, and renders the chosen widget with its
-//! settings. None of those signals is sent anywhere: only the chosen widget's key goes out,
-//! in its `hello`.
+//! Router mode (`/r/KEY`), built as its own small bundle (`src/bin/router.rs`, Trunk config
+//! `Trunk.router.toml`), so widgets embedded with `data-widget` never download the routing
+//! engine and its time zone table.
+//!
+//! The router's rules and the public settings of every widget they can pick arrive in one
+//! request (`GET /api/router/KEY/config`), read by hand like [`crate::config`] (no serde in
+//! the bundle; the tests compare with the protocol's serde form). The page gathers the
+//! visitor's signals in the browser (time zone, languages, the host page from the loader, the
+//! device from screen and pointer, the local clock of each schedule's zone), runs the
+//! protocol's own `decide`, leaves the chosen widget's settings in session storage
+//! ([`crate::persist::preloaded_key`]) and replaces itself with `/w/CHOSEN`, which reads them
+//! instead of asking the server again. None of those signals is sent anywhere: only the
+//! chosen widget's key goes out, in the iframe URL and in its `hello`.
 
-use crate::config::{field, get_string, string, widget_settings, At, ConfigError, Result, ROOT};
+use crate::browser;
+use crate::config::{field, get_string, string, At, ConfigError, Result, ROOT};
+use crate::frames::decode_error_body;
 use crate::json::Json;
-use confide_protocol::router::api::RouterConfig;
+use confide_protocol::router::{decide, Visitor};
 use confide_protocol::router::{
     Conditions, Device, PagePattern, Region, RouterRules, Rule, Schedule, Weekday,
 };
 use confide_protocol::WidgetKey;
-use std::collections::BTreeMap;
+use gloo_events::EventListener;
+use gloo_timers::future::TimeoutFuture;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use web_sys::MessageEvent;
 
-/// The body of `GET /api/router/{key}/config`.
-pub fn decode_router_config(text: &str) -> Result<RouterConfig> {
+/// What the router page needs from `GET /api/router/{key}/config` (a
+/// [`confide_protocol::router::api::RouterConfig`]): the rules, the country the server
+/// resolved, and which widgets came along. Their settings are not read here: the chosen
+/// widget reads its own, as it does from its config endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routing {
+    pub rules: RouterRules,
+    pub widgets: Vec<WidgetKey>,
+    pub country: Option<String>,
+}
+
+pub fn decode_router_config(text: &str) -> Result<Routing> {
     let Some(doc) = Json::parse(text) else {
         return ROOT.fail("the config is not valid JSON");
     };
@@ -27,17 +49,19 @@ pub fn decode_router_config(text: &str) -> Result<RouterConfig> {
     let Json::Obj(entries) = field(&doc, &widgets_at)? else {
         return widgets_at.fail("expected an object");
     };
-    let mut widgets = BTreeMap::new();
+    let mut widgets = Vec::with_capacity(entries.len());
     for (k, v) in entries {
         let at = widgets_at.child(k);
-        // Inserted one by one: collecting into a map pulls a sort into the bundle.
-        widgets.insert(key(&Json::Str(k.clone()), &at)?, widget_settings(v, &at)?);
+        if !matches!(v, Json::Obj(_)) {
+            return at.fail("expected an object");
+        }
+        widgets.push(key(&Json::Str(k.clone()), &at)?);
     }
     let country = match doc.get("country") {
         None | Some(Json::Null) => None,
         Some(c) => Some(string(c, &ROOT.child("country"))?),
     };
-    Ok(RouterConfig {
+    Ok(Routing {
         rules,
         widgets,
         country,
@@ -168,23 +192,109 @@ fn router_rules(v: &Json, at: &At) -> Result<RouterRules> {
     })
 }
 
-/// The chosen widget's settings, or why there are none (the router names a widget the
-/// server did not send: it was deleted).
-pub fn chosen(
-    config: &RouterConfig,
-    target: &WidgetKey,
-) -> std::result::Result<confide_protocol::settings::WidgetSettings, ConfigError> {
-    config.widgets.get(target).cloned().ok_or(ConfigError {
-        field: "widgets".into(),
-        problem: "the chosen widget is missing",
-    })
+/// The chosen widget came along, or why not (the router names a widget the server did not
+/// send: it was deleted).
+pub fn chosen(config: &Routing, target: &WidgetKey) -> std::result::Result<(), ConfigError> {
+    if config.widgets.contains(target) {
+        Ok(())
+    } else {
+        Err(ConfigError {
+            field: "widgets".into(),
+            problem: "the chosen widget is missing",
+        })
+    }
+}
+
+/// How long to wait for the loader to say which page this is.
+const PAGE_WAIT_MS: u32 = 600;
+
+/// The host page's URL as the loader reports it, or `None` (not embedded, or no answer in
+/// [`PAGE_WAIT_MS`]).
+async fn host_page_url() -> Option<String> {
+    let parent = browser::parent_window()?;
+    let window = web_sys::window()?;
+    let page = Rc::new(RefCell::new(None::<String>));
+    let _listener = {
+        let page = page.clone();
+        EventListener::new(&window, "message", move |e| {
+            let Some(e) = e.dyn_ref::<MessageEvent>() else {
+                return;
+            };
+            let from_parent = e.source().is_some_and(|s| {
+                AsRef::<wasm_bindgen::JsValue>::as_ref(&s)
+                    == AsRef::<wasm_bindgen::JsValue>::as_ref(&parent)
+            });
+            if from_parent && browser::host_state_open(&e.data()).is_some() {
+                *page.borrow_mut() = browser::host_page_url(&e.data());
+            }
+        })
+    };
+    browser::post_to_host("ready", None);
+    for _ in 0..PAGE_WAIT_MS / 20 {
+        if page.borrow().is_some() {
+            break;
+        }
+        TimeoutFuture::new(20).await;
+    }
+    let url = page.borrow_mut().take();
+    url
+}
+
+/// Decides for this visitor: the chosen widget and the config text to hand it (the
+/// endpoint's `{"settings": …}` form), or a short reason to show for whoever debugs it.
+pub async fn route(router: &WidgetKey) -> std::result::Result<(WidgetKey, String), String> {
+    // Together: the request does not wait for the loader's answer.
+    let (config, page_url) = futures::future::join(
+        browser::get(&format!("/api/router/{router}/config")),
+        host_page_url(),
+    )
+    .await;
+    let text = match config {
+        Some((200, body)) => body,
+        Some((status, body)) => {
+            return Err(decode_error_body(&body)
+                .map_or_else(|| format!("HTTP {status}"), |e| e.code.to_string()))
+        }
+        None => return Err("offline".into()),
+    };
+    let config = decode_router_config(&text).map_err(|e| e.to_string())?;
+    let rules = &config.rules;
+    let mut visitor = Visitor {
+        country: config.country.clone(),
+        time_zone: browser::time_zone(),
+        languages: browser::languages(),
+        page_url,
+        device: browser::device(),
+        ..Visitor::default()
+    };
+    // Inserted one by one: collecting into a map pulls a sort into the bundle.
+    for zone in rules.schedule_zones() {
+        if let Some(clock) = browser::local_clock(zone) {
+            visitor.schedule_clock.insert(zone.to_owned(), clock);
+        }
+    }
+    let target = decide(rules, &visitor).target;
+    chosen(&config, &target).map_err(|e| e.to_string())?;
+    // The chosen widget's settings exactly as the server sent them, re-wrapped by the
+    // browser's own JSON (no JSON writer in this bundle).
+    let settings = js_sys::JSON::parse(&text)
+        .and_then(|v| js_sys::Reflect::get(&v, &"widgets".into()))
+        .and_then(|w| js_sys::Reflect::get(&w, &target.as_str().into()))
+        .map_err(|_| "the chosen widget is missing".to_owned())?;
+    let wrapped = js_sys::Object::new();
+    js_sys::Reflect::set(&wrapped, &"settings".into(), &settings)
+        .map_err(|_| "cannot wrap the settings".to_owned())?;
+    let json = js_sys::JSON::stringify(&wrapped)
+        .map_err(|_| "cannot write the settings".to_owned())?
+        .as_string()
+        .unwrap_or_default();
+    Ok((target, json))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use confide_protocol::router::decide;
-    use confide_protocol::router::Visitor;
+    use confide_protocol::router::api::RouterConfig;
     use confide_protocol::settings::WidgetSettings;
 
     fn key(s: &str) -> WidgetKey {
@@ -228,13 +338,21 @@ mod tests {
 
     #[test]
     fn a_router_config_reads_back_exactly_as_the_server_writes_it() {
+        let read = |config: &RouterConfig| {
+            decode_router_config(&serde_json::to_string(config).expect("serialize"))
+        };
         let config = sample();
-        let json = serde_json::to_string(&config).expect("serialize");
-        assert_eq!(decode_router_config(&json), Ok(config.clone()));
+        assert_eq!(
+            read(&config),
+            Ok(Routing {
+                rules: config.rules.clone(),
+                widgets: config.widgets.keys().cloned().collect(),
+                country: Some("SE".into()),
+            })
+        );
         let mut without = config;
         without.country = None;
-        let json = serde_json::to_string(&without).expect("serialize");
-        assert_eq!(decode_router_config(&json), Ok(without));
+        assert_eq!(read(&without).map(|r| r.country), Ok(None));
     }
 
     #[test]
@@ -251,6 +369,10 @@ mod tests {
         v["rules"]["default_widget"] = serde_json::json!("Not A Key!");
         let e = decode_router_config(&v.to_string()).expect_err("refused");
         assert_eq!(e.field, "rules.default_widget");
+        let mut v = serde_json::to_value(sample()).expect("value");
+        v["widgets"]["sales"] = serde_json::json!("not settings");
+        let e = decode_router_config(&v.to_string()).expect_err("refused");
+        assert_eq!(e.field, "widgets.sales");
         assert!(decode_router_config("[]").is_err());
         assert!(decode_router_config("nope").is_err());
     }

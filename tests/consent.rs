@@ -381,7 +381,6 @@ async fn render_app(key: &str) -> Element {
     let root = fresh_root();
     let props = AppProps {
         widget: Some(WidgetKey::parse(key).expect("key")),
-        router: None,
     };
     yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;

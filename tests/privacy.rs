@@ -188,7 +188,6 @@ async fn chatting(key: &str) -> Element {
     let root = fresh_root();
     let props = AppProps {
         widget: Some(WidgetKey::parse(key).expect("key")),
-        router: None,
     };
     yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
     until("the gate", || has(&root, "[data-testid=consent]")).await;

@@ -36,7 +36,6 @@ async fn widget_renders_its_frame_while_its_settings_load_for_a_valid_key() {
     let root = fresh_root();
     let props = AppProps {
         widget: Some(WidgetKey::parse("demo").expect("key")),
-        router: None,
     };
     yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
@@ -65,14 +64,7 @@ async fn widget_renders_its_frame_while_its_settings_load_for_a_valid_key() {
 #[wasm_bindgen_test]
 async fn widget_without_a_valid_key_says_the_chat_is_unavailable() {
     let root = fresh_root();
-    yew::Renderer::<App>::with_root_and_props(
-        root.clone(),
-        AppProps {
-            widget: None,
-            router: None,
-        },
-    )
-    .render();
+    yew::Renderer::<App>::with_root_and_props(root.clone(), AppProps { widget: None }).render();
     yew::scheduler::flush().await;
 
     assert!(root

@@ -1,12 +1,10 @@
 //! The widget's hooks, one per file.
 
-pub mod route;
 pub mod use_chat;
 pub mod use_chat_socket;
 pub mod use_host_bridge;
 pub mod use_widget_config;
 
-pub use route::route;
 pub use use_chat::use_chat;
 pub use use_chat_socket::{use_chat_socket, ChatSocket};
 pub use use_host_bridge::{use_host_bridge, HostBridge, PageSlot};

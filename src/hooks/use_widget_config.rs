@@ -7,10 +7,9 @@ use crate::browser::{self, Area};
 use crate::config::decode_config;
 use crate::frames::{decode_consent, decode_error_body, decode_fields};
 use crate::gate::{Failure, Gate, GateAction};
-use crate::persist::{consent_key, fields_key};
+use crate::persist::{consent_key, fields_key, preloaded_key};
 use confide_protocol::settings::WidgetSettings;
 use confide_protocol::{ErrorCode, WidgetKey};
-use std::rc::Rc;
 use yew::prelude::*;
 
 /// The path of a widget's settings.
@@ -58,19 +57,22 @@ async fn load(widget: &WidgetKey) -> GateAction {
     }
 }
 
-/// Loads the settings; the first time from `preloaded` when given (a router sent them along
-/// with its rules), after that (a retry, a refusal, a withdrawal) from the server.
+/// Loads the settings: the first time from what a router left in session storage when it
+/// picked this widget (the settings came with its rules, see [`crate::router`]), else (and
+/// after a retry, a refusal or a withdrawal) from the server.
 #[hook]
-pub fn use_widget_config(
-    widget: &WidgetKey,
-    gate: &UseReducerHandle<Gate>,
-    preloaded: Option<Rc<WidgetSettings>>,
-) {
+pub fn use_widget_config(widget: &WidgetKey, gate: &UseReducerHandle<Gate>) {
     let dispatcher = gate.dispatcher();
     use_effect_with((widget.clone(), gate.fetch), move |(widget, fetch)| {
         let widget = widget.clone();
-        match preloaded.filter(|_| *fetch == 0) {
-            Some(settings) => dispatcher.dispatch(loaded(&widget, (*settings).clone())),
+        let key = preloaded_key(&widget);
+        let preloaded = browser::storage_get(Area::Session, &key);
+        browser::storage_remove(Area::Session, &key);
+        match preloaded
+            .filter(|_| *fetch == 0)
+            .and_then(|text| decode_config(&text).ok())
+        {
+            Some(settings) => dispatcher.dispatch(loaded(&widget, settings)),
             None => wasm_bindgen_futures::spawn_local(async move {
                 dispatcher.dispatch(load(&widget).await);
             }),

@@ -82,6 +82,7 @@ pub fn budget_report(sizes: &[FileSize]) -> (Vec<String>, bool) {
     let loader = gzip_total(sizes, "loader");
     let widget = gzip_total(sizes, "widget");
     let console = gzip_total(sizes, "console");
+    let router = gzip_total(sizes, "router");
     let verdict = |ok: bool| if ok { "ok  " } else { "OVER" };
     let lines = vec![
         format!(
@@ -92,6 +93,11 @@ pub fn budget_report(sizes: &[FileSize]) -> (Vec<String>, bool) {
             "{} widget after the click, dist/widget gzip {widget} B (budget {AFTER_CLICK_GZIP_BUDGET} B, goal {AFTER_CLICK_GZIP_GOAL} B; {})",
             verdict(widget <= AFTER_CLICK_GZIP_BUDGET),
             if widget <= AFTER_CLICK_GZIP_GOAL { "goal met".to_owned() } else { format!("{} B above the goal", widget - AFTER_CLICK_GZIP_GOAL) },
+        ),
+        format!(
+            "info router page gzip {router} B, loaded before the widget only for data-router snippets: {} B in all in router mode ({} the {AFTER_CLICK_GZIP_BUDGET} B budget; reported, not checked)",
+            router + widget,
+            if router + widget <= AFTER_CLICK_GZIP_BUDGET { "within" } else { "OVER" },
         ),
         format!("info console gzip {console} B (reported only)"),
     ];

@@ -12,7 +12,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   setup   install what the build and the tests need (idempotent)
-  build   release builds of the widget and the console into dist/
+  build   release builds of the widget, the router page and the console into dist/
   run     setup, build, then serve the demo on http://127.0.0.1:8080
   test    setup, then fmt, clippy, native tests, wasm tests in Chromium, the release build,
           byte budgets, end-to-end tests

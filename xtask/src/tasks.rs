@@ -30,24 +30,28 @@ fn wasm_cargo(env: &Env) -> Command {
     cmd
 }
 
-fn trunk_build(env: &Env, dir: PathBuf) -> Result<(), String> {
+fn trunk_build(vars: Vec<(&str, &str)>, dir: PathBuf, config: &str) -> Result<(), String> {
     let mut cmd = Command::new(tools_dir().join("bin/trunk"));
-    cmd.args(["build", "--release", "--offline"])
+    cmd.args(["build", "--release", "--offline", "--config", config])
         .current_dir(dir)
         .env("PATH", tool_path())
         .env_remove("CARGO")
         .env_remove("RUSTC")
-        .envs(env.wasm_vars());
+        // Either would replace the target rustflags that release_wasm_vars sets.
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .envs(vars);
     util::run(&mut cmd)
 }
 
-/// Release builds of the widget and the console (wasm-opt -Oz) into dist/.
+/// Release builds of the widget, the router page and the console (wasm-opt -Oz) into dist/.
 pub fn build(env: &Env) -> Result<(), String> {
     let started = Instant::now();
-    trunk_build(env, root())?;
-    trunk_build(env, root().join("crates/console"))?;
+    trunk_build(env.release_wasm_vars(), root(), "Trunk.toml")?;
+    trunk_build(env.release_wasm_vars(), root(), "Trunk.router.toml")?;
+    trunk_build(env.wasm_vars(), root().join("crates/console"), "Trunk.toml")?;
     println!(
-        "build: dist/widget and dist/console built in {:.1} s",
+        "build: dist/widget, dist/router and dist/console built in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -36,6 +36,8 @@ pub struct Page {
 pub struct Assets {
     pub dir: PathBuf,
     pub widget: Option<Page>,
+    /// The router's page (`/r/KEY`): it picks a widget, then replaces itself with `/w/KEY`.
+    pub router: Option<Page>,
     pub console: Option<Page>,
 }
 
@@ -49,6 +51,10 @@ impl Assets {
                 csp: widget_csp(&html),
                 html,
             }),
+            router: read("router").map(|html| Page {
+                csp: widget_csp(&html),
+                html,
+            }),
             console: read("console").map(|html| Page {
                 csp: console_csp(&html),
                 html,
@@ -58,6 +64,10 @@ impl Assets {
 
     pub fn widget_dir(&self) -> PathBuf {
         self.dir.join("widget")
+    }
+
+    pub fn router_dir(&self) -> PathBuf {
+        self.dir.join("router")
     }
 
     pub fn console_dir(&self) -> PathBuf {

@@ -200,5 +200,5 @@ pub async fn router_document(
         Err(StoreError::NotFound) => return Err(ApiError::WidgetNotFound),
         Err(e) => return Err(e.into()),
     }
-    crate::routes::widget_iframe(&state)
+    crate::routes::router_iframe(&state)
 }

@@ -16,6 +16,9 @@ pub fn router(state: AppState) -> Router {
     let widget_files = ServeDir::new(state.assets.widget_dir())
         .append_index_html_on_directories(false)
         .fallback(get(not_found));
+    let router_files = ServeDir::new(state.assets.router_dir())
+        .append_index_html_on_directories(false)
+        .fallback(get(not_found));
     // Unknown paths below /console are the console's own client-side routes.
     let console_files = ServeDir::new(state.assets.console_dir())
         .append_index_html_on_directories(false)
@@ -26,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health_routes())
         .merge(api_routes())
         .nest_service("/widget", widget_files)
+        .nest_service("/router", router_files)
         .nest_service("/console", console_files)
         .route_layer(middleware::from_fn(crate::telemetry::log_request))
         .fallback(not_found)
@@ -173,10 +177,10 @@ fn html_page(page: &Page) -> Response {
     res
 }
 
-/// The widget's iframe document, also served for routers at `/r/{key}`.
-pub(crate) fn widget_iframe(state: &AppState) -> Result<Response, ApiError> {
-    let page = state.assets.widget.as_ref().ok_or(ApiError::Unavailable(
-        "the widget bundle is not built; run `cargo xtask build`",
+/// The router's iframe document, served at `/r/{key}`.
+pub(crate) fn router_iframe(state: &AppState) -> Result<Response, ApiError> {
+    let page = state.assets.router.as_ref().ok_or(ApiError::Unavailable(
+        "the router bundle is not built; run `cargo xtask build`",
     ))?;
     Ok(html_page(page))
 }

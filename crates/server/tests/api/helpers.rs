@@ -10,6 +10,9 @@ use tokio::sync::oneshot;
 /// The inline bootstrap of the fixture widget page, as Trunk writes one.
 pub const FIXTURE_BOOTSTRAP: &str =
     "import init from '/widget/app.js';init('/widget/app_bg.wasm');";
+/// The same for the fixture router page.
+pub const FIXTURE_ROUTER_BOOTSTRAP: &str =
+    "import init from '/router/r.js';init('/router/r_bg.wasm');";
 
 pub struct TestApp {
     pub url: String,
@@ -56,6 +59,16 @@ pub fn write_bundles(assets: &Path) {
     )
     .expect("write widget index");
     std::fs::write(widget.join("app.js"), "export default function init() {}").expect("app.js");
+    let router = assets.join("router");
+    std::fs::create_dir_all(&router).expect("mkdir router");
+    std::fs::write(
+        router.join("index.html"),
+        format!(
+            "<!doctype html><html><head><script type=\"module\">{FIXTURE_ROUTER_BOOTSTRAP}</script></head><body></body></html>"
+        ),
+    )
+    .expect("write router index");
+    std::fs::write(router.join("r.js"), "export default function init() {}").expect("r.js");
     std::fs::write(
         console.join("index.html"),
         "<!doctype html><title>console</title><script type=\"module\">import c from '/console/c.js';</script>",

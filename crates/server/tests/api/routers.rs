@@ -2,7 +2,7 @@
 //! country from a GeoIP database or a trusted proxy header, the iframe document at /r/{key},
 //! and that the client's address stays out of the database and the log.
 
-use crate::helpers::{error_code, spawn_app, Options, TestApp, FIXTURE_BOOTSTRAP};
+use crate::helpers::{error_code, spawn_app, Options, TestApp, FIXTURE_ROUTER_BOOTSTRAP};
 use crate::sockets::{operator_cookie, operator_cookie_as};
 use confide_protocol::router::RouterRules;
 use confide_protocol::WidgetKey;
@@ -593,24 +593,36 @@ async fn a_trusted_country_header_wins_over_geoip_and_garbage_gives_no_country()
 }
 
 #[tokio::test]
-async fn the_router_document_is_the_widget_document_with_its_policy() {
+async fn the_router_document_is_its_own_page_with_the_same_strict_policy() {
     let app = spawn_app(Options::default()).await;
     create_site_router(&app).await;
     let widget = app.get("/w/demo").await;
     let widget_csp = widget.headers()["content-security-policy"].clone();
-    let widget_body = widget.text().await.expect("body");
+    let widget_csp = widget_csp.to_str().expect("ascii");
 
     let res = app.get("/r/site").await;
     assert_eq!(res.status(), 200);
-    assert_eq!(res.headers()["content-security-policy"], widget_csp);
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    // The same policy as the widget's, allowing exactly the router page's inline bootstrap.
+    assert_eq!(
+        csp,
+        confide_server::assets::widget_csp(&format!("<script>{FIXTURE_ROUTER_BOOTSTRAP}</script>"))
+    );
+    assert_ne!(csp, widget_csp);
+    assert!(!csp.contains("unsafe-inline"));
     assert!(res.headers().get("set-cookie").is_none());
     assert!(res.headers()["content-type"]
         .to_str()
         .expect("ascii")
         .starts_with("text/html"));
     let body = res.text().await.expect("body");
-    assert_eq!(body, widget_body);
-    assert!(body.contains(FIXTURE_BOOTSTRAP));
+    assert!(body.contains(FIXTURE_ROUTER_BOOTSTRAP));
+    // Its assets are served under /router/.
+    assert_eq!(app.get("/router/r.js").await.status(), 200);
+    assert_eq!(app.get("/router/nope.js").await.status(), 404);
 
     // Unknown and malformed keys are refused as at /w/.
     for prefix in ["/w/", "/r/"] {

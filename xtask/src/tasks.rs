@@ -95,6 +95,11 @@ struct Suite {
 
 /// Every check CI makes, in order. Runs all suites and fails at the end if any failed.
 pub fn test(env: &Env) -> Result<(), String> {
+    // A whole-suite run builds every crate once per profile and target: incremental caches
+    // would only double the disk it needs (several GB on a fresh clone). Unless asked for.
+    if std::env::var_os("CARGO_INCREMENTAL").is_none() {
+        std::env::set_var("CARGO_INCREMENTAL", "0");
+    }
     let wasm_env = env.clone();
     let wasm_env2 = env.clone();
     let build_env = env.clone();

@@ -36,6 +36,13 @@ fn json_error(column: &str, e: &serde_json::Error) -> StoreError {
     )))
 }
 
+/// `(key, name)` rows with their keys parsed; a row whose key no longer parses is skipped.
+fn keyed(rows: Vec<(String, String)>) -> Vec<(WidgetKey, String)> {
+    rows.into_iter()
+        .filter_map(|(k, n)| WidgetKey::parse(&k).ok().map(|k| (k, n)))
+        .collect()
+}
+
 /// What a new conversation starts with.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NewConversation<'a> {
@@ -142,7 +149,7 @@ impl Store {
         .bind(self.clock.now_ms() / 1000)
         .bind(
             serde_json::to_string(&WidgetSettings::defaults(PLACEHOLDER_PRIVACY_URL))
-                .map_err(|e| StoreError::Other(sqlx::Error::Protocol(e.to_string())))?,
+                .map_err(|e| json_error("settings", &e))?,
         )
         .execute(&self.pool)
         .await?;
@@ -155,10 +162,7 @@ impl Store {
             sqlx::query_as("SELECT key, name FROM widgets ORDER BY key")
                 .fetch_all(&self.pool)
                 .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(k, n)| WidgetKey::parse(&k).ok().map(|k| (k, n)))
-            .collect())
+        Ok(keyed(rows))
     }
 
     pub async fn widget_count(&self) -> Result<i64, StoreError> {
@@ -922,10 +926,7 @@ impl Store {
             sqlx::query_as("SELECT key, name FROM routers ORDER BY key")
                 .fetch_all(&self.pool)
                 .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(k, n)| WidgetKey::parse(&k).ok().map(|k| (k, n)))
-            .collect())
+        Ok(keyed(rows))
     }
 
     /// The router's rules; `NotFound` when no router has this key.

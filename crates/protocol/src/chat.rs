@@ -63,16 +63,22 @@ impl fmt::Display for TextError {
 
 impl std::error::Error for TextError {}
 
+/// At most [`MAX_TEXT_CHARS`] characters: the one length rule of messages and drafts.
+fn check_length(s: &str) -> Result<(), TextError> {
+    if s.chars().count() > MAX_TEXT_CHARS {
+        return Err(TextError::TooLong {
+            max: MAX_TEXT_CHARS,
+        });
+    }
+    Ok(())
+}
+
 impl MessageText {
     pub fn parse(s: &str) -> Result<Self, TextError> {
         if s.trim().is_empty() {
             return Err(TextError::Empty);
         }
-        if s.chars().count() > MAX_TEXT_CHARS {
-            return Err(TextError::TooLong {
-                max: MAX_TEXT_CHARS,
-            });
-        }
+        check_length(s)?;
         Ok(Self(s.to_owned()))
     }
 
@@ -262,11 +268,7 @@ pub struct DraftText(String);
 
 impl DraftText {
     pub fn parse(s: &str) -> Result<Self, TextError> {
-        if s.chars().count() > MAX_TEXT_CHARS {
-            return Err(TextError::TooLong {
-                max: MAX_TEXT_CHARS,
-            });
-        }
+        check_length(s)?;
         Ok(Self(s.to_owned()))
     }
 

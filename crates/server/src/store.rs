@@ -727,21 +727,8 @@ impl Store {
                 return Ok(id);
             }
         }
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO consent_receipts \
-             (widget_id, visitor_id, language, version, text_sha256, policy_url, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(widget_id)
-        .bind(visitor_id)
-        .bind(&given.language)
-        .bind(i64::from(given.version))
-        .bind(&given.text_sha256)
-        .bind(policy_url)
-        .bind(self.clock.now_ms())
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(id)
+        self.insert_receipt(widget_id, Some(visitor_id), given, policy_url)
+            .await
     }
 
     /// A receipt for someone without a visitor token (the leave-a-message form used outside
@@ -752,12 +739,24 @@ impl Store {
         given: &ConsentGiven,
         policy_url: Option<&str>,
     ) -> Result<i64, StoreError> {
+        self.insert_receipt(widget_id, None, given, policy_url)
+            .await
+    }
+
+    async fn insert_receipt(
+        &self,
+        widget_id: i64,
+        visitor_id: Option<i64>,
+        given: &ConsentGiven,
+        policy_url: Option<&str>,
+    ) -> Result<i64, StoreError> {
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO consent_receipts \
              (widget_id, visitor_id, language, version, text_sha256, policy_url, created_at) \
-             VALUES (?, NULL, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(widget_id)
+        .bind(visitor_id)
         .bind(&given.language)
         .bind(i64::from(given.version))
         .bind(&given.text_sha256)

@@ -104,6 +104,10 @@ async fn standard_mode_gives_operators_fields_page_referrer_browser_and_the_live
     );
     recv_type(&mut op, "message").await;
 
+    // An over-long draft is refused without ending the socket, and reaches no operator.
+    send(&mut v, json!({"type": "draft", "text": "x".repeat(4001)})).await;
+    let refused = recv_type(&mut v, "error").await;
+    assert_eq!(refused["error"]["code"], "malformed", "{refused}");
     send(&mut v, json!({"type": "draft", "text": "canary-draft-5c1"})).await;
     let draft = recv_type(&mut op, "draft").await;
     assert_eq!(draft["text"], "canary-draft-5c1");

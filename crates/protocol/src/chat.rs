@@ -419,6 +419,11 @@ pub enum OperatorClient {
     Close {
         conversation: ConversationId,
     },
+    /// Stop watching a conversation (its view was closed): no more of its messages, typing
+    /// or drafts on this socket; its summary still comes with the inbox.
+    Unwatch {
+        conversation: ConversationId,
+    },
     Ping,
 }
 

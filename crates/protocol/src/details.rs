@@ -89,13 +89,17 @@ impl fmt::Debug for PrechatValues {
     }
 }
 
+/// Longest email address accepted (RFC 5321's path limit), in bytes.
+pub const MAX_EMAIL_BYTES: usize = 254;
+
 /// A plausible email address: one `@`, something before it, a dotted domain after it, no
-/// white space. (Only the visitor's own mail server can tell more.)
+/// white space, at most [`MAX_EMAIL_BYTES`]. (Only the visitor's own mail server can tell more.)
 pub fn is_plausible_email(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else {
         return false;
     };
-    !local.is_empty()
+    s.len() <= MAX_EMAIL_BYTES
+        && !local.is_empty()
         && !domain.contains('@')
         && domain.contains('.')
         && !domain.starts_with('.')
@@ -404,5 +408,8 @@ mod tests {
         ] {
             assert!(!is_plausible_email(bad), "{bad}");
         }
+        let longest = format!("{}@example.com", "a".repeat(MAX_EMAIL_BYTES - 12));
+        assert!(is_plausible_email(&longest));
+        assert!(!is_plausible_email(&format!("a{longest}")));
     }
 }

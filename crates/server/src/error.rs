@@ -1,10 +1,12 @@
 //! `ApiError`: every failure a handler can return, turned into a stable `{code, message}`
-//! body. Internal errors are logged here and never leak into the response.
+//! body. The source of an internal error never reaches the response: it travels in the
+//! response's extensions to [`crate::telemetry::log_request`], which logs it once.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use confide_protocol::{ErrorBody, ErrorCode};
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -61,21 +63,39 @@ impl ApiError {
             ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
-}
 
-impl From<crate::store::StoreError> for ApiError {
-    fn from(e: crate::store::StoreError) -> Self {
+    /// An internal error from anything displayable (a join error, a token source).
+    pub fn internal(e: impl Into<anyhow::Error>) -> Self {
         ApiError::Internal(e.into())
     }
 }
 
+/// A missing row is a 404 unless the caller says otherwise (for example
+/// [`crate::http::extract::KnownWidget`] answers `widget_not_found`); a taken key is a 409.
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        use crate::store::StoreError;
+        match e {
+            StoreError::NotFound => ApiError::NotFound,
+            StoreError::Conflict => ApiError::Conflict("conflicts with stored data"),
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+/// The source of an internal error, for the request log only. Source errors come from the
+/// store and I/O and carry no request data.
+#[derive(Debug, Clone)]
+pub struct ErrorSource(pub Arc<String>);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let ApiError::Internal(source) = &self {
-            // Source errors come from the store and I/O; they carry no request data.
-            tracing::error!(error = %format!("{source:#}"), "request failed");
-        }
         let body = ErrorBody::new(self.code(), self.to_string());
-        (self.status(), Json(body)).into_response()
+        let mut res = (self.status(), Json(body)).into_response();
+        if let ApiError::Internal(source) = &self {
+            res.extensions_mut()
+                .insert(ErrorSource(Arc::new(format!("{source:#}"))));
+        }
+        res
     }
 }

@@ -187,7 +187,7 @@ async fn add_operator(
     role: Role,
 ) -> anyhow::Result<()> {
     let email = email.trim().to_owned();
-    if !confide_server::api::valid_email(&email) {
+    if !confide_protocol::details::is_plausible_email(&email) {
         anyhow::bail!("--email: not an email address");
     }
     let name = name.trim().to_owned();

@@ -454,6 +454,25 @@ impl Store {
         rows.into_iter().map(message_from_row).collect()
     }
 
+    /// At most `limit` messages with a sequence number above `after`, in order.
+    pub async fn messages_page(
+        &self,
+        conversation: ConversationId,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<ChatMessage>, StoreError> {
+        let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} WHERE m.conversation_id = ? AND m.seq > ? \
+             ORDER BY m.seq LIMIT ?"
+        ))
+        .bind(conversation.0)
+        .bind(after as i64)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(message_from_row).collect()
+    }
+
     pub async fn summary(
         &self,
         conversation: ConversationId,

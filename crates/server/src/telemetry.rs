@@ -20,7 +20,7 @@ pub fn init(filter: &str) {
 }
 
 /// Logs one line per request with the matched route template (not the raw URI, whose query
-/// string could carry anything) and no headers at all.
+/// string could carry anything) and no headers at all; for an internal error, its source.
 pub async fn log_request(req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let route = req
@@ -30,12 +30,14 @@ pub async fn log_request(req: Request, next: Next) -> Response {
         .unwrap_or_else(|| "(static or unmatched)".to_owned());
     let started = Instant::now();
     let res = next.run(req).await;
-    tracing::info!(
-        %method,
-        route,
-        status = res.status().as_u16(),
-        ms = started.elapsed().as_millis() as u64,
-        "request"
-    );
+    let ms = started.elapsed().as_millis() as u64;
+    let status = res.status().as_u16();
+    // An internal error's source, put there by `ApiError::into_response`: logged here, once.
+    match res.extensions().get::<crate::error::ErrorSource>() {
+        Some(source) => {
+            tracing::error!(%method, route, status, ms, error = %source.0, "request failed")
+        }
+        None => tracing::info!(%method, route, status, ms, "request"),
+    }
     res
 }

@@ -6,6 +6,26 @@
 //! (uap-core's regex list) would add a regex engine and a 200 KB rule file to the server for
 //! detail (versions, devices) that Confide deliberately does not keep.
 
+/// The browser and OS family of a request's `User-Agent`; the header itself goes no further.
+/// Whether they are kept depends on the widget's privacy mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UaFamily {
+    pub browser: &'static str,
+    pub os: &'static str,
+}
+
+impl UaFamily {
+    pub fn from_headers(headers: &axum::http::HeaderMap) -> Option<Self> {
+        headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|h| h.to_str().ok())
+            .map(|ua| UaFamily {
+                browser: browser_family(ua),
+                os: os_family(ua),
+            })
+    }
+}
+
 /// The browser family: `Edge`, `Opera`, `Samsung Internet`, `Firefox`, `Chrome`, `Safari`,
 /// else `Other`.
 pub fn browser_family(ua: &str) -> &'static str {

@@ -19,8 +19,14 @@ pub fn Inbox() -> Html {
             let dispatcher = state.dispatcher();
             let send = ctx.send.clone();
             let last_seq = state.thread(id).and_then(|t| t.last_seq());
+            let previous = state.selected;
             Callback::from(move |_: MouseEvent| {
                 if !selected {
+                    // The view that closes stops receiving its conversation's live events; it
+                    // catches up from its last sequence number if it is opened again.
+                    if let Some(conversation) = previous {
+                        send.emit(OperatorClient::Unwatch { conversation });
+                    }
                     dispatcher.dispatch(Action::Select(id));
                     send.emit(OperatorClient::Open {
                         conversation: id,

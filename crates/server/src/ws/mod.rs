@@ -1,19 +1,20 @@
-//! The two WebSocket endpoints: `/ws/visitor` (the widget) and `/ws/operator` (the console).
+//! The two WebSocket endpoints, `/ws/visitor` (the widget) and `/ws/operator` (the console),
+//! over one session loop ([`session::run`]): pings and the silence limit, incoming frames,
+//! hub deliveries and close codes live there once, and each socket's own logic is a
+//! [`session::Peer`].
 //!
 //! The socket logic is generic over a `Sink` and a `Stream` of axum WebSocket messages, so it
-//! does not depend on a real connection. Frames are JSON text; anything else, anything too
-//! large, or anything that does not parse gets an `error` frame with a stable code, and
+//! is tested over channels without a network. Frames are JSON text; anything else, anything
+//! too large, or anything that does not parse gets an `error` frame with a stable code, and
 //! nothing is stored.
 
 pub mod operator;
+pub mod session;
 pub mod visitor;
 
-use crate::hub::Event;
 use crate::store::{Store, StoreError};
-use crate::AppState;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
-use confide_protocol::chat::{close, MAX_FRAME_BYTES};
-use confide_protocol::chat::{ChatMessage, ConversationId};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocketUpgrade};
+use confide_protocol::chat::{close, ChatMessage, ConversationId, MAX_FRAME_BYTES};
 use confide_protocol::{ErrorBody, ErrorCode};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use serde::de::DeserializeOwned;
@@ -28,6 +29,24 @@ pub const SILENCE_LIMIT: Duration = Duration::from_secs(3 * confide_protocol::ch
 pub const CODEC_LIMIT: usize = 4 * MAX_FRAME_BYTES;
 /// How long a new socket has to say `hello`.
 pub const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// The codec's read buffer. Frames are small; tungstenite's default (128 KiB, allocated for
+/// every socket up front) was nearly all of an idle socket's memory.
+pub const READ_BUFFER: usize = 4 * 1024;
+/// What may wait in a socket's write buffer while the peer does not read: a little more than
+/// the largest frame the server sends (a page of messages or summaries).
+pub const MAX_WRITE_BUFFER: usize = 8 * 1024 * 1024;
+/// Messages read from the database at once (replay, catch-up, export).
+pub const PAGE: u32 = 200;
+
+/// The codec settings every chat socket gets.
+pub fn upgrade(ws: WebSocketUpgrade) -> WebSocketUpgrade {
+    ws.read_buffer_size(READ_BUFFER)
+        // Written at once: each send is flushed anyway, and nothing waits in a buffer.
+        .write_buffer_size(0)
+        .max_write_buffer_size(MAX_WRITE_BUFFER)
+        .max_message_size(CODEC_LIMIT)
+        .max_frame_size(CODEC_LIMIT)
+}
 
 /// What one incoming WebSocket message turned out to be.
 #[derive(Debug)]
@@ -43,6 +62,8 @@ pub enum Incoming<T> {
     Closed,
 }
 
+/// Parses one message. The payload is read in place and dropped here, so nothing keeps the
+/// codec's read buffer alive.
 pub fn parse<T: DeserializeOwned>(msg: Result<Message, axum::Error>) -> Incoming<T> {
     match msg {
         Ok(Message::Text(text)) => {
@@ -58,7 +79,6 @@ pub fn parse<T: DeserializeOwned>(msg: Result<Message, axum::Error>) -> Incoming
             match serde_json::from_str::<T>(&text) {
                 Ok(frame) => Incoming::Frame(frame),
                 Err(e) => Incoming::Refused {
-                    // serde's message names the field or type, never echoes the values.
                     error: ErrorBody::new(ErrorCode::Malformed, describe_json_error(&e)),
                     fatal: None,
                 },
@@ -75,49 +95,73 @@ pub fn parse<T: DeserializeOwned>(msg: Result<Message, axum::Error>) -> Incoming
     }
 }
 
-/// A readable description of a JSON error that never quotes the input.
+/// A readable description of a JSON error that never quotes the input: serde's reason with
+/// anything it quoted removed, as for HTTP bodies.
 fn describe_json_error(e: &serde_json::Error) -> String {
     use serde_json::error::Category;
     match e.classify() {
         Category::Syntax | Category::Eof => "the frame is not valid JSON".to_owned(),
         Category::Data => {
-            // serde_json data errors look like "unknown variant `shout`, expected one of ..." or
-            // "missing field `id`"; they name fields and variants from our own types. Strip
-            // anything quoted in backticks that is not one of ours by keeping only the first clause.
             let text = e.to_string();
-            let first = text.split(" at line ").next().unwrap_or("invalid frame");
-            if first.contains("invalid type") || first.contains("invalid value") {
-                "a field has the wrong type or value".to_owned()
-            } else if first.len() > 200 {
+            let reason = text.split(" at line ").next().unwrap_or("invalid frame");
+            let described = crate::http::extract::describe_reason(reason);
+            if described.len() > 300 {
                 "the frame does not match the protocol".to_owned()
             } else {
-                format!("the frame does not match the protocol: {first}")
+                format!("the frame does not match the protocol: {described}")
             }
         }
         Category::Io => "the frame could not be read".to_owned(),
     }
 }
 
-pub async fn send<S, T>(sink: &mut S, frame: &T) -> Result<(), axum::Error>
-where
-    S: Sink<Message, Error = axum::Error> + Unpin,
-    T: Serialize,
-{
-    let text = serde_json::to_string(frame).map_err(axum::Error::new)?;
-    sink.send(Message::Text(Utf8Bytes::from(text))).await
+/// The session is over: the socket is gone, or this side closed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stop;
+
+/// The sending half of a socket.
+#[derive(Debug)]
+pub struct Out<S> {
+    sink: S,
 }
 
-pub async fn close_with<S>(sink: &mut S, code: u16, reason: &'static str)
+impl<S> Out<S>
 where
-    S: Sink<Message, Error = axum::Error> + Unpin,
+    S: Sink<Message, Error = axum::Error> + Unpin + Send,
 {
-    let _ = sink
-        .send(Message::Close(Some(CloseFrame {
-            code,
-            reason: Utf8Bytes::from_static(reason),
-        })))
-        .await;
-    let _ = sink.close().await;
+    pub fn new(sink: S) -> Self {
+        Self { sink }
+    }
+
+    pub async fn send<T: Serialize>(&mut self, frame: &T) -> Result<(), Stop> {
+        let text = serde_json::to_string(frame).map_err(|_| Stop)?;
+        self.send_text(Utf8Bytes::from(text)).await
+    }
+
+    /// A frame serialised before (a hub event's).
+    pub async fn send_text(&mut self, text: Utf8Bytes) -> Result<(), Stop> {
+        self.sink.send(Message::Text(text)).await.map_err(|_| Stop)
+    }
+
+    pub async fn ping(&mut self) -> Result<(), Stop> {
+        self.sink
+            .send(Message::Ping(Default::default()))
+            .await
+            .map_err(|_| Stop)
+    }
+
+    /// Sends a close frame and ends the session.
+    pub async fn close(&mut self, code: u16, reason: &'static str) -> Stop {
+        let _ = self
+            .sink
+            .send(Message::Close(Some(CloseFrame {
+                code,
+                reason: Utf8Bytes::from_static(reason),
+            })))
+            .await;
+        let _ = self.sink.close().await;
+        Stop
+    }
 }
 
 /// The next frame, skipping pings, within `limit`.
@@ -144,47 +188,133 @@ where
     }
 }
 
-/// The messages a socket owes its client when `message` is published, given that it has sent
-/// everything up to `sent`: the message itself when it is the next one; the whole gap from
-/// the database when events arrived out of order (they are published after commit by
-/// different tasks, and a sequence number is taken inside the write transaction, so the gap
-/// is already committed); nothing when it was sent before. Advances `sent`.
-pub async fn owed(
-    store: &Store,
-    conversation: ConversationId,
-    sent: &mut u64,
-    message: &ChatMessage,
-) -> Result<Vec<ChatMessage>, StoreError> {
-    if message.seq <= *sent {
-        return Ok(Vec::new());
-    }
-    let out = if message.seq == *sent + 1 {
-        vec![message.clone()]
-    } else {
-        store.messages_after(conversation, *sent).await?
-    };
-    if let Some(last) = out.last() {
-        *sent = (*sent).max(last.seq);
-    }
-    Ok(out)
+/// A conversation a socket delivers, and the last sequence number it has sent of it. Every
+/// message reaches the client once and in order: [`Delivered::owed`] decides what a
+/// published message means for this socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delivered {
+    pub conversation: ConversationId,
+    pub sent: u64,
 }
 
-/// After a message is stored for the first time: fan it out, then the conversation's new
-/// summary (for operators' inboxes).
-pub async fn publish_stored(state: &AppState, conversation: ConversationId, message: ChatMessage) {
-    state.hub.publish(Event::Message {
-        conversation,
-        message,
-    });
-    publish_summary(state, conversation).await;
+/// What a socket owes its client when a message is published.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Owed {
+    /// Sent before.
+    Nothing,
+    /// The next one: send the published frame.
+    This,
+    /// Events arrived out of order (they are published after commit by different tasks,
+    /// and a sequence number is taken inside the write transaction, so the gap is already
+    /// committed): read everything after `sent` from the database.
+    Gap,
 }
 
-/// Publishes the conversation's current summary.
-pub async fn publish_summary(state: &AppState, conversation: ConversationId) {
-    match state.store.summary(conversation).await {
-        Ok(s) => state.hub.publish(Event::Summary(s)),
-        Err(e) => {
-            tracing::warn!(conversation = conversation.0, error = %e, "cannot summarise conversation")
+impl Delivered {
+    pub fn new(conversation: ConversationId, sent: u64) -> Self {
+        Self { conversation, sent }
+    }
+
+    /// What `message` means for this socket; advances `sent` when it is the next one.
+    pub fn owed(&mut self, message: &ChatMessage) -> Owed {
+        if message.seq <= self.sent {
+            Owed::Nothing
+        } else if message.seq == self.sent + 1 {
+            self.sent = message.seq;
+            Owed::This
+        } else {
+            Owed::Gap
+        }
+    }
+
+    /// Sends every stored message after `sent`, a page at a time, each as `frame` makes it;
+    /// advances `sent`.
+    pub async fn catch_up<S, F, T>(
+        &mut self,
+        store: &Store,
+        out: &mut Out<S>,
+        frame: F,
+    ) -> Result<Result<(), StoreError>, Stop>
+    where
+        S: Sink<Message, Error = axum::Error> + Unpin + Send,
+        F: Fn(ConversationId, ChatMessage) -> T + Send,
+        T: Serialize,
+    {
+        loop {
+            let page = match store
+                .messages_page(self.conversation, self.sent, PAGE)
+                .await
+            {
+                Ok(p) => p,
+                Err(e) => return Ok(Err(e)),
+            };
+            let full = page.len() == PAGE as usize;
+            for message in page {
+                let seq = message.seq;
+                out.send(&frame(self.conversation, message)).await?;
+                self.sent = self.sent.max(seq);
+            }
+            if !full {
+                return Ok(Ok(()));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use confide_protocol::chat::{Author, ClientMsgId, MessageText};
+
+    fn message(seq: u64) -> ChatMessage {
+        ChatMessage {
+            seq,
+            id: ClientMsgId::parse(&format!("msg-{seq:08}")).expect("id"),
+            author: Author::Visitor,
+            author_name: None,
+            text: MessageText::parse("hi").expect("text"),
+            at: 0,
+        }
+    }
+
+    #[test]
+    fn the_next_message_is_sent_an_old_one_skipped_a_gap_read() {
+        let mut d = Delivered::new(ConversationId(1), 3);
+        assert_eq!(d.owed(&message(2)), Owed::Nothing);
+        assert_eq!(d.owed(&message(3)), Owed::Nothing);
+        assert_eq!(d.owed(&message(4)), Owed::This);
+        assert_eq!(d.sent, 4);
+        assert_eq!(d.owed(&message(6)), Owed::Gap);
+        assert_eq!(
+            d.sent, 4,
+            "a gap is read from the database, which advances sent"
+        );
+    }
+
+    #[test]
+    fn socket_errors_never_quote_the_frame() {
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields, tag = "type", rename_all = "snake_case")]
+        #[allow(dead_code)]
+        enum Frame {
+            Send { text: String },
+        }
+        for bad in [
+            r#"{"type":"send","text":"x","secret-field":1}"#,
+            r#"{"type":"secret-type"}"#,
+            r#"{"type":"send","text":["secret-value"]}"#,
+        ] {
+            let Incoming::Refused { error, .. } =
+                parse::<Frame>(Ok(Message::Text(Utf8Bytes::from(bad.to_owned()))))
+            else {
+                panic!("{bad} was accepted");
+            };
+            assert!(
+                !error.message.contains("secret"),
+                "{bad}: {}",
+                error.message
+            );
+            assert_eq!(error.code, ErrorCode::Malformed);
         }
     }
 }

@@ -1,28 +1,30 @@
-//! `/ws/operator`: the console's socket, authenticated by the session cookie before upgrade.
+//! `/ws/operator`: the console's socket, authenticated by the session cookie before the
+//! upgrade. The session watches the inbox (every conversation's summary) and the
+//! conversations the operator has open, until it unwatches them.
 
-use super::publish_summary;
-use super::{close_with, parse, send, Incoming, PING_EVERY, SILENCE_LIMIT};
-use crate::hub::Event;
+use super::session::{self, Conn, Peer};
+use super::{Delivered, Out, Owed, Stop};
+use crate::chat::publish_summary;
+use crate::hub::{Audience, Event, OperatorPresence, Published, Topic};
 use crate::store::{Operator, StoreError};
 use crate::AppState;
 use axum::extract::ws::Message;
 use confide_protocol::chat::{
-    initials, Author, ConversationId, OperatorClient, OperatorInfo, OperatorServer,
+    initials, Author, ChatMessage, ConversationId, OperatorClient, OperatorInfo, OperatorServer,
 };
 use confide_protocol::{ErrorBody, ErrorCode};
-use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use futures_util::{Sink, Stream};
 use std::collections::HashMap;
-use tokio::sync::broadcast::error::RecvError;
 
-type Sent = Result<(), axum::Error>;
-
-pub async fn run<S, R>(state: AppState, operator: Operator, mut sink: S, mut stream: R)
+pub async fn run<S, R>(state: AppState, operator: Operator, sink: S, stream: R)
 where
-    S: Sink<Message, Error = axum::Error> + Unpin,
-    R: Stream<Item = Result<Message, axum::Error>> + Unpin,
+    S: Sink<Message, Error = axum::Error> + Unpin + Send,
+    R: Stream<Item = Result<Message, axum::Error>> + Unpin + Send,
 {
-    let _presence = state.hub.operator_connected();
-    let mut events = state.hub.subscribe();
+    let mut out = Out::new(sink);
+    let presence = state.hub.operator_connected();
+    let mut sub = state.hub.subscribe();
+    sub.watch(Topic::Inbox);
     tracing::debug!(operator = operator.id, "operator connected");
     let hello = OperatorServer::Hello {
         operator: OperatorInfo {
@@ -30,329 +32,356 @@ where
             initials: initials(&operator.name),
         },
     };
-    if send(&mut sink, &hello).await.is_err() {
+    if out.send(&hello).await.is_err() {
         return;
     }
-    match state.store.open_summaries().await {
-        Ok(conversations) => {
-            if send(&mut sink, &OperatorServer::Inbox { conversations })
-                .await
-                .is_err()
-            {
-                return;
-            }
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "cannot list conversations");
-            close_with(&mut sink, 1011, "internal error").await;
-            return;
-        }
+    let mut peer = OperatorPeer {
+        state,
+        operator,
+        opened: HashMap::new(),
+        _presence: presence,
+    };
+    if peer.send_inbox(&mut out).await.is_err() {
+        return;
     }
-
-    // Conversations this socket has opened, with the last sequence number sent for each.
-    let mut opened: HashMap<ConversationId, u64> = HashMap::new();
-    let mut ping = tokio::time::interval(PING_EVERY);
-    ping.tick().await;
-    let mut last_heard = tokio::time::Instant::now();
-    loop {
-        tokio::select! {
-            msg = stream.next() => {
-                let Some(msg) = msg else { break };
-                last_heard = tokio::time::Instant::now();
-                match parse::<OperatorClient>(msg) {
-                    Incoming::Frame(frame) => {
-                        if handle(&state, &operator, &mut sink, &mut opened, frame).await.is_err() { break; }
-                    }
-                    Incoming::Refused { error, fatal } => {
-                        if send(&mut sink, &OperatorServer::Error { error }).await.is_err() { break; }
-                        if let Some(code) = fatal {
-                            close_with(&mut sink, code, "refused").await;
-                            break;
-                        }
-                    }
-                    Incoming::Alive => {}
-                    Incoming::Closed => break,
-                }
-            }
-            event = events.recv() => match event {
-                Ok(event) => {
-                    if forward(&state, &mut sink, &mut opened, &event).await.is_err() { break; }
-                }
-                Err(RecvError::Lagged(_)) => {
-                    close_with(&mut sink, 1013, "reconnect").await;
-                    break;
-                }
-                Err(RecvError::Closed) => break,
-            },
-            _ = ping.tick() => {
-                if last_heard.elapsed() > SILENCE_LIMIT {
-                    close_with(&mut sink, 1001, "silent").await;
-                    break;
-                }
-                if sink.send(Message::Ping(Default::default())).await.is_err() { break; }
-            }
-        }
-    }
-    // Whatever this operator was typing into is no longer being typed.
-    for conversation in opened.keys() {
-        state.hub.publish(Event::Typing {
-            conversation: *conversation,
-            from: Author::Operator,
-            active: false,
-        });
-    }
-    tracing::debug!(operator = operator.id, "operator disconnected");
+    session::run(&mut peer, out, stream, sub).await;
+    tracing::debug!(operator = peer.operator.id, "operator disconnected");
 }
 
-async fn handle<S>(
-    state: &AppState,
-    operator: &Operator,
-    sink: &mut S,
-    opened: &mut HashMap<ConversationId, u64>,
-    frame: OperatorClient,
-) -> Sent
-where
-    S: Sink<Message, Error = axum::Error> + Unpin,
-{
-    match frame {
-        OperatorClient::Open {
-            conversation,
-            last_seq,
-        } => {
-            if let Err(e) = state.store.summary(conversation).await {
-                return store_error(sink, e).await;
-            }
-            match state.store.conversation_receipt(conversation).await {
-                Ok(Some(r)) => {
-                    send(
-                        sink,
-                        &OperatorServer::Receipt {
-                            conversation,
-                            receipt: r.info,
-                        },
-                    )
-                    .await?
-                }
-                Ok(None) => {}
-                Err(e) => return store_error(sink, e).await,
-            }
-            match state.store.conversation_details(conversation).await {
-                Ok(Some(details)) => {
-                    send(
-                        sink,
-                        &OperatorServer::Details {
-                            conversation,
-                            details,
-                        },
-                    )
-                    .await?
-                }
-                Ok(None) => {}
-                Err(e) => return store_error(sink, e).await,
-            }
-            let after = last_seq.unwrap_or(0);
-            let messages = match state.store.messages_after(conversation, after).await {
-                Ok(m) => m,
-                Err(e) => return store_error(sink, e).await,
-            };
-            let mut sent = after;
-            for message in messages {
-                sent = sent.max(message.seq);
-                send(
-                    sink,
-                    &OperatorServer::Message {
-                        conversation,
-                        message,
-                    },
-                )
-                .await?;
-            }
-            opened.insert(conversation, sent);
-            Ok(())
-        }
-        OperatorClient::Send {
-            conversation,
-            id,
-            text,
-        } => {
-            match state.store.summary(conversation).await {
-                Ok(s) if !s.open => {
-                    return refuse(sink, ErrorCode::Invalid, "the conversation is closed").await
-                }
-                Ok(_) => {}
-                Err(e) => return store_error(sink, e).await,
-            }
-            match state
-                .store
-                .append_message(
-                    conversation,
-                    &id,
-                    Author::Operator,
-                    Some(operator.id),
-                    &text,
-                )
-                .await
-            {
-                Ok((message, created)) => {
-                    send(
-                        sink,
-                        &OperatorServer::Ack {
-                            conversation,
-                            id,
-                            seq: message.seq,
-                            at: message.at,
-                        },
-                    )
-                    .await?;
-                    if created {
-                        tracing::debug!(
-                            conversation = conversation.0,
-                            seq = message.seq,
-                            operator = operator.id,
-                            "operator message stored"
-                        );
-                        super::publish_stored(state, conversation, message).await;
-                    }
-                    Ok(())
-                }
-                Err(e) => store_error(sink, e).await,
-            }
-        }
-        OperatorClient::Typing {
-            conversation,
-            active,
-        } => {
-            if !opened.contains_key(&conversation) {
-                return refuse(sink, ErrorCode::Invalid, "open the conversation first").await;
-            }
-            state.hub.publish(Event::Typing {
-                conversation,
-                from: Author::Operator,
-                active,
-            });
-            Ok(())
-        }
-        OperatorClient::Read { conversation, seq } => {
-            match state.store.mark_read(conversation, seq).await {
-                Ok(()) => {
-                    publish_summary(state, conversation).await;
-                    Ok(())
-                }
-                Err(e) => store_error(sink, e).await,
-            }
-        }
-        OperatorClient::Close { conversation } => {
-            match state.store.close_conversation(conversation).await {
-                Ok(true) => {
-                    tracing::debug!(
-                        conversation = conversation.0,
-                        operator = operator.id,
-                        "conversation closed"
-                    );
-                    state.hub.publish(Event::Closed { conversation });
-                    publish_summary(state, conversation).await;
-                    Ok(())
-                }
-                Ok(false) => Ok(()),
-                Err(e) => store_error(sink, e).await,
-            }
-        }
-        OperatorClient::Ping => send(sink, &OperatorServer::Pong).await,
+/// One signed-in operator's socket.
+#[derive(Debug)]
+struct OperatorPeer {
+    state: AppState,
+    operator: Operator,
+    /// Conversations this socket has open, with what it has sent of each.
+    opened: HashMap<ConversationId, Delivered>,
+    /// Counts this socket as an operator online until it ends.
+    _presence: OperatorPresence,
+}
+
+fn message_frame(conversation: ConversationId, message: ChatMessage) -> OperatorServer {
+    OperatorServer::Message {
+        conversation,
+        message,
     }
 }
 
-async fn forward<S>(
-    state: &AppState,
-    sink: &mut S,
-    opened: &mut HashMap<ConversationId, u64>,
-    event: &Event,
-) -> Sent
-where
-    S: Sink<Message, Error = axum::Error> + Unpin,
-{
-    match event {
-        Event::Summary(summary) => {
-            send(
-                sink,
-                &OperatorServer::Conversation {
-                    conversation: summary.clone(),
-                },
-            )
-            .await
-        }
+/// The operators' frame for a hub event, if operators see it at all.
+fn operator_frame(event: &Event) -> Option<String> {
+    let frame = match event {
+        Event::Summary(summary) => OperatorServer::Conversation {
+            conversation: summary.clone(),
+        },
         Event::Message {
             conversation,
             message,
-        } => {
-            let Some(sent) = opened.get_mut(conversation) else {
-                return Ok(());
-            };
-            let owed = match super::owed(&state.store, *conversation, sent, message).await {
-                Ok(owed) => owed,
-                Err(e) => return store_error(sink, e).await,
-            };
-            for message in owed {
-                send(
-                    sink,
-                    &OperatorServer::Message {
-                        conversation: *conversation,
-                        message,
-                    },
-                )
-                .await?;
-            }
-            Ok(())
-        }
+        } => message_frame(*conversation, message.clone()),
         Event::Typing {
             conversation,
             from: Author::Visitor,
             active,
-        } if opened.contains_key(conversation) => {
-            send(
-                sink,
-                &OperatorServer::Typing {
-                    conversation: *conversation,
-                    active: *active,
-                },
+        } => OperatorServer::Typing {
+            conversation: *conversation,
+            active: *active,
+        },
+        Event::Draft { conversation, text } => OperatorServer::Draft {
+            conversation: *conversation,
+            text: text.clone(),
+        },
+        _ => return None,
+    };
+    serde_json::to_string(&frame).ok()
+}
+
+impl OperatorPeer {
+    /// The open conversations' summaries (on connect, and after falling behind).
+    async fn send_inbox<S>(&mut self, out: &mut Out<S>) -> Result<(), Stop>
+    where
+        S: Sink<Message, Error = axum::Error> + Unpin + Send,
+    {
+        match self.state.store.open_summaries().await {
+            Ok(conversations) => out.send(&OperatorServer::Inbox { conversations }).await,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot list conversations");
+                Err(out.close(1011, "internal error").await)
+            }
+        }
+    }
+
+    async fn on_open<S>(
+        &mut self,
+        conn: Conn<'_, S>,
+        conversation: ConversationId,
+        last_seq: Option<u64>,
+    ) -> Result<(), Stop>
+    where
+        S: Sink<Message, Error = axum::Error> + Unpin + Send,
+    {
+        let store = &self.state.store;
+        if let Err(e) = store.summary(conversation).await {
+            return store_error(conn.out, e).await;
+        }
+        // Watch before reading history; the sequence check drops what was read twice.
+        conn.sub.watch(Topic::Conversation(conversation));
+        match store.conversation_receipt(conversation).await {
+            Ok(Some(r)) => {
+                conn.out
+                    .send(&OperatorServer::Receipt {
+                        conversation,
+                        receipt: r.info,
+                    })
+                    .await?
+            }
+            Ok(None) => {}
+            Err(e) => return store_error(conn.out, e).await,
+        }
+        match store.conversation_details(conversation).await {
+            Ok(Some(details)) => {
+                conn.out
+                    .send(&OperatorServer::Details {
+                        conversation,
+                        details,
+                    })
+                    .await?
+            }
+            Ok(None) => {}
+            Err(e) => return store_error(conn.out, e).await,
+        }
+        let mut delivered = Delivered::new(conversation, last_seq.unwrap_or(0));
+        let caught_up = delivered.catch_up(store, conn.out, message_frame).await?;
+        self.opened.insert(conversation, delivered);
+        match caught_up {
+            Ok(()) => Ok(()),
+            Err(e) => store_error(conn.out, e).await,
+        }
+    }
+
+    async fn on_send<S>(
+        &mut self,
+        out: &mut Out<S>,
+        conversation: ConversationId,
+        id: confide_protocol::chat::ClientMsgId,
+        text: confide_protocol::chat::MessageText,
+    ) -> Result<(), Stop>
+    where
+        S: Sink<Message, Error = axum::Error> + Unpin + Send,
+    {
+        let state = &self.state;
+        match state.store.summary(conversation).await {
+            Ok(s) if !s.open => {
+                return refuse(out, ErrorCode::Invalid, "the conversation is closed").await
+            }
+            Ok(_) => {}
+            Err(e) => return store_error(out, e).await,
+        }
+        match state
+            .store
+            .append_message(
+                conversation,
+                &id,
+                Author::Operator,
+                Some(self.operator.id),
+                &text,
             )
             .await
+        {
+            Ok((message, created)) => {
+                out.send(&OperatorServer::Ack {
+                    conversation,
+                    id,
+                    seq: message.seq,
+                    at: message.at,
+                })
+                .await?;
+                if created {
+                    tracing::debug!(
+                        conversation = conversation.0,
+                        seq = message.seq,
+                        operator = self.operator.id,
+                        "operator message stored"
+                    );
+                    crate::chat::publish_stored(state, conversation, message).await;
+                }
+                Ok(())
+            }
+            Err(e) => store_error(out, e).await,
         }
-        Event::Draft { conversation, text } if opened.contains_key(conversation) => {
-            send(
-                sink,
-                &OperatorServer::Draft {
-                    conversation: *conversation,
-                    text: text.clone(),
-                },
-            )
-            .await
-        }
-        _ => Ok(()),
+    }
+
+    /// Whatever this socket was typing into that conversation is no longer being typed.
+    fn typing_off(&self, conversation: ConversationId) {
+        self.state.hub.publish(Event::Typing {
+            conversation,
+            from: Author::Operator,
+            active: false,
+        });
     }
 }
 
-async fn refuse<S>(sink: &mut S, code: ErrorCode, message: &'static str) -> Sent
+impl Peer for OperatorPeer {
+    type Client = OperatorClient;
+    type Server = OperatorServer;
+
+    fn error(error: ErrorBody) -> OperatorServer {
+        OperatorServer::Error { error }
+    }
+
+    async fn on_frame<S>(&mut self, conn: Conn<'_, S>, frame: OperatorClient) -> Result<(), Stop>
+    where
+        S: Sink<Message, Error = axum::Error> + Unpin + Send,
+    {
+        let state = &self.state;
+        match frame {
+            OperatorClient::Open {
+                conversation,
+                last_seq,
+            } => self.on_open(conn, conversation, last_seq).await,
+            OperatorClient::Unwatch { conversation } => {
+                if self.opened.remove(&conversation).is_some() {
+                    conn.sub.unwatch(Topic::Conversation(conversation));
+                    self.typing_off(conversation);
+                }
+                Ok(())
+            }
+            OperatorClient::Send {
+                conversation,
+                id,
+                text,
+            } => self.on_send(conn.out, conversation, id, text).await,
+            OperatorClient::Typing {
+                conversation,
+                active,
+            } => {
+                if !self.opened.contains_key(&conversation) {
+                    return refuse(conn.out, ErrorCode::Invalid, "open the conversation first")
+                        .await;
+                }
+                state.hub.publish(Event::Typing {
+                    conversation,
+                    from: Author::Operator,
+                    active,
+                });
+                Ok(())
+            }
+            OperatorClient::Read { conversation, seq } => {
+                match state.store.mark_read(conversation, seq).await {
+                    Ok(()) => {
+                        publish_summary(state, conversation).await;
+                        Ok(())
+                    }
+                    Err(e) => store_error(conn.out, e).await,
+                }
+            }
+            OperatorClient::Close { conversation } => {
+                match state.store.close_conversation(conversation).await {
+                    Ok(true) => {
+                        tracing::debug!(
+                            conversation = conversation.0,
+                            operator = self.operator.id,
+                            "conversation closed"
+                        );
+                        state.hub.publish(Event::Closed { conversation });
+                        publish_summary(state, conversation).await;
+                        Ok(())
+                    }
+                    Ok(false) => Ok(()),
+                    Err(e) => store_error(conn.out, e).await,
+                }
+            }
+            OperatorClient::Ping => conn.out.send(&OperatorServer::Pong).await,
+        }
+    }
+
+    async fn on_event<S>(&mut self, conn: Conn<'_, S>, published: &Published) -> Result<(), Stop>
+    where
+        S: Sink<Message, Error = axum::Error> + Unpin + Send,
+    {
+        let relevant = match &published.event {
+            Event::Summary(_) => true,
+            Event::Message {
+                conversation,
+                message,
+            } => {
+                let Some(delivered) = self.opened.get_mut(conversation) else {
+                    return Ok(());
+                };
+                match delivered.owed(message) {
+                    Owed::Nothing => false,
+                    Owed::This => true,
+                    Owed::Gap => {
+                        return match delivered
+                            .catch_up(&self.state.store, conn.out, message_frame)
+                            .await?
+                        {
+                            Ok(()) => Ok(()),
+                            Err(e) => store_error(conn.out, e).await,
+                        };
+                    }
+                }
+            }
+            Event::Typing {
+                conversation,
+                from: Author::Visitor,
+                ..
+            }
+            | Event::Draft { conversation, .. } => self.opened.contains_key(conversation),
+            _ => false,
+        };
+        match relevant
+            .then(|| published.encoded(Audience::Operator, operator_frame))
+            .flatten()
+        {
+            Some(frame) => conn.out.send_text(frame).await,
+            None => Ok(()),
+        }
+    }
+
+    async fn on_lagged<S>(&mut self, conn: Conn<'_, S>) -> Result<(), Stop>
+    where
+        S: Sink<Message, Error = axum::Error> + Unpin + Send,
+    {
+        tracing::debug!(
+            operator = self.operator.id,
+            "operator socket caught up after lag"
+        );
+        self.send_inbox(conn.out).await?;
+        for delivered in self.opened.values_mut() {
+            if let Err(e) = delivered
+                .catch_up(&self.state.store, conn.out, message_frame)
+                .await?
+            {
+                return store_error(conn.out, e).await;
+            }
+        }
+        Ok(())
+    }
+
+    fn on_end(&mut self) {
+        for conversation in self.opened.keys() {
+            self.typing_off(*conversation);
+        }
+    }
+}
+
+async fn refuse<S>(out: &mut Out<S>, code: ErrorCode, message: &'static str) -> Result<(), Stop>
 where
-    S: Sink<Message, Error = axum::Error> + Unpin,
+    S: Sink<Message, Error = axum::Error> + Unpin + Send,
 {
-    send(
-        sink,
-        &OperatorServer::Error {
-            error: ErrorBody::new(code, message),
-        },
-    )
+    out.send(&OperatorServer::Error {
+        error: ErrorBody::new(code, message),
+    })
     .await
 }
 
-async fn store_error<S>(sink: &mut S, e: StoreError) -> Sent
+async fn store_error<S>(out: &mut Out<S>, e: StoreError) -> Result<(), Stop>
 where
-    S: Sink<Message, Error = axum::Error> + Unpin,
+    S: Sink<Message, Error = axum::Error> + Unpin + Send,
 {
     match e {
-        StoreError::NotFound => refuse(sink, ErrorCode::NotFound, "no such conversation").await,
+        StoreError::NotFound => refuse(out, ErrorCode::NotFound, "no such conversation").await,
         other => {
             tracing::error!(error = %other, "operator frame failed");
-            refuse(sink, ErrorCode::Internal, "internal error").await
+            refuse(out, ErrorCode::Internal, "internal error").await
         }
     }
 }

@@ -1,47 +1,30 @@
-//! `/ws/visitor`: the widget's socket. The first frame is `hello`; the visitor's token travels
-//! only inside it, never in a URL.
+//! `/ws/visitor`: the widget's socket. The first frame is `hello`, admitted by
+//! [`crate::chat::admission`]; the visitor's token travels inside it, never in a URL. Then
+//! the session watches the visitor's conversation and the operators' presence.
 
-use super::{
-    close_with, next_frame, parse, send, Incoming, HELLO_TIMEOUT, PING_EVERY, SILENCE_LIMIT,
-};
-use crate::auth::{new_token, token_hash};
-use crate::hub::Event;
-use crate::store::{NewConversation, StoreError, Visitor};
+use super::session::{self, Conn, Peer};
+use super::{next_frame, Delivered, Incoming, Out, Owed, Stop, HELLO_TIMEOUT};
+use crate::chat::admission::{self, Mode, Refusal, WithoutToken};
+use crate::hub::{Audience, Event, Published, Topic};
+use crate::store::{NewConversation, Visitor};
+use crate::ua::UaFamily;
 use crate::AppState;
 use axum::extract::ws::Message;
 use confide_protocol::chat::{
-    close, Author, ConversationId, VisitorClient, VisitorServer, VisitorToken,
+    close, Author, ChatMessage, ConversationId, OperatorInfo, VisitorClient, VisitorServer,
 };
 use confide_protocol::details::VisitorDetails;
 use confide_protocol::{ErrorBody, ErrorCode};
-use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use tokio::sync::broadcast::error::RecvError;
+use futures_util::{Sink, Stream};
 
-/// Visitor tokens stay valid this long after they are issued.
-pub const TOKEN_TTL_MS: i64 = 30 * 24 * 3600 * 1000;
+pub use crate::chat::admission::TOKEN_TTL_MS;
 
-type Sent<S> = Result<(), <S as Sink<Message>>::Error>;
-
-/// The browser and OS family read from the upgrade request's user agent; the header itself
-/// goes no further than [`crate::ua`].
-#[derive(Debug, Clone, Copy)]
-pub struct UaFamily {
-    pub browser: &'static str,
-    pub os: &'static str,
-}
-
-/// What the widget's settings decide for one socket.
-#[derive(Debug, Clone, Copy)]
-struct Mode {
-    typing_indicator: bool,
-    live_preview: bool,
-}
-
-pub async fn run<S, R>(state: AppState, ua: Option<UaFamily>, mut sink: S, mut stream: R)
+pub async fn run<S, R>(state: AppState, ua: Option<UaFamily>, sink: S, mut stream: R)
 where
-    S: Sink<Message, Error = axum::Error> + Unpin,
-    R: Stream<Item = Result<Message, axum::Error>> + Unpin,
+    S: Sink<Message, Error = axum::Error> + Unpin + Send,
+    R: Stream<Item = Result<Message, axum::Error>> + Unpin + Send,
 {
+    let mut out = Out::new(sink);
     let (widget, token, last_seq, consent, context, fields) =
         match next_frame::<_, VisitorClient>(&mut stream, HELLO_TIMEOUT).await {
             Incoming::Frame(VisitorClient::Hello {
@@ -54,160 +37,64 @@ where
             }) => (widget, token, last_seq, consent, context, fields),
             Incoming::Frame(_) => {
                 return refuse(
-                    &mut sink,
-                    ErrorCode::Malformed,
-                    "the first frame must be hello",
+                    &mut out,
+                    ErrorBody::new(ErrorCode::Malformed, "the first frame must be hello"),
                     close::PROTOCOL,
                 )
                 .await;
             }
             Incoming::Refused { error, fatal } => {
-                let _ = send(&mut sink, &VisitorServer::Error { error }).await;
-                close_with(&mut sink, fatal.unwrap_or(close::PROTOCOL), "bad hello").await;
-                return;
+                return refuse(&mut out, error, fatal.unwrap_or(close::PROTOCOL)).await;
             }
             Incoming::Alive | Incoming::Closed => return,
         };
-
-    let widget = match state.store.widget_by_key(&widget).await {
-        Ok(w) => w,
-        Err(StoreError::NotFound) => {
-            return refuse(
-                &mut sink,
-                ErrorCode::WidgetNotFound,
-                "no widget with that key",
-                close::WIDGET_NOT_FOUND,
-            )
-            .await;
-        }
-        Err(e) => return internal(&mut sink, e).await,
-    };
-
-    // Consent comes first: without it no visitor is created and no token is issued.
-    let settings = match state.store.widget_settings(widget.id).await {
-        Ok(s) => s,
-        Err(e) => return internal(&mut sink, e).await,
-    };
-    if let Err(reason) = crate::consent::check(&settings, consent.as_ref()) {
-        return refuse(
-            &mut sink,
-            ErrorCode::ConsentRequired,
-            reason,
-            close::CONSENT_REQUIRED,
-        )
-        .await;
-    }
-
-    // What the visitor typed and, in standard mode only, where they are: checked before any
-    // visitor exists, kept for the conversation they start.
-    let standard = !settings.privacy_mode;
-    if !standard && context.is_some() {
-        return refuse(
-            &mut sink,
-            ErrorCode::Invalid,
-            "this widget runs in privacy mode: it takes no page context",
-            close::PROTOCOL,
-        )
-        .await;
-    }
-    let values = match fields.unwrap_or_default().checked(&settings.prechat_fields) {
-        Ok(v) => v,
-        Err(problem) => {
-            // The problem names the field and the rule, never the value.
-            return refuse(
-                &mut sink,
-                ErrorCode::Invalid,
-                format!("pre-chat field {problem}"),
-                close::FIELDS_INVALID,
-            )
-            .await;
-        }
-    };
-    let mut details = VisitorDetails::from_values(&values, &settings);
-    if standard {
-        if let Some(ctx) = context.and_then(|c| c.cleaned()) {
-            details.page = ctx.page;
-            details.referrer = ctx.referrer;
-        }
-        if let Some(ua) = ua {
-            details.browser = Some(ua.browser.to_owned());
-            details.os = Some(ua.os.to_owned());
-        }
-    }
-    let mode = Mode {
-        typing_indicator: settings.typing_indicator,
-        live_preview: standard && settings.live_preview,
-    };
-
-    let (visitor, token) = match token {
-        Some(token) => match state
-            .store
-            .visitor_by_token(widget.id, &token_hash(token.as_str()))
-            .await
-        {
-            Ok(v) => (v, token),
-            Err(StoreError::NotFound) => {
-                return refuse(
-                    &mut sink,
-                    ErrorCode::Unauthorized,
-                    "the visitor token is wrong or expired; start again without one",
-                    close::UNAUTHORIZED,
-                )
-                .await;
-            }
-            Err(e) => return internal(&mut sink, e).await,
+    let admitted = admission::admit(
+        &state.store,
+        admission::Request {
+            widget: &widget,
+            token: token.as_ref(),
+            consent: consent.as_ref(),
+            context: context.as_ref(),
+            fields: fields.as_ref(),
+            ua,
+            without_token: WithoutToken::Issue,
         },
-        None => {
-            let issued = match new_token() {
-                Ok(t) => t,
-                Err(e) => return internal(&mut sink, e).await,
-            };
-            let Ok(token) = VisitorToken::parse(&issued) else {
-                return internal(
-                    &mut sink,
-                    anyhow::anyhow!("issued token has the wrong shape"),
-                )
-                .await;
-            };
-            match state
-                .store
-                .create_visitor(widget.id, &token_hash(&issued), TOKEN_TTL_MS)
-                .await
-            {
-                Ok(id) => (
-                    Visitor {
-                        id,
-                        widget_id: widget.id,
-                    },
-                    token,
-                ),
-                Err(e) => return internal(&mut sink, e).await,
+    )
+    .await;
+    let admitted = match admitted {
+        Ok(a) => a,
+        Err(refusal) => {
+            if let Refusal::Internal(e) = &refusal {
+                tracing::error!(error = %e, "visitor admission failed");
             }
+            let code = refusal.close_code();
+            return refuse(
+                &mut out,
+                ErrorBody::new(refusal.code(), refusal.to_string()),
+                code,
+            )
+            .await;
         }
     };
-
-    let receipt = match &consent {
-        Some(given) if settings.consent.required => {
-            let policy = settings.privacy_link.as_ref().map(|l| l.url.as_str());
-            match state
-                .store
-                .receipt_for(widget.id, visitor.id, given, policy)
-                .await
-            {
-                Ok(id) => Some(id),
-                Err(e) => return internal(&mut sink, e).await,
-            }
-        }
-        _ => None,
+    let (Some(visitor), Some(token)) = (admitted.visitor, admitted.token) else {
+        internal(&mut out, "a socket visitor has no token").await;
+        return;
     };
 
-    // Subscribe before reading history, so nothing stored in between is missed; the
-    // sequence check below drops what the replay already sent.
-    let mut events = state.hub.subscribe();
-    let mut conversation = match state.store.open_conversation_of(visitor.id).await {
+    // Watch before reading history, so nothing stored in between is missed; the sequence
+    // check drops what the replay already sent.
+    let mut sub = state.hub.subscribe();
+    sub.watch(Topic::Visitors);
+    let conversation = match state.store.open_conversation_of(visitor.id).await {
         Ok(c) => c,
-        Err(e) => return internal(&mut sink, e).await,
+        Err(e) => {
+            internal(&mut out, e).await;
+            return;
+        }
     };
+    if let Some(c) = conversation {
+        sub.watch(Topic::Conversation(c));
+    }
     tracing::debug!(visitor = visitor.id, "visitor connected");
     // The operator who answered last, for the widget's header.
     let operator = match conversation {
@@ -217,7 +104,7 @@ where
             .await
             .ok()
             .flatten()
-            .map(|name| confide_protocol::chat::OperatorInfo {
+            .map(|name| OperatorInfo {
                 initials: confide_protocol::chat::initials(&name),
                 name,
             }),
@@ -229,380 +116,394 @@ where
         operators_online: state.hub.operators_online(),
         operator,
     };
-    if send(&mut sink, &welcome).await.is_err() {
+    if out.send(&welcome).await.is_err() {
         return;
     }
-    let mut sent_seq = 0u64;
-    if let Some(c) = conversation {
-        match replay(&state, &mut sink, c, last_seq.unwrap_or(0)).await {
-            Ok(Some(seq)) => sent_seq = seq,
-            Ok(None) => sent_seq = last_seq.unwrap_or(0),
-            Err(()) => return,
-        }
+    let mut peer = VisitorPeer {
+        state,
+        visitor,
+        receipt_id: admitted.receipt_id,
+        details: admitted.details,
+        mode: admitted.mode,
+        conversation: conversation.map(|c| Delivered::new(c, last_seq.unwrap_or(0))),
+    };
+    if peer.replay(&mut out).await.is_err() {
+        return;
     }
-
-    let mut ping = tokio::time::interval(PING_EVERY);
-    ping.tick().await;
-    let mut last_heard = tokio::time::Instant::now();
-    loop {
-        tokio::select! {
-            msg = stream.next() => {
-                let Some(msg) = msg else { break };
-                last_heard = tokio::time::Instant::now();
-                match parse::<VisitorClient>(msg) {
-                    Incoming::Frame(frame) => {
-                        let started = Started { visitor, receipt_id: receipt, details: &details, mode };
-                        let step = handle(&state, &mut sink, &started, &mut conversation, &mut sent_seq, frame).await;
-                        if step.is_err() { break; }
-                    }
-                    Incoming::Refused { error, fatal } => {
-                        if send(&mut sink, &VisitorServer::Error { error }).await.is_err() { break; }
-                        if let Some(code) = fatal {
-                            close_with(&mut sink, code, "refused").await;
-                            break;
-                        }
-                    }
-                    Incoming::Alive => {}
-                    Incoming::Closed => break,
-                }
-            }
-            event = events.recv() => {
-                match event {
-                    Ok(event) => {
-                        if forward(&state, &mut sink, mode, &mut conversation, &mut sent_seq, &event).await.is_err() { break; }
-                    }
-                    Err(RecvError::Lagged(_)) => {
-                        // Too far behind: the client reconnects and resumes from its last seq.
-                        close_with(&mut sink, 1013, "reconnect").await;
-                        break;
-                    }
-                    Err(RecvError::Closed) => break,
-                }
-            }
-            _ = ping.tick() => {
-                if last_heard.elapsed() > SILENCE_LIMIT {
-                    close_with(&mut sink, 1001, "silent").await;
-                    break;
-                }
-                if sink.send(Message::Ping(Default::default())).await.is_err() { break; }
-            }
-        }
-    }
-    if let Some(c) = conversation {
-        state.hub.publish(Event::Typing {
-            conversation: c,
-            from: Author::Visitor,
-            active: false,
-        });
-    }
+    session::run(&mut peer, out, stream, sub).await;
     tracing::debug!(visitor = visitor.id, "visitor disconnected");
 }
 
-/// What the hello settled for this socket.
-#[derive(Clone, Copy)]
-struct Started<'a> {
+/// One admitted visitor's socket.
+#[derive(Debug)]
+struct VisitorPeer {
+    state: AppState,
     visitor: Visitor,
     /// The consent receipt a new conversation starts under.
     receipt_id: Option<i64>,
     /// Stored with a new conversation.
-    details: &'a VisitorDetails,
+    details: VisitorDetails,
     mode: Mode,
+    /// The open conversation this socket delivers, if any.
+    conversation: Option<Delivered>,
 }
 
-async fn handle<S>(
-    state: &AppState,
-    sink: &mut S,
-    started: &Started<'_>,
-    conversation: &mut Option<ConversationId>,
-    sent_seq: &mut u64,
-    frame: VisitorClient,
-) -> Sent<S>
-where
-    S: Sink<Message, Error = axum::Error> + Unpin,
-{
-    let Started {
-        visitor,
-        receipt_id,
-        details,
-        mode,
-    } = *started;
-    match frame {
-        VisitorClient::Send { id, text } => {
-            // A resend of a message stored earlier (perhaps in a conversation closed since)
-            // gets its original acknowledgement and stores nothing.
-            match state.store.visitor_message(visitor.id, &id).await {
-                Ok(Some(m)) => {
-                    return send(
-                        sink,
-                        &VisitorServer::Ack {
-                            id,
-                            seq: m.seq,
-                            at: m.at,
-                        },
-                    )
-                    .await;
-                }
-                Ok(None) => {}
-                Err(e) => return error_frame(sink, e).await,
-            }
-            let conv = match *conversation {
-                Some(c) => c,
-                None => match state
-                    .store
-                    .create_conversation(NewConversation {
-                        widget_id: visitor.widget_id,
-                        visitor_id: Some(visitor.id),
-                        offline: false,
-                        receipt_id,
-                        details: Some(details),
-                    })
-                    .await
-                {
-                    Ok(c) => {
-                        *conversation = Some(c);
-                        *sent_seq = 0;
-                        c
-                    }
-                    Err(e) => return error_frame(sink, e).await,
-                },
-            };
-            match state
-                .store
-                .append_message(conv, &id, Author::Visitor, None, &text)
-                .await
-            {
-                Ok((message, created)) => {
-                    send(
-                        sink,
-                        &VisitorServer::Ack {
-                            id,
-                            seq: message.seq,
-                            at: message.at,
-                        },
-                    )
-                    .await?;
-                    if created {
-                        tracing::debug!(
-                            conversation = conv.0,
-                            seq = message.seq,
-                            "visitor message stored"
-                        );
-                        super::publish_stored(state, conv, message).await;
-                    }
-                    Ok(())
-                }
-                Err(e) => error_frame(sink, e).await,
-            }
-        }
-        VisitorClient::Typing { active } => {
-            if !mode.typing_indicator {
-                // The widget shows no typing indicator: nothing to forward.
-                return Ok(());
-            }
-            if let Some(c) = *conversation {
-                state.hub.publish(Event::Typing {
-                    conversation: c,
-                    from: Author::Visitor,
-                    active,
-                });
-            }
-            Ok(())
-        }
-        VisitorClient::Read { .. } => Ok(()),
-        VisitorClient::Draft { text } => {
-            if !mode.live_preview {
-                let error = ErrorBody::new(
-                    ErrorCode::Invalid,
-                    "live preview is off for this widget: drafts are not accepted",
-                );
-                return send(sink, &VisitorServer::Error { error }).await;
-            }
-            // In memory only: to the operators who have the conversation open. Before a
-            // first message there is no conversation and nobody to show it to.
-            if let Some(c) = *conversation {
-                state.hub.publish(Event::Draft {
-                    conversation: c,
-                    text,
-                });
-            }
-            Ok(())
-        }
-        VisitorClient::Export => {
-            let (messages, receipt, details) = match *conversation {
-                Some(c) => {
-                    let messages = match state.store.messages_after(c, 0).await {
-                        Ok(m) => m,
-                        Err(e) => return error_frame(sink, e).await,
-                    };
-                    let receipt = match state.store.conversation_receipt(c).await {
-                        Ok(r) => r.map(|r| r.info),
-                        Err(e) => return error_frame(sink, e).await,
-                    };
-                    let details = match state.store.conversation_details(c).await {
-                        Ok(d) => d,
-                        Err(e) => return error_frame(sink, e).await,
-                    };
-                    (messages, receipt, details.map(Box::new))
-                }
-                None => (Vec::new(), None, None),
-            };
-            // Before a first message there is no conversation, but the consent was recorded.
-            let receipt = match (receipt, receipt_id) {
-                (Some(r), _) => Some(r),
-                (None, Some(id)) => match state.store.receipt_info(id).await {
-                    Ok(r) => Some(r),
-                    Err(e) => return error_frame(sink, e).await,
-                },
-                (None, None) => None,
-            };
-            send(
-                sink,
-                &VisitorServer::Transcript {
-                    conversation: *conversation,
-                    messages,
-                    receipt,
-                    details,
-                },
-            )
-            .await
-        }
-        VisitorClient::Delete => {
-            let deleted = conversation.take();
-            *sent_seq = 0;
-            if let Some(c) = deleted {
-                let summary = state.store.summary(c).await.ok();
-                if let Err(e) = state.store.delete_conversation(c).await {
-                    return error_frame(sink, e).await;
-                }
-                tracing::info!(conversation = c.0, "visitor deleted their conversation");
-                announce_gone(state, c, summary);
-            }
-            send(
-                sink,
-                &VisitorServer::Deleted {
-                    conversation: deleted,
-                },
-            )
-            .await
-        }
-        VisitorClient::Withdraw => {
-            let mut summaries = Vec::new();
-            if let Some(c) = *conversation {
-                summaries.push((c, state.store.summary(c).await.ok()));
-            }
-            let (at, deleted) = match state.store.withdraw_visitor(visitor.id).await {
-                Ok(done) => done,
-                Err(e) => return error_frame(sink, e).await,
-            };
-            *conversation = None;
-            *sent_seq = 0;
-            tracing::info!(
-                visitor = visitor.id,
-                conversations = deleted.len(),
-                "consent withdrawn"
-            );
-            for c in &deleted {
-                let summary = summaries
-                    .iter()
-                    .find(|(id, _)| id == c)
-                    .and_then(|(_, s)| s.clone());
-                announce_gone(state, *c, summary);
-            }
-            send(
-                sink,
-                &VisitorServer::Withdrawn {
-                    at,
-                    conversations_deleted: deleted.len() as u64,
-                },
-            )
-            .await?;
-            // Consent is gone: this socket ends; a new start needs a new consent.
-            close_with(sink, 1000, "consent withdrawn").await;
-            Err(axum::Error::new(anyhow::anyhow!("consent withdrawn")))
-        }
-        VisitorClient::Ping => send(sink, &VisitorServer::Pong).await,
-        VisitorClient::Hello { .. } => {
-            let error = ErrorBody::new(ErrorCode::Malformed, "hello is only the first frame");
-            send(sink, &VisitorServer::Error { error }).await
-        }
-    }
+fn message_frame(_: ConversationId, message: ChatMessage) -> VisitorServer {
+    VisitorServer::Message { message }
 }
 
-async fn forward<S>(
-    state: &AppState,
-    sink: &mut S,
-    mode: Mode,
-    conversation: &mut Option<ConversationId>,
-    sent_seq: &mut u64,
-    event: &Event,
-) -> Sent<S>
-where
-    S: Sink<Message, Error = axum::Error> + Unpin,
-{
-    match event {
-        Event::Message {
-            conversation: c,
-            message,
-        } if Some(*c) == *conversation => {
-            let owed = match super::owed(&state.store, *c, sent_seq, message).await {
-                Ok(owed) => owed,
-                Err(e) => return error_frame(sink, e).await,
-            };
-            for message in owed {
-                send(sink, &VisitorServer::Message { message }).await?;
-            }
-            Ok(())
-        }
+/// The visitor's frame for a hub event, if visitors see it at all.
+fn visitor_frame(event: &Event) -> Option<String> {
+    let frame = match event {
+        Event::Message { message, .. } => VisitorServer::Message {
+            message: message.clone(),
+        },
         Event::Typing {
-            conversation: c,
             from: Author::Operator,
             active,
-        } if Some(*c) == *conversation && mode.typing_indicator => {
-            send(sink, &VisitorServer::Typing { active: *active }).await
+            ..
+        } => VisitorServer::Typing { active: *active },
+        Event::Closed { conversation } => VisitorServer::Closed {
+            conversation: *conversation,
+        },
+        Event::Presence { operators_online } => VisitorServer::Presence {
+            operators_online: *operators_online,
+        },
+        _ => return None,
+    };
+    serde_json::to_string(&frame).ok()
+}
+
+impl VisitorPeer {
+    fn current(&self) -> Option<ConversationId> {
+        self.conversation.map(|d| d.conversation)
+    }
+
+    /// This socket no longer delivers its conversation.
+    fn stop(&mut self, sub: &mut crate::hub::Subscription) -> Option<ConversationId> {
+        let c = self.conversation.take()?.conversation;
+        sub.unwatch(Topic::Conversation(c));
+        Some(c)
+    }
+
+    /// Everything stored after what the client has.
+    async fn replay<S>(&mut self, out: &mut Out<S>) -> Result<(), Stop>
+    where
+        S: Sink<Message, Error = axum::Error> + Unpin + Send,
+    {
+        let Some(delivered) = self.conversation.as_mut() else {
+            return Ok(());
+        };
+        match delivered
+            .catch_up(&self.state.store, out, message_frame)
+            .await?
+        {
+            Ok(()) => Ok(()),
+            Err(e) => Err(internal(out, e).await),
         }
-        Event::Closed { conversation: c } if Some(*c) == *conversation => {
-            *conversation = None;
-            *sent_seq = 0;
-            send(sink, &VisitorServer::Closed { conversation: *c }).await
+    }
+
+    async fn on_send<S>(
+        &mut self,
+        conn: Conn<'_, S>,
+        id: confide_protocol::chat::ClientMsgId,
+        text: confide_protocol::chat::MessageText,
+    ) -> Result<(), Stop>
+    where
+        S: Sink<Message, Error = axum::Error> + Unpin + Send,
+    {
+        let state = &self.state;
+        // A resend of a message stored earlier (perhaps in a conversation closed since)
+        // gets its original acknowledgement and stores nothing.
+        match state.store.visitor_message(self.visitor.id, &id).await {
+            Ok(Some(m)) => {
+                return conn
+                    .out
+                    .send(&VisitorServer::Ack {
+                        id,
+                        seq: m.seq,
+                        at: m.at,
+                    })
+                    .await;
+            }
+            Ok(None) => {}
+            Err(e) => return error_frame(conn.out, e).await,
         }
-        Event::Presence { operators_online } => {
-            send(
-                sink,
-                &VisitorServer::Presence {
-                    operators_online: *operators_online,
-                },
-            )
+        let conv = match self.current() {
+            Some(c) => c,
+            None => match state
+                .store
+                .create_conversation(NewConversation {
+                    widget_id: self.visitor.widget_id,
+                    visitor_id: Some(self.visitor.id),
+                    offline: false,
+                    receipt_id: self.receipt_id,
+                    details: Some(&self.details),
+                })
+                .await
+            {
+                Ok(c) => {
+                    // New, so nothing of it was sent yet.
+                    conn.sub.watch(Topic::Conversation(c));
+                    self.conversation = Some(Delivered::new(c, 0));
+                    c
+                }
+                Err(e) => return error_frame(conn.out, e).await,
+            },
+        };
+        match state
+            .store
+            .append_message(conv, &id, Author::Visitor, None, &text)
             .await
+        {
+            Ok((message, created)) => {
+                conn.out
+                    .send(&VisitorServer::Ack {
+                        id,
+                        seq: message.seq,
+                        at: message.at,
+                    })
+                    .await?;
+                if created {
+                    tracing::debug!(
+                        conversation = conv.0,
+                        seq = message.seq,
+                        "visitor message stored"
+                    );
+                    crate::chat::publish_stored(state, conv, message).await;
+                }
+                Ok(())
+            }
+            Err(e) => error_frame(conn.out, e).await,
         }
-        _ => Ok(()),
+    }
+
+    async fn on_export<S>(&mut self, out: &mut Out<S>) -> Result<(), Stop>
+    where
+        S: Sink<Message, Error = axum::Error> + Unpin + Send,
+    {
+        let store = &self.state.store;
+        let conversation = self.current();
+        let (messages, receipt, details) = match conversation {
+            Some(c) => {
+                let messages = match store.messages_after(c, 0).await {
+                    Ok(m) => m,
+                    Err(e) => return error_frame(out, e).await,
+                };
+                let receipt = match store.conversation_receipt(c).await {
+                    Ok(r) => r.map(|r| r.info),
+                    Err(e) => return error_frame(out, e).await,
+                };
+                let details = match store.conversation_details(c).await {
+                    Ok(d) => d,
+                    Err(e) => return error_frame(out, e).await,
+                };
+                (messages, receipt, details.map(Box::new))
+            }
+            None => (Vec::new(), None, None),
+        };
+        // Before a first message there is no conversation, but the consent was recorded.
+        let receipt = match (receipt, self.receipt_id) {
+            (Some(r), _) => Some(r),
+            (None, Some(id)) => match store.receipt_info(id).await {
+                Ok(r) => Some(r),
+                Err(e) => return error_frame(out, e).await,
+            },
+            (None, None) => None,
+        };
+        out.send(&VisitorServer::Transcript {
+            conversation,
+            messages,
+            receipt,
+            details,
+        })
+        .await
+    }
+
+    async fn on_delete<S>(&mut self, conn: Conn<'_, S>) -> Result<(), Stop>
+    where
+        S: Sink<Message, Error = axum::Error> + Unpin + Send,
+    {
+        let deleted = self.stop(conn.sub);
+        if let Some(c) = deleted {
+            let summary = self.state.store.summary(c).await.ok();
+            if let Err(e) = self.state.store.delete_conversation(c).await {
+                return error_frame(conn.out, e).await;
+            }
+            tracing::info!(conversation = c.0, "visitor deleted their conversation");
+            announce_gone(&self.state, c, summary);
+        }
+        conn.out
+            .send(&VisitorServer::Deleted {
+                conversation: deleted,
+            })
+            .await
+    }
+
+    async fn on_withdraw<S>(&mut self, conn: Conn<'_, S>) -> Result<(), Stop>
+    where
+        S: Sink<Message, Error = axum::Error> + Unpin + Send,
+    {
+        let mut summaries = Vec::new();
+        if let Some(c) = self.current() {
+            summaries.push((c, self.state.store.summary(c).await.ok()));
+        }
+        let (at, deleted) = match self.state.store.withdraw_visitor(self.visitor.id).await {
+            Ok(done) => done,
+            Err(e) => return error_frame(conn.out, e).await,
+        };
+        self.stop(conn.sub);
+        tracing::info!(
+            visitor = self.visitor.id,
+            conversations = deleted.len(),
+            "consent withdrawn"
+        );
+        for c in &deleted {
+            let summary = summaries
+                .iter()
+                .find(|(id, _)| id == c)
+                .and_then(|(_, s)| s.clone());
+            announce_gone(&self.state, *c, summary);
+        }
+        conn.out
+            .send(&VisitorServer::Withdrawn {
+                at,
+                conversations_deleted: deleted.len() as u64,
+            })
+            .await?;
+        // Consent is gone: this socket ends; a new start needs a new consent.
+        Err(conn.out.close(1000, "consent withdrawn").await)
     }
 }
 
-/// Sends every message after `after`; returns the last sequence sent.
-async fn replay<S>(
-    state: &AppState,
-    sink: &mut S,
-    conv: ConversationId,
-    after: u64,
-) -> Result<Option<u64>, ()>
-where
-    S: Sink<Message, Error = axum::Error> + Unpin,
-{
-    let messages = match state.store.messages_after(conv, after).await {
-        Ok(m) => m,
-        Err(e) => {
-            let _ = error_frame(sink, e).await;
-            return Err(());
-        }
-    };
-    let mut last = None;
-    for message in messages {
-        last = Some(message.seq);
-        send(sink, &VisitorServer::Message { message })
-            .await
-            .map_err(|_| ())?;
+impl Peer for VisitorPeer {
+    type Client = VisitorClient;
+    type Server = VisitorServer;
+
+    fn error(error: ErrorBody) -> VisitorServer {
+        VisitorServer::Error { error }
     }
-    Ok(last)
+
+    async fn on_frame<S>(&mut self, conn: Conn<'_, S>, frame: VisitorClient) -> Result<(), Stop>
+    where
+        S: Sink<Message, Error = axum::Error> + Unpin + Send,
+    {
+        match frame {
+            VisitorClient::Send { id, text } => self.on_send(conn, id, text).await,
+            VisitorClient::Typing { active } => {
+                // With the typing indicator off there is nothing to forward.
+                if let (true, Some(c)) = (self.mode.typing_indicator, self.current()) {
+                    self.state.hub.publish(Event::Typing {
+                        conversation: c,
+                        from: Author::Visitor,
+                        active,
+                    });
+                }
+                Ok(())
+            }
+            VisitorClient::Read { .. } => Ok(()),
+            VisitorClient::Draft { text } => {
+                if !self.mode.live_preview {
+                    let error = ErrorBody::new(
+                        ErrorCode::Invalid,
+                        "live preview is off for this widget: drafts are not accepted",
+                    );
+                    return conn.out.send(&VisitorServer::Error { error }).await;
+                }
+                // In memory only: to the operators who have the conversation open. Before a
+                // first message there is no conversation and nobody to show it to.
+                if let Some(c) = self.current() {
+                    self.state.hub.publish(Event::Draft {
+                        conversation: c,
+                        text,
+                    });
+                }
+                Ok(())
+            }
+            VisitorClient::Export => self.on_export(conn.out).await,
+            VisitorClient::Delete => self.on_delete(conn).await,
+            VisitorClient::Withdraw => self.on_withdraw(conn).await,
+            VisitorClient::Ping => conn.out.send(&VisitorServer::Pong).await,
+            VisitorClient::Hello { .. } => {
+                let error = ErrorBody::new(ErrorCode::Malformed, "hello is only the first frame");
+                conn.out.send(&VisitorServer::Error { error }).await
+            }
+        }
+    }
+
+    async fn on_event<S>(&mut self, conn: Conn<'_, S>, published: &Published) -> Result<(), Stop>
+    where
+        S: Sink<Message, Error = axum::Error> + Unpin + Send,
+    {
+        let current = self.current();
+        let relevant = match &published.event {
+            Event::Message {
+                conversation,
+                message,
+            } if Some(*conversation) == current => {
+                let Some(delivered) = self.conversation.as_mut() else {
+                    return Ok(());
+                };
+                match delivered.owed(message) {
+                    Owed::Nothing => false,
+                    Owed::This => true,
+                    Owed::Gap => {
+                        return match delivered
+                            .catch_up(&self.state.store, conn.out, message_frame)
+                            .await?
+                        {
+                            Ok(()) => Ok(()),
+                            Err(e) => error_frame(conn.out, e).await,
+                        };
+                    }
+                }
+            }
+            Event::Typing {
+                conversation,
+                from: Author::Operator,
+                ..
+            } => Some(*conversation) == current && self.mode.typing_indicator,
+            Event::Closed { conversation } if Some(*conversation) == current => {
+                self.stop(conn.sub);
+                true
+            }
+            Event::Presence { .. } => true,
+            _ => false,
+        };
+        match relevant
+            .then(|| published.encoded(Audience::Visitor, visitor_frame))
+            .flatten()
+        {
+            Some(frame) => conn.out.send_text(frame).await,
+            None => Ok(()),
+        }
+    }
+
+    async fn on_lagged<S>(&mut self, conn: Conn<'_, S>) -> Result<(), Stop>
+    where
+        S: Sink<Message, Error = axum::Error> + Unpin + Send,
+    {
+        tracing::debug!(
+            visitor = self.visitor.id,
+            "visitor socket caught up after lag"
+        );
+        conn.out
+            .send(&VisitorServer::Presence {
+                operators_online: self.state.hub.operators_online(),
+            })
+            .await?;
+        self.replay(conn.out).await
+    }
+
+    fn on_end(&mut self) {
+        if let Some(c) = self.current() {
+            self.state.hub.publish(Event::Typing {
+                conversation: c,
+                from: Author::Visitor,
+                active: false,
+            });
+        }
+    }
 }
 
 /// Tells other sockets a conversation is gone: the visitor's other tabs see it closed, and
@@ -619,45 +520,36 @@ fn announce_gone(
     }
 }
 
-async fn refuse<S>(sink: &mut S, code: ErrorCode, message: impl Into<String>, close_code: u16)
+/// Refuses the socket: an `error` frame, then the close code.
+async fn refuse<S>(out: &mut Out<S>, error: ErrorBody, close_code: u16)
 where
-    S: Sink<Message, Error = axum::Error> + Unpin,
+    S: Sink<Message, Error = axum::Error> + Unpin + Send,
 {
-    let _ = send(
-        sink,
-        &VisitorServer::Error {
-            error: ErrorBody::new(code, message),
-        },
-    )
-    .await;
-    close_with(sink, close_code, "refused").await;
+    let _ = out.send(&VisitorServer::Error { error }).await;
+    out.close(close_code, "refused").await;
 }
 
-async fn internal<S, E: std::fmt::Display>(sink: &mut S, e: E)
+async fn internal<S, E: std::fmt::Display>(out: &mut Out<S>, e: E) -> Stop
 where
-    S: Sink<Message, Error = axum::Error> + Unpin,
+    S: Sink<Message, Error = axum::Error> + Unpin + Send,
 {
     tracing::error!(error = %e, "visitor socket failed");
-    let _ = send(
-        sink,
-        &VisitorServer::Error {
-            error: ErrorBody::new(ErrorCode::Internal, "internal error"),
-        },
+    refuse(
+        out,
+        ErrorBody::new(ErrorCode::Internal, "internal error"),
+        1011,
     )
     .await;
-    close_with(sink, 1011, "internal error").await;
+    Stop
 }
 
-async fn error_frame<S>(sink: &mut S, e: StoreError) -> Sent<S>
+async fn error_frame<S>(out: &mut Out<S>, e: crate::store::StoreError) -> Result<(), Stop>
 where
-    S: Sink<Message, Error = axum::Error> + Unpin,
+    S: Sink<Message, Error = axum::Error> + Unpin + Send,
 {
     tracing::error!(error = %e, "visitor frame failed");
-    send(
-        sink,
-        &VisitorServer::Error {
-            error: ErrorBody::new(ErrorCode::Internal, "internal error"),
-        },
-    )
+    out.send(&VisitorServer::Error {
+        error: ErrorBody::new(ErrorCode::Internal, "internal error"),
+    })
     .await
 }

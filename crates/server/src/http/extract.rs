@@ -1,0 +1,293 @@
+//! Extractors that say, in a handler's signature, what the request must carry: a JSON body
+//! ([`ApiJson`]), an operator session ([`SignedIn`]), an admin's session ([`Admin`]), a widget
+//! key that names a widget ([`KnownWidget`]), a well-formed key ([`KeyPath`]) and, for socket
+//! upgrades, a browser origin that is this server's ([`SameOrigin`]). Each refuses with an
+//! [`ApiError`], so every handler answers the same `{code, message}` for the same fault.
+
+use crate::error::ApiError;
+use crate::store::{Operator, StoreError, Widget};
+use crate::AppState;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::Json;
+use confide_protocol::WidgetKey;
+use serde::de::DeserializeOwned;
+
+/// The operator session cookie.
+pub const SESSION_COOKIE: &str = "confide_session";
+
+/// `Json<T>` whose rejections are `{code, message}` errors that quote nothing of the body.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> ApiError {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::Malformed("send JSON with Content-Type: application/json".into())
+        }
+        JsonRejection::JsonSyntaxError(_) => {
+            ApiError::Malformed("the body is not valid JSON".into())
+        }
+        JsonRejection::JsonDataError(e) => ApiError::Malformed(data_error(&e.body_text())),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge,
+        _ => ApiError::Malformed("the body could not be read".into()),
+    }
+}
+
+/// A serde data error, reworded so it never quotes what was sent. serde names our own fields
+/// and what it expected, which stay; but it also quotes values (``unknown variant `mars` ``,
+/// `invalid type: string "DE", expected a sequence`) and, in the path before the reason, map
+/// keys the client chose: those go.
+pub(crate) fn data_error(text: &str) -> String {
+    const PREFIX: &str = "the body does not match: ";
+    // `Failed to deserialize …: <path>: <reason> at line L column C`: keep the reason only.
+    let reason = text.rsplit(": ").next().unwrap_or("invalid body");
+    let reason = reason.rsplit_once(" at line ").map_or(reason, |(r, _)| r);
+    format!("{PREFIX}{}", describe_reason(reason))
+}
+
+/// serde's reason for refusing a value, with anything it quoted from the input removed. Used
+/// for HTTP bodies and for socket frames alike.
+pub(crate) fn describe_reason(reason: &str) -> String {
+    // What serde expected comes last and is ours; anything before it may quote the input.
+    let expected = reason
+        .rsplit_once(", expected ")
+        .map(|(_, e)| format!("; expected {e}"))
+        .unwrap_or_default();
+    if reason.starts_with("missing field ") {
+        // Names one of our fields.
+        return reason.to_owned();
+    }
+    if reason.starts_with("unknown field ") {
+        // The unknown name is the client's: say which fields exist instead.
+        return format!("a field is not one of those allowed{expected}");
+    }
+    if reason.starts_with("unknown variant ") {
+        return format!("a value is not one of those allowed{expected}");
+    }
+    if reason.contains('`') || reason.contains('"') {
+        return format!("a field has the wrong type or value{expected}");
+    }
+    // Our newtypes' own messages quote nothing.
+    reason.to_owned()
+}
+
+/// The session token of the request, if it carries one.
+pub(crate) fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// The operator of a valid session cookie.
+#[derive(Debug, Clone)]
+pub struct SignedIn(pub Operator);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = session_token(&parts.headers).ok_or(ApiError::Unauthorized("sign in first"))?;
+        match state
+            .store
+            .session_operator(&crate::auth::token_hash(&token))
+            .await
+        {
+            Ok(op) => Ok(SignedIn(op)),
+            Err(StoreError::NotFound) => Err(ApiError::Unauthorized(
+                "the session is wrong or expired; sign in again",
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// A signed-in operator who is an admin; agents get 403.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Operator);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let SignedIn(op) = SignedIn::from_request_parts(parts, state).await?;
+        if op.role != "admin" {
+            return Err(ApiError::Forbidden(
+                "only admins may see and change widgets and routers",
+            ));
+        }
+        Ok(Admin(op))
+    }
+}
+
+/// The `{key}` of the path, well formed (a widget's or a router's).
+#[derive(Debug, Clone)]
+pub struct KeyPath(pub WidgetKey);
+
+impl<S: Send + Sync> FromRequestParts<S> for KeyPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(key) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::Malformed("the path has no key".into()))?;
+        WidgetKey::parse(&key)
+            .map(KeyPath)
+            .map_err(|e| ApiError::Malformed(e.to_string()))
+    }
+}
+
+/// The widget the path's `{key}` names; `widget_not_found` when there is none.
+#[derive(Debug, Clone)]
+pub struct KnownWidget(pub Widget);
+
+impl FromRequestParts<AppState> for KnownWidget {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let KeyPath(key) = KeyPath::from_request_parts(parts, state).await?;
+        state
+            .store
+            .widget_by_key(&key)
+            .await
+            .map(KnownWidget)
+            .map_err(|e| match e {
+                StoreError::NotFound => ApiError::WidgetNotFound,
+                other => other.into(),
+            })
+    }
+}
+
+/// Browsers always send `Origin` on a WebSocket handshake; a page on another site must not be
+/// able to open a socket with the visitor's or the operator's credentials. Clients that are
+/// not browsers send none and are judged by their token or cookie alone.
+#[derive(Debug, Clone, Copy)]
+pub struct SameOrigin;
+
+impl<S: Send + Sync> FromRequestParts<S> for SameOrigin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        check_origin(&parts.headers).map(|()| SameOrigin)
+    }
+}
+
+fn check_origin(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin_host = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, rest)| rest.trim_end_matches('/'));
+    match (origin_host, host) {
+        (Some(o), Some(h)) if o.eq_ignore_ascii_case(h) => Ok(()),
+        _ => Err(ApiError::Forbidden(
+            "this origin may not open a chat socket",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn data_errors_keep_what_was_expected_and_drop_what_was_sent() {
+        const PREFIX: &str = "the body does not match: ";
+        let m = |s: &str| {
+            data_error(&format!(
+                "Failed to deserialize the JSON body into the target type: rules[0].when: {s} at line 1 column 9"
+            ))
+        };
+        assert_eq!(
+            m("unknown variant `mars`, expected one of `eu`, `eea`"),
+            format!("{PREFIX}a value is not one of those allowed; expected one of `eu`, `eea`")
+        );
+        assert_eq!(
+            m("invalid type: string \"DE\", expected a sequence"),
+            format!("{PREFIX}a field has the wrong type or value; expected a sequence")
+        );
+        assert_eq!(
+            m("invalid value: integer `42`, expected a string"),
+            format!("{PREFIX}a field has the wrong type or value; expected a string")
+        );
+        // A value that itself contains ", expected " cannot smuggle text out.
+        assert_eq!(
+            m("unknown variant `x, expected secret`, expected one of `eu`"),
+            format!("{PREFIX}a value is not one of those allowed; expected one of `eu`")
+        );
+        // The unknown field's name is the client's; the list of allowed ones is ours.
+        assert_eq!(
+            m("unknown field `secret-name`, expected one of `name`, `target`, `when`"),
+            format!(
+                "{PREFIX}a field is not one of those allowed; expected one of `name`, `target`, `when`"
+            )
+        );
+        for kept in [
+            "missing field `rules`",
+            "a widget key uses only ASCII letters, digits, '-' and '_'",
+        ] {
+            assert_eq!(m(kept), format!("{PREFIX}{kept}"));
+        }
+        let path = data_error(
+            "Failed to deserialize the JSON body into the target type: consent.texts.secret-key: missing field `title` at line 1 column 9",
+        );
+        assert!(!path.contains("secret"), "{path}");
+    }
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; confide_session=tok; b=2"),
+        );
+        assert_eq!(session_token(&h).as_deref(), Some("tok"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("confide_sessionx=tok"),
+        );
+        assert_eq!(session_token(&h), None);
+    }
+
+    #[test]
+    fn origin_must_match_the_host() {
+        let mut h = HeaderMap::new();
+        assert!(check_origin(&h).is_ok(), "no Origin: not a browser");
+        h.insert(header::HOST, HeaderValue::from_static("chat.example.com"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://chat.example.com"),
+        );
+        assert!(check_origin(&h).is_ok());
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.example"),
+        );
+        assert!(check_origin(&h).is_err());
+        h.insert(header::ORIGIN, HeaderValue::from_static("null"));
+        assert!(check_origin(&h).is_err());
+    }
+}

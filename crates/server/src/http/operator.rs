@@ -1,0 +1,117 @@
+//! The console's own endpoints: sign in, sign out, who am I, and the operator socket.
+
+use super::extract::{session_token, ApiJson, SameOrigin, SignedIn, SESSION_COOKIE};
+use crate::auth::{dummy_hash, new_token, token_hash, Password};
+use crate::error::ApiError;
+use crate::store::{Operator, StoreError};
+use crate::AppState;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use confide_protocol::chat::{LoginRequest, OperatorMe};
+use futures_util::StreamExt;
+
+/// Sessions end this long after login.
+pub const SESSION_TTL_MS: i64 = 12 * 3600 * 1000;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/operator/login", post(login))
+        .route("/api/operator/logout", post(logout))
+        .route("/api/operator/me", get(operator_me))
+        .route("/ws/operator", get(operator_socket))
+}
+
+fn https(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+fn me(op: &Operator) -> OperatorMe {
+    OperatorMe {
+        id: op.id,
+        name: op.name.clone(),
+        role: op.role.clone(),
+    }
+}
+
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let wrong = ApiError::Unauthorized("wrong email or password");
+    let password = Password::offered(req.password).ok_or(ApiError::TooLarge)?;
+    let operator = match state.store.operator_by_email(req.email.trim()).await {
+        Ok(op) => Some(op),
+        Err(StoreError::NotFound) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let hash = operator
+        .as_ref()
+        .map(|op| op.password_hash.clone())
+        .unwrap_or_else(|| dummy_hash().to_owned());
+    // argon2 is deliberately slow: keep it off the async workers.
+    let verified = tokio::task::spawn_blocking(move || password.verify(&hash))
+        .await
+        .map_err(ApiError::internal)?;
+    let operator = match (operator, verified) {
+        (Some(op), true) => op,
+        _ => {
+            tracing::info!("operator login refused");
+            return Err(wrong);
+        }
+    };
+    let token = new_token().map_err(ApiError::Internal)?;
+    state
+        .store
+        .create_session(operator.id, &token_hash(&token), SESSION_TTL_MS)
+        .await?;
+    tracing::info!(operator = operator.id, "operator signed in");
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
+        SESSION_TTL_MS / 1000,
+        if https(&headers) { "; Secure" } else { "" }
+    );
+    let mut res = Json(me(&operator)).into_response();
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(ApiError::internal)?,
+    );
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    if let Some(token) = session_token(&headers) {
+        state.store.delete_session(&token_hash(&token)).await?;
+    }
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("confide_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
+    );
+    Ok(res)
+}
+
+async fn operator_me(SignedIn(op): SignedIn) -> Json<OperatorMe> {
+    Json(me(&op))
+}
+
+async fn operator_socket(
+    State(state): State<AppState>,
+    _: SameOrigin,
+    SignedIn(operator): SignedIn,
+    ws: WebSocketUpgrade,
+) -> Response {
+    crate::ws::upgrade(ws).on_upgrade(move |socket| {
+        let (sink, stream) = socket.split();
+        crate::ws::operator::run(state, operator, sink, stream)
+    })
+}

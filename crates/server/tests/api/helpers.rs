@@ -19,6 +19,8 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
     pub store: Store,
     pub hub: Arc<Hub>,
+    /// The state the server runs with (for socket sessions driven over channels).
+    pub state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -129,7 +131,7 @@ pub async fn spawn_app_in(dir: tempfile::TempDir, opts: Options) -> TestApp {
         .expect("bind port 0");
     let addr = listener.local_addr().expect("addr");
     let (tx, rx) = oneshot::channel();
-    let task = tokio::spawn(confide_server::serve(listener, state, async {
+    let task = tokio::spawn(confide_server::serve(listener, state.clone(), async {
         let _ = rx.await;
     }));
     TestApp {
@@ -137,6 +139,7 @@ pub async fn spawn_app_in(dir: tempfile::TempDir, opts: Options) -> TestApp {
         dir,
         store,
         hub,
+        state,
         shutdown: Some(tx),
         task: Some(task),
     }

@@ -1,5 +1,7 @@
 //! The server's integration tests: one binary, each test on a fresh SQLite file.
 
+mod admission;
+mod channels;
 mod cli;
 mod consent;
 mod delivery;

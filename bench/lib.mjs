@@ -7,19 +7,28 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+/** gzip -9 of a buffer. */
+export function gzipOf(buf) {
+  return gzipSync(buf, { level: 9 });
+}
+
+/** brotli, quality 11, of a buffer. */
+export function brotliOf(buf) {
+  return brotliCompressSync(buf, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: 11,
+      [constants.BROTLI_PARAM_SIZE_HINT]: buf.length,
+    },
+  });
+}
+
 /** Raw, gzip -9 and brotli (quality 11) sizes of one buffer, in bytes. */
 export function sizesOf(buf) {
-  return {
-    raw: buf.length,
-    gzip: gzipSync(buf, { level: 9 }).length,
-    brotli: brotliCompressSync(buf, {
-      params: {
-        [constants.BROTLI_PARAM_QUALITY]: 11,
-        [constants.BROTLI_PARAM_SIZE_HINT]: buf.length,
-      },
-    }).length,
-  };
+  return { raw: buf.length, gzip: gzipOf(buf).length, brotli: brotliOf(buf).length };
 }
+
+/** Files `cargo xtask build` writes beside each bundle file (not shipped files themselves). */
+export const COMPRESSED_SUFFIXES = ['.br', '.gz'];
 
 export function sizesOfFile(path) {
   return sizesOf(readFileSync(path));

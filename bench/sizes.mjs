@@ -7,7 +7,7 @@
 // --dist reads the bundles from a copy of dist/ (the bench snapshots it); paths still say dist/.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, sizesOfFile, total, parseArgs, writeJson } from './lib.mjs';
+import { ROOT, COMPRESSED_SUFFIXES, sizesOfFile, total, parseArgs, writeJson } from './lib.mjs';
 
 const args = parseArgs();
 
@@ -18,7 +18,11 @@ function bundle(sub) {
   const abs = join(DIST, sub);
   let names;
   try {
-    names = readdirSync(abs).filter((n) => statSync(join(abs, n)).isFile()).sort();
+    names = readdirSync(abs)
+      .filter((n) => statSync(join(abs, n)).isFile())
+      // The .br and .gz copies beside each file are what the server sends, not more files.
+      .filter((n) => !COMPRESSED_SUFFIXES.some((s) => n.endsWith(s)))
+      .sort();
   } catch {
     throw new Error(`${dir} is missing: run \`cargo xtask build\` first`);
   }

@@ -44,14 +44,116 @@ fn trunk_build(vars: Vec<(&str, &str)>, dir: PathBuf, config: &str) -> Result<()
     util::run(&mut cmd)
 }
 
-/// Release builds of the widget, the router page and the console (wasm-opt -Oz) into dist/.
+/// One Trunk bundle and what decides its bytes.
+struct Bundle {
+    /// Its folder under dist/.
+    name: &'static str,
+    /// The folder Trunk runs in, relative to the root, and its config there.
+    dir: &'static str,
+    config: &'static str,
+    /// Files and folders (relative to the root) whose contents go into it.
+    inputs: &'static [&'static str],
+    release_std: bool,
+}
+
+/// Shared by every bundle: the workspace manifests, the toolchain settings, the protocol.
+const COMMON_INPUTS: &[&str] = &["Cargo.toml", "Cargo.lock", ".cargo", "crates/protocol"];
+
+const BUNDLES: &[Bundle] = &[
+    Bundle {
+        name: "widget",
+        dir: ".",
+        config: "Trunk.toml",
+        inputs: &["Trunk.toml", "src", "static", "www/index.html"],
+        release_std: true,
+    },
+    Bundle {
+        name: "router",
+        dir: ".",
+        config: "Trunk.router.toml",
+        inputs: &["Trunk.router.toml", "src", "static", "www/router.html"],
+        release_std: true,
+    },
+    Bundle {
+        name: "console",
+        dir: "crates/console",
+        config: "Trunk.toml",
+        inputs: &["crates/console"],
+        release_std: false,
+    },
+];
+
+/// Every file under `path` (or `path` itself), sorted, as paths relative to the root.
+fn files_under(path: &std::path::Path, out: &mut Vec<PathBuf>) {
+    match std::fs::read_dir(path) {
+        Ok(entries) => {
+            let mut children: Vec<PathBuf> =
+                entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            children.sort();
+            for child in children {
+                files_under(&child, out);
+            }
+        }
+        Err(_) if path.is_file() => out.push(path.to_path_buf()),
+        Err(_) => {}
+    }
+}
+
+/// A hash of everything that decides a bundle: its inputs' paths and contents, and the
+/// build variables. Not cryptographic: it only tells "unchanged" from "changed".
+fn fingerprint(bundle: &Bundle, vars: &[(&str, &str)]) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut files = Vec::new();
+    for input in COMMON_INPUTS.iter().chain(bundle.inputs) {
+        files_under(&root().join(input), &mut files);
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    vars.hash(&mut h);
+    for f in &files {
+        f.strip_prefix(root()).unwrap_or(f).hash(&mut h);
+        std::fs::read(f).unwrap_or_default().hash(&mut h);
+    }
+    format!("{:016x} over {} files", h.finish(), files.len())
+}
+
+/// Release builds of the widget, the router page and the console (wasm-opt -Oz) into dist/,
+/// each skipped when nothing it is built from changed since it was last built; then every
+/// file gets a brotli and a gzip copy beside it, which the server sends by Accept-Encoding.
 pub fn build(env: &Env) -> Result<(), String> {
     let started = Instant::now();
-    trunk_build(env.release_wasm_vars(), root(), "Trunk.toml")?;
-    trunk_build(env.release_wasm_vars(), root(), "Trunk.router.toml")?;
-    trunk_build(env.wasm_vars(), root().join("crates/console"), "Trunk.toml")?;
+    let dist = root().join("dist");
+    let mut built = Vec::new();
+    for bundle in BUNDLES {
+        let vars = if bundle.release_std {
+            env.release_wasm_vars()
+        } else {
+            env.wasm_vars()
+        };
+        let stamp = dist.join(format!(".built-{}", bundle.name));
+        let now = fingerprint(bundle, &vars);
+        let present = dist.join(bundle.name).join("index.html").is_file();
+        if present && std::fs::read_to_string(&stamp).ok().as_deref() == Some(now.as_str()) {
+            println!("build: dist/{} is up to date", bundle.name);
+            continue;
+        }
+        let _ = std::fs::remove_file(&stamp);
+        trunk_build(vars, root().join(bundle.dir), bundle.config)?;
+        util::run(
+            Command::new("node")
+                .arg(root().join("bench/compress.mjs"))
+                .arg(dist.join(bundle.name))
+                .current_dir(root()),
+        )?;
+        std::fs::write(&stamp, &now).map_err(|e| format!("{}: {e}", stamp.display()))?;
+        built.push(bundle.name);
+    }
     println!(
-        "build: dist/widget, dist/router and dist/console built in {:.1} s",
+        "build: {} in {:.1} s",
+        if built.is_empty() {
+            "nothing to rebuild".to_owned()
+        } else {
+            format!("built dist/{}", built.join(", dist/"))
+        },
         started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -185,8 +185,9 @@ fn html_page(page: &Page) -> Response {
     res
 }
 
-/// Whether a bundle file's name carries Trunk's content hash (`name-<16 hex>.ext` or
-/// `name-<16 hex>_bg.wasm`): then it never changes under that name.
+/// Whether a bundle file's name carries Trunk's content hash (`name-<hex>.ext` or
+/// `name-<hex>_bg.wasm`, a 64-bit hash in hex without leading zeros): then it never changes
+/// under that name.
 pub fn is_hashed(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     let stem = name.split('.').next().unwrap_or(name);
@@ -228,6 +229,10 @@ mod tests {
         assert!(is_hashed("/widget/confide-widget-3f2a9c1b7d6e5f40_bg.wasm"));
         assert!(is_hashed("/widget/confide-widget-3f2a9c1b7d6e5f40.js"));
         assert!(is_hashed("/console/console-0123456789abcdef.css"));
+        assert!(
+            is_hashed("/console/console-2c1abeb382f8ef6.css"),
+            "a leading zero dropped"
+        );
         assert!(!is_hashed("/widget/index.html"));
         assert!(!is_hashed("/widget/i18n/de.json"));
         assert!(!is_hashed("/widget/app-123.js"));

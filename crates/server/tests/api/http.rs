@@ -184,3 +184,102 @@ async fn every_response_carries_nosniff_and_no_referrer() {
     }
     app.stop().await;
 }
+
+/// Brotli and gzip of `raw`, as `cargo xtask build` writes them beside each bundle file.
+fn compressed(raw: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    use std::io::Write;
+    let mut br = Vec::new();
+    {
+        let mut w = brotli::CompressorWriter::new(&mut br, 4096, 11, 22);
+        w.write_all(raw).expect("brotli");
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(raw).expect("gzip");
+    (br, gz.finish().expect("gzip"))
+}
+
+async fn get_with(
+    app: &crate::helpers::TestApp,
+    path: &str,
+    accept: Option<&str>,
+) -> reqwest::Response {
+    let mut req = reqwest::Client::new().get(format!("{}{path}", app.url));
+    if let Some(a) = accept {
+        req = req.header("accept-encoding", a);
+    }
+    req.send().await.expect("request")
+}
+
+#[tokio::test]
+async fn bundle_files_are_sent_compressed_by_accept_encoding_and_cached_by_name() {
+    use std::io::Read;
+    let app = spawn_app(Options::default()).await;
+    let widget = app.dir.path().join("dist/widget");
+    let raw = "(module) ".repeat(500).into_bytes();
+    let name = "confide-widget-0123456789abcdef_bg.wasm";
+    let (br, gz) = compressed(&raw);
+    std::fs::write(widget.join(name), &raw).expect("raw");
+    std::fs::write(widget.join(format!("{name}.br")), &br).expect("br");
+    std::fs::write(widget.join(format!("{name}.gz")), &gz).expect("gz");
+    let path = format!("/widget/{name}");
+
+    let res = get_with(&app, &path, Some("gzip, deflate, br, zstd")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-encoding"], "br");
+    assert_eq!(res.headers()["vary"], "accept-encoding");
+    assert_eq!(
+        res.headers()["cache-control"],
+        "public, max-age=31536000, immutable",
+        "a hashed name never changes"
+    );
+    let body = res.bytes().await.expect("body");
+    assert_eq!(body.len(), br.len(), "the brotli bytes on the wire");
+    let mut out = Vec::new();
+    brotli::Decompressor::new(&body[..], 4096)
+        .read_to_end(&mut out)
+        .expect("brotli");
+    assert_eq!(out, raw);
+
+    let res = get_with(&app, &path, Some("gzip")).await;
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    let body = res.bytes().await.expect("body");
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(&body[..])
+        .read_to_end(&mut out)
+        .expect("gzip");
+    assert_eq!(out, raw);
+
+    let res = get_with(&app, &path, None).await;
+    assert!(res.headers().get("content-encoding").is_none());
+    assert_eq!(res.bytes().await.expect("body").len(), raw.len());
+
+    // A file without a hash in its name is revalidated; a document is never cached blindly.
+    let res = get_with(&app, "/widget/app.js", Some("br")).await;
+    assert_eq!(res.headers()["cache-control"], "no-cache");
+    let res = get_with(&app, "/w/demo", Some("br")).await;
+    assert_eq!(res.headers()["cache-control"], "no-cache");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_loader_is_sent_compressed_when_the_browser_accepts_it() {
+    use std::io::Read;
+    let app = spawn_app(Options::default()).await;
+    let loader = include_str!("../../../../static/loader.js");
+    let res = get_with(&app, "/loader.js", Some("gzip, deflate, br")).await;
+    assert_eq!(res.headers()["content-encoding"], "br");
+    assert_eq!(res.headers()["vary"], "accept-encoding");
+    let body = res.bytes().await.expect("body");
+    assert!(body.len() < loader.len() / 2, "{} bytes", body.len());
+    let mut out = String::new();
+    brotli::Decompressor::new(&body[..], 4096)
+        .read_to_string(&mut out)
+        .expect("brotli");
+    assert_eq!(out, loader);
+    let res = get_with(&app, "/loader.js", Some("gzip")).await;
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    let res = get_with(&app, "/loader.js", Some("br;q=0, gzip;q=0")).await;
+    assert!(res.headers().get("content-encoding").is_none());
+    assert_eq!(res.text().await.expect("body"), loader);
+    app.stop().await;
+}

@@ -18,9 +18,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
-use std::thread::JoinHandle;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 const USAGE: &str = "usage: confide-loadgen --server PATH [options]
 
@@ -116,7 +117,19 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match run(&args) {
+    // Two workers: as many as the machine has cores, which the server shares.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("loadgen: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(&args)) {
         Ok(report) => {
             let text = serde_json::to_string_pretty(&report).unwrap_or_default();
             match &args.json {
@@ -179,10 +192,10 @@ fn login(server: &Server) -> Result<String, String> {
         .ok_or_else(|| "operator login set no cookie".to_owned())
 }
 
-/// A group of visitor threads that stop together.
+/// A group of visitor tasks that stop together.
 struct Group {
     stop: Arc<AtomicBool>,
-    threads: Vec<JoinHandle<()>>,
+    tasks: Vec<JoinHandle<()>>,
 }
 
 /// Visitors still connecting, and those that failed.
@@ -200,15 +213,19 @@ impl Tally {
     }
 
     /// Waits for one visitor to report (or for the deadline: then all in flight failed).
-    fn take(&mut self, rx: &mpsc::Receiver<Result<(), String>>, deadline: Instant) {
+    async fn take(
+        &mut self,
+        rx: &mut mpsc::UnboundedReceiver<Result<(), String>>,
+        deadline: Instant,
+    ) {
         let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left.max(Duration::from_millis(1))) {
-            Ok(Ok(())) => self.in_flight -= 1,
-            Ok(Err(e)) => {
+        match tokio::time::timeout(left.max(Duration::from_millis(1)), rx.recv()).await {
+            Ok(Some(Ok(()))) => self.in_flight -= 1,
+            Ok(Some(Err(e))) => {
                 self.in_flight -= 1;
                 self.fail(1, e);
             }
-            Err(_) => {
+            Ok(None) | Err(_) => {
                 let n = std::mem::take(&mut self.in_flight);
                 self.fail(n, "time budget ran out while connecting".into());
             }
@@ -216,17 +233,20 @@ impl Tally {
     }
 }
 
+/// Visitors connecting at once.
+const CONNECTING: usize = 64;
+
 impl Group {
     fn new() -> Self {
         Group {
             stop: Arc::new(AtomicBool::new(false)),
-            threads: Vec::new(),
+            tasks: Vec::new(),
         }
     }
 
-    /// Opens `count` more visitors, at most 32 connecting at once. Returns how many failed
+    /// Opens `count` more visitors, at most CONNECTING at once. Returns how many failed
     /// (with the first error) and how long it took.
-    fn open(
+    async fn open(
         &mut self,
         shared: &Arc<Shared>,
         first_index: usize,
@@ -235,40 +255,33 @@ impl Group {
         deadline: Instant,
     ) -> (usize, Option<String>, Duration) {
         let started = Instant::now();
-        let (tx, rx) = mpsc::channel();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let connecting = Arc::new(tokio::sync::Semaphore::new(CONNECTING));
         let mut tally = Tally::default();
         for i in 0..count {
-            if Instant::now() >= deadline {
-                tally.fail(count - i, "time budget ran out while connecting".into());
-                break;
-            }
-            while tally.in_flight >= 32 {
-                tally.take(&rx, deadline);
-            }
             let (shared, stop, tx) = (shared.clone(), self.stop.clone(), tx.clone());
             let index = first_index + i;
-            let spawned = std::thread::Builder::new()
-                .stack_size(256 * 1024)
-                .spawn(move || sockets::visitor(shared, index, mode, stop, tx));
-            match spawned {
-                Ok(h) => {
-                    self.threads.push(h);
-                    tally.in_flight += 1;
-                }
-                Err(e) => tally.fail(1, format!("cannot start a thread: {e}")),
-            }
+            self.tasks.push(tokio::spawn(sockets::visitor(
+                shared,
+                index,
+                mode,
+                stop,
+                tx,
+                connecting.clone(),
+            )));
+            tally.in_flight += 1;
         }
         while tally.in_flight > 0 {
-            tally.take(&rx, deadline);
+            tally.take(&mut rx, deadline).await;
         }
         let (failed, first_error) = (tally.failed, tally.first_error);
         (failed, first_error, started.elapsed())
     }
 
-    fn close(self) {
+    async fn close(self) {
         self.stop.store(true, Ordering::Relaxed);
-        for t in self.threads {
-            let _ = t.join();
+        for t in self.tasks {
+            let _ = t.await;
         }
     }
 }
@@ -296,17 +309,21 @@ fn take_sorted(m: &Mutex<Vec<u64>>) -> Vec<u64> {
     v
 }
 
-fn wait_until(deadline: Instant, mut done: impl FnMut() -> bool) -> bool {
+async fn wait_until(deadline: Instant, mut done: impl FnMut() -> bool) -> bool {
     while Instant::now() < deadline {
         if done() {
             return true;
         }
-        std::thread::sleep(Duration::from_millis(20));
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     done()
 }
 
-fn run(args: &Args) -> Result<Value, String> {
+async fn sleep(d: Duration) {
+    tokio::time::sleep(d).await;
+}
+
+async fn run(args: &Args) -> Result<Value, String> {
     let begun = Instant::now();
     let deadline = begun + Duration::from_secs(args.secs);
     let mut server = Server::start(&args.server, &args.assets, Duration::from_secs(30))?;
@@ -329,27 +346,31 @@ fn run(args: &Args) -> Result<Value, String> {
         stop_operator: AtomicBool::new(false),
         phase: AtomicU8::new(0),
         errors: Mutex::new(BTreeMap::new()),
+        closes: Mutex::new(BTreeMap::new()),
     });
-    let op_ws = sockets::open_operator(&shared, &cookie)?;
-    let op_shared = shared.clone();
-    let operator = std::thread::spawn(move || sockets::operator(op_shared, op_ws));
+    let op_ws = sockets::open_operator(&shared, &cookie).await?;
+    let operator = tokio::spawn(sockets::operator(shared.clone(), op_ws));
     let mut next_index = 1usize;
 
     // Memory per idle connection: two equal batches of hello-only sockets. The first also
     // pays for one-time growth (allocator arenas, caches); the second is the marginal cost.
-    std::thread::sleep(Duration::from_millis(500));
+    sleep(Duration::from_millis(500)).await;
     let batch = args.idle / 2;
     let rss0 = server.rss_bytes();
     let mut idle = Group::new();
-    let (failed1, error1, took1) = idle.open(&shared, next_index, batch, Mode::Idle, deadline);
+    let (failed1, error1, took1) = idle
+        .open(&shared, next_index, batch, Mode::Idle, deadline)
+        .await;
     next_index += batch;
-    std::thread::sleep(Duration::from_millis(1000));
+    sleep(Duration::from_millis(1000)).await;
     let rss1 = server.rss_bytes();
-    let (failed2, error2, took2) = idle.open(&shared, next_index, batch, Mode::Idle, deadline);
+    let (failed2, error2, took2) = idle
+        .open(&shared, next_index, batch, Mode::Idle, deadline)
+        .await;
     next_index += batch;
-    std::thread::sleep(Duration::from_millis(1000));
+    sleep(Duration::from_millis(1000)).await;
     let rss2 = server.rss_bytes();
-    idle.close();
+    idle.close().await;
     let per = |before: Option<u64>, after: Option<u64>, n: usize| match (before, after) {
         (Some(b), Some(a)) if n > 0 => json!(a.saturating_sub(b) / n as u64),
         _ => Value::Null,
@@ -390,7 +411,7 @@ fn run(args: &Args) -> Result<Value, String> {
         while open > n {
             match groups.pop() {
                 Some((count, g)) => {
-                    g.close();
+                    g.close().await;
                     open -= count;
                 }
                 None => break,
@@ -405,8 +426,9 @@ fn run(args: &Args) -> Result<Value, String> {
         }
         let confirmed0 = shared.confirmed.load(Ordering::Acquire);
         let mut group = Group::new();
-        let (failed, error, took) =
-            group.open(&shared, next_index, add, Mode::Timed, ramp_deadline);
+        let (failed, error, took) = group
+            .open(&shared, next_index, add, Mode::Timed, ramp_deadline)
+            .await;
         next_index += add;
         open += add - failed;
         groups.push((add - failed, group));
@@ -415,7 +437,8 @@ fn run(args: &Args) -> Result<Value, String> {
         }
         let confirmed = wait_until(Instant::now() + Duration::from_secs(10), || {
             shared.confirmed.load(Ordering::Acquire) >= confirmed0 + (add - failed) as u64
-        });
+        })
+        .await;
         let rss = server.rss_bytes();
         if failed > 0 || !confirmed {
             let reason =
@@ -431,7 +454,7 @@ fn run(args: &Args) -> Result<Value, String> {
         let end = start + window.as_micros() as u64;
         shared.window_end.store(end, Ordering::Release);
         shared.window_start.store(start, Ordering::Release);
-        std::thread::sleep(Duration::from_micros(end - shared.now_us().min(end)));
+        sleep(Duration::from_micros(end - shared.now_us().min(end))).await;
         let sent = shared.sent.load(Ordering::Relaxed) - sent0;
         // Late messages still count, up to a grace period; missing ones count as over the limit.
         wait_until(Instant::now() + Duration::from_secs(2), || {
@@ -440,7 +463,8 @@ fn run(args: &Args) -> Result<Value, String> {
                 .lock()
                 .map(|l| l.len() as u64 >= sent)
                 .unwrap_or(true)
-        });
+        })
+        .await;
         shared.window_start.store(0, Ordering::Release);
         let mut lat = take_sorted(&shared.latencies);
         let received = lat.len() as u64;
@@ -500,7 +524,7 @@ fn run(args: &Args) -> Result<Value, String> {
         );
     }
     for (_, g) in groups {
-        g.close();
+        g.close().await;
     }
 
     // Durable write rate: writers send as fast as acks come back.
@@ -508,19 +532,21 @@ fn run(args: &Args) -> Result<Value, String> {
     let write_deadline = Instant::now() + Duration::from_millis(args.write_ms + 2000);
     let mut writers = Group::new();
     take_sorted(&shared.ack_latencies);
-    let (w_failed, w_error, _) = writers.open(
-        &shared,
-        next_index,
-        args.writers,
-        Mode::Writer,
-        write_deadline,
-    );
+    let (w_failed, w_error, _) = writers
+        .open(
+            &shared,
+            next_index,
+            args.writers,
+            Mode::Writer,
+            write_deadline,
+        )
+        .await;
     let started = Instant::now();
     let acked_start = shared.acked.load(Ordering::Relaxed);
-    std::thread::sleep(Duration::from_millis(args.write_ms));
+    sleep(Duration::from_millis(args.write_ms)).await;
     let acked = shared.acked.load(Ordering::Relaxed) - acked_start;
     let secs = started.elapsed().as_secs_f64();
-    writers.close();
+    writers.close().await;
     let acks = take_sorted(&shared.ack_latencies);
     let write_report = json!({
         "writers": args.writers - w_failed,
@@ -536,13 +562,23 @@ fn run(args: &Args) -> Result<Value, String> {
     eprintln!("loadgen: writes {write_report}");
 
     shared.stop_operator.store(true, Ordering::Relaxed);
-    let _ = operator.join();
+    let _ = operator.await;
     let rss_end = server.rss_bytes();
     server.stop();
     let errors: Value = shared
         .errors
         .lock()
         .map(|e| json!(*e))
+        .unwrap_or(Value::Null);
+    let closes: Value = shared
+        .closes
+        .lock()
+        .map(|c| {
+            json!(c
+                .iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect::<BTreeMap<_, _>>())
+        })
         .unwrap_or(Value::Null);
     Ok(json!({
         "settings": {
@@ -562,6 +598,7 @@ fn run(args: &Args) -> Result<Value, String> {
         "writes": write_report,
         "rss_end_bytes": rss_end,
         "errors": errors,
+        "server_closes": closes,
         "took_secs": begun.elapsed().as_secs_f64(),
     }))
 }

@@ -1,32 +1,35 @@
-//! The sockets: one thread per visitor (blocking tungstenite with read timeouts, so idle
-//! visitors cost a sleeping thread) and one operator thread that opens every conversation and
-//! times each visitor message from the timestamp in its text.
+//! The sockets: one tokio task per visitor (so the load generator measures the server, not
+//! its own thread switching) and one operator task that opens every conversation and times
+//! each visitor message from the scheduled send time written in its text.
 
 use confide_protocol::chat::{
     Author, ClientMsgId, ConsentGiven, ConversationId, MessageText, OperatorClient, OperatorServer,
     VisitorClient, VisitorServer,
 };
-use socket2::{Domain, Socket, Type};
+use futures_util::{SinkExt, StreamExt};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::ErrorKind;
-use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tungstenite::client::IntoClientRequest;
-use tungstenite::http::HeaderValue;
-use tungstenite::{Message, WebSocket};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
 
-type Ws = WebSocket<TcpStream>;
+type Ws = WebSocketStream<TcpStream>;
 
-/// Everything the threads share with the main thread.
+/// Everything the tasks share with the main task.
 #[derive(Debug)]
 pub struct Shared {
     pub server: SocketAddr,
     /// Loopback source addresses to spread client sockets over (127.0.0.1, .2, …).
     pub sources: u8,
     pub consent: Option<ConsentGiven>,
-    /// All times are micros since this instant, so visitor and operator threads agree.
+    /// All times are micros since this instant, so visitor and operator tasks agree.
     pub epoch: Instant,
     /// The current measurement window: start and end in micros since `epoch`, 0 when none.
     pub window_start: AtomicU64,
@@ -35,7 +38,8 @@ pub struct Shared {
     pub interval_us: u64,
     pub sent: AtomicU64,
     pub acked: AtomicU64,
-    /// Visitor-to-operator latencies in micros, as the operator thread sees them.
+    /// Visitor-to-operator latencies in micros, from the scheduled send time, as the operator
+    /// task sees them.
     pub latencies: Mutex<Vec<u64>>,
     /// Send-to-ack latencies in micros.
     pub ack_latencies: Mutex<Vec<u64>>,
@@ -46,6 +50,8 @@ pub struct Shared {
     pub phase: AtomicU8,
     /// Errors by phase and kind, with how often each happened.
     pub errors: Mutex<BTreeMap<String, u64>>,
+    /// Close frames the server sent, by code (1013 would mean it dropped a slow socket).
+    pub closes: Mutex<BTreeMap<u16, u64>>,
 }
 
 impl Shared {
@@ -62,9 +68,15 @@ impl Shared {
             *errors.entry(format!("{phase}: {e}")).or_insert(0) += 1;
         }
     }
+
+    fn closed(&self, code: u16) {
+        if let Ok(mut closes) = self.closes.lock() {
+            *closes.entry(code).or_insert(0) += 1;
+        }
+    }
 }
 
-/// What a visitor thread does once it is connected.
+/// What a visitor task does once it is connected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// Hello only, then stay idle (answering pings) until told to stop.
@@ -76,77 +88,83 @@ pub enum Mode {
     Writer,
 }
 
-fn connect(shared: &Shared, index: usize, path: &str) -> Result<TcpStream, String> {
+async fn connect(shared: &Shared, index: usize, path: &str) -> Result<TcpStream, String> {
     let source = Ipv4Addr::new(
         127,
         0,
         0,
         1 + (index % usize::from(shared.sources.max(1))) as u8,
     );
-    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).map_err(|e| e.to_string())?;
+    let socket = TcpSocket::new_v4().map_err(|e| e.to_string())?;
     socket
-        .bind(&SocketAddr::from((source, 0)).into())
+        .bind(SocketAddr::from((source, 0)))
         .map_err(|e| format!("bind {source}: {e}"))?;
-    socket
-        .connect_timeout(&shared.server.into(), Duration::from_secs(10))
+    let stream = tokio::time::timeout(Duration::from_secs(10), socket.connect(shared.server))
+        .await
+        .map_err(|_| format!("connect {path} from {source}: timed out"))?
         .map_err(|e| format!("connect {path} from {source}: {e}"))?;
-    let stream: TcpStream = socket.into();
     stream.set_nodelay(true).map_err(|e| e.to_string())?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .map_err(|e| e.to_string())?;
     Ok(stream)
 }
 
-fn handshake(stream: TcpStream, url: &str, cookie: Option<&str>) -> Result<Ws, String> {
+async fn handshake(stream: TcpStream, url: &str, cookie: Option<&str>) -> Result<Ws, String> {
     let mut req = url.into_client_request().map_err(|e| e.to_string())?;
     if let Some(c) = cookie {
         let value = HeaderValue::from_str(c).map_err(|e| e.to_string())?;
         req.headers_mut().insert("Cookie", value);
     }
-    let (ws, _) = tungstenite::client::client(req, stream).map_err(|e| match e {
-        tungstenite::HandshakeError::Failure(e) => format!("handshake {url}: {e}"),
-        tungstenite::HandshakeError::Interrupted(_) => format!("handshake {url}: timed out"),
-    })?;
+    // Small buffers: thousands of these live in this one process.
+    let config = WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .write_buffer_size(0);
+    let (ws, _) = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio_tungstenite::client_async_with_config(req, stream, Some(config)),
+    )
+    .await
+    .map_err(|_| format!("handshake {url}: timed out"))?
+    .map_err(|e| format!("handshake {url}: {e}"))?;
     Ok(ws)
 }
 
-fn send_json<T: serde::Serialize>(ws: &mut Ws, frame: &T) -> Result<(), String> {
-    let text = serde_json_string(frame)?;
-    ws.send(Message::text(text)).map_err(|e| e.to_string())
+async fn send_json<T: serde::Serialize>(ws: &mut Ws, frame: &T) -> Result<(), String> {
+    let text = serde_json::to_string(frame).map_err(|e| e.to_string())?;
+    ws.send(Message::text(text))
+        .await
+        .map_err(|e| e.to_string())
 }
 
-fn serde_json_string<T: serde::Serialize>(frame: &T) -> Result<String, String> {
-    serde_json::to_string(frame).map_err(|e| e.to_string())
-}
-
-/// Reads one frame, waiting at most `wait`. `Ok(None)` on timeout or a non-text frame.
-fn read_text(ws: &mut Ws, wait: Duration) -> Result<Option<String>, String> {
-    ws.get_ref()
-        .set_read_timeout(Some(wait.max(Duration::from_millis(1))))
-        .map_err(|e| e.to_string())?;
-    match ws.read() {
-        Ok(Message::Text(t)) => Ok(Some(t.as_str().to_owned())),
-        Ok(Message::Close(c)) => Err(match c {
-            Some(c) => format!(
-                "closed by the server: {} {}",
-                u16::from(c.code),
-                c.reason.as_str()
-            ),
+/// Reads one frame, waiting at most `wait`. `Ok(None)` on timeout or a non-text frame
+/// (pings are answered by the stream itself).
+async fn read_text(shared: &Shared, ws: &mut Ws, wait: Duration) -> Result<Option<String>, String> {
+    match tokio::time::timeout(wait, ws.next()).await {
+        Err(_) => Ok(None),
+        Ok(None) => Err("the connection ended".into()),
+        Ok(Some(Ok(Message::Text(t)))) => Ok(Some(t.as_str().to_owned())),
+        Ok(Some(Ok(Message::Close(c)))) => Err(match c {
+            Some(c) => {
+                shared.closed(u16::from(c.code));
+                format!(
+                    "closed by the server: {} {}",
+                    u16::from(c.code),
+                    c.reason.as_str()
+                )
+            }
             None => "closed by the server".into(),
         }),
-        Ok(_) => Ok(None),
-        Err(tungstenite::Error::Io(e))
-            if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) =>
-        {
-            Ok(None)
-        }
-        Err(e) => Err(e.to_string()),
+        Ok(Some(Ok(_))) => Ok(None),
+        Ok(Some(Err(e))) => Err(e.to_string()),
     }
 }
 
-fn read_visitor(ws: &mut Ws, wait: Duration) -> Result<Option<VisitorServer>, String> {
-    Ok(read_text(ws, wait)?.and_then(|t| serde_json::from_str(&t).ok()))
+async fn read_visitor(
+    shared: &Shared,
+    ws: &mut Ws,
+    wait: Duration,
+) -> Result<Option<VisitorServer>, String> {
+    Ok(read_text(shared, ws, wait)
+        .await?
+        .and_then(|t| serde_json::from_str(&t).ok()))
 }
 
 fn msg_id(index: usize, n: u64) -> Result<ClientMsgId, String> {
@@ -157,12 +175,24 @@ fn text(s: &str) -> Result<MessageText, String> {
     MessageText::parse(s).map_err(|e| e.to_string())
 }
 
-/// Where a visitor thread reports: `Ok(())` once connected (and warmed up), else the error.
-pub type Ready = mpsc::Sender<Result<(), String>>;
+/// Where a visitor task reports: `Ok(())` once connected (and warmed up), else the error.
+pub type Ready = mpsc::UnboundedSender<Result<(), String>>;
 
-/// Runs one visitor until `stop` is set; reports readiness on `ready` first.
-pub fn visitor(shared: Arc<Shared>, index: usize, mode: Mode, stop: Arc<AtomicBool>, ready: Ready) {
-    let mut ws = match open_visitor(&shared, index, mode) {
+/// Runs one visitor until `stop` is set; reports readiness on `ready` first. `connecting`
+/// bounds how many visitors connect at once.
+pub async fn visitor(
+    shared: Arc<Shared>,
+    index: usize,
+    mode: Mode,
+    stop: Arc<AtomicBool>,
+    ready: Ready,
+    connecting: Arc<tokio::sync::Semaphore>,
+) {
+    let opened = {
+        let _permit = connecting.acquire().await;
+        open_visitor(&shared, index, mode).await
+    };
+    let mut ws = match opened {
         Ok(ws) => {
             let _ = ready.send(Ok(()));
             ws
@@ -173,30 +203,30 @@ pub fn visitor(shared: Arc<Shared>, index: usize, mode: Mode, stop: Arc<AtomicBo
         }
     };
     let result = match mode {
-        Mode::Idle => idle(&mut ws, &stop),
-        Mode::Timed => timed(&shared, &mut ws, index, &stop),
-        Mode::Writer => writer(&shared, &mut ws, index, &stop),
+        Mode::Idle => idle(&shared, &mut ws, &stop).await,
+        Mode::Timed => timed(&shared, &mut ws, index, &stop).await,
+        Mode::Writer => writer(&shared, &mut ws, index, &stop).await,
     };
     if let Err(e) = result {
         shared.error(format!("visitor: {e}"));
     }
-    let _ = ws.close(None);
-    let _ = ws.flush();
+    let _ = ws.close(None).await;
 }
 
-fn open_visitor(shared: &Shared, index: usize, mode: Mode) -> Result<Ws, String> {
-    let stream = connect(shared, index, "/ws/visitor")?;
-    let mut ws = handshake(stream, &format!("ws://{}/ws/visitor", shared.server), None)?;
+async fn open_visitor(shared: &Shared, index: usize, mode: Mode) -> Result<Ws, String> {
+    let stream = connect(shared, index, "/ws/visitor").await?;
+    let mut ws = handshake(stream, &format!("ws://{}/ws/visitor", shared.server), None).await?;
     // Built as JSON so fields the protocol adds later (all optional) need no change here.
     let hello = serde_json::json!({
         "type": "hello",
         "widget": "demo",
         "consent": shared.consent,
     });
-    send_json(&mut ws, &hello)?;
+    send_json(&mut ws, &hello).await?;
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        match read_visitor(&mut ws, deadline.saturating_duration_since(Instant::now()))? {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match read_visitor(shared, &mut ws, left).await? {
             Some(VisitorServer::Welcome { .. }) => break,
             Some(VisitorServer::Error { error }) => return Err(format!("hello: {:?}", error.code)),
             _ if Instant::now() >= deadline => return Err("no welcome in 20 s".into()),
@@ -211,9 +241,11 @@ fn open_visitor(shared: &Shared, index: usize, mode: Mode) -> Result<Ws, String>
                 id: id.clone(),
                 text: text("warm")?,
             },
-        )?;
+        )
+        .await?;
         loop {
-            match read_visitor(&mut ws, deadline.saturating_duration_since(Instant::now()))? {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match read_visitor(shared, &mut ws, left).await? {
                 Some(VisitorServer::Ack { id: acked, .. }) if acked == id => break,
                 Some(VisitorServer::Error { error }) => {
                     return Err(format!("warm-up: {:?}", error.code))
@@ -226,10 +258,10 @@ fn open_visitor(shared: &Shared, index: usize, mode: Mode) -> Result<Ws, String>
     Ok(ws)
 }
 
-fn idle(ws: &mut Ws, stop: &AtomicBool) -> Result<(), String> {
+async fn idle(shared: &Shared, ws: &mut Ws, stop: &AtomicBool) -> Result<(), String> {
     while !stop.load(Ordering::Relaxed) {
         // Reading answers the server's pings.
-        read_text(ws, Duration::from_millis(500))?;
+        read_text(shared, ws, Duration::from_millis(500)).await?;
     }
     Ok(())
 }
@@ -240,7 +272,12 @@ fn phase_us(index: usize, interval_us: u64) -> u64 {
     interval_us * spread / 10_000
 }
 
-fn timed(shared: &Shared, ws: &mut Ws, index: usize, stop: &AtomicBool) -> Result<(), String> {
+async fn timed(
+    shared: &Shared,
+    ws: &mut Ws,
+    index: usize,
+    stop: &AtomicBool,
+) -> Result<(), String> {
     let mut n = 0u64;
     let mut window = 0u64;
     let mut next_send = u64::MAX;
@@ -258,17 +295,20 @@ fn timed(shared: &Shared, ws: &mut Ws, index: usize, stop: &AtomicBool) -> Resul
         }
         let now = shared.now_us();
         if now >= next_send {
-            if now < end {
+            if next_send < end {
                 n += 1;
                 let id = msg_id(index, n)?;
-                let sent_at = shared.now_us();
+                // The scheduled time, not the time this task got to it: a late send is the
+                // server's (or this machine's) delay too, and is counted (no coordinated
+                // omission).
+                let scheduled = next_send;
                 let frame = VisitorClient::Send {
                     id: id.clone(),
-                    text: text(&format!("lat {sent_at}"))?,
+                    text: text(&format!("lat {scheduled}"))?,
                 };
-                send_json(ws, &frame)?;
+                send_json(ws, &frame).await?;
                 shared.sent.fetch_add(1, Ordering::Relaxed);
-                pending.insert(id, sent_at);
+                pending.insert(id, scheduled);
                 next_send += shared.interval_us;
             } else {
                 next_send = u64::MAX;
@@ -276,7 +316,7 @@ fn timed(shared: &Shared, ws: &mut Ws, index: usize, stop: &AtomicBool) -> Resul
         }
         let wait_us = next_send.saturating_sub(shared.now_us()).min(250_000);
         if let Some(VisitorServer::Ack { id, .. }) =
-            read_visitor(ws, Duration::from_micros(wait_us))?
+            read_visitor(shared, ws, Duration::from_micros(wait_us.max(1))).await?
         {
             if let Some(sent_at) = pending.remove(&id) {
                 shared.acked.fetch_add(1, Ordering::Relaxed);
@@ -289,7 +329,12 @@ fn timed(shared: &Shared, ws: &mut Ws, index: usize, stop: &AtomicBool) -> Resul
     Ok(())
 }
 
-fn writer(shared: &Shared, ws: &mut Ws, index: usize, stop: &AtomicBool) -> Result<(), String> {
+async fn writer(
+    shared: &Shared,
+    ws: &mut Ws,
+    index: usize,
+    stop: &AtomicBool,
+) -> Result<(), String> {
     let mut n = 0u64;
     while !stop.load(Ordering::Relaxed) {
         n += 1;
@@ -301,9 +346,10 @@ fn writer(shared: &Shared, ws: &mut Ws, index: usize, stop: &AtomicBool) -> Resu
                 id: id.clone(),
                 text: text("w")?,
             },
-        )?;
+        )
+        .await?;
         loop {
-            match read_visitor(ws, Duration::from_millis(500))? {
+            match read_visitor(shared, ws, Duration::from_millis(500)).await? {
                 Some(VisitorServer::Ack { id: acked, .. }) if acked == id => {
                     shared.acked.fetch_add(1, Ordering::Relaxed);
                     if let Ok(mut acks) = shared.ack_latencies.lock() {
@@ -321,16 +367,18 @@ fn writer(shared: &Shared, ws: &mut Ws, index: usize, stop: &AtomicBool) -> Resu
 }
 
 /// Connects the operator socket with the session cookie and waits for its `hello`.
-pub fn open_operator(shared: &Shared, cookie: &str) -> Result<Ws, String> {
-    let stream = connect(shared, 0, "/ws/operator")?;
+pub async fn open_operator(shared: &Shared, cookie: &str) -> Result<Ws, String> {
+    let stream = connect(shared, 0, "/ws/operator").await?;
     let mut ws = handshake(
         stream,
         &format!("ws://{}/ws/operator", shared.server),
         Some(cookie),
-    )?;
+    )
+    .await?;
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
-        let frame = read_text(&mut ws, Duration::from_millis(200))?
+        let frame = read_text(shared, &mut ws, Duration::from_millis(200))
+            .await?
             .and_then(|t| serde_json::from_str::<OperatorServer>(&t).ok());
         if let Some(OperatorServer::Hello { .. }) = frame {
             return Ok(ws);
@@ -340,11 +388,11 @@ pub fn open_operator(shared: &Shared, cookie: &str) -> Result<Ws, String> {
 }
 
 /// The operator: opens each conversation as it appears and times every visitor message.
-pub fn operator(shared: Arc<Shared>, mut ws: Ws) {
+pub async fn operator(shared: Arc<Shared>, mut ws: Ws) {
     let mut opened: HashSet<ConversationId> = HashSet::new();
     let mut confirmed: HashSet<ConversationId> = HashSet::new();
     while !shared.stop_operator.load(Ordering::Relaxed) {
-        let frame = match read_text(&mut ws, Duration::from_millis(200)) {
+        let frame = match read_text(&shared, &mut ws, Duration::from_millis(200)).await {
             Ok(Some(t)) => serde_json::from_str::<OperatorServer>(&t).ok(),
             Ok(None) => None,
             Err(e) => {
@@ -383,13 +431,12 @@ pub fn operator(shared: Arc<Shared>, mut ws: Ws) {
                     conversation,
                     last_seq: Some(0),
                 };
-                if let Err(e) = send_json(&mut ws, &open) {
+                if let Err(e) = send_json(&mut ws, &open).await {
                     shared.error(format!("operator: {e}"));
                     return;
                 }
             }
         }
     }
-    let _ = ws.close(None);
-    let _ = ws.flush();
+    let _ = ws.close(None).await;
 }

@@ -3,7 +3,7 @@
 //! Sizes come from `node bench/sizes.mjs` (gzip -9 and brotli 11 through node's zlib, so xtask
 //! keeps no dependencies). The bench then measures the widget in headless Chromium
 //! (`bench/browser.mjs`), what wasm-opt saves (`bench/wasmopt.mjs`), the server under load
-//! (`crates/loadgen`, a release build beside a release build of the server, in target/bench),
+//! (`crates/loadgen`, built with the `server` profile beside the server, in target/bench),
 //! and writes `bench/report.md` and `bench/report.json` (`bench/report.mjs`). Every step runs
 //! with a time limit, and its whole process group is killed when it overruns.
 
@@ -311,7 +311,8 @@ pub fn run(env: &Env, args: &[String]) -> Result<(), String> {
         Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .args([
                 "build",
-                "--release",
+                "--profile",
+                "server",
                 "--package",
                 "confide-server",
                 "--bin",
@@ -325,10 +326,10 @@ pub fn run(env: &Env, args: &[String]) -> Result<(), String> {
             .env("CARGO_TARGET_DIR", bench_target()),
     )?;
     steps.push((
-        "release build of server and load generator".into(),
+        "server-profile build of server and load generator".into(),
         Ok(t.elapsed().as_secs_f64()),
     ));
-    let release = bench_target().join("release");
+    let release = bench_target().join("server");
 
     // Measure a snapshot: a `cargo xtask build` running meanwhile must not swap files mid-run.
     let dist = out.join("dist");

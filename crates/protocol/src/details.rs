@@ -47,23 +47,32 @@ impl fmt::Debug for PageContext {
 }
 
 /// What Confide keeps of a page URL: an `http(s)` URL with a host, without its query string
-/// and fragment, at most [`MAX_URL_CHARS`] characters and without white space or control
-/// characters. `None` for anything else (which is then not kept at all).
+/// and fragment, without user name and password (`user:pass@`) and without `;` path
+/// parameters (`;jsessionid=…`), at most [`MAX_URL_CHARS`] characters and without white space
+/// or control characters. `None` for anything else (which is then not kept at all).
 pub fn clean_url(url: &str) -> Option<String> {
     let cut = url.find(['?', '#']).map_or(url, |at| &url[..at]);
     let lower = cut.get(..8).unwrap_or(cut).to_ascii_lowercase();
-    let rest = if lower.starts_with("https://") {
-        &cut[8..]
+    let (scheme, rest) = if lower.starts_with("https://") {
+        cut.split_at(8)
     } else if lower.starts_with("http://") {
-        &cut[7..]
+        cut.split_at(7)
     } else {
         return None;
     };
-    let host = rest.split('/').next().unwrap_or("");
+    let (authority, path) = rest.find('/').map_or((rest, ""), |at| rest.split_at(at));
+    // Credentials in the URL: only the host goes on.
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    // Path parameters (`/a;jsessionid=X/b`) carry session ids: each segment loses them.
+    let path: Vec<&str> = path
+        .split('/')
+        .map(|segment| segment.split(';').next().unwrap_or(""))
+        .collect();
+    let kept = format!("{scheme}{host}{}", path.join("/"));
     let ok = !host.is_empty()
-        && cut.chars().count() <= MAX_URL_CHARS
-        && !cut.chars().any(|c| c.is_whitespace() || c.is_control());
-    ok.then(|| cut.to_owned())
+        && kept.chars().count() <= MAX_URL_CHARS
+        && !kept.chars().any(|c| c.is_whitespace() || c.is_control());
+    ok.then_some(kept)
 }
 
 /// The pre-chat values a visitor typed, keyed like the settings: `name`, `email` and the
@@ -297,6 +306,16 @@ mod tests {
             Some("HTTP://x.example/a")
         );
         assert_eq!(clean_url("javascript:alert(1)"), None);
+        assert_eq!(
+            clean_url("https://ada:hunter2@shop.example/cart;jsessionid=ABC123/x;v=1?q").as_deref(),
+            Some("https://shop.example/cart/x"),
+            "credentials and path parameters go"
+        );
+        assert_eq!(
+            clean_url("http://user@host.example").as_deref(),
+            Some("http://host.example")
+        );
+        assert_eq!(clean_url("https://user:pw@/path"), None, "no host left");
         assert_eq!(clean_url("https:///path"), None);
         assert_eq!(clean_url("https://a.example/has space"), None);
         assert_eq!(

@@ -1,25 +1,34 @@
 //! Server configuration: defaults, then an optional TOML file, then `CONFIDE_*` environment
 //! variables, which win. Unknown keys and bad values are errors that name the key.
 
-use serde::Deserialize;
 use std::ffi::OsString;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-/// Environment variables the server reads. Any other `CONFIDE_*` variable is an error, so a
-/// typo (`CONFIDE_BINDD`) stops the server instead of being silently ignored.
-pub const ENV_KEYS: &[&str] = &[
-    "CONFIDE_CONFIG",
-    "CONFIDE_BIND",
-    "CONFIDE_DATABASE_URL",
-    "CONFIDE_DATA_DIR",
-    "CONFIDE_ASSETS_DIR",
-    "CONFIDE_LOG",
-    "CONFIDE_GEOIP_DATABASE",
-    "CONFIDE_CLIENT_IP_HEADER",
-    "CONFIDE_COUNTRY_HEADER",
+/// Every setting's file key. Its variable is `CONFIDE_` and the key in upper case
+/// (`bind` → `CONFIDE_BIND`); a variable wins over the file. Any other `CONFIDE_*` variable
+/// and any other file key is an error, so a typo (`CONFIDE_BINDD`) stops the server instead
+/// of being silently ignored.
+pub const SETTINGS: &[&str] = &[
+    "bind",
+    "data_dir",
+    "database_url",
+    "assets_dir",
+    "log",
+    "geoip_database",
+    "client_ip_header",
+    "country_header",
+    "durability",
 ];
+
+/// The variable that names the configuration file (not a setting itself).
+pub const CONFIG_VAR: &str = "CONFIDE_CONFIG";
+
+/// The variable of a setting.
+pub fn env_name(key: &str) -> String {
+    format!("CONFIDE_{}", key.to_ascii_uppercase())
+}
 
 /// The file read when neither `--config` nor `CONFIDE_CONFIG` names one, if it exists.
 pub const DEFAULT_FILE: &str = "confide.toml";
@@ -46,6 +55,9 @@ pub struct Config {
     /// A header set by a trusted proxy that carries the client's country (such as
     /// `cf-ipcountry`); wins over GeoIP. Lower case.
     pub country_header: Option<String>,
+    /// What an acknowledged message survives (`full`: power loss; `normal`: a crash of the
+    /// process, not a power loss).
+    pub durability: crate::store::Durability,
 }
 
 impl Default for Config {
@@ -60,6 +72,7 @@ impl Default for Config {
             geoip_database: None,
             client_ip_header: None,
             country_header: None,
+            durability: crate::store::Durability::Full,
         }
     }
 }
@@ -121,22 +134,8 @@ pub enum ConfigError {
     File { path: PathBuf, message: String },
     #[error("{key}: {message}")]
     Value { key: String, message: String },
-    #[error("{key}: unknown setting; known CONFIDE_* variables are {}", ENV_KEYS.join(", "))]
+    #[error("{key}: unknown setting; known CONFIDE_* variables are {CONFIG_VAR}, {}", SETTINGS.iter().map(|k| env_name(k)).collect::<Vec<_>>().join(", "))]
     UnknownEnv { key: String },
-}
-
-/// The file's shape. Every field is optional; unknown fields are refused.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileConfig {
-    bind: Option<String>,
-    database_url: Option<String>,
-    data_dir: Option<PathBuf>,
-    assets_dir: Option<PathBuf>,
-    log: Option<String>,
-    geoip_database: Option<PathBuf>,
-    client_ip_header: Option<String>,
-    country_header: Option<String>,
 }
 
 impl Config {
@@ -146,7 +145,7 @@ impl Config {
         let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
         let env_file = env
             .iter()
-            .find(|(k, _)| k == "CONFIDE_CONFIG")
+            .find(|(k, _)| k == CONFIG_VAR)
             .map(|(_, v)| PathBuf::from(v));
         let file = match (cli_file, env_file) {
             (Some(p), _) => Some(p.to_path_buf()),
@@ -169,45 +168,49 @@ impl Config {
                 path: path.to_path_buf(),
                 message: e.to_string(),
             })?;
-            let parsed: FileConfig = toml::from_str(&text).map_err(|e| ConfigError::File {
+            let table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::File {
                 path: path.to_path_buf(),
                 // The full text shows the offending line, so the key is always named.
                 message: e.to_string().trim_end().to_owned(),
             })?;
-            if let Some(v) = parsed.bind {
-                cfg.bind = parse_bind("bind", &v)?;
-            }
-            if let Some(v) = parsed.data_dir {
-                cfg.data_dir = non_empty_path("data_dir", v)?;
-            }
-            if let Some(v) = parsed.database_url {
-                cfg.database_url = parse_db("database_url", &v)?;
-                explicit_db = true;
-            }
-            if let Some(v) = parsed.assets_dir {
-                cfg.assets_dir = non_empty_path("assets_dir", v)?;
-            }
-            if let Some(v) = parsed.log {
-                cfg.log = parse_log("log", &v)?;
-            }
-            if let Some(v) = parsed.geoip_database {
-                cfg.geoip_database = Some(non_empty_path("geoip_database", v)?);
-            }
-            if let Some(v) = parsed.client_ip_header {
-                cfg.client_ip_header = Some(parse_header("client_ip_header", &v)?);
-            }
-            if let Some(v) = parsed.country_header {
-                cfg.country_header = Some(parse_header("country_header", &v)?);
+            for (key, value) in &table {
+                if !SETTINGS.contains(&key.as_str()) {
+                    return Err(ConfigError::File {
+                        path: path.to_path_buf(),
+                        message: format!(
+                            "unknown field `{key}`, expected one of {}",
+                            SETTINGS
+                                .iter()
+                                .map(|k| format!("`{k}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    });
+                }
+                let text = match value {
+                    toml::Value::String(v) => v.clone(),
+                    toml::Value::Integer(v) => v.to_string(),
+                    toml::Value::Float(v) => v.to_string(),
+                    toml::Value::Boolean(v) => v.to_string(),
+                    _ => {
+                        return Err(ConfigError::Value {
+                            key: key.clone(),
+                            message: "expected a string, a number or true/false".into(),
+                        })
+                    }
+                };
+                explicit_db |= key == "database_url";
+                cfg.set(key, key, &text)?;
             }
         }
 
         let mut vars: Vec<(String, String)> = Vec::new();
         for (k, v) in env {
             let Some(k) = k.to_str() else { continue };
-            if !k.starts_with("CONFIDE_") {
+            if !k.starts_with("CONFIDE_") || k == CONFIG_VAR {
                 continue;
             }
-            if !ENV_KEYS.contains(&k) {
+            if !SETTINGS.iter().any(|s| env_name(s) == k) {
                 return Err(ConfigError::UnknownEnv { key: k.to_owned() });
             }
             let v = v.into_string().map_err(|_| ConfigError::Value {
@@ -216,32 +219,47 @@ impl Config {
             })?;
             vars.push((k.to_owned(), v));
         }
-        // Apply in a fixed order so CONFIDE_DATA_DIR is known before the default database URL.
-        for key in ENV_KEYS {
-            let Some((_, v)) = vars.iter().find(|(k, _)| k == key) else {
-                continue;
-            };
-            match *key {
-                "CONFIDE_BIND" => cfg.bind = parse_bind(key, v)?,
-                "CONFIDE_DATA_DIR" => cfg.data_dir = non_empty_path(key, PathBuf::from(v))?,
-                "CONFIDE_DATABASE_URL" => {
-                    cfg.database_url = parse_db(key, v)?;
-                    explicit_db = true;
-                }
-                "CONFIDE_ASSETS_DIR" => cfg.assets_dir = non_empty_path(key, PathBuf::from(v))?,
-                "CONFIDE_LOG" => cfg.log = parse_log(key, v)?,
-                "CONFIDE_GEOIP_DATABASE" => {
-                    cfg.geoip_database = Some(non_empty_path(key, PathBuf::from(v))?)
-                }
-                "CONFIDE_CLIENT_IP_HEADER" => cfg.client_ip_header = Some(parse_header(key, v)?),
-                "CONFIDE_COUNTRY_HEADER" => cfg.country_header = Some(parse_header(key, v)?),
-                _ => {} // CONFIDE_CONFIG: already used to pick the file.
+        // In the settings' order, so CONFIDE_DATA_DIR is known before the default database URL.
+        for key in SETTINGS {
+            let name = env_name(key);
+            if let Some((_, v)) = vars.iter().find(|(k, _)| *k == name) {
+                explicit_db |= *key == "database_url";
+                cfg.set(key, &name, v)?;
             }
         }
         if !explicit_db {
             cfg.database_url = DatabaseUrl::sqlite_in(&cfg.data_dir);
         }
         Ok(cfg)
+    }
+
+    /// Sets one setting from its text; `name` (the file key or the variable) names it in errors.
+    fn set(&mut self, key: &str, name: &str, v: &str) -> Result<(), ConfigError> {
+        match key {
+            "bind" => self.bind = parse_bind(name, v)?,
+            "data_dir" => self.data_dir = non_empty_path(name, PathBuf::from(v))?,
+            "database_url" => self.database_url = parse_db(name, v)?,
+            "assets_dir" => self.assets_dir = non_empty_path(name, PathBuf::from(v))?,
+            "log" => self.log = parse_log(name, v)?,
+            "geoip_database" => self.geoip_database = Some(non_empty_path(name, PathBuf::from(v))?),
+            "client_ip_header" => self.client_ip_header = Some(parse_header(name, v)?),
+            "country_header" => self.country_header = Some(parse_header(name, v)?),
+            "durability" => {
+                self.durability = crate::store::Durability::parse(v.trim()).map_err(|message| {
+                    ConfigError::Value {
+                        key: name.to_owned(),
+                        message,
+                    }
+                })?
+            }
+            _ => {
+                return Err(ConfigError::Value {
+                    key: name.to_owned(),
+                    message: "unknown setting".into(),
+                })
+            }
+        }
+        Ok(())
     }
 }
 
@@ -423,6 +441,28 @@ mod tests {
         let f = file("country_header = \"bad header\"\n");
         let err = Config::load(Some(f.path()), env(&[])).expect_err("bad header refused");
         assert!(err.to_string().starts_with("country_header: "), "{err}");
+    }
+
+    #[test]
+    fn durability_is_full_unless_set_to_normal() {
+        use crate::store::Durability;
+        let cfg = Config::load(None, env(&[])).expect("defaults");
+        assert_eq!(cfg.durability, Durability::Full);
+        let f = file("durability = \"normal\"\n");
+        let cfg = Config::load(Some(f.path()), env(&[])).expect("file");
+        assert_eq!(cfg.durability, Durability::Normal);
+        let cfg =
+            Config::load(Some(f.path()), env(&[("CONFIDE_DURABILITY", "full")])).expect("env wins");
+        assert_eq!(cfg.durability, Durability::Full);
+        let err = Config::load(None, env(&[("CONFIDE_DURABILITY", "fast")])).expect_err("bad");
+        assert!(
+            err.to_string()
+                .starts_with("CONFIDE_DURABILITY: expected full or normal"),
+            "{err}"
+        );
+        let err =
+            Config::load(Some(file("durability = [1]\n").path()), env(&[])).expect_err("an array");
+        assert!(err.to_string().starts_with("durability: "), "{err}");
     }
 
     #[test]

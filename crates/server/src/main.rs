@@ -114,7 +114,12 @@ fn main() -> ExitCode {
 }
 
 async fn serve(config: Config, demo: bool, geo: Geo) -> anyhow::Result<()> {
-    let store = Store::open(&config.database_url).await?;
+    let store = Store::open_with(
+        &config.database_url,
+        Arc::new(confide_server::clock::SystemClock),
+        config.durability,
+    )
+    .await?;
     if demo {
         let key = WidgetKey::parse("demo").map_err(|e| anyhow::anyhow!(e))?;
         if store.ensure_widget(&key, "Demo widget").await? {

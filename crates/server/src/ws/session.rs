@@ -72,8 +72,10 @@ where
                 let Some(msg) = msg else { break };
                 last_heard = tokio::time::Instant::now();
                 match parse::<P::Client>(msg) {
+                    // Boxed: the work of one frame (store queries and all) takes memory only while
+                    // it runs, not in every idle socket's future.
                     Incoming::Frame(frame) => {
-                        peer.on_frame(Conn { out: &mut out, sub: &mut sub }, frame).await
+                        Box::pin(peer.on_frame(Conn { out: &mut out, sub: &mut sub }, frame)).await
                     }
                     Incoming::Refused { error, fatal } => {
                         match out.send(&P::error(error)).await {
@@ -90,9 +92,11 @@ where
             }
             delivery = sub.recv() => match delivery {
                 Delivery::Event(event) => {
-                    peer.on_event(Conn { out: &mut out, sub: &mut sub }, &event).await
+                    Box::pin(peer.on_event(Conn { out: &mut out, sub: &mut sub }, &event)).await
                 }
-                Delivery::Lagged => peer.on_lagged(Conn { out: &mut out, sub: &mut sub }).await,
+                Delivery::Lagged => {
+                    Box::pin(peer.on_lagged(Conn { out: &mut out, sub: &mut sub })).await
+                }
             },
             _ = ping.tick() => {
                 if last_heard.elapsed() > SILENCE_LIMIT {

@@ -25,8 +25,30 @@ where
     R: Stream<Item = Result<Message, axum::Error>> + Unpin + Send,
 {
     let mut out = Out::new(sink);
+    // Boxed: the hello, admission and replay take memory only until the session starts, so
+    // an idle socket keeps no more than the session loop.
+    let Some((mut peer, sub)) = Box::pin(start(state, ua, &mut out, &mut stream)).await else {
+        return;
+    };
+    let visitor = peer.visitor.id;
+    session::run(&mut peer, out, stream, sub).await;
+    tracing::debug!(visitor, "visitor disconnected");
+}
+
+/// From the first frame to a started session: the hello, admission, the welcome and the
+/// replay. `None`: refused or gone (the client was told why).
+async fn start<S, R>(
+    state: AppState,
+    ua: Option<UaFamily>,
+    out: &mut Out<S>,
+    stream: &mut R,
+) -> Option<(VisitorPeer, crate::hub::Subscription)>
+where
+    S: Sink<Message, Error = axum::Error> + Unpin + Send,
+    R: Stream<Item = Result<Message, axum::Error>> + Unpin + Send,
+{
     let (widget, token, last_seq, consent, context, fields) =
-        match next_frame::<_, VisitorClient>(&mut stream, HELLO_TIMEOUT).await {
+        match next_frame::<_, VisitorClient>(stream, HELLO_TIMEOUT).await {
             Incoming::Frame(VisitorClient::Hello {
                 widget,
                 token,
@@ -36,19 +58,22 @@ where
                 fields,
             }) => (widget, token, last_seq, consent, context, fields),
             Incoming::Frame(_) => {
-                return refuse(
-                    &mut out,
+                refuse(
+                    out,
                     ErrorBody::new(ErrorCode::Malformed, "the first frame must be hello"),
                     close::PROTOCOL,
                 )
                 .await;
+                return None;
             }
             Incoming::Refused { error, fatal } => {
-                return refuse(&mut out, error, fatal.unwrap_or(close::PROTOCOL)).await;
+                refuse(out, error, fatal.unwrap_or(close::PROTOCOL)).await;
+                return None;
             }
-            Incoming::Alive | Incoming::Closed => return,
+            Incoming::Alive | Incoming::Closed => return None,
         };
-    let admitted = admission::admit(
+    // Boxed, like everything before the session loop: an idle socket keeps only the loop.
+    let admitted = Box::pin(admission::admit(
         &state.store,
         admission::Request {
             widget: &widget,
@@ -59,26 +84,35 @@ where
             ua,
             without_token: WithoutToken::Issue,
         },
-    )
+    ))
     .await;
-    let admitted = match admitted {
+    // Only what the session needs lives on with it: the settings and the widget go here.
+    let admission::Admitted {
+        visitor,
+        token,
+        receipt_id,
+        details,
+        mode,
+        ..
+    } = match admitted {
         Ok(a) => a,
         Err(refusal) => {
             if let Refusal::Internal(e) = &refusal {
                 tracing::error!(error = %e, "visitor admission failed");
             }
             let code = refusal.close_code();
-            return refuse(
-                &mut out,
+            refuse(
+                out,
                 ErrorBody::new(refusal.code(), refusal.to_string()),
                 code,
             )
             .await;
+            return None;
         }
     };
-    let (Some(visitor), Some(token)) = (admitted.visitor, admitted.token) else {
-        internal(&mut out, "a socket visitor has no token").await;
-        return;
+    let (Some(visitor), Some(token)) = (visitor, token) else {
+        internal(out, "a socket visitor has no token").await;
+        return None;
     };
 
     // Watch before reading history, so nothing stored in between is missed; the sequence
@@ -88,8 +122,8 @@ where
     let conversation = match state.store.open_conversation_of(visitor.id).await {
         Ok(c) => c,
         Err(e) => {
-            internal(&mut out, e).await;
-            return;
+            internal(out, e).await;
+            return None;
         }
     };
     if let Some(c) = conversation {
@@ -116,22 +150,17 @@ where
         operators_online: state.hub.operators_online(),
         operator,
     };
-    if out.send(&welcome).await.is_err() {
-        return;
-    }
+    out.send(&welcome).await.ok()?;
     let mut peer = VisitorPeer {
         state,
         visitor,
-        receipt_id: admitted.receipt_id,
-        details: admitted.details,
-        mode: admitted.mode,
+        receipt_id,
+        details,
+        mode,
         conversation: conversation.map(|c| Delivered::new(c, last_seq.unwrap_or(0))),
     };
-    if peer.replay(&mut out).await.is_err() {
-        return;
-    }
-    session::run(&mut peer, out, stream, sub).await;
-    tracing::debug!(visitor = visitor.id, "visitor disconnected");
+    peer.replay(out).await.ok()?;
+    Some((peer, sub))
 }
 
 /// One admitted visitor's socket.

@@ -1,4 +1,7 @@
-//! Storage: one SQLite file (embedded) through sqlx, migrated at start-up.
+//! Storage: one SQLite file (embedded) through sqlx, migrated at start-up. Messages are
+//! written by one batching writer ([`writer`]); everything else goes through a small pool.
+
+pub mod writer;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::DatabaseUrl;
@@ -74,17 +77,49 @@ pub struct Widget {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
+    writer: writer::Writer,
     clock: Arc<dyn Clock>,
+}
+
+/// What an acknowledged write survives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// Every commit (one per batch of messages) is fsynced before it is acknowledged: an
+    /// acknowledged message survives a power loss.
+    #[default]
+    Full,
+    /// Commits reach the WAL file before the acknowledgement and the disk at checkpoints:
+    /// a crash of the process loses nothing, a power loss may lose the last second or so.
+    Normal,
+}
+
+impl Durability {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "full" => Ok(Durability::Full),
+            "normal" => Ok(Durability::Normal),
+            _ => Err("expected full or normal".into()),
+        }
+    }
 }
 
 impl Store {
     /// Opens (creating if needed) the database and applies every pending migration.
     pub async fn open(url: &DatabaseUrl) -> anyhow::Result<Self> {
-        Self::open_with_clock(url, Arc::new(SystemClock)).await
+        Self::open_with(url, Arc::new(SystemClock), Durability::Full).await
     }
 
     /// As [`Store::open`], with the given clock.
     pub async fn open_with_clock(url: &DatabaseUrl, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        Self::open_with(url, clock, Durability::Full).await
+    }
+
+    /// As [`Store::open`], with the given clock and durability.
+    pub async fn open_with(
+        url: &DatabaseUrl,
+        clock: Arc<dyn Clock>,
+        durability: Durability,
+    ) -> anyhow::Result<Self> {
         let path = url
             .sqlite_path()
             .ok_or_else(|| anyhow::anyhow!("the database URL names no file"))?;
@@ -97,7 +132,10 @@ impl Store {
             .filename(&path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(match durability {
+                Durability::Full => SqliteSynchronous::Full,
+                Durability::Normal => SqliteSynchronous::Normal,
+            })
             .foreign_keys(true)
             // Erasure means erased: deleted rows are overwritten with zeros, not left in
             // free pages of the file.
@@ -105,14 +143,22 @@ impl Store {
             .busy_timeout(std::time::Duration::from_secs(5));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", path.display()))?;
         MIGRATOR
             .run(&pool)
             .await
             .map_err(|e| anyhow::anyhow!("database migration failed: {e}"))?;
-        Ok(Self { pool, clock })
+        let conn = sqlx::ConnectOptions::connect(&options)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", path.display()))?;
+        let writer = writer::Writer::start(conn, Arc::clone(&clock));
+        Ok(Self {
+            pool,
+            writer,
+            clock,
+        })
     }
 
     pub fn now_ms(&self) -> i64 {
@@ -173,6 +219,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 }
@@ -371,7 +418,8 @@ impl Store {
 
     /// Stores a message under the conversation's next sequence number, or, when `id` was
     /// stored before in this conversation, returns that original message. The boolean says
-    /// whether this call stored it.
+    /// whether this call stored it. Goes through the batching [`writer`]: it returns once the
+    /// batch holding the message has committed.
     pub async fn append_message(
         &self,
         conversation: ConversationId,
@@ -380,62 +428,15 @@ impl Store {
         operator_id: Option<i64>,
         text: &MessageText,
     ) -> Result<(ChatMessage, bool), StoreError> {
-        let now = self.clock.now_ms();
-        let mut tx = self.pool.begin().await?;
-        // A write first, so the transaction takes SQLite's write lock at once and never has
-        // to upgrade a read lock (which could fail under concurrent writers).
-        let seq: Option<(i64,)> = sqlx::query_as(
-            "UPDATE conversations SET last_seq = last_seq + 1, last_at = ? \
-             WHERE id = ? RETURNING last_seq",
-        )
-        .bind(now)
-        .bind(conversation.0)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((seq,)) = seq else {
-            return Err(StoreError::NotFound);
-        };
-        let inserted = sqlx::query(
-            "INSERT INTO messages (conversation_id, seq, client_id, author, operator_id, body, at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(conversation.0)
-        .bind(seq)
-        .bind(id.as_str())
-        .bind(author_str(author))
-        .bind(operator_id)
-        .bind(text.as_str())
-        .bind(now)
-        .execute(&mut *tx)
-        .await;
-        match inserted.map_err(StoreError::from) {
-            Ok(_) => {
-                tx.commit().await?;
-                let message = self.message_by_client_id(conversation, id).await?;
-                Ok((message, true))
-            }
-            Err(StoreError::Conflict) => {
-                tx.rollback().await?;
-                let message = self.message_by_client_id(conversation, id).await?;
-                Ok((message, false))
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    async fn message_by_client_id(
-        &self,
-        conversation: ConversationId,
-        id: &ClientMsgId,
-    ) -> Result<ChatMessage, StoreError> {
-        let row: MessageRow = sqlx::query_as(&format!(
-            "SELECT {MESSAGE_COLUMNS} WHERE m.conversation_id = ? AND m.client_id = ?"
-        ))
-        .bind(conversation.0)
-        .bind(id.as_str())
-        .fetch_one(&self.pool)
-        .await?;
-        message_from_row(row)
+        self.writer
+            .append(writer::Append {
+                conversation,
+                id: id.clone(),
+                author,
+                operator_id,
+                text: text.clone(),
+            })
+            .await
     }
 
     /// Messages with a sequence number above `after`, in order.

@@ -4,17 +4,22 @@
 pub mod admission;
 
 use crate::hub::Event;
+use crate::store::Appended;
 use crate::AppState;
-use confide_protocol::chat::{ChatMessage, ConversationId};
+use confide_protocol::chat::ConversationId;
 
 /// After a message is stored for the first time: fan it out to the conversation's watchers,
-/// then the conversation's new summary to the operators' inbox.
-pub async fn publish_stored(state: &AppState, conversation: ConversationId, message: ChatMessage) {
+/// then the conversation's new summary (as the writer read it with the commit) to the
+/// operators' inbox.
+pub async fn publish_stored(state: &AppState, conversation: ConversationId, stored: Appended) {
     state.hub.publish(Event::Message {
         conversation,
-        message,
+        message: stored.message,
     });
-    publish_summary(state, conversation).await;
+    match stored.summary {
+        Some(summary) => state.hub.publish(Event::Summary(summary)),
+        None => publish_summary(state, conversation).await,
+    }
 }
 
 /// Publishes the conversation's current summary to the operators' inbox.

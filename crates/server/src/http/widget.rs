@@ -94,12 +94,12 @@ async fn leave_message(
             details: Some(&admitted.details),
         })
         .await?;
-    let (message, _) = state
+    let stored = state
         .store
         .append_message(conversation, &id, Author::Visitor, None, &req.text)
         .await?;
     tracing::info!(conversation = conversation.0, "message left while offline");
-    crate::chat::publish_stored(&state, conversation, message).await;
+    crate::chat::publish_stored(&state, conversation, stored).await;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({ "conversation": conversation })),

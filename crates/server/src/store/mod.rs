@@ -67,6 +67,16 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+/// A message as the writer stored it (or found it stored before).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    pub message: ChatMessage,
+    /// Whether this call stored it; `false`: its id was stored before and this is that one.
+    pub created: bool,
+    /// The conversation's summary right after the commit, when this call stored it.
+    pub summary: Option<ConversationSummary>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Widget {
     pub id: i64,
@@ -296,9 +306,7 @@ const MESSAGE_COLUMNS: &str = "m.seq, m.client_id, m.author, o.name, m.body, m.a
      FROM messages m LEFT JOIN operators o ON o.id = m.operator_id";
 
 const SUMMARY_SELECT: &str = "SELECT c.id, w.key, c.open, c.last_seq, c.offline, c.last_at, \
-     (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id \
-        AND m.author = 'visitor' AND m.seq > c.read_seq) \
-     FROM conversations c JOIN widgets w ON w.id = c.widget_id";
+     c.unread FROM conversations c JOIN widgets w ON w.id = c.widget_id";
 
 type SummaryRow = (i64, String, bool, i64, bool, i64, i64);
 
@@ -417,9 +425,8 @@ impl Store {
     }
 
     /// Stores a message under the conversation's next sequence number, or, when `id` was
-    /// stored before in this conversation, returns that original message. The boolean says
-    /// whether this call stored it. Goes through the batching [`writer`]: it returns once the
-    /// batch holding the message has committed.
+    /// stored before in this conversation, returns that original message. Goes through the
+    /// batching [`writer`]: it returns once the batch holding the message has committed.
     pub async fn append_message(
         &self,
         conversation: ConversationId,
@@ -427,7 +434,7 @@ impl Store {
         author: Author,
         operator_id: Option<i64>,
         text: &MessageText,
-    ) -> Result<(ChatMessage, bool), StoreError> {
+    ) -> Result<Appended, StoreError> {
         self.writer
             .append(writer::Append {
                 conversation,
@@ -435,6 +442,28 @@ impl Store {
                 author,
                 operator_id,
                 text: text.clone(),
+                resend_of: None,
+            })
+            .await
+    }
+
+    /// A visitor's message: as [`Store::append_message`], except that a resend is matched
+    /// across all of the visitor's conversations (one closed since included).
+    pub async fn append_visitor_message(
+        &self,
+        visitor_id: i64,
+        conversation: ConversationId,
+        id: &ClientMsgId,
+        text: &MessageText,
+    ) -> Result<Appended, StoreError> {
+        self.writer
+            .append(writer::Append {
+                conversation,
+                id: id.clone(),
+                author: Author::Visitor,
+                operator_id: None,
+                text: text.clone(),
+                resend_of: Some(visitor_id),
             })
             .await
     }
@@ -501,8 +530,12 @@ impl Store {
         conversation: ConversationId,
         seq: u64,
     ) -> Result<(), StoreError> {
+        // Both expressions see the row as it was: the count uses the new read_seq.
         let done = sqlx::query(
-            "UPDATE conversations SET read_seq = MAX(read_seq, MIN(?, last_seq)) WHERE id = ?",
+            "UPDATE conversations SET read_seq = MAX(read_seq, MIN(?1, last_seq)), \
+             unread = (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = conversations.id \
+                AND m.author = 'visitor' AND m.seq > MAX(conversations.read_seq, MIN(?1, conversations.last_seq))) \
+             WHERE id = ?2",
         )
         .bind(seq as i64)
         .bind(conversation.0)

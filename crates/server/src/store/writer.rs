@@ -7,11 +7,15 @@
 //! deleted meanwhile) fails alone. Sequence numbers are taken in the transaction, in queue
 //! order, so sequence order is commit order, as with one transaction per message.
 
-use super::{author_str, message_from_row, MessageRow, StoreError, MESSAGE_COLUMNS};
+use super::{author_str, message_from_row, Appended, MessageRow, StoreError, MESSAGE_COLUMNS};
 use crate::clock::Clock;
-use confide_protocol::chat::{Author, ChatMessage, ClientMsgId, ConversationId, MessageText};
+use confide_protocol::chat::{
+    Author, ChatMessage, ClientMsgId, ConversationId, ConversationSummary, MessageText,
+};
+use confide_protocol::WidgetKey;
 use sqlx::sqlite::SqliteConnection;
 use sqlx::Connection;
+use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -28,14 +32,16 @@ pub struct Append {
     pub author: Author,
     pub operator_id: Option<i64>,
     pub text: MessageText,
+    /// A visitor's message: a resend is looked for in all of this visitor's conversations,
+    /// not only this one.
+    pub resend_of: Option<i64>,
 }
 
-/// The stored message, and whether this call stored it (`false`: `id` was stored before).
-pub type Appended = Result<(ChatMessage, bool), StoreError>;
+type Reply = Result<Appended, StoreError>;
 
 #[derive(Debug)]
 enum Job {
-    Append(Append, oneshot::Sender<Appended>),
+    Append(Append, oneshot::Sender<Reply>),
     /// Finish what is queued, close the connection, then answer.
     Close(oneshot::Sender<()>),
 }
@@ -54,7 +60,7 @@ impl Writer {
         Self { jobs }
     }
 
-    pub async fn append(&self, job: Append) -> Appended {
+    pub async fn append(&self, job: Append) -> Reply {
         let (tx, rx) = oneshot::channel();
         self.jobs
             .send(Job::Append(job, tx))
@@ -76,8 +82,10 @@ fn closed() -> StoreError {
 }
 
 async fn run(mut conn: SqliteConnection, clock: Arc<dyn Clock>, mut rx: mpsc::Receiver<Job>) {
-    let mut batch: Vec<(Append, oneshot::Sender<Appended>)> = Vec::with_capacity(MAX_BATCH);
+    let mut batch: Vec<(Append, oneshot::Sender<Reply>)> = Vec::with_capacity(MAX_BATCH);
     let mut closing = None;
+    // Widget keys by id, for summaries (a widget's key never changes).
+    let mut keys: HashMap<i64, WidgetKey> = HashMap::new();
     while closing.is_none() {
         let Some(first) = rx.recv().await else { break };
         // Everything that queued while the last batch committed goes into this one.
@@ -95,7 +103,7 @@ async fn run(mut conn: SqliteConnection, clock: Arc<dyn Clock>, mut rx: mpsc::Re
             }
         }
         if !batch.is_empty() {
-            store_batch(&mut conn, clock.as_ref(), &mut batch).await;
+            store_batch(&mut conn, clock.as_ref(), &mut keys, &mut batch).await;
         }
     }
     let _ = conn.close().await;
@@ -108,9 +116,10 @@ async fn run(mut conn: SqliteConnection, clock: Arc<dyn Clock>, mut rx: mpsc::Re
 async fn store_batch(
     conn: &mut SqliteConnection,
     clock: &dyn Clock,
-    batch: &mut Vec<(Append, oneshot::Sender<Appended>)>,
+    keys: &mut HashMap<i64, WidgetKey>,
+    batch: &mut Vec<(Append, oneshot::Sender<Reply>)>,
 ) {
-    let mut results: Vec<Appended> = Vec::with_capacity(batch.len());
+    let mut results: Vec<Reply> = Vec::with_capacity(batch.len());
     let began = sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await;
     if let Err(e) = began {
         let e = StoreError::from(e);
@@ -123,7 +132,7 @@ async fn store_batch(
         let now = clock.now_ms();
         let one = async {
             sqlx::query("SAVEPOINT message").execute(&mut *conn).await?;
-            let stored = store_one(conn, job, now).await;
+            let stored = store_one(conn, keys, job, now).await;
             match &stored {
                 Ok(_) => sqlx::query("RELEASE message").execute(&mut *conn).await?,
                 Err(_) => {
@@ -155,27 +164,51 @@ async fn store_batch(
 }
 
 /// One message inside the batch's transaction: its original when the id was stored before,
-/// else the conversation's next sequence number.
-async fn store_one(conn: &mut SqliteConnection, job: &Append, now: i64) -> Appended {
-    let existing: Option<MessageRow> = sqlx::query_as(&format!(
-        "SELECT {MESSAGE_COLUMNS} WHERE m.conversation_id = ? AND m.client_id = ?"
-    ))
-    .bind(job.conversation.0)
-    .bind(job.id.as_str())
-    .fetch_optional(&mut *conn)
-    .await?;
+/// else the conversation's next sequence number, with the summary the row now gives.
+async fn store_one(
+    conn: &mut SqliteConnection,
+    keys: &mut HashMap<i64, WidgetKey>,
+    job: &Append,
+    now: i64,
+) -> Reply {
+    let existing: Option<MessageRow> = match job.resend_of {
+        Some(visitor) => {
+            sqlx::query_as(&format!(
+                "SELECT {MESSAGE_COLUMNS} JOIN conversations c ON c.id = m.conversation_id \
+                 WHERE c.visitor_id = ? AND m.client_id = ? AND m.author = 'visitor'"
+            ))
+            .bind(visitor)
+            .bind(job.id.as_str())
+            .fetch_optional(&mut *conn)
+            .await?
+        }
+        None => {
+            sqlx::query_as(&format!(
+                "SELECT {MESSAGE_COLUMNS} WHERE m.conversation_id = ? AND m.client_id = ?"
+            ))
+            .bind(job.conversation.0)
+            .bind(job.id.as_str())
+            .fetch_optional(&mut *conn)
+            .await?
+        }
+    };
     if let Some(row) = existing {
-        return Ok((message_from_row(row)?, false));
+        return Ok(Appended {
+            message: message_from_row(row)?,
+            created: false,
+            summary: None,
+        });
     }
-    let seq: Option<(i64,)> = sqlx::query_as(
-        "UPDATE conversations SET last_seq = last_seq + 1, last_at = ? \
-         WHERE id = ? RETURNING last_seq",
+    let row: Option<(i64, bool, bool, i64, i64)> = sqlx::query_as(
+        "UPDATE conversations SET last_seq = last_seq + 1, last_at = ?, unread = unread + ? \
+         WHERE id = ? RETURNING last_seq, open, offline, unread, widget_id",
     )
     .bind(now)
+    .bind(i64::from(job.author == Author::Visitor))
     .bind(job.conversation.0)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((seq,)) = seq else {
+    let Some((seq, open, offline, unread, widget_id)) = row else {
         return Err(StoreError::NotFound);
     };
     sqlx::query(
@@ -199,8 +232,20 @@ async fn store_one(conn: &mut SqliteConnection, job: &Append, now: i64) -> Appen
             .map(|(n,)| n),
         None => None,
     };
-    Ok((
-        ChatMessage {
+    let widget = match keys.get(&widget_id) {
+        Some(k) => k.clone(),
+        None => {
+            let (key,): (String,) = sqlx::query_as("SELECT key FROM widgets WHERE id = ?")
+                .bind(widget_id)
+                .fetch_one(&mut *conn)
+                .await?;
+            let key = WidgetKey::parse(&key).map_err(|_| StoreError::NotFound)?;
+            keys.insert(widget_id, key.clone());
+            key
+        }
+    };
+    Ok(Appended {
+        message: ChatMessage {
             seq: seq as u64,
             id: job.id.clone(),
             author: job.author,
@@ -208,8 +253,17 @@ async fn store_one(conn: &mut SqliteConnection, job: &Append, now: i64) -> Appen
             text: job.text.clone(),
             at: now,
         },
-        true,
-    ))
+        created: true,
+        summary: Some(ConversationSummary {
+            id: job.conversation,
+            widget,
+            open,
+            last_seq: seq as u64,
+            unread: unread as u64,
+            last_at: now,
+            offline,
+        }),
+    })
 }
 
 /// The same failure for every sender of a batch (sqlx errors do not clone).

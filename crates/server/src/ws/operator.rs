@@ -185,22 +185,22 @@ impl OperatorPeer {
             )
             .await
         {
-            Ok((message, created)) => {
+            Ok(stored) => {
                 out.send(&OperatorServer::Ack {
                     conversation,
                     id,
-                    seq: message.seq,
-                    at: message.at,
+                    seq: stored.message.seq,
+                    at: stored.message.at,
                 })
                 .await?;
-                if created {
+                if stored.created {
                     tracing::debug!(
                         conversation = conversation.0,
-                        seq = message.seq,
+                        seq = stored.message.seq,
                         operator = self.operator.id,
                         "operator message stored"
                     );
-                    crate::chat::publish_stored(state, conversation, message).await;
+                    crate::chat::publish_stored(state, conversation, stored).await;
                 }
                 Ok(())
             }

@@ -242,64 +242,67 @@ impl VisitorPeer {
         S: Sink<Message, Error = axum::Error> + Unpin + Send,
     {
         let state = &self.state;
-        // A resend of a message stored earlier (perhaps in a conversation closed since)
-        // gets its original acknowledgement and stores nothing.
-        match state.store.visitor_message(self.visitor.id, &id).await {
-            Ok(Some(m)) => {
-                return conn
-                    .out
-                    .send(&VisitorServer::Ack {
-                        id,
-                        seq: m.seq,
-                        at: m.at,
-                    })
-                    .await;
-            }
-            Ok(None) => {}
-            Err(e) => return error_frame(conn.out, e).await,
-        }
         let conv = match self.current() {
+            // The writer matches a resend across all of the visitor's conversations.
             Some(c) => c,
-            None => match state
-                .store
-                .create_conversation(NewConversation {
-                    widget_id: self.visitor.widget_id,
-                    visitor_id: Some(self.visitor.id),
-                    offline: false,
-                    receipt_id: self.receipt_id,
-                    details: Some(&self.details),
-                })
-                .await
-            {
-                Ok(c) => {
-                    // New, so nothing of it was sent yet.
-                    conn.sub.watch(Topic::Conversation(c));
-                    self.conversation = Some(Delivered::new(c, 0));
-                    c
+            None => {
+                // A resend of a message stored earlier, in a conversation closed since, gets
+                // its original acknowledgement and starts no new conversation.
+                match state.store.visitor_message(self.visitor.id, &id).await {
+                    Ok(Some(m)) => {
+                        return conn
+                            .out
+                            .send(&VisitorServer::Ack {
+                                id,
+                                seq: m.seq,
+                                at: m.at,
+                            })
+                            .await;
+                    }
+                    Ok(None) => {}
+                    Err(e) => return error_frame(conn.out, e).await,
                 }
-                Err(e) => return error_frame(conn.out, e).await,
-            },
+                match state
+                    .store
+                    .create_conversation(NewConversation {
+                        widget_id: self.visitor.widget_id,
+                        visitor_id: Some(self.visitor.id),
+                        offline: false,
+                        receipt_id: self.receipt_id,
+                        details: Some(&self.details),
+                    })
+                    .await
+                {
+                    Ok(c) => {
+                        // New, so nothing of it was sent yet.
+                        conn.sub.watch(Topic::Conversation(c));
+                        self.conversation = Some(Delivered::new(c, 0));
+                        c
+                    }
+                    Err(e) => return error_frame(conn.out, e).await,
+                }
+            }
         };
         match state
             .store
-            .append_message(conv, &id, Author::Visitor, None, &text)
+            .append_visitor_message(self.visitor.id, conv, &id, &text)
             .await
         {
-            Ok((message, created)) => {
+            Ok(stored) => {
                 conn.out
                     .send(&VisitorServer::Ack {
                         id,
-                        seq: message.seq,
-                        at: message.at,
+                        seq: stored.message.seq,
+                        at: stored.message.at,
                     })
                     .await?;
-                if created {
+                if stored.created {
                     tracing::debug!(
                         conversation = conv.0,
-                        seq = message.seq,
+                        seq = stored.message.seq,
                         "visitor message stored"
                     );
-                    crate::chat::publish_stored(state, conv, message).await;
+                    crate::chat::publish_stored(state, conv, stored).await;
                 }
                 Ok(())
             }

@@ -272,13 +272,13 @@ async fn a_slow_visitor_socket_is_not_dropped_and_catches_up_in_order() {
     for n in 0..replies {
         let id = ClientMsgId::parse(&format!("reply-{n:06}")).expect("id");
         let text = MessageText::parse(&format!("reply {n}")).expect("text");
-        let (message, created) = app
+        let stored = app
             .store
             .append_message(c, &id, Author::Operator, Some(op.id), &text)
             .await
             .expect("stored");
-        assert!(created);
-        confide_server::chat::publish_stored(&app.state, c, message).await;
+        assert!(stored.created);
+        confide_server::chat::publish_stored(&app.state, c, stored).await;
     }
 
     // Now it reads: every reply once, in order, and no close.

@@ -13,4 +13,5 @@ mod operator;
 mod process;
 mod routers;
 mod sockets;
+mod store;
 mod visitor;

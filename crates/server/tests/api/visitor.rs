@@ -257,7 +257,7 @@ async fn events_published_out_of_order_still_reach_the_visitor_in_order_exactly_
     // Two operator messages committed as seq 2 and 3, whose events reach the hub 3 first.
     let conv = ConversationId(1);
     let text = MessageText::parse("reply").expect("text");
-    let (two, _) = app
+    let two = app
         .store
         .append_message(
             conv,
@@ -267,8 +267,9 @@ async fn events_published_out_of_order_still_reach_the_visitor_in_order_exactly_
             &text,
         )
         .await
-        .expect("2");
-    let (three, _) = app
+        .expect("2")
+        .message;
+    let three = app
         .store
         .append_message(
             conv,
@@ -278,7 +279,8 @@ async fn events_published_out_of_order_still_reach_the_visitor_in_order_exactly_
             &text,
         )
         .await
-        .expect("3");
+        .expect("3")
+        .message;
     app.hub.publish(Event::Message {
         conversation: conv,
         message: three,

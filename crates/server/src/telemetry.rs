@@ -8,15 +8,36 @@ use std::io::IsTerminal;
 use std::time::Instant;
 
 /// Installs the global subscriber, writing to stderr with the given filter.
+///
+/// Whatever the filter says, other crates log at `info` at most: below that, the WebSocket
+/// codec logs every frame in full (tokens, names, message text), hyper every header and sqlx
+/// every statement. Only Confide's own lines, which carry ids, go further.
 pub fn init(filter: &str) {
+    use tracing_subscriber::filter::FilterExt;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_target(false)
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::stderr().is_terminal())
+                .with_target(false)
+                .with_filter(filter.and(capped())),
+        )
         .try_init();
+}
+
+/// Other crates at `info` at most; Confide's own crates (the library and the `confide`
+/// binary) as the filter says.
+pub fn capped() -> tracing_subscriber::filter::Targets {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    Targets::new()
+        .with_default(LevelFilter::INFO)
+        .with_target("confide_server", LevelFilter::TRACE)
+        .with_target("confide", LevelFilter::TRACE)
 }
 
 /// Logs one line per request with the matched route template (not the raw URI, whose query

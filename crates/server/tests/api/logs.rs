@@ -69,6 +69,20 @@ where
 
 #[tokio::test]
 async fn no_log_line_carries_message_text_emails_names_ips_or_user_agents() {
+    // debug: every request line and every chat step Confide logs.
+    canary_chat("debug").await;
+}
+
+#[tokio::test]
+async fn not_even_at_trace_does_a_log_line_carry_them() {
+    // trace: everything any crate would log, were the other crates not capped at info
+    // (tungstenite logs each frame in full below it).
+    canary_chat("trace").await;
+}
+
+/// A whole chat with canary values against the real binary at `level`; then its log is
+/// searched for each of them.
+async fn canary_chat(level: &str) {
     let dir = tempfile::tempdir().expect("tmp");
     write_bundles(&dir.path().join("dist"));
     add_operator(
@@ -77,8 +91,7 @@ async fn no_log_line_carries_message_text_emails_names_ips_or_user_agents() {
         OPERATOR_NAME,
         "operator password 1",
     );
-    // The most talkative level the server has: debug includes every request line.
-    let server = Server::start(dir.path(), "127.0.0.1:0", "debug");
+    let server = Server::start(dir.path(), "127.0.0.1:0", level);
     let base = server.url.clone();
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("x-forwarded-for", XFF.parse().expect("hv"));

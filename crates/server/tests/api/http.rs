@@ -283,3 +283,31 @@ async fn the_loader_is_sent_compressed_when_the_browser_accepts_it() {
     assert_eq!(res.text().await.expect("body"), loader);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_data_folder_and_database_files_are_readable_by_this_user_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = spawn_app(Options::default()).await;
+    // A write, so the WAL and its index exist.
+    let res = crate::helpers::post_json(
+        &format!("{}/api/widget/demo/leave-message", app.url),
+        serde_json::json!({"text": "hello"}),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let db = crate::helpers::db_path(app.dir.path());
+    let mode = |p: &std::path::Path| {
+        std::fs::metadata(p)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(db.parent().expect("folder")), 0o700, "data folder");
+    for file in ["confide.db", "confide.db-wal", "confide.db-shm"] {
+        let path = db.with_file_name(file);
+        assert_eq!(mode(&path), 0o600, "{file}");
+    }
+    app.stop().await;
+}

@@ -15,6 +15,8 @@ pub struct AppState {
     pub demo: bool,
     /// Where routers' visitors' country comes from (GeoIP, a proxy header), if anywhere.
     pub geo: Arc<geo::Geo>,
+    /// The settings the edge reads while it runs (origin, cookie, limits).
+    pub config: Arc<crate::Config>,
 }
 
 /// Serves `state` on an already bound listener until `shutdown` resolves, then finishes the

@@ -20,6 +20,9 @@ pub const SETTINGS: &[&str] = &[
     "client_ip_header",
     "country_header",
     "durability",
+    "public_url",
+    "cookie_secure",
+    "session_idle_minutes",
 ];
 
 /// The variable that names the configuration file (not a setting itself).
@@ -58,6 +61,45 @@ pub struct Config {
     /// What an acknowledged message survives (`full`: power loss; `normal`: a crash of the
     /// process, not a power loss).
     pub durability: crate::store::Durability,
+    /// Where browsers reach this server (scheme, host and port), such as
+    /// `https://chat.example.com`. Socket handshakes and signed-in writes must come from it.
+    /// None: from the origin the request's `Host` names.
+    pub public_url: Option<PublicOrigin>,
+    /// The session cookie is `Secure` (and named with the `__Host-` prefix). Off only for
+    /// plain-http local use.
+    pub cookie_secure: bool,
+    /// A console session ends after this long without the operator doing anything.
+    pub session_idle_minutes: u32,
+}
+
+/// An origin: `http(s)://host[:port]`, lower case, without a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicOrigin(String);
+
+impl PublicOrigin {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let s = s.trim().trim_end_matches('/');
+        let lower = s.to_ascii_lowercase();
+        let rest = lower
+            .strip_prefix("https://")
+            .or_else(|| lower.strip_prefix("http://"))
+            .ok_or("expected http:// or https:// and a host, such as https://chat.example.com")?;
+        if rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ']) {
+            return Err(
+                "expected only a scheme, a host and an optional port, such as https://chat.example.com"
+                    .into(),
+            );
+        }
+        Ok(Self(lower))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.0.starts_with("https://")
+    }
 }
 
 impl Default for Config {
@@ -73,6 +115,9 @@ impl Default for Config {
             client_ip_header: None,
             country_header: None,
             durability: crate::store::Durability::Full,
+            public_url: None,
+            cookie_secure: true,
+            session_idle_minutes: 30,
         }
     }
 }
@@ -252,6 +297,19 @@ impl Config {
                     }
                 })?
             }
+            "public_url" => {
+                self.public_url =
+                    Some(
+                        PublicOrigin::parse(v).map_err(|message| ConfigError::Value {
+                            key: name.to_owned(),
+                            message,
+                        })?,
+                    )
+            }
+            "cookie_secure" => self.cookie_secure = parse_bool(name, v)?,
+            "session_idle_minutes" => {
+                self.session_idle_minutes = parse_number(name, v, 1, 24 * 60)?
+            }
             _ => {
                 return Err(ConfigError::Value {
                     key: name.to_owned(),
@@ -261,6 +319,30 @@ impl Config {
         }
         Ok(())
     }
+}
+
+fn parse_bool(key: &str, v: &str) -> Result<bool, ConfigError> {
+    match v.trim() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::Value {
+            key: key.to_owned(),
+            message: "expected true or false".into(),
+        }),
+    }
+}
+
+/// A whole number from `min` to `max`.
+fn parse_number<T: TryFrom<u64>>(key: &str, v: &str, min: u64, max: u64) -> Result<T, ConfigError> {
+    v.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .and_then(|n| T::try_from(n).ok())
+        .ok_or_else(|| ConfigError::Value {
+            key: key.to_owned(),
+            message: format!("expected a whole number from {min} to {max}"),
+        })
 }
 
 fn parse_bind(key: &str, v: &str) -> Result<SocketAddr, ConfigError> {

@@ -178,6 +178,7 @@ async fn serve(config: Config, demo: bool, geo: Geo) -> anyhow::Result<()> {
         hub: Arc::new(Hub::new()),
         demo,
         geo: Arc::new(geo),
+        config: Arc::new(config),
     };
     confide_server::serve(listener, state, shutdown).await?;
     store.close().await;

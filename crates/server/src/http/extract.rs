@@ -15,8 +15,20 @@ use axum::Json;
 use confide_protocol::WidgetKey;
 use serde::de::DeserializeOwned;
 
-/// The operator session cookie.
+/// The operator session cookie over plain http (`cookie_secure = false`, local use only).
 pub const SESSION_COOKIE: &str = "confide_session";
+/// The session cookie's name when it is `Secure`: the `__Host-` prefix makes the browser
+/// refuse it unless it is Secure, for the whole host (`Path=/`) and set by this host only.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-confide_session";
+
+/// The session cookie's name under these settings.
+pub fn session_cookie(config: &crate::Config) -> &'static str {
+    if config.cookie_secure {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
 
 /// `Json<T>` whose rejections are `{code, message}` errors that quote nothing of the body.
 #[derive(Debug)]
@@ -85,15 +97,15 @@ pub(crate) fn describe_reason(reason: &str) -> String {
     reason.to_owned()
 }
 
-/// The session token of the request, if it carries one.
-pub(crate) fn session_token(headers: &HeaderMap) -> Option<String> {
+/// The session token of the request, if it carries one under `cookie`.
+pub(crate) fn session_token(headers: &HeaderMap, cookie: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(name, _)| *name == cookie)
         .map(|(_, value)| value.to_owned())
 }
 
@@ -105,7 +117,8 @@ impl FromRequestParts<AppState> for SignedIn {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = session_token(&parts.headers).ok_or(ApiError::Unauthorized("sign in first"))?;
+        let token = session_token(&parts.headers, session_cookie(&state.config))
+            .ok_or(ApiError::Unauthorized("sign in first"))?;
         match state
             .store
             .session_operator(&crate::auth::token_hash(&token))
@@ -176,35 +189,53 @@ impl FromRequestParts<AppState> for KnownWidget {
     }
 }
 
-/// Browsers always send `Origin` on a WebSocket handshake; a page on another site must not be
-/// able to open a socket with the visitor's or the operator's credentials. Clients that are
-/// not browsers send none and are judged by their token or cookie alone.
+/// Browsers always send `Origin` on a WebSocket handshake and on every write; a page on
+/// another site must not be able to open a socket or write with the visitor's or the
+/// operator's credentials. The origin must be `public_url` exactly (scheme, host and port)
+/// when it is set, else the one the request's `Host` names. Clients that are not browsers send
+/// none and are judged by their token or cookie alone.
 #[derive(Debug, Clone, Copy)]
 pub struct SameOrigin;
 
-impl<S: Send + Sync> FromRequestParts<S> for SameOrigin {
+impl FromRequestParts<AppState> for SameOrigin {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        check_origin(&parts.headers).map(|()| SameOrigin)
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        check_origin(&parts.headers, state.config.public_url.as_ref()).map(|()| SameOrigin)
     }
 }
 
-fn check_origin(headers: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn check_origin(
+    headers: &HeaderMap,
+    public: Option<&crate::config::PublicOrigin>,
+) -> Result<(), ApiError> {
+    let refused = Err(ApiError::Forbidden("this origin may not do that here"));
+    // Sent by every current browser; a cross-site request is refused whatever its origin.
+    if headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site")
+    {
+        return refused;
+    }
     let Some(origin) = headers.get(header::ORIGIN) else {
         return Ok(());
     };
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    let origin_host = origin
-        .to_str()
-        .ok()
-        .and_then(|o| o.split_once("://"))
-        .map(|(_, rest)| rest.trim_end_matches('/'));
-    match (origin_host, host) {
-        (Some(o), Some(h)) if o.eq_ignore_ascii_case(h) => Ok(()),
-        _ => Err(ApiError::Forbidden(
-            "this origin may not open a chat socket",
-        )),
+    let Ok(origin) = origin.to_str() else {
+        return refused;
+    };
+    let origin = origin.trim_end_matches('/');
+    let same = match public {
+        Some(public) => origin.eq_ignore_ascii_case(public.as_str()),
+        None => {
+            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+            let origin_host = origin.split_once("://").map(|(_, rest)| rest);
+            matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+        }
+    };
+    if same {
+        Ok(())
+    } else {
+        refused
     }
 }
 
@@ -264,30 +295,56 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_static("a=1; confide_session=tok; b=2"),
         );
-        assert_eq!(session_token(&h).as_deref(), Some("tok"));
+        assert_eq!(session_token(&h, SESSION_COOKIE).as_deref(), Some("tok"));
+        assert_eq!(session_token(&h, SECURE_SESSION_COOKIE), None);
         h.insert(
             header::COOKIE,
-            HeaderValue::from_static("confide_sessionx=tok"),
+            HeaderValue::from_static("confide_sessionx=tok; __Host-confide_session=sec"),
         );
-        assert_eq!(session_token(&h), None);
+        assert_eq!(session_token(&h, SESSION_COOKIE), None);
+        assert_eq!(
+            session_token(&h, SECURE_SESSION_COOKIE).as_deref(),
+            Some("sec")
+        );
     }
 
     #[test]
-    fn origin_must_match_the_host() {
+    fn origin_must_match_the_host_or_the_public_url() {
+        use crate::config::PublicOrigin;
         let mut h = HeaderMap::new();
-        assert!(check_origin(&h).is_ok(), "no Origin: not a browser");
+        assert!(check_origin(&h, None).is_ok(), "no Origin: not a browser");
         h.insert(header::HOST, HeaderValue::from_static("chat.example.com"));
         h.insert(
             header::ORIGIN,
             HeaderValue::from_static("https://chat.example.com"),
         );
-        assert!(check_origin(&h).is_ok());
+        assert!(check_origin(&h, None).is_ok());
         h.insert(
             header::ORIGIN,
             HeaderValue::from_static("https://evil.example"),
         );
-        assert!(check_origin(&h).is_err());
+        assert!(check_origin(&h, None).is_err());
         h.insert(header::ORIGIN, HeaderValue::from_static("null"));
-        assert!(check_origin(&h).is_err());
+        assert!(check_origin(&h, None).is_err());
+
+        // Behind a proxy that rewrites Host, the public URL decides, scheme and port included.
+        let public = PublicOrigin::parse("https://chat.example.com/").expect("origin");
+        h.insert(header::HOST, HeaderValue::from_static("10.0.0.5:8080"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://chat.example.com"),
+        );
+        assert!(check_origin(&h, Some(&public)).is_ok());
+        for other in [
+            "http://chat.example.com",
+            "https://chat.example.com:8443",
+            "https://chat.example.com.evil.example",
+        ] {
+            h.insert(header::ORIGIN, HeaderValue::from_static(other));
+            assert!(check_origin(&h, Some(&public)).is_err(), "{other}");
+        }
+        let mut cross = HeaderMap::new();
+        cross.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
+        assert!(check_origin(&cross, None).is_err(), "cross-site, no Origin");
     }
 }

@@ -18,10 +18,10 @@ pub mod pages;
 pub mod widget;
 
 use crate::AppState;
-use axum::extract::DefaultBodyLimit;
-use axum::http::{header, HeaderValue};
-use axum::middleware;
-use axum::response::Response;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderValue, Method};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 
 /// Largest request body accepted.
@@ -37,12 +37,48 @@ pub fn router(state: AppState) -> Router {
         .merge(health::routes())
         .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(state.clone(), guard_writes))
         .layer(middleware::from_fn(crate::telemetry::log_request))
-        .layer(middleware::map_response(common_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            common_headers,
+        ))
         .with_state(state)
 }
 
-async fn common_headers(mut res: Response) -> Response {
+/// A write (anything but GET, HEAD, OPTIONS) must come from this server's own pages when it
+/// comes from a browser at all: another site's page cannot post a login, a message or a
+/// settings change with the visitor's or the operator's credentials (SameSite=Strict is the
+/// first lock, this is the second).
+async fn guard_writes(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if ![Method::GET, Method::HEAD, Method::OPTIONS].contains(req.method()) {
+        if let Err(e) = extract::check_origin(req.headers(), state.config.public_url.as_ref()) {
+            return e.into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// What the browser may use on any page of this server: none of these.
+const PERMISSIONS_POLICY: &str = "accelerometer=(), camera=(), display-capture=(), \
+     geolocation=(), gyroscope=(), hid=(), magnetometer=(), microphone=(), midi=(), payment=(), \
+     serial=(), usb=()";
+
+/// Headers on every response; `no-store` on everything an operator's session reads or writes.
+async fn common_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let signed_in_api = ["/api/operator/", "/api/admin/"]
+        .iter()
+        .any(|p| req.uri().path().starts_with(p));
+    let https = state
+        .config
+        .public_url
+        .as_ref()
+        .is_some_and(|u| u.is_https())
+        || req
+            .headers()
+            .get("x-forwarded-proto")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+    let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -52,5 +88,19 @@ async fn common_headers(mut res: Response) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
+    h.insert(
+        header::HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static(PERMISSIONS_POLICY),
+    );
+    if https {
+        // Browsers ignore it over plain http, so a spoofed X-Forwarded-Proto gains nothing.
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    if signed_in_api {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     res
 }

@@ -1,6 +1,6 @@
 //! The console's own endpoints: sign in, sign out, who am I, and the operator socket.
 
-use super::extract::{session_token, ApiJson, SameOrigin, SignedIn, SESSION_COOKIE};
+use super::extract::{session_cookie, session_token, ApiJson, SameOrigin, SignedIn};
 use crate::auth::{dummy_hash, new_token, token_hash, Password};
 use crate::error::ApiError;
 use crate::store::{Operator, StoreError};
@@ -25,11 +25,15 @@ pub fn routes() -> Router<AppState> {
         .route("/ws/operator", get(operator_socket))
 }
 
-fn https(headers: &HeaderMap) -> bool {
-    headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+/// The session cookie: HttpOnly, SameSite=Strict, for the whole host; Secure with the
+/// `__Host-` prefix unless `cookie_secure` is off. `token` empty and `max_age` 0 clear it.
+fn cookie(config: &crate::Config, token: &str, max_age: i64) -> Result<HeaderValue, ApiError> {
+    let name = session_cookie(config);
+    let secure = if config.cookie_secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{name}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}"
+    ))
+    .map_err(ApiError::internal)
 }
 
 fn me(op: &Operator) -> OperatorMe {
@@ -42,7 +46,6 @@ fn me(op: &Operator) -> OperatorMe {
 
 async fn login(
     State(state): State<AppState>,
-    headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let wrong = ApiError::Unauthorized("wrong email or password");
@@ -73,15 +76,10 @@ async fn login(
         .create_session(operator.id, &token_hash(&token), SESSION_TTL_MS)
         .await?;
     tracing::info!(operator = operator.id, "operator signed in");
-    let cookie = format!(
-        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
-        SESSION_TTL_MS / 1000,
-        if https(&headers) { "; Secure" } else { "" }
-    );
     let mut res = Json(me(&operator)).into_response();
     res.headers_mut().insert(
         header::SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(ApiError::internal)?,
+        cookie(&state.config, &token, SESSION_TTL_MS / 1000)?,
     );
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -89,14 +87,12 @@ async fn login(
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    if let Some(token) = session_token(&headers) {
+    if let Some(token) = session_token(&headers, session_cookie(&state.config)) {
         state.store.delete_session(&token_hash(&token)).await?;
     }
     let mut res = StatusCode::NO_CONTENT.into_response();
-    res.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static("confide_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
-    );
+    res.headers_mut()
+        .insert(header::SET_COOKIE, cookie(&state.config, "", 0)?);
     Ok(res)
 }
 

@@ -41,7 +41,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .nest_service("/widget", widget_files)
         .nest_service("/router", router_files)
         .nest_service("/console", console_files)
-        .layer(middleware::from_fn(bundle_caching))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            bundle_headers,
+        ))
 }
 
 /// The 404 for every path nothing else answers.
@@ -176,13 +179,21 @@ pub(crate) fn router_page(state: &AppState) -> Result<Response, ApiError> {
 /// A document with its policy; revalidated on every load, so a new build shows at once.
 fn html_page(page: &Page) -> Response {
     let mut res = Html(page.html.clone()).into_response();
-    if let Ok(csp) = HeaderValue::from_str(&page.csp) {
-        res.headers_mut()
-            .insert(header::CONTENT_SECURITY_POLICY, csp);
-    }
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    document_headers(&mut res, page);
     res
+}
+
+/// A document's policy (and, for one that may not be framed, `X-Frame-Options` for browsers
+/// that predate `frame-ancestors`), and `no-cache`.
+fn document_headers(res: &mut Response, page: &Page) {
+    let h = res.headers_mut();
+    if let Ok(csp) = HeaderValue::from_str(&page.csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    if page.csp.contains("frame-ancestors 'none'") {
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
 }
 
 /// Whether a bundle file's name carries Trunk's content hash (`name-<hex>.ext` or
@@ -197,14 +208,35 @@ pub fn is_hashed(path: &str) -> bool {
     })
 }
 
-/// Caching and `Vary` for the bundles' files (documents set their own `no-cache`).
-async fn bundle_caching(req: Request, next: Next) -> Response {
+/// Caching and `Vary` for the bundles' files; an HTML file among them (Trunk's
+/// `index.html`, served as a file) is a document and gets its bundle's policy.
+async fn bundle_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
-    let bundle = ["/widget/", "/router/", "/console/"]
-        .iter()
-        .any(|p| path.starts_with(p));
+    let page = if path.starts_with("/widget/") {
+        Some(&state.assets.widget)
+    } else if path.starts_with("/router/") {
+        Some(&state.assets.router)
+    } else if path.starts_with("/console/") {
+        Some(&state.assets.console)
+    } else {
+        None
+    };
     let mut res = next.run(req).await;
-    if bundle && res.status().is_success() {
+    let Some(page) = page else {
+        return res;
+    };
+    let html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
+    if html {
+        match page {
+            Some(page) => document_headers(&mut res, page),
+            // Not a document of a bundle that is built: nothing should load it.
+            None => return ApiError::NotFound.into_response(),
+        }
+    }
+    if res.status().is_success() {
         let h = res.headers_mut();
         h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
         if !h.contains_key(header::CACHE_CONTROL) {

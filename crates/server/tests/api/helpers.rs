@@ -32,8 +32,8 @@ pub struct Options {
     pub clock: Option<Arc<dyn Clock>>,
     /// Keep the demo widget's default (consent required); most tests turn it off.
     pub consent_required: bool,
-    /// `geoip_database`, `client_ip_header` and `country_header` (the rest is ignored).
-    pub geo: Option<confide_server::Config>,
+    /// The server's settings (the database, bind and assets fields are the test's own).
+    pub config: Option<confide_server::Config>,
 }
 
 impl Default for Options {
@@ -43,7 +43,7 @@ impl Default for Options {
             with_bundles: true,
             clock: None,
             consent_required: false,
-            geo: None,
+            config: None,
         }
     }
 }
@@ -76,6 +76,15 @@ pub fn write_bundles(assets: &Path) {
         "<!doctype html><title>console</title><script type=\"module\">import c from '/console/c.js';</script>",
     )
     .expect("write console index");
+}
+
+/// The settings tests run with: the defaults, except a session cookie without `Secure`,
+/// which reqwest (plain http) would not send back.
+pub fn test_config() -> confide_server::Config {
+    confide_server::Config {
+        cookie_secure: false,
+        ..confide_server::Config::default()
+    }
 }
 
 pub fn db_path(dir: &Path) -> PathBuf {
@@ -121,10 +130,11 @@ pub async fn spawn_app_in(dir: tempfile::TempDir, opts: Options) -> TestApp {
         assets: Arc::new(Assets::load(&assets_dir)),
         hub: Arc::clone(&hub),
         demo: opts.demo,
-        geo: Arc::new(match &opts.geo {
+        geo: Arc::new(match &opts.config {
             Some(config) => confide_server::geo::Geo::from_config(config).expect("geo config"),
             None => confide_server::geo::Geo::disabled(),
         }),
+        config: Arc::new(opts.config.clone().unwrap_or_else(test_config)),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

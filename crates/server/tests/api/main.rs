@@ -12,6 +12,7 @@ mod logs;
 mod operator;
 mod process;
 mod routers;
+mod security;
 mod sockets;
 mod store;
 mod visitor;

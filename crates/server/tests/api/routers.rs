@@ -475,11 +475,11 @@ fn geo_options(
     country_header: Option<&str>,
 ) -> Options {
     Options {
-        geo: Some(Config {
+        config: Some(Config {
             geoip_database: geoip.then(test_database),
             client_ip_header: client_ip_header.map(str::to_owned),
             country_header: country_header.map(str::to_owned),
-            ..Config::default()
+            ..crate::helpers::test_config()
         }),
         ..Options::default()
     }

@@ -1,0 +1,219 @@
+//! The door: headers on every response, the session cookie, and where writes and socket
+//! handshakes may come from.
+
+use crate::helpers::{error_code, spawn_app, test_config, Options, TestApp};
+use crate::sockets::{operator_cookie, try_connect};
+use confide_server::config::PublicOrigin;
+use confide_server::Config;
+
+fn with_config(config: Config) -> Options {
+    Options {
+        config: Some(config),
+        ..Options::default()
+    }
+}
+
+fn header(res: &reqwest::Response, name: &str) -> String {
+    res.headers()
+        .get(name)
+        .unwrap_or_else(|| panic!("no {name} on {}", res.url()))
+        .to_str()
+        .expect("ascii")
+        .to_owned()
+}
+
+async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> reqwest::Response {
+    let mut req = reqwest::Client::new().get(format!("{}{path}", app.url));
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    req.send().await.expect("request")
+}
+
+#[tokio::test]
+async fn every_html_document_carries_its_policy_and_the_console_is_never_framed() {
+    let app = spawn_app(Options::default()).await;
+    let console = header(
+        &get(&app, "/console", None).await,
+        "content-security-policy",
+    );
+    let widget = header(&get(&app, "/w/demo", None).await, "content-security-policy");
+    // Trunk's index.html files, served as files of their bundles, are the same documents.
+    for (path, policy) in [
+        ("/console/index.html", &console),
+        ("/widget/index.html", &widget),
+    ] {
+        let res = get(&app, path, None).await;
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(&header(&res, "content-security-policy"), policy, "{path}");
+        assert_eq!(header(&res, "cache-control"), "no-cache", "{path}");
+    }
+    for path in ["/console", "/console/index.html", "/console/some/route"] {
+        let res = get(&app, path, None).await;
+        assert!(
+            header(&res, "content-security-policy").contains("frame-ancestors 'none'"),
+            "{path}"
+        );
+        assert_eq!(header(&res, "x-frame-options"), "DENY", "{path}");
+    }
+    // The widget's documents are meant to be framed by the site owner's pages.
+    for path in ["/w/demo", "/widget/index.html"] {
+        let res = get(&app, path, None).await;
+        assert!(res.headers().get("x-frame-options").is_none(), "{path}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn every_response_turns_off_browser_features_and_signed_in_answers_are_not_stored() {
+    let app = spawn_app(Options::default()).await;
+    let cookie = operator_cookie(&app, "ada@example.com", "Ada").await;
+    for path in [
+        "/",
+        "/loader.js",
+        "/w/demo",
+        "/widget/app.js",
+        "/healthz",
+        "/nope",
+    ] {
+        let res = get(&app, path, None).await;
+        let policy = header(&res, "permissions-policy");
+        for feature in ["camera=()", "microphone=()", "geolocation=()", "payment=()"] {
+            assert!(policy.contains(feature), "{path}: {policy}");
+        }
+        assert_eq!(header(&res, "x-content-type-options"), "nosniff", "{path}");
+        // Plain http without a public https URL: no HSTS.
+        assert!(res.headers().get("strict-transport-security").is_none());
+    }
+    for (path, who) in [
+        ("/api/operator/me", Some(cookie.as_str())),
+        ("/api/operator/me", None),
+        ("/api/admin/loader", Some(cookie.as_str())),
+        ("/api/admin/widgets", Some(cookie.as_str())),
+    ] {
+        let res = get(&app, path, who).await;
+        assert_eq!(header(&res, "cache-control"), "no-store", "{path}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn behind_https_every_response_asks_for_https_from_now_on() {
+    let app = spawn_app(with_config(Config {
+        public_url: Some(PublicOrigin::parse("https://chat.example.com").expect("url")),
+        ..test_config()
+    }))
+    .await;
+    for path in ["/", "/w/demo", "/api/operator/me"] {
+        let res = get(&app, path, None).await;
+        assert_eq!(
+            header(&res, "strict-transport-security"),
+            "max-age=31536000",
+            "{path}"
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_secure_and_host_only_by_default() {
+    let app = spawn_app(with_config(Config::default())).await;
+    app.store
+        .add_operator(
+            "ada@example.com",
+            "Ada",
+            "agent",
+            &confide_server::auth::Password::new("operator password 1".into())
+                .expect("pw")
+                .hash()
+                .expect("hash"),
+        )
+        .await
+        .expect("operator");
+    let res = crate::helpers::post_json(
+        &format!("{}/api/operator/login", app.url),
+        serde_json::json!({"email": "ada@example.com", "password": "operator password 1"}),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let set = header(&res, "set-cookie");
+    assert!(set.starts_with("__Host-confide_session="), "{set}");
+    for attr in ["; Secure", "; HttpOnly", "; SameSite=Strict", "; Path=/"] {
+        assert!(set.contains(attr), "{attr} missing: {set}");
+    }
+    assert!(!set.contains("Domain"), "{set}");
+    let pair = set.split(';').next().expect("pair").to_owned();
+    assert_eq!(
+        get(&app, "/api/operator/me", Some(&pair)).await.status(),
+        200
+    );
+    // The same token under the plain name is not a session here.
+    let plain = pair.replace("__Host-confide_session", "confide_session");
+    let res = get(&app, "/api/operator/me", Some(&plain)).await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(error_code(res).await, "unauthorized");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn writes_and_socket_handshakes_must_come_from_the_public_url() {
+    let app = spawn_app(with_config(Config {
+        public_url: Some(PublicOrigin::parse("https://chat.example.com").expect("url")),
+        ..test_config()
+    }))
+    .await;
+    let cookie = operator_cookie(&app, "ada@example.com", "Ada").await;
+    let before = app.store.message_count().await.expect("count");
+    let leave = |origin: Option<&'static str>, site: Option<&'static str>| {
+        let mut req = reqwest::Client::new()
+            .post(format!("{}/api/widget/demo/leave-message", app.url))
+            .json(&serde_json::json!({"text": "hello"}));
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        if let Some(s) = site {
+            req = req.header("sec-fetch-site", s);
+        }
+        req.send()
+    };
+    // The host the request names does not matter behind a proxy: the public URL does.
+    for (origin, site) in [
+        (Some(format!("http://{}", app.addr()).leak() as &str), None),
+        (Some("https://evil.example"), None),
+        (Some("http://chat.example.com"), None),
+        (None, Some("cross-site")),
+    ] {
+        let res = leave(origin, site).await.expect("post");
+        assert_eq!(res.status(), 403, "{origin:?} {site:?}");
+        assert_eq!(error_code(res).await, "forbidden");
+    }
+    assert_eq!(app.store.message_count().await.expect("count"), before);
+    let res = leave(Some("https://chat.example.com"), Some("same-origin"))
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 201);
+    // A client that is not a browser sends no Origin and is judged by its credentials.
+    assert_eq!(leave(None, None).await.expect("post").status(), 201);
+
+    for origin in ["https://evil.example", "http://chat.example.com"] {
+        assert!(
+            try_connect(&app, "/ws/operator", Some(&cookie), Some(origin))
+                .await
+                .is_err(),
+            "{origin}"
+        );
+        assert!(try_connect(&app, "/ws/visitor", None, Some(origin))
+            .await
+            .is_err());
+    }
+    assert!(try_connect(
+        &app,
+        "/ws/operator",
+        Some(&cookie),
+        Some("https://chat.example.com")
+    )
+    .await
+    .is_ok());
+    app.stop().await;
+}

@@ -49,6 +49,14 @@ pub enum Event {
     Presence {
         operators_online: bool,
     },
+    /// A console session was ended (signed out): its sockets close.
+    SessionEnded {
+        session: u64,
+    },
+    /// An operator was removed or changed: their sockets close (and sign in again).
+    OperatorChanged {
+        operator: i64,
+    },
 }
 
 /// Where an event goes.
@@ -60,6 +68,19 @@ pub enum Topic {
     Inbox,
     /// Whether an operator is online, for every visitor.
     Visitors,
+    /// One console session (by [`session_topic`] of its token hash).
+    Session(u64),
+    /// Everything of one operator.
+    Operator(i64),
+}
+
+/// A session's topic: the first 8 bytes of its token's SHA-256.
+pub fn session_topic(token_hash: &[u8]) -> Topic {
+    let mut first = [0u8; 8];
+    for (to, from) in first.iter_mut().zip(token_hash) {
+        *to = *from;
+    }
+    Topic::Session(u64::from_le_bytes(first))
 }
 
 impl Event {
@@ -71,6 +92,8 @@ impl Event {
             | Event::Closed { conversation } => Topic::Conversation(*conversation),
             Event::Summary(_) => Topic::Inbox,
             Event::Presence { .. } => Topic::Visitors,
+            Event::SessionEnded { session } => Topic::Session(*session),
+            Event::OperatorChanged { operator } => Topic::Operator(*operator),
         }
     }
 }

@@ -51,6 +51,12 @@ enum OperatorCommand {
         #[arg(long, value_enum, default_value_t = Role::Agent)]
         role: Role,
     },
+    /// Remove an operator. Their sessions end at once, open consoles included; their past
+    /// messages stay in the transcripts.
+    Remove {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -103,6 +109,9 @@ fn main() -> ExitCode {
         Command::Operator {
             command: OperatorCommand::Add { email, name, role },
         } => runtime.block_on(add_operator(config, email, name, role)),
+        Command::Operator {
+            command: OperatorCommand::Remove { email },
+        } => runtime.block_on(remove_operator(config, email)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -218,6 +227,21 @@ async fn add_operator(
             Ok(())
         }
         Err(StoreError::Conflict) => anyhow::bail!("an operator with that email exists"),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn remove_operator(config: Config, email: String) -> anyhow::Result<()> {
+    let store = Store::open(&config.database_url).await?;
+    let removed = store.remove_operator(email.trim()).await;
+    store.close().await;
+    match removed {
+        Ok(true) => {
+            // A running server notices within a second and closes the operator's sockets.
+            println!("removed the operator; their sessions have ended");
+            Ok(())
+        }
+        Ok(false) => anyhow::bail!("no operator with that email"),
         Err(e) => Err(e.into()),
     }
 }

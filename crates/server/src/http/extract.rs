@@ -5,7 +5,7 @@
 //! [`ApiError`], so every handler answers the same `{code, message}` for the same fault.
 
 use crate::error::ApiError;
-use crate::store::{Operator, StoreError, Widget};
+use crate::store::{Operator, Session, StoreError, Widget};
 use crate::AppState;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
@@ -109,9 +109,21 @@ pub(crate) fn session_token(headers: &HeaderMap, cookie: &str) -> Option<String>
         .map(|(_, value)| value.to_owned())
 }
 
-/// The operator of a valid session cookie.
+/// A valid session cookie's session: not expired, not idle too long, its operator there.
+/// Each request counts as activity (written at most once a minute).
 #[derive(Debug, Clone)]
-pub struct SignedIn(pub Operator);
+pub struct SignedIn(pub Session);
+
+impl SignedIn {
+    pub fn operator(&self) -> &Operator {
+        &self.0.operator
+    }
+}
+
+/// How long a console session may stay without activity, in milliseconds.
+pub fn idle_ms(config: &crate::Config) -> i64 {
+    i64::from(config.session_idle_minutes) * 60 * 1000
+}
 
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = ApiError;
@@ -119,17 +131,20 @@ impl FromRequestParts<AppState> for SignedIn {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = session_token(&parts.headers, session_cookie(&state.config))
             .ok_or(ApiError::Unauthorized("sign in first"))?;
-        match state
-            .store
-            .session_operator(&crate::auth::token_hash(&token))
-            .await
-        {
-            Ok(op) => Ok(SignedIn(op)),
-            Err(StoreError::NotFound) => Err(ApiError::Unauthorized(
-                "the session is wrong or expired; sign in again",
-            )),
-            Err(e) => Err(e.into()),
+        let hash = crate::auth::token_hash(&token);
+        let session = match state.store.session(&hash, idle_ms(&state.config)).await {
+            Ok(s) => s,
+            Err(StoreError::NotFound) => {
+                return Err(ApiError::Unauthorized(
+                    "the session is wrong or expired; sign in again",
+                ))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if state.store.now_ms() - session.last_active_at > crate::store::SESSION_TOUCH_MS {
+            state.store.touch_session(&hash).await?;
         }
+        Ok(SignedIn(session))
     }
 }
 
@@ -141,7 +156,8 @@ impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let SignedIn(op) = SignedIn::from_request_parts(parts, state).await?;
+        let SignedIn(session) = SignedIn::from_request_parts(parts, state).await?;
+        let op = session.operator;
         if op.role != "admin" {
             return Err(ApiError::Forbidden(
                 "only admins may see and change widgets and routers",

@@ -88,7 +88,14 @@ async fn login(
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     if let Some(token) = session_token(&headers, session_cookie(&state.config)) {
-        state.store.delete_session(&token_hash(&token)).await?;
+        let hash = token_hash(&token);
+        state.store.delete_session(&hash).await?;
+        // Its open sockets close now, on this node; others notice within a second.
+        if let crate::hub::Topic::Session(session) = crate::hub::session_topic(&hash) {
+            state
+                .hub
+                .publish(crate::hub::Event::SessionEnded { session });
+        }
     }
     let mut res = StatusCode::NO_CONTENT.into_response();
     res.headers_mut()
@@ -96,18 +103,18 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
     Ok(res)
 }
 
-async fn operator_me(SignedIn(op): SignedIn) -> Json<OperatorMe> {
-    Json(me(&op))
+async fn operator_me(signed_in: SignedIn) -> Json<OperatorMe> {
+    Json(me(signed_in.operator()))
 }
 
 async fn operator_socket(
     State(state): State<AppState>,
     _: SameOrigin,
-    SignedIn(operator): SignedIn,
+    SignedIn(session): SignedIn,
     ws: WebSocketUpgrade,
 ) -> Response {
     crate::ws::upgrade(ws).on_upgrade(move |socket| {
         let (sink, stream) = socket.split();
-        crate::ws::operator::run(state, operator, sink, stream)
+        crate::ws::operator::run(state, session, sink, stream)
     })
 }

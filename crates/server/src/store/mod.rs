@@ -663,28 +663,54 @@ impl Store {
     ) -> Result<(), StoreError> {
         let now = self.clock.now_ms();
         sqlx::query(
-            "INSERT INTO sessions (token_hash, operator_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO sessions (token_hash, operator_id, created_at, expires_at, last_active_at) \
+             VALUES (?, ?, ?, ?, ?)",
         )
         .bind(token_hash)
         .bind(operator_id)
         .bind(now)
         .bind(now + ttl_ms)
+        .bind(now)
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    /// The operator of an unexpired session.
-    pub async fn session_operator(&self, token_hash: &[u8]) -> Result<Operator, StoreError> {
-        let row: OperatorRow = sqlx::query_as(&format!(
-            "SELECT {OPERATOR_COLUMNS} FROM sessions s JOIN operators o ON o.id = s.operator_id \
-             WHERE s.token_hash = ? AND s.expires_at > ?"
+    /// The session and its operator, while it has neither expired nor been idle for
+    /// `idle_ms`; `NotFound` otherwise (also when it was ended or its operator removed).
+    pub async fn session(&self, token_hash: &[u8], idle_ms: i64) -> Result<Session, StoreError> {
+        let now = self.clock.now_ms();
+        let row: (i64, String, String, String, String, i64, i64) = sqlx::query_as(&format!(
+            "SELECT {OPERATOR_COLUMNS}, s.expires_at, s.last_active_at \
+             FROM sessions s JOIN operators o ON o.id = s.operator_id \
+             WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_active_at > ?"
         ))
         .bind(token_hash)
-        .bind(self.clock.now_ms())
+        .bind(now)
+        .bind(now - idle_ms)
         .fetch_one(&self.pool)
         .await?;
-        Ok(operator_from_row(row))
+        let (id, email, name, role, password_hash, expires_at, last_active_at) = row;
+        Ok(Session {
+            operator: operator_from_row((id, email, name, role, password_hash)),
+            token_hash: token_hash.to_vec(),
+            expires_at,
+            last_active_at,
+        })
+    }
+
+    /// The operator did something in this session. Written at most once a minute.
+    pub async fn touch_session(&self, token_hash: &[u8]) -> Result<(), StoreError> {
+        let now = self.clock.now_ms();
+        sqlx::query(
+            "UPDATE sessions SET last_active_at = ? WHERE token_hash = ? AND last_active_at < ?",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .bind(now - SESSION_TOUCH_MS)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     pub async fn delete_session(&self, token_hash: &[u8]) -> Result<(), StoreError> {
@@ -693,6 +719,38 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Removes the operator and (by cascade) their sessions; their messages keep their
+    /// place but lose the name. Returns whether there was one.
+    pub async fn remove_operator(&self, email: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM operators WHERE email = ?")
+            .bind(email)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+/// A session's activity is written at most this often.
+pub const SESSION_TOUCH_MS: i64 = 60 * 1000;
+
+/// A live console session.
+#[derive(Clone)]
+pub struct Session {
+    pub operator: Operator,
+    /// The SHA-256 of its token (what the table keeps).
+    pub token_hash: Vec<u8>,
+    pub expires_at: i64,
+    pub last_active_at: i64,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("operator", &self.operator)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
     }
 }
 

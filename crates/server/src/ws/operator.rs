@@ -1,12 +1,17 @@
 //! `/ws/operator`: the console's socket, authenticated by the session cookie before the
 //! upgrade. The session watches the inbox (every conversation's summary) and the
 //! conversations the operator has open, until it unwatches them.
+//!
+//! It lives no longer than its console session: sign-out (here or on another node), expiry,
+//! the idle limit, the operator's removal or a change of their role close it with 4401. A
+//! sign-out on this node arrives as a hub event at once; everything else is found by reading
+//! the session again every [`RECHECK`].
 
 use super::session::{self, Conn, Peer};
 use super::{Delivered, Out, Owed, Stop};
 use crate::chat::publish_summary;
-use crate::hub::{Audience, Event, OperatorPresence, Published, Topic};
-use crate::store::{Operator, StoreError};
+use crate::hub::{session_topic, Audience, Event, OperatorPresence, Published, Topic};
+use crate::store::{Session, StoreError};
 use crate::AppState;
 use axum::extract::ws::Message;
 use confide_protocol::chat::{
@@ -16,7 +21,10 @@ use confide_protocol::{ErrorBody, ErrorCode};
 use futures_util::{Sink, Stream};
 use std::collections::HashMap;
 
-pub async fn run<S, R>(state: AppState, operator: Operator, sink: S, stream: R)
+/// How often an open socket reads its session again.
+pub const RECHECK: std::time::Duration = std::time::Duration::from_millis(500);
+
+pub async fn run<S, R>(state: AppState, session: Session, sink: S, stream: R)
 where
     S: Sink<Message, Error = axum::Error> + Unpin + Send,
     R: Stream<Item = Result<Message, axum::Error>> + Unpin + Send,
@@ -24,7 +32,10 @@ where
     let mut out = Out::new(sink);
     let presence = state.hub.operator_connected();
     let mut sub = state.hub.subscribe();
+    sub.watch(session_topic(&session.token_hash));
+    sub.watch(Topic::Operator(session.operator.id));
     sub.watch(Topic::Inbox);
+    let operator = session.operator.clone();
     tracing::debug!(operator = operator.id, "operator connected");
     let hello = OperatorServer::Hello {
         operator: OperatorInfo {
@@ -37,7 +48,9 @@ where
     }
     let mut peer = OperatorPeer {
         state,
-        operator,
+        operator: session.operator.clone(),
+        session,
+        recheck: tokio::time::Instant::now() + RECHECK,
         opened: HashMap::new(),
         _presence: presence,
     };
@@ -52,7 +65,11 @@ where
 #[derive(Debug)]
 struct OperatorPeer {
     state: AppState,
-    operator: Operator,
+    operator: crate::store::Operator,
+    /// The console session the socket belongs to, as last read.
+    session: Session,
+    /// When the session is read again.
+    recheck: tokio::time::Instant,
     /// Conversations this socket has open, with what it has sent of each.
     opened: HashMap<ConversationId, Delivered>,
     /// Counts this socket as an operator online until it ends.
@@ -94,6 +111,23 @@ fn operator_frame(event: &Event) -> Option<String> {
 }
 
 impl OperatorPeer {
+    /// The operator did something: the session's idle clock starts again (written at most
+    /// once a minute).
+    async fn active(&mut self) {
+        let now = self.state.store.now_ms();
+        if now - self.session.last_active_at > crate::store::SESSION_TOUCH_MS {
+            match self
+                .state
+                .store
+                .touch_session(&self.session.token_hash)
+                .await
+            {
+                Ok(()) => self.session.last_active_at = now,
+                Err(e) => tracing::warn!(error = %e, "cannot record operator activity"),
+            }
+        }
+    }
+
     /// The open conversations' summaries (on connect, and after falling behind).
     async fn send_inbox<S>(&mut self, out: &mut Out<S>) -> Result<(), Stop>
     where
@@ -230,6 +264,9 @@ impl Peer for OperatorPeer {
     where
         S: Sink<Message, Error = axum::Error> + Unpin + Send,
     {
+        if frame != OperatorClient::Ping {
+            self.active().await;
+        }
         let state = &self.state;
         match frame {
             OperatorClient::Open {
@@ -297,6 +334,9 @@ impl Peer for OperatorPeer {
         S: Sink<Message, Error = axum::Error> + Unpin + Send,
     {
         let relevant = match &published.event {
+            Event::SessionEnded { .. } | Event::OperatorChanged { .. } => {
+                return Err(session_ended(conn.out).await);
+            }
             Event::Summary(_) => true,
             Event::Message {
                 conversation,
@@ -356,11 +396,51 @@ impl Peer for OperatorPeer {
         Ok(())
     }
 
+    fn deadline(&self) -> Option<tokio::time::Instant> {
+        Some(self.recheck)
+    }
+
+    /// Reads the session again: gone (signed out elsewhere, expired, idle, operator removed)
+    /// or its operator changed, the socket closes.
+    async fn on_deadline<S>(&mut self, conn: Conn<'_, S>) -> Result<(), Stop>
+    where
+        S: Sink<Message, Error = axum::Error> + Unpin + Send,
+    {
+        self.recheck = tokio::time::Instant::now() + RECHECK;
+        let idle = crate::http::extract::idle_ms(&self.state.config);
+        match self
+            .state
+            .store
+            .session(&self.session.token_hash, idle)
+            .await
+        {
+            Ok(now) if now.operator == self.session.operator => {
+                self.session = now;
+                Ok(())
+            }
+            Ok(_) | Err(StoreError::NotFound) => Err(session_ended(conn.out).await),
+            // The database did not answer: keep the socket, try again soon.
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read an operator session");
+                Ok(())
+            }
+        }
+    }
+
     fn on_end(&mut self) {
         for conversation in self.opened.keys() {
             self.typing_off(*conversation);
         }
     }
+}
+
+/// Tells the console its session is over (it shows the sign-in page), and closes.
+async fn session_ended<S>(out: &mut Out<S>) -> Stop
+where
+    S: Sink<Message, Error = axum::Error> + Unpin + Send,
+{
+    out.close(confide_protocol::chat::close::UNAUTHORIZED, "session ended")
+        .await
 }
 
 async fn refuse<S>(out: &mut Out<S>, code: ErrorCode, message: &'static str) -> Result<(), Stop>

@@ -52,6 +52,19 @@ pub trait Peer: Send {
     where
         S: Sink<Message, Error = axum::Error> + Unpin + Send;
 
+    /// When [`Peer::on_deadline`] should run next, if ever.
+    fn deadline(&self) -> Option<tokio::time::Instant> {
+        None
+    }
+
+    /// The deadline passed.
+    fn on_deadline<S>(&mut self, _: Conn<'_, S>) -> impl Future<Output = Result<(), Stop>> + Send
+    where
+        S: Sink<Message, Error = axum::Error> + Unpin + Send,
+    {
+        async { Ok(()) }
+    }
+
     /// The session is over (whatever the reason).
     fn on_end(&mut self);
 }
@@ -67,6 +80,7 @@ where
     ping.tick().await;
     let mut last_heard = tokio::time::Instant::now();
     loop {
+        let deadline = peer.deadline();
         let step = tokio::select! {
             msg = stream.next() => {
                 let Some(msg) = msg else { break };
@@ -98,6 +112,11 @@ where
                     Box::pin(peer.on_lagged(Conn { out: &mut out, sub: &mut sub })).await
                 }
             },
+            _ = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)),
+                if deadline.is_some() =>
+            {
+                Box::pin(peer.on_deadline(Conn { out: &mut out, sub: &mut sub })).await
+            }
             _ = ping.tick() => {
                 if last_heard.elapsed() > SILENCE_LIMIT {
                     Err(out.close(1001, "silent").await)

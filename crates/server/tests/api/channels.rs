@@ -7,7 +7,7 @@
 use crate::helpers::{spawn_app, Options, TestApp};
 use axum::extract::ws::{Message, Utf8Bytes};
 use confide_protocol::chat::{Author, ClientMsgId, ConversationId, MessageText};
-use confide_server::store::Operator;
+use confide_server::store::Session;
 use confide_server::AppState;
 use futures_channel::mpsc;
 use futures_util::{SinkExt, StreamExt};
@@ -52,7 +52,7 @@ fn visitor(state: &AppState, buffer: usize) -> Chan {
     }
 }
 
-fn operator(state: &AppState, op: Operator) -> Chan {
+fn operator(state: &AppState, op: Session) -> Chan {
     let (sink, stream, to_server, from_server) = channels(64);
     let task = tokio::spawn(confide_server::ws::operator::run(
         state.clone(),
@@ -122,12 +122,19 @@ impl Chan {
     }
 }
 
-async fn agent(app: &TestApp, email: &str) -> Operator {
-    app.store
+/// An agent signed in: their console session.
+async fn agent(app: &TestApp, email: &str) -> Session {
+    let id = app
+        .store
         .add_operator(email, "Agent Smith", "agent", "$argon2id$unused")
         .await
         .expect("operator");
-    app.store.operator_by_email(email).await.expect("operator")
+    let hash = confide_server::auth::token_hash(email);
+    app.store
+        .create_session(id, &hash, 3_600_000)
+        .await
+        .expect("session");
+    app.store.session(&hash, 3_600_000).await.expect("session")
 }
 
 /// A visitor past hello, with a first message that started a conversation.
@@ -274,7 +281,7 @@ async fn a_slow_visitor_socket_is_not_dropped_and_catches_up_in_order() {
         let text = MessageText::parse(&format!("reply {n}")).expect("text");
         let stored = app
             .store
-            .append_message(c, &id, Author::Operator, Some(op.id), &text)
+            .append_message(c, &id, Author::Operator, Some(op.operator.id), &text)
             .await
             .expect("stored");
         assert!(stored.created);

@@ -13,6 +13,7 @@ mod operator;
 mod process;
 mod routers;
 mod security;
+mod sessions;
 mod sockets;
 mod store;
 mod visitor;

@@ -25,6 +25,16 @@ pub fn confide(dir: &Path) -> Command {
     cmd
 }
 
+/// The binary on an existing database file (such as an in-process test server's).
+pub fn confide_with_db(db: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_confide"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("CONFIDE_DATABASE_URL", format!("sqlite://{}", db.display()))
+        .stdin(Stdio::null());
+    cmd
+}
+
 pub fn db_file(dir: &Path) -> PathBuf {
     dir.join("state").join("confide.db")
 }

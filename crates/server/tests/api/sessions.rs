@@ -1,0 +1,196 @@
+//! Console sessions end everywhere at once: an open operator socket closes (4401) at sign-out,
+//! at the operator's removal (by the CLI, another process), at the idle limit and at expiry,
+//! and receives nothing after.
+
+use crate::helpers::{spawn_app, Options, TestApp};
+use crate::sockets::*;
+use confide_server::clock::ManualClock;
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+
+const MINUTE: i64 = 60 * 1000;
+
+/// The next text frame or the close code, whichever comes first, within `limit`.
+async fn next_or_close(ws: &mut Ws, limit: Duration) -> Result<Value, Option<u16>> {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        match tokio::time::timeout_at(deadline, ws.next()).await {
+            Err(_) => panic!("neither a frame nor a close within {limit:?}"),
+            Ok(Some(Ok(Message::Text(t)))) => return Ok(serde_json::from_str(&t).expect("json")),
+            Ok(Some(Ok(Message::Close(c)))) => return Err(c.map(|c| u16::from(c.code))),
+            Ok(Some(Ok(_))) => continue,
+            Ok(Some(Err(_)) | None) => return Err(None),
+        }
+    }
+}
+
+/// Waits for the close; any frame before it fails the test (nothing reaches an ended session).
+async fn closed_with_nothing_before(ws: &mut Ws, limit: Duration) -> u16 {
+    match next_or_close(ws, limit).await {
+        Err(Some(code)) => code,
+        Err(None) => panic!("the socket broke without a close frame"),
+        Ok(frame) => panic!("an ended session received {frame}"),
+    }
+}
+
+async fn visitor_writes(app: &TestApp, text: &str) {
+    let mut v = connect(app, "/ws/visitor", None).await;
+    visitor_hello(&mut v, None, None).await;
+    send(
+        &mut v,
+        json!({"type": "send", "id": msg_id(1), "text": text}),
+    )
+    .await;
+    recv_type(&mut v, "ack").await;
+}
+
+#[tokio::test]
+async fn signing_out_closes_the_open_socket_at_once_and_nothing_reaches_it_after() {
+    let app = spawn_app(Options::default()).await;
+    let cookie = operator_cookie(&app, "ada@example.com", "Ada").await;
+    let (mut op, _) = operator_socket(&app, &cookie).await;
+    let started = Instant::now();
+    let out = crate::helpers::post_json(
+        &format!("{}/api/operator/logout", app.url),
+        json!({}),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(out.status(), 204);
+    // A conversation after the sign-out would be in the inbox of a live session.
+    visitor_writes(&app, "after sign-out").await;
+    let code = closed_with_nothing_before(&mut op, Duration::from_secs(1)).await;
+    assert_eq!(code, 4401);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    // And the cookie opens no new one.
+    assert!(try_connect(&app, "/ws/operator", Some(&cookie), None)
+        .await
+        .is_err());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn removing_the_operator_from_the_command_line_closes_their_socket_within_a_second() {
+    let app = spawn_app(Options::default()).await;
+    let cookie = operator_cookie(&app, "ada@example.com", "Ada").await;
+    let (mut op, _) = operator_socket(&app, &cookie).await;
+    let started = Instant::now();
+    // The CLI is another process on the same database: the server learns of it by reading.
+    let out = crate::process::confide_with_db(&crate::helpers::db_path(app.dir.path()))
+        .args(["operator", "remove", "--email", "ADA@example.com"])
+        .output()
+        .expect("confide operator remove");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let code = closed_with_nothing_before(&mut op, Duration::from_millis(1500)).await;
+    assert_eq!(code, 4401);
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+    let out = crate::process::confide_with_db(&crate::helpers::db_path(app.dir.path()))
+        .args(["operator", "remove", "--email", "ada@example.com"])
+        .output()
+        .expect("again");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no operator with that email"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_session_ends_after_thirty_idle_minutes_but_not_while_the_operator_works() {
+    let clock = Arc::new(ManualClock::new(1_700_000_000_000));
+    let app = spawn_app(Options {
+        clock: Some(clock.clone()),
+        ..Options::default()
+    })
+    .await;
+    let cookie = operator_cookie(&app, "ada@example.com", "Ada").await;
+    let (mut op, _) = operator_socket(&app, &cookie).await;
+
+    // 29 minutes pass, then the operator does something: the idle clock starts again.
+    clock.advance_ms(29 * MINUTE);
+    send(
+        &mut op,
+        json!({"type": "read", "conversation": 999, "seq": 1}),
+    )
+    .await;
+    recv_type(&mut op, "error").await;
+    clock.advance_ms(2 * MINUTE);
+    // Two rechecks later the socket is still there, and so is the HTTP session.
+    tokio::time::sleep(confide_server::ws::operator::RECHECK * 3).await;
+    send(&mut op, json!({"type": "ping"})).await;
+    assert_eq!(
+        next_or_close(&mut op, Duration::from_secs(2))
+            .await
+            .expect("open")["type"],
+        "pong"
+    );
+    let me = |cookie: String| {
+        let url = format!("{}/api/operator/me", app.url);
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .header("cookie", cookie)
+                .send()
+                .await
+                .expect("me")
+                .status()
+        }
+    };
+    assert_eq!(me(cookie.clone()).await, 200);
+
+    // Pings are not work: 31 minutes of them end the session.
+    clock.advance_ms(31 * MINUTE);
+    send(&mut op, json!({"type": "ping"})).await;
+    let mut code = None;
+    for _ in 0..3 {
+        match next_or_close(&mut op, Duration::from_secs(2)).await {
+            Ok(frame) => assert_eq!(frame["type"], "pong", "{frame}"),
+            Err(c) => {
+                code = c;
+                break;
+            }
+        }
+    }
+    assert_eq!(code, Some(4401));
+    assert_eq!(me(cookie).await, 401);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_session_ends_twelve_hours_after_sign_in_however_busy() {
+    let clock = Arc::new(ManualClock::new(1_700_000_000_000));
+    let app = spawn_app(Options {
+        clock: Some(clock.clone()),
+        ..Options::default()
+    })
+    .await;
+    let cookie = operator_cookie(&app, "ada@example.com", "Ada").await;
+    let (mut op, _) = operator_socket(&app, &cookie).await;
+    // Busy every 20 minutes for 11 h 40 min.
+    for _ in 0..35 {
+        clock.advance_ms(20 * MINUTE);
+        send(
+            &mut op,
+            json!({"type": "read", "conversation": 999, "seq": 1}),
+        )
+        .await;
+        recv_type(&mut op, "error").await;
+    }
+    clock.advance_ms(21 * MINUTE);
+    let code = closed_with_nothing_before(&mut op, Duration::from_millis(1500)).await;
+    assert_eq!(code, 4401);
+    app.stop().await;
+}

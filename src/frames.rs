@@ -333,24 +333,10 @@ fn chat_message(v: &Json) -> Option<ChatMessage> {
     })
 }
 
-/// Every error code, so a wire name maps back to its variant.
-const ERROR_CODES: [ErrorCode; 10] = [
-    ErrorCode::Malformed,
-    ErrorCode::Invalid,
-    ErrorCode::TooLarge,
-    ErrorCode::WidgetNotFound,
-    ErrorCode::ConsentRequired,
-    ErrorCode::NotFound,
-    ErrorCode::Unauthorized,
-    ErrorCode::Forbidden,
-    ErrorCode::Unavailable,
-    ErrorCode::Internal,
-];
-
 fn error_body(v: &Json) -> Option<ErrorBody> {
     let code = v.get("code")?.as_str()?;
     Some(ErrorBody {
-        code: *ERROR_CODES.iter().find(|c| c.as_str() == code)?,
+        code: *ErrorCode::ALL.iter().find(|c| c.as_str() == code)?,
         message: v.get("message")?.as_str()?.to_owned(),
     })
 }
@@ -508,7 +494,7 @@ mod tests {
                 conversations_deleted: 3,
             },
         ];
-        for code in ERROR_CODES {
+        for code in ErrorCode::ALL {
             frames.push(VisitorServer::Error {
                 error: ErrorBody::new(code, "a message"),
             });

@@ -28,6 +28,10 @@ export async function startServer({ demo = true, env = {}, timeoutMs = 20000 } =
       CONFIDE_DATA_DIR: dataDir,
       CONFIDE_ASSETS_DIR: ASSETS_DIR,
       CONFIDE_LOG: 'info',
+      // Every visitor of a test comes from 127.0.0.1: the per-client rate of hellos would
+      // treat them as one (tests of the limits set their own).
+      CONFIDE_HELLOS_PER_CLIENT_PER_MINUTE: '100000',
+      CONFIDE_LEAVE_MESSAGES_PER_CLIENT_PER_MINUTE: '100000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

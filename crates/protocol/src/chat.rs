@@ -38,6 +38,9 @@ pub mod close {
     /// The hello's pre-chat fields do not satisfy the widget's settings (a required one is
     /// missing, say, after the settings changed): ask the visitor again.
     pub const FIELDS_INVALID: u16 = 4422;
+    /// Too many of something at once (hellos from this client or for this widget, or this
+    /// visitor's open sockets): reconnect later, as for 1013.
+    pub const RATE_LIMITED: u16 = 4429;
 }
 
 /// Message text: 1 to [`MAX_TEXT_CHARS`] characters, not only white space. Its `Debug` never

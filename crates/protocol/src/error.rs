@@ -28,11 +28,33 @@ pub enum ErrorCode {
     Forbidden,
     /// A part of the server is not ready (for example the widget bundle is not built).
     Unavailable,
+    /// Too many requests or frames of this kind in a short time; try again later (HTTP
+    /// answers say when, in `Retry-After`).
+    RateLimited,
+    /// A fixed limit was reached (for example the messages one conversation may hold).
+    LimitReached,
     /// The server failed; details are in the server's log, never in the response.
     Internal,
 }
 
 impl ErrorCode {
+    /// Every code, for clients that map a wire name back to its variant without serde.
+    pub const ALL: [ErrorCode; 13] = [
+        ErrorCode::Malformed,
+        ErrorCode::Invalid,
+        ErrorCode::Conflict,
+        ErrorCode::TooLarge,
+        ErrorCode::WidgetNotFound,
+        ErrorCode::ConsentRequired,
+        ErrorCode::NotFound,
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::Unavailable,
+        ErrorCode::RateLimited,
+        ErrorCode::LimitReached,
+        ErrorCode::Internal,
+    ];
+
     /// The wire name, as it appears in the `code` field.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -46,6 +68,8 @@ impl ErrorCode {
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::Unavailable => "unavailable",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::LimitReached => "limit_reached",
             ErrorCode::Internal => "internal",
         }
     }
@@ -79,19 +103,24 @@ mod tests {
 
     #[test]
     fn error_codes_serialize_to_their_stable_wire_names() {
-        for code in [
-            ErrorCode::Malformed,
-            ErrorCode::Invalid,
-            ErrorCode::Conflict,
-            ErrorCode::TooLarge,
-            ErrorCode::WidgetNotFound,
-            ErrorCode::ConsentRequired,
-            ErrorCode::NotFound,
-            ErrorCode::Unauthorized,
-            ErrorCode::Forbidden,
-            ErrorCode::Unavailable,
-            ErrorCode::Internal,
-        ] {
+        // Exhaustive: a new code that is not in ALL fails to compile here.
+        let position = |c: ErrorCode| match c {
+            ErrorCode::Malformed => 0,
+            ErrorCode::Invalid => 1,
+            ErrorCode::Conflict => 2,
+            ErrorCode::TooLarge => 3,
+            ErrorCode::WidgetNotFound => 4,
+            ErrorCode::ConsentRequired => 5,
+            ErrorCode::NotFound => 6,
+            ErrorCode::Unauthorized => 7,
+            ErrorCode::Forbidden => 8,
+            ErrorCode::Unavailable => 9,
+            ErrorCode::RateLimited => 10,
+            ErrorCode::LimitReached => 11,
+            ErrorCode::Internal => 12,
+        };
+        for (i, code) in ErrorCode::ALL.into_iter().enumerate() {
+            assert_eq!(position(code), i, "{code}");
             let json = serde_json::to_string(&code).expect("serialize");
             assert_eq!(json, format!("\"{}\"", code.as_str()));
             let back: ErrorCode = serde_json::from_str(&json).expect("deserialize");

@@ -17,6 +17,8 @@ pub struct AppState {
     pub geo: Arc<geo::Geo>,
     /// The settings the edge reads while it runs (origin, cookie, limits).
     pub config: Arc<crate::Config>,
+    /// Rate limits and caps, in memory.
+    pub limits: Arc<crate::limits::Limits>,
 }
 
 /// Serves `state` on an already bound listener until `shutdown` resolves, then finishes the
@@ -26,12 +28,25 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Every minute the limits forget clients and accounts they no longer hold back.
+    let janitor = {
+        let (limits, store) = (Arc::clone(&state.limits), state.store.clone());
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                limits.forget_old(store.now_ms());
+            }
+        })
+    };
     let app = crate::http::router(state);
-    // The peer address reaches only the GeoIP lookup of a router's configuration.
-    axum::serve(
+    // The peer address reaches only the GeoIP lookup and the rate limits' keyed hash.
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    janitor.abort();
+    served
 }

@@ -23,6 +23,18 @@ pub const SETTINGS: &[&str] = &[
     "public_url",
     "cookie_secure",
     "session_idle_minutes",
+    "logins_per_minute",
+    "logins_per_client_per_minute",
+    "hellos_per_widget_per_minute",
+    "hellos_per_client_per_minute",
+    "leave_messages_per_widget_per_minute",
+    "leave_messages_per_client_per_minute",
+    "messages_per_socket_per_minute",
+    "typing_per_socket_per_minute",
+    "messages_per_conversation",
+    "conversations_per_visitor_per_day",
+    "sockets_per_visitor",
+    "max_sockets",
 ];
 
 /// The variable that names the configuration file (not a setting itself).
@@ -70,6 +82,28 @@ pub struct Config {
     pub cookie_secure: bool,
     /// A console session ends after this long without the operator doing anything.
     pub session_idle_minutes: u32,
+    /// Sign-in attempts the whole server takes a minute (each hashes a password).
+    pub logins_per_minute: u32,
+    /// Sign-in attempts one client (by address, held in memory only) may make a minute.
+    pub logins_per_client_per_minute: u32,
+    /// Visitor `hello`s a widget takes a minute, from everyone together.
+    pub hellos_per_widget_per_minute: u32,
+    /// Visitor `hello`s one client may make a minute.
+    pub hellos_per_client_per_minute: u32,
+    pub leave_messages_per_widget_per_minute: u32,
+    pub leave_messages_per_client_per_minute: u32,
+    /// Messages one socket (visitor or operator) may send a minute.
+    pub messages_per_socket_per_minute: u32,
+    /// Typing and live-preview frames one socket may send a minute (each kind).
+    pub typing_per_socket_per_minute: u32,
+    /// Messages one conversation holds at most.
+    pub messages_per_conversation: u32,
+    /// Conversations one visitor may start a day.
+    pub conversations_per_visitor_per_day: u32,
+    /// Sockets one visitor (token) may have open at once.
+    pub sockets_per_visitor: u32,
+    /// WebSockets this process holds at once.
+    pub max_sockets: u32,
 }
 
 /// An origin: `http(s)://host[:port]`, lower case, without a path.
@@ -118,6 +152,18 @@ impl Default for Config {
             public_url: None,
             cookie_secure: true,
             session_idle_minutes: 30,
+            logins_per_minute: 60,
+            logins_per_client_per_minute: 10,
+            hellos_per_widget_per_minute: 1200,
+            hellos_per_client_per_minute: 60,
+            leave_messages_per_widget_per_minute: 60,
+            leave_messages_per_client_per_minute: 10,
+            messages_per_socket_per_minute: 60,
+            typing_per_socket_per_minute: 240,
+            messages_per_conversation: 5000,
+            conversations_per_visitor_per_day: 20,
+            sockets_per_visitor: 5,
+            max_sockets: 20_000,
         }
     }
 }
@@ -310,6 +356,36 @@ impl Config {
             "session_idle_minutes" => {
                 self.session_idle_minutes = parse_number(name, v, 1, 24 * 60)?
             }
+            "logins_per_minute" => self.logins_per_minute = parse_number(name, v, 1, 100_000)?,
+            "logins_per_client_per_minute" => {
+                self.logins_per_client_per_minute = parse_number(name, v, 1, 100_000)?
+            }
+            "hellos_per_widget_per_minute" => {
+                self.hellos_per_widget_per_minute = parse_number(name, v, 1, 1_000_000)?
+            }
+            "hellos_per_client_per_minute" => {
+                self.hellos_per_client_per_minute = parse_number(name, v, 1, 1_000_000)?
+            }
+            "leave_messages_per_widget_per_minute" => {
+                self.leave_messages_per_widget_per_minute = parse_number(name, v, 1, 1_000_000)?
+            }
+            "leave_messages_per_client_per_minute" => {
+                self.leave_messages_per_client_per_minute = parse_number(name, v, 1, 1_000_000)?
+            }
+            "messages_per_socket_per_minute" => {
+                self.messages_per_socket_per_minute = parse_number(name, v, 1, 1_000_000)?
+            }
+            "typing_per_socket_per_minute" => {
+                self.typing_per_socket_per_minute = parse_number(name, v, 1, 1_000_000)?
+            }
+            "messages_per_conversation" => {
+                self.messages_per_conversation = parse_number(name, v, 1, 10_000_000)?
+            }
+            "conversations_per_visitor_per_day" => {
+                self.conversations_per_visitor_per_day = parse_number(name, v, 1, 100_000)?
+            }
+            "sockets_per_visitor" => self.sockets_per_visitor = parse_number(name, v, 1, 1000)?,
+            "max_sockets" => self.max_sockets = parse_number(name, v, 1, 10_000_000)?,
             _ => {
                 return Err(ConfigError::Value {
                     key: name.to_owned(),

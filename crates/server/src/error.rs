@@ -30,6 +30,10 @@ pub enum ApiError {
     NotFound,
     #[error("{0}")]
     Unavailable(&'static str),
+    #[error("too many requests; try again in {} s", .0.secs())]
+    RateLimited(crate::limits::RetryAfter),
+    #[error("{0}")]
+    LimitReached(&'static str),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -44,6 +48,8 @@ impl ApiError {
             ApiError::Forbidden(_) | ApiError::ConsentRequired(_) => StatusCode::FORBIDDEN,
             ApiError::WidgetNotFound | ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::LimitReached(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -60,6 +66,8 @@ impl ApiError {
             ApiError::ConsentRequired(_) => ErrorCode::ConsentRequired,
             ApiError::NotFound => ErrorCode::NotFound,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
+            ApiError::RateLimited(_) => ErrorCode::RateLimited,
+            ApiError::LimitReached(_) => ErrorCode::LimitReached,
             ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -78,6 +86,9 @@ impl From<crate::store::StoreError> for ApiError {
         match e {
             StoreError::NotFound => ApiError::NotFound,
             StoreError::Conflict => ApiError::Conflict("conflicts with stored data"),
+            StoreError::Full => {
+                ApiError::LimitReached("the conversation holds all the messages it may")
+            }
             other => ApiError::Internal(other.into()),
         }
     }
@@ -92,6 +103,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody::new(self.code(), self.to_string());
         let mut res = (self.status(), Json(body)).into_response();
+        if let ApiError::RateLimited(wait) = &self {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, wait.secs().into());
+        }
         if let ApiError::Internal(source) = &self {
             res.extensions_mut()
                 .insert(ErrorSource(Arc::new(format!("{source:#}"))));

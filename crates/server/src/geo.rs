@@ -75,13 +75,18 @@ impl Geo {
             return Some(code);
         }
         let database = self.database.as_ref()?;
-        let ip = match &self.client_ip_header {
+        lookup(database, self.client_address(headers, peer)?)
+    }
+
+    /// The client's address: the first one in the client IP header when configured, else
+    /// `peer` (the socket's). For the GeoIP lookup and the in-memory rate limits only.
+    pub fn client_address(&self, headers: &HeaderMap, peer: Option<IpAddr>) -> Option<IpAddr> {
+        match &self.client_ip_header {
             // Behind a proxy the peer is the proxy: without the header there is no client
-            // address to look up.
-            Some(name) => first_address(headers.get(name)?.to_str().ok()?)?,
-            None => peer?,
-        };
-        lookup(database, ip)
+            // address.
+            Some(name) => first_address(headers.get(name)?.to_str().ok()?),
+            None => peer,
+        }
     }
 }
 

@@ -16,6 +16,7 @@ pub mod error;
 pub mod geo;
 pub mod http;
 pub mod hub;
+pub mod limits;
 pub mod store;
 pub mod telemetry;
 pub mod ua;

@@ -126,7 +126,7 @@ async fn serve(config: Config, demo: bool, geo: Geo) -> anyhow::Result<()> {
     let store = Store::open_with(
         &config.database_url,
         Arc::new(confide_server::clock::SystemClock),
-        config.durability,
+        (&config).into(),
     )
     .await?;
     if demo {
@@ -187,6 +187,7 @@ async fn serve(config: Config, demo: bool, geo: Geo) -> anyhow::Result<()> {
         hub: Arc::new(Hub::new()),
         demo,
         geo: Arc::new(geo),
+        limits: Arc::new(confide_server::limits::Limits::new(&config)),
         config: Arc::new(config),
     };
     confide_server::serve(listener, state, shutdown).await?;

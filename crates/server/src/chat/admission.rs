@@ -10,6 +10,7 @@
 //! the browser and OS family.
 
 use crate::auth::{new_token, token_hash};
+use crate::limits::{ClientKey, Limits, RetryAfter};
 use crate::store::{Store, StoreError, Visitor, Widget};
 use crate::ua::UaFamily;
 use confide_protocol::chat::{close, ConsentGiven, VisitorToken};
@@ -32,6 +33,15 @@ pub struct Request<'a> {
     pub ua: Option<UaFamily>,
     /// Without a token: issue one (a new visitor), or admit anonymously.
     pub without_token: WithoutToken,
+    /// Which rate applies, and to which client.
+    pub door: Door,
+}
+
+/// Where the visitor comes in: each has its own rate, per widget and per client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Door {
+    Hello(Option<ClientKey>),
+    LeaveMessage(Option<ClientKey>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +89,8 @@ pub enum Refusal {
     Field(String),
     #[error("the visitor token is wrong or expired; start again without one")]
     Token,
+    #[error("too many visitors at once; try again in {} s", .0.secs())]
+    RateLimited(RetryAfter),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -90,6 +102,7 @@ impl Refusal {
             Refusal::Consent(_) => ErrorCode::ConsentRequired,
             Refusal::ContextInPrivacyMode | Refusal::Field(_) => ErrorCode::Invalid,
             Refusal::Token => ErrorCode::Unauthorized,
+            Refusal::RateLimited(_) => ErrorCode::RateLimited,
             Refusal::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -102,6 +115,7 @@ impl Refusal {
             Refusal::ContextInPrivacyMode => close::PROTOCOL,
             Refusal::Field(_) => close::FIELDS_INVALID,
             Refusal::Token => close::UNAUTHORIZED,
+            Refusal::RateLimited(_) => close::RATE_LIMITED,
             Refusal::Internal(_) => 1011,
         }
     }
@@ -122,6 +136,7 @@ impl From<Refusal> for crate::error::ApiError {
             Refusal::Token => ApiError::Unauthorized(
                 "the visitor token is wrong or expired; start again without one",
             ),
+            Refusal::RateLimited(wait) => ApiError::RateLimited(wait),
             Refusal::Internal(e) => ApiError::Internal(e),
             other @ (Refusal::ContextInPrivacyMode | Refusal::Field(_)) => {
                 ApiError::Invalid(other.to_string())
@@ -131,12 +146,17 @@ impl From<Refusal> for crate::error::ApiError {
 }
 
 /// Admits the visitor or says why not; nothing is written unless every check passed.
-pub async fn admit(store: &Store, req: Request<'_>) -> Result<Admitted, Refusal> {
+pub async fn admit(store: &Store, limits: &Limits, req: Request<'_>) -> Result<Admitted, Refusal> {
     let widget = match store.widget_by_key(req.widget).await {
         Ok(w) => w,
         Err(StoreError::NotFound) => return Err(Refusal::WidgetNotFound),
         Err(e) => return Err(e.into()),
     };
+    match req.door {
+        Door::Hello(client) => limits.hello(widget.id, client),
+        Door::LeaveMessage(client) => limits.leave_message(widget.id, client),
+    }
+    .map_err(Refusal::RateLimited)?;
     let settings = store.widget_settings(widget.id).await?;
     // Consent comes first: without it no visitor is created and no token is issued.
     crate::consent::check(&settings, req.consent).map_err(Refusal::Consent)?;

@@ -205,6 +205,31 @@ impl FromRequestParts<AppState> for KnownWidget {
     }
 }
 
+/// The client as the rate limits know it (a keyed hash of its address, see
+/// [`crate::limits`]), when there is an address at all. The address itself stops here.
+#[derive(Debug, Clone, Copy)]
+pub struct Client(pub Option<crate::limits::ClientKey>);
+
+impl FromRequestParts<AppState> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, std::convert::Infallible> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(Client(
+            state
+                .geo
+                .client_address(&parts.headers, peer)
+                .map(|ip| state.limits.client(ip)),
+        ))
+    }
+}
+
 /// Browsers always send `Origin` on a WebSocket handshake and on every write; a page on
 /// another site must not be able to open a socket or write with the visitor's or the
 /// operator's credentials. The origin must be `public_url` exactly (scheme, host and port)

@@ -1,6 +1,6 @@
 //! The console's own endpoints: sign in, sign out, who am I, and the operator socket.
 
-use super::extract::{session_cookie, session_token, ApiJson, SameOrigin, SignedIn};
+use super::extract::{session_cookie, session_token, ApiJson, Client, SameOrigin, SignedIn};
 use crate::auth::{dummy_hash, new_token, token_hash, Password};
 use crate::error::ApiError;
 use crate::store::{Operator, StoreError};
@@ -44,13 +44,23 @@ fn me(op: &Operator) -> OperatorMe {
     }
 }
 
+/// Sign-in. Before any password is hashed: the server's rate, the client's, and the
+/// account's backoff (see [`crate::limits`]); the answer and its timing are the same whether
+/// or not the email belongs to an operator.
 async fn login(
     State(state): State<AppState>,
+    Client(client): Client,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let wrong = ApiError::Unauthorized("wrong email or password");
     let password = Password::offered(req.password).ok_or(ApiError::TooLarge)?;
-    let operator = match state.store.operator_by_email(req.email.trim()).await {
+    let email = req.email.trim();
+    let now = state.store.now_ms();
+    if let Err(wait) = state.limits.login_attempt(client, email, now) {
+        tracing::info!("operator login held back");
+        return Err(ApiError::RateLimited(wait));
+    }
+    let operator = match state.store.operator_by_email(email).await {
         Ok(op) => Some(op),
         Err(StoreError::NotFound) => None,
         Err(e) => return Err(e.into()),
@@ -59,17 +69,23 @@ async fn login(
         .as_ref()
         .map(|op| op.password_hash.clone())
         .unwrap_or_else(|| dummy_hash().to_owned());
-    // argon2 is deliberately slow: keep it off the async workers.
-    let verified = tokio::task::spawn_blocking(move || password.verify(&hash))
-        .await
-        .map_err(ApiError::internal)?;
+    // argon2 is deliberately slow (and takes 19 MiB): one per core at a time, off the async
+    // workers.
+    let verified = {
+        let _permit = state.limits.hashing().await;
+        tokio::task::spawn_blocking(move || password.verify(&hash))
+            .await
+            .map_err(ApiError::internal)?
+    };
     let operator = match (operator, verified) {
         (Some(op), true) => op,
         _ => {
+            state.limits.login_failed(email, state.store.now_ms());
             tracing::info!("operator login refused");
             return Err(wrong);
         }
     };
+    state.limits.login_succeeded(email);
     let token = new_token().map_err(ApiError::Internal)?;
     state
         .store
@@ -112,9 +128,12 @@ async fn operator_socket(
     _: SameOrigin,
     SignedIn(session): SignedIn,
     ws: WebSocketUpgrade,
-) -> Response {
-    crate::ws::upgrade(ws).on_upgrade(move |socket| {
-        let (sink, stream) = socket.split();
-        crate::ws::operator::run(state, session, sink, stream)
-    })
+) -> Result<Response, ApiError> {
+    let socket = state.limits.socket().ok_or(ApiError::Unavailable(
+        "the server holds all the sockets it can; try again later",
+    ))?;
+    Ok(crate::ws::upgrade(ws).on_upgrade(move |ws| {
+        let (sink, stream) = ws.split();
+        crate::ws::operator::run(state, session, socket, sink, stream)
+    }))
 }

@@ -2,8 +2,8 @@
 //! read): a widget's public settings, the leave-a-message form, a router's public
 //! configuration and page, and the visitor socket.
 
-use super::extract::{ApiJson, KeyPath, KnownWidget, SameOrigin};
-use crate::chat::admission::{self, WithoutToken};
+use super::extract::{ApiJson, Client, KeyPath, KnownWidget, SameOrigin};
+use crate::chat::admission::{self, Door, WithoutToken};
 use crate::error::ApiError;
 use crate::store::{NewConversation, StoreError};
 use crate::ua::UaFamily;
@@ -49,6 +49,7 @@ async fn widget_config(
 async fn leave_message(
     State(state): State<AppState>,
     KeyPath(key): KeyPath,
+    Client(client): Client,
     headers: HeaderMap,
     ApiJson(req): ApiJson<LeaveMessage>,
 ) -> Result<Response, ApiError> {
@@ -64,6 +65,7 @@ async fn leave_message(
     };
     let mut admitted = admission::admit(
         &state.store,
+        &state.limits,
         admission::Request {
             widget: &key,
             token: req.token.as_ref(),
@@ -72,6 +74,7 @@ async fn leave_message(
             fields: req.fields.as_ref(),
             ua: UaFamily::from_headers(&headers),
             without_token: WithoutToken::Anonymous,
+            door: Door::LeaveMessage(client),
         },
     )
     .await?;
@@ -161,12 +164,20 @@ pub(super) async fn router_document(
 async fn visitor_socket(
     State(state): State<AppState>,
     _: SameOrigin,
+    Client(client): Client,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
-) -> Response {
-    let ua = UaFamily::from_headers(&headers);
-    crate::ws::upgrade(ws).on_upgrade(move |socket| {
+) -> Result<Response, ApiError> {
+    let socket = state.limits.socket().ok_or(ApiError::Unavailable(
+        "the server holds all the chats it can; try again later",
+    ))?;
+    let handshake = crate::ws::visitor::Handshake {
+        ua: UaFamily::from_headers(&headers),
+        client,
+        socket,
+    };
+    Ok(crate::ws::upgrade(ws).on_upgrade(move |socket| {
         let (sink, stream) = socket.split();
-        crate::ws::visitor::run(state, ua, sink, stream)
-    })
+        crate::ws::visitor::run(state, handshake, sink, stream)
+    }))
 }

@@ -24,6 +24,9 @@ pub enum StoreError {
     NotFound,
     #[error("conflicts with stored data")]
     Conflict,
+    /// A conversation holds as many messages as it may.
+    #[error("the conversation is full")]
+    Full,
     #[error("database error: {0}")]
     Other(#[source] sqlx::Error),
 }
@@ -137,23 +140,50 @@ impl Durability {
     }
 }
 
+/// How the store keeps what it is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOptions {
+    pub durability: Durability,
+    /// Messages one conversation holds at most.
+    pub messages_per_conversation: u64,
+}
+
+impl From<&crate::Config> for StoreOptions {
+    fn from(config: &crate::Config) -> Self {
+        Self {
+            durability: config.durability,
+            messages_per_conversation: u64::from(config.messages_per_conversation),
+        }
+    }
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self::from(&crate::Config::default())
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) the database and applies every pending migration.
     pub async fn open(url: &DatabaseUrl) -> anyhow::Result<Self> {
-        Self::open_with(url, Arc::new(SystemClock), Durability::Full).await
+        Self::open_with(url, Arc::new(SystemClock), StoreOptions::default()).await
     }
 
     /// As [`Store::open`], with the given clock.
     pub async fn open_with_clock(url: &DatabaseUrl, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        Self::open_with(url, clock, Durability::Full).await
+        Self::open_with(url, clock, StoreOptions::default()).await
     }
 
-    /// As [`Store::open`], with the given clock and durability.
+    /// As [`Store::open`], with the given clock and options.
     pub async fn open_with(
         url: &DatabaseUrl,
         clock: Arc<dyn Clock>,
-        durability: Durability,
+        options: StoreOptions,
     ) -> anyhow::Result<Self> {
+        let StoreOptions {
+            durability,
+            messages_per_conversation,
+        } = options;
         let path = url
             .sqlite_path()
             .ok_or_else(|| anyhow::anyhow!("the database URL names no file"))?;
@@ -190,7 +220,7 @@ impl Store {
         let conn = sqlx::ConnectOptions::connect(&options)
             .await
             .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", path.display()))?;
-        let writer = writer::Writer::start(conn, Arc::clone(&clock));
+        let writer = writer::Writer::start(conn, Arc::clone(&clock), messages_per_conversation);
         Ok(Self {
             pool,
             writer,

@@ -54,9 +54,10 @@ pub struct Writer {
 }
 
 impl Writer {
-    pub fn start(conn: SqliteConnection, clock: Arc<dyn Clock>) -> Self {
+    /// Starts the writer; a conversation takes at most `max_messages`.
+    pub fn start(conn: SqliteConnection, clock: Arc<dyn Clock>, max_messages: u64) -> Self {
         let (jobs, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(conn, clock, rx));
+        tokio::spawn(run(conn, clock, max_messages, rx));
         Self { jobs }
     }
 
@@ -81,7 +82,12 @@ fn closed() -> StoreError {
     StoreError::Other(sqlx::Error::PoolClosed)
 }
 
-async fn run(mut conn: SqliteConnection, clock: Arc<dyn Clock>, mut rx: mpsc::Receiver<Job>) {
+async fn run(
+    mut conn: SqliteConnection,
+    clock: Arc<dyn Clock>,
+    max_messages: u64,
+    mut rx: mpsc::Receiver<Job>,
+) {
     let mut batch: Vec<(Append, oneshot::Sender<Reply>)> = Vec::with_capacity(MAX_BATCH);
     let mut closing = None;
     // Widget keys by id, for summaries (a widget's key never changes).
@@ -103,7 +109,11 @@ async fn run(mut conn: SqliteConnection, clock: Arc<dyn Clock>, mut rx: mpsc::Re
             }
         }
         if !batch.is_empty() {
-            store_batch(&mut conn, clock.as_ref(), &mut keys, &mut batch).await;
+            let context = Context {
+                clock: clock.as_ref(),
+                max_messages,
+            };
+            store_batch(&mut conn, &context, &mut keys, &mut batch).await;
         }
     }
     let _ = conn.close().await;
@@ -113,9 +123,15 @@ async fn run(mut conn: SqliteConnection, clock: Arc<dyn Clock>, mut rx: mpsc::Re
 }
 
 /// Stores the batch in one transaction and answers every sender (after the commit).
+/// What every message of a batch is stored under.
+struct Context<'a> {
+    clock: &'a dyn Clock,
+    max_messages: u64,
+}
+
 async fn store_batch(
     conn: &mut SqliteConnection,
-    clock: &dyn Clock,
+    context: &Context<'_>,
     keys: &mut HashMap<i64, WidgetKey>,
     batch: &mut Vec<(Append, oneshot::Sender<Reply>)>,
 ) {
@@ -129,10 +145,10 @@ async fn store_batch(
         return;
     }
     for (job, _) in batch.iter() {
-        let now = clock.now_ms();
+        let now = context.clock.now_ms();
         let one = async {
             sqlx::query("SAVEPOINT message").execute(&mut *conn).await?;
-            let stored = store_one(conn, keys, job, now).await;
+            let stored = store_one(conn, keys, job, now, context.max_messages).await;
             match &stored {
                 Ok(_) => sqlx::query("RELEASE message").execute(&mut *conn).await?,
                 Err(_) => {
@@ -170,6 +186,7 @@ async fn store_one(
     keys: &mut HashMap<i64, WidgetKey>,
     job: &Append,
     now: i64,
+    max_messages: u64,
 ) -> Reply {
     let existing: Option<MessageRow> = match job.resend_of {
         Some(visitor) => {
@@ -201,15 +218,23 @@ async fn store_one(
     }
     let row: Option<(i64, bool, bool, i64, i64)> = sqlx::query_as(
         "UPDATE conversations SET last_seq = last_seq + 1, last_at = ?, unread = unread + ? \
-         WHERE id = ? RETURNING last_seq, open, offline, unread, widget_id",
+         WHERE id = ? AND last_seq < ? RETURNING last_seq, open, offline, unread, widget_id",
     )
     .bind(now)
     .bind(i64::from(job.author == Author::Visitor))
     .bind(job.conversation.0)
+    .bind(i64::try_from(max_messages).unwrap_or(i64::MAX))
     .fetch_optional(&mut *conn)
     .await?;
     let Some((seq, open, offline, unread, widget_id)) = row else {
-        return Err(StoreError::NotFound);
+        let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM conversations WHERE id = ?")
+            .bind(job.conversation.0)
+            .fetch_optional(&mut *conn)
+            .await?;
+        return Err(match exists {
+            Some(_) => StoreError::Full,
+            None => StoreError::NotFound,
+        });
     };
     sqlx::query(
         "INSERT INTO messages (conversation_id, seq, client_id, author, operator_id, body, at) \
@@ -271,6 +296,7 @@ fn copy(e: &StoreError) -> StoreError {
     match e {
         StoreError::NotFound => StoreError::NotFound,
         StoreError::Conflict => StoreError::Conflict,
+        StoreError::Full => StoreError::Full,
         StoreError::Other(inner) => StoreError::Other(sqlx::Error::Protocol(inner.to_string())),
     }
 }

@@ -24,8 +24,13 @@ use std::collections::HashMap;
 /// How often an open socket reads its session again.
 pub const RECHECK: std::time::Duration = std::time::Duration::from_millis(500);
 
-pub async fn run<S, R>(state: AppState, session: Session, sink: S, stream: R)
-where
+pub async fn run<S, R>(
+    state: AppState,
+    session: Session,
+    socket: crate::limits::SocketGuard,
+    sink: S,
+    stream: R,
+) where
     S: Sink<Message, Error = axum::Error> + Unpin + Send,
     R: Stream<Item = Result<Message, axum::Error>> + Unpin + Send,
 {
@@ -47,6 +52,9 @@ where
         return;
     }
     let mut peer = OperatorPeer {
+        sends: crate::limits::socket_bucket(state.limits.socket_messages),
+        typing: crate::limits::socket_bucket(state.limits.socket_typing),
+        _socket: socket,
         state,
         operator: session.operator.clone(),
         session,
@@ -74,6 +82,10 @@ struct OperatorPeer {
     opened: HashMap<ConversationId, Delivered>,
     /// Counts this socket as an operator online until it ends.
     _presence: OperatorPresence,
+    /// This socket's rates: messages and typing frames.
+    sends: crate::limits::SocketBucket,
+    typing: crate::limits::SocketBucket,
+    _socket: crate::limits::SocketGuard,
 }
 
 fn message_frame(conversation: ConversationId, message: ChatMessage) -> OperatorServer {
@@ -284,11 +296,25 @@ impl Peer for OperatorPeer {
                 conversation,
                 id,
                 text,
-            } => self.on_send(conn.out, conversation, id, text).await,
+            } => {
+                if self.sends.check().is_err() {
+                    return refuse(
+                        conn.out,
+                        ErrorCode::RateLimited,
+                        "too many messages at once",
+                    )
+                    .await;
+                }
+                self.on_send(conn.out, conversation, id, text).await
+            }
             OperatorClient::Typing {
                 conversation,
                 active,
             } => {
+                if self.typing.check().is_err() {
+                    return refuse(conn.out, ErrorCode::RateLimited, "too many typing frames")
+                        .await;
+                }
                 if !self.opened.contains_key(&conversation) {
                     return refuse(conn.out, ErrorCode::Invalid, "open the conversation first")
                         .await;
@@ -459,6 +485,14 @@ where
 {
     match e {
         StoreError::NotFound => refuse(out, ErrorCode::NotFound, "no such conversation").await,
+        StoreError::Full => {
+            refuse(
+                out,
+                ErrorCode::LimitReached,
+                "this conversation holds all the messages it may",
+            )
+            .await
+        }
         other => {
             tracing::error!(error = %other, "operator frame failed");
             refuse(out, ErrorCode::Internal, "internal error").await

@@ -4,8 +4,9 @@
 
 use super::session::{self, Conn, Peer};
 use super::{next_frame, Delivered, Incoming, Out, Owed, Stop, HELLO_TIMEOUT};
-use crate::chat::admission::{self, Mode, Refusal, WithoutToken};
+use crate::chat::admission::{self, Door, Mode, Refusal, WithoutToken};
 use crate::hub::{Audience, Event, Published, Topic};
+use crate::limits::{socket_bucket, ClientKey, SocketBucket, SocketGuard};
 use crate::store::{NewConversation, Visitor};
 use crate::ua::UaFamily;
 use crate::AppState;
@@ -19,7 +20,17 @@ use futures_util::{Sink, Stream};
 
 pub use crate::chat::admission::TOKEN_TTL_MS;
 
-pub async fn run<S, R>(state: AppState, ua: Option<UaFamily>, sink: S, mut stream: R)
+/// What the upgrade request told about the visitor's socket.
+#[derive(Debug)]
+pub struct Handshake {
+    pub ua: Option<UaFamily>,
+    /// For the per-client rate of hellos (a keyed hash; the address is gone).
+    pub client: Option<ClientKey>,
+    /// This socket, counted among the process's and (once admitted) the visitor's.
+    pub socket: SocketGuard,
+}
+
+pub async fn run<S, R>(state: AppState, handshake: Handshake, sink: S, mut stream: R)
 where
     S: Sink<Message, Error = axum::Error> + Unpin + Send,
     R: Stream<Item = Result<Message, axum::Error>> + Unpin + Send,
@@ -27,7 +38,8 @@ where
     let mut out = Out::new(sink);
     // Boxed: the hello, admission and replay take memory only until the session starts, so
     // an idle socket keeps no more than the session loop.
-    let Some((mut peer, sub)) = Box::pin(start(state, ua, &mut out, &mut stream)).await else {
+    let Some((mut peer, sub)) = Box::pin(start(state, handshake, &mut out, &mut stream)).await
+    else {
         return;
     };
     let visitor = peer.visitor.id;
@@ -39,7 +51,7 @@ where
 /// replay. `None`: refused or gone (the client was told why).
 async fn start<S, R>(
     state: AppState,
-    ua: Option<UaFamily>,
+    handshake: Handshake,
     out: &mut Out<S>,
     stream: &mut R,
 ) -> Option<(VisitorPeer, crate::hub::Subscription)>
@@ -73,8 +85,14 @@ where
             Incoming::Alive | Incoming::Closed => return None,
         };
     // Boxed, like everything before the session loop: an idle socket keeps only the loop.
+    let Handshake {
+        ua,
+        client,
+        mut socket,
+    } = handshake;
     let admitted = Box::pin(admission::admit(
         &state.store,
+        &state.limits,
         admission::Request {
             widget: &widget,
             token: token.as_ref(),
@@ -83,6 +101,7 @@ where
             fields: fields.as_ref(),
             ua,
             without_token: WithoutToken::Issue,
+            door: Door::Hello(client),
         },
     ))
     .await;
@@ -114,6 +133,14 @@ where
         internal(out, "a socket visitor has no token").await;
         return None;
     };
+    if !state.limits.visitor_socket(&mut socket, visitor.id) {
+        let error = ErrorBody::new(
+            ErrorCode::LimitReached,
+            "this chat is open in too many tabs; close one and try again",
+        );
+        refuse(out, error, close::RATE_LIMITED).await;
+        return None;
+    }
 
     // Watch before reading history, so nothing stored in between is missed; the sequence
     // check drops what the replay already sent.
@@ -152,6 +179,10 @@ where
     };
     out.send(&welcome).await.ok()?;
     let mut peer = VisitorPeer {
+        sends: socket_bucket(state.limits.socket_messages),
+        typing: socket_bucket(state.limits.socket_typing),
+        drafts: socket_bucket(state.limits.socket_typing),
+        _socket: socket,
         state,
         visitor,
         receipt_id,
@@ -175,6 +206,20 @@ struct VisitorPeer {
     mode: Mode,
     /// The open conversation this socket delivers, if any.
     conversation: Option<Delivered>,
+    /// This socket's rates: messages, typing frames, drafts.
+    sends: SocketBucket,
+    typing: SocketBucket,
+    drafts: SocketBucket,
+    _socket: SocketGuard,
+}
+
+/// A frame over this socket's rate: refused, nothing stored or forwarded.
+async fn rate_limited<S>(out: &mut Out<S>, what: &'static str) -> Result<(), Stop>
+where
+    S: Sink<Message, Error = axum::Error> + Unpin + Send,
+{
+    let error = ErrorBody::new(ErrorCode::RateLimited, what);
+    out.send(&VisitorServer::Error { error }).await
 }
 
 fn message_frame(_: ConversationId, message: ChatMessage) -> VisitorServer {
@@ -261,6 +306,13 @@ impl VisitorPeer {
                     }
                     Ok(None) => {}
                     Err(e) => return error_frame(conn.out, e).await,
+                }
+                if state.limits.new_conversation(self.visitor.id).is_err() {
+                    return rate_limited(
+                        conn.out,
+                        "too many conversations started today; try again tomorrow",
+                    )
+                    .await;
                 }
                 match state
                     .store
@@ -421,8 +473,16 @@ impl Peer for VisitorPeer {
         S: Sink<Message, Error = axum::Error> + Unpin + Send,
     {
         match frame {
-            VisitorClient::Send { id, text } => self.on_send(conn, id, text).await,
+            VisitorClient::Send { id, text } => {
+                if self.sends.check().is_err() {
+                    return rate_limited(conn.out, "too many messages at once; slow down").await;
+                }
+                self.on_send(conn, id, text).await
+            }
             VisitorClient::Typing { active } => {
+                if self.typing.check().is_err() {
+                    return rate_limited(conn.out, "too many typing frames").await;
+                }
                 // With the typing indicator off there is nothing to forward.
                 if let (true, Some(c)) = (self.mode.typing_indicator, self.current()) {
                     self.state.hub.publish(Event::Typing {
@@ -435,6 +495,9 @@ impl Peer for VisitorPeer {
             }
             VisitorClient::Read { .. } => Ok(()),
             VisitorClient::Draft { text } => {
+                if self.drafts.check().is_err() {
+                    return rate_limited(conn.out, "too many drafts").await;
+                }
                 if !self.mode.live_preview {
                     let error = ErrorBody::new(
                         ErrorCode::Invalid,
@@ -579,9 +642,15 @@ async fn error_frame<S>(out: &mut Out<S>, e: crate::store::StoreError) -> Result
 where
     S: Sink<Message, Error = axum::Error> + Unpin + Send,
 {
-    tracing::error!(error = %e, "visitor frame failed");
-    out.send(&VisitorServer::Error {
-        error: ErrorBody::new(ErrorCode::Internal, "internal error"),
-    })
-    .await
+    let error = match e {
+        crate::store::StoreError::Full => ErrorBody::new(
+            ErrorCode::LimitReached,
+            "this conversation holds all the messages it may",
+        ),
+        e => {
+            tracing::error!(error = %e, "visitor frame failed");
+            ErrorBody::new(ErrorCode::Internal, "internal error")
+        }
+    };
+    out.send(&VisitorServer::Error { error }).await
 }

@@ -7,7 +7,7 @@ use confide_protocol::chat::{ConsentGiven, VisitorToken};
 use confide_protocol::details::{PageContext, PrechatValues};
 use confide_protocol::settings::{Requirement, WidgetSettings};
 use confide_protocol::{ErrorCode, WidgetKey};
-use confide_server::chat::admission::{admit, Refusal, Request, WithoutToken};
+use confide_server::chat::admission::{admit, Door, Refusal, Request, WithoutToken};
 use confide_server::ua::UaFamily;
 
 fn demo() -> WidgetKey {
@@ -62,6 +62,7 @@ fn request<'a>(widget: &'a WidgetKey, consent: Option<&'a ConsentGiven>) -> Requ
         fields: None,
         ua: Some(CHROME),
         without_token: WithoutToken::Issue,
+        door: Door::Hello(None),
     }
 }
 
@@ -137,7 +138,9 @@ async fn every_refusal_writes_nothing_and_names_no_value() {
         ),
     ];
     for (what, req, code) in cases {
-        let refusal = admit(&app.store, req).await.expect_err(what);
+        let refusal = admit(&app.store, &app.state.limits, req)
+            .await
+            .expect_err(what);
         assert_eq!(refusal.code(), code, "{what}: {refusal}");
         assert!(!refusal.to_string().contains("canary"), "{what}: {refusal}");
         assert!(!refusal.to_string().contains("secret"), "{what}: {refusal}");
@@ -155,7 +158,7 @@ async fn a_socket_visitor_gets_a_token_and_a_receipt_reused_on_return() {
     .await;
     let key = demo();
     let given = consent();
-    let first = admit(&app.store, request(&key, Some(&given)))
+    let first = admit(&app.store, &app.state.limits, request(&key, Some(&given)))
         .await
         .expect("admitted");
     let token = first.token.clone().expect("token issued");
@@ -165,6 +168,7 @@ async fn a_socket_visitor_gets_a_token_and_a_receipt_reused_on_return() {
 
     let again = admit(
         &app.store,
+        &app.state.limits,
         Request {
             token: Some(&token),
             ..request(&key, Some(&given))
@@ -182,6 +186,7 @@ async fn a_socket_visitor_gets_a_token_and_a_receipt_reused_on_return() {
     // The leave-a-message form without a token: no visitor, a receipt of its own.
     let anonymous = admit(
         &app.store,
+        &app.state.limits,
         Request {
             without_token: WithoutToken::Anonymous,
             ..request(&key, Some(&given))
@@ -208,6 +213,7 @@ async fn details_follow_the_mode() {
     // Privacy mode: the typed name, nothing about the browser.
     let private = admit(
         &app.store,
+        &app.state.limits,
         Request {
             fields: Some(&name),
             ..request(&key, None)
@@ -229,6 +235,7 @@ async fn details_follow_the_mode() {
     let ctx = context();
     let standard = admit(
         &app.store,
+        &app.state.limits,
         Request {
             context: Some(&ctx),
             fields: Some(&name),
@@ -253,6 +260,7 @@ async fn details_follow_the_mode() {
     assert!(matches!(
         admit(
             &app.store,
+            &app.state.limits,
             request(&WidgetKey::parse("gone").expect("key"), None)
         )
         .await,

@@ -39,9 +39,14 @@ fn channels(buffer: usize) -> (ServerSink, ClientFrames, ToServer, mpsc::Receive
 
 fn visitor(state: &AppState, buffer: usize) -> Chan {
     let (sink, stream, to_server, from_server) = channels(buffer);
+    let handshake = confide_server::ws::visitor::Handshake {
+        ua: None,
+        client: None,
+        socket: state.limits.socket().expect("room for a socket"),
+    };
     let task = tokio::spawn(confide_server::ws::visitor::run(
         state.clone(),
-        None,
+        handshake,
         sink,
         stream,
     ));
@@ -57,6 +62,7 @@ fn operator(state: &AppState, op: Session) -> Chan {
     let task = tokio::spawn(confide_server::ws::operator::run(
         state.clone(),
         op,
+        state.limits.socket().expect("room for a socket"),
         sink,
         stream,
     ));

@@ -78,11 +78,21 @@ pub fn write_bundles(assets: &Path) {
     .expect("write console index");
 }
 
-/// The settings tests run with: the defaults, except a session cookie without `Secure`,
-/// which reqwest (plain http) would not send back.
+/// The settings tests run with: the defaults, except a session cookie without `Secure`
+/// (reqwest, over plain http, would not send it back) and rates no test reaches (the tests
+/// of the limits set their own).
 pub fn test_config() -> confide_server::Config {
     confide_server::Config {
         cookie_secure: false,
+        logins_per_minute: 100_000,
+        logins_per_client_per_minute: 100_000,
+        hellos_per_widget_per_minute: 100_000,
+        hellos_per_client_per_minute: 100_000,
+        leave_messages_per_widget_per_minute: 100_000,
+        leave_messages_per_client_per_minute: 100_000,
+        messages_per_socket_per_minute: 100_000,
+        typing_per_socket_per_minute: 100_000,
+        conversations_per_visitor_per_day: 100_000,
         ..confide_server::Config::default()
     }
 }
@@ -105,7 +115,8 @@ pub async fn spawn_app_in(dir: tempfile::TempDir, opts: Options) -> TestApp {
     let url =
         DatabaseUrl::parse(&format!("sqlite://{}", db_path(dir.path()).display())).expect("db url");
     let clock = opts.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
-    let store = Store::open_with_clock(&url, clock)
+    let config = opts.config.clone().unwrap_or_else(test_config);
+    let store = Store::open_with(&url, clock, (&config).into())
         .await
         .expect("open store");
     if opts.demo {
@@ -134,7 +145,8 @@ pub async fn spawn_app_in(dir: tempfile::TempDir, opts: Options) -> TestApp {
             Some(config) => confide_server::geo::Geo::from_config(config).expect("geo config"),
             None => confide_server::geo::Geo::disabled(),
         }),
-        config: Arc::new(opts.config.clone().unwrap_or_else(test_config)),
+        limits: Arc::new(confide_server::limits::Limits::new(&config)),
+        config: Arc::new(config),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

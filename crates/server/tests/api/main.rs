@@ -8,6 +8,7 @@ mod delivery;
 mod details;
 mod helpers;
 mod http;
+mod limits;
 mod logs;
 mod operator;
 mod process;

@@ -66,10 +66,16 @@ pub fn add_operator(dir: &Path, email: &str, name: &str, password: &str) {
 impl Server {
     /// Starts `confide serve --demo` on `bind` and waits (at most 20 s) for its banner.
     pub fn start(dir: &Path, bind: &str, log_filter: &str) -> Server {
+        Self::start_with(dir, bind, log_filter, &[])
+    }
+
+    /// As [`Server::start`], with more `CONFIDE_*` settings.
+    pub fn start_with(dir: &Path, bind: &str, log_filter: &str, env: &[(&str, &str)]) -> Server {
         let mut child = confide(dir)
             .args(["serve", "--demo"])
             .env("CONFIDE_BIND", bind)
             .env("CONFIDE_LOG", log_filter)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

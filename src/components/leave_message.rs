@@ -34,6 +34,7 @@ fn read_form(email: &NodeRef, text: &NodeRef) -> Result<LeaveMessage, String> {
     let text = MessageText::parse(&text).map_err(|e| match e {
         TextError::Empty => "Please write a message.".to_owned(),
         TextError::TooLong { max } => format!("A message has at most {max} characters."),
+        TextError::Hidden(_) => "Please remove the invisible formatting characters.".to_owned(),
     })?;
     if email.chars().count() > MAX_EMAIL_CHARS || (!email.is_empty() && !email.contains('@')) {
         return Err("Please check the email address, or leave it empty.".to_owned());

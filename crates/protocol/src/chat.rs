@@ -52,7 +52,11 @@ pub struct MessageText(String);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TextError {
     Empty,
-    TooLong { max: usize },
+    TooLong {
+        max: usize,
+    },
+    /// An invisible format character (see [`crate::text`]), named as `U+XXXX`.
+    Hidden(String),
 }
 
 impl fmt::Display for TextError {
@@ -60,18 +64,25 @@ impl fmt::Display for TextError {
         match self {
             TextError::Empty => f.write_str("a message needs some text"),
             TextError::TooLong { max } => write!(f, "a message has at most {max} characters"),
+            TextError::Hidden(c) => {
+                write!(f, "a message {}", crate::text::hidden_format_problem(c))
+            }
         }
     }
 }
 
 impl std::error::Error for TextError {}
 
-/// At most [`MAX_TEXT_CHARS`] characters: the one length rule of messages and drafts.
+/// At most [`MAX_TEXT_CHARS`] characters and no invisible format characters: the rules
+/// messages and drafts share.
 fn check_length(s: &str) -> Result<(), TextError> {
     if s.chars().count() > MAX_TEXT_CHARS {
         return Err(TextError::TooLong {
             max: MAX_TEXT_CHARS,
         });
+    }
+    if let Some(found) = crate::text::hidden_format(s) {
+        return Err(TextError::Hidden(found));
     }
     Ok(())
 }

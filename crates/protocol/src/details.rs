@@ -139,6 +139,10 @@ fn check_one(
         (_, Some(v)) if v.chars().any(char::is_control) => {
             Err(field_problem(field, "must be plain text on one line"))
         }
+        (_, Some(v)) if crate::text::hidden_format(v).is_some() => Err(field_problem(
+            field,
+            "contains an invisible formatting character; remove it",
+        )),
         (_, v) => Ok(v.map(str::to_owned)),
     }
 }

@@ -10,6 +10,7 @@ pub mod key;
 pub mod linkify;
 pub mod router;
 pub mod settings;
+pub mod text;
 
 pub use error::{ErrorBody, ErrorCode};
 pub use key::{KeyError, WidgetKey};

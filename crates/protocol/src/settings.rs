@@ -175,6 +175,8 @@ fn check_label(out: &mut Vec<SettingsProblem>, field: String, value: &str, max: 
         out.push(problem(field, "must not be empty"));
     } else if value.chars().count() > max {
         out.push(problem(field, format!("at most {max} characters")));
+    } else if let Some(found) = crate::text::hidden_format(value) {
+        out.push(problem(field, crate::text::hidden_format_problem(&found)));
     }
 }
 

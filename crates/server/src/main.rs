@@ -214,6 +214,12 @@ async fn add_operator(
             confide_protocol::chat::MAX_NAME_CHARS
         );
     }
+    if let Some(found) = confide_protocol::text::hidden_format(&name) {
+        anyhow::bail!(
+            "--name: {}",
+            confide_protocol::text::hidden_format_problem(&found)
+        );
+    }
     let password = read_password()?;
     let password = Password::new(password).map_err(|e| anyhow::anyhow!("password: {e}"))?;
     let hash = password.hash()?;

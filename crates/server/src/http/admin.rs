@@ -50,6 +50,12 @@ fn display_name(name: &str) -> Result<String, SettingsProblem> {
             message: format!("1 to {MAX_NAME_CHARS} characters"),
         });
     }
+    if let Some(found) = confide_protocol::text::hidden_format(&name) {
+        return Err(SettingsProblem {
+            field: "name".into(),
+            message: confide_protocol::text::hidden_format_problem(&found),
+        });
+    }
     Ok(name)
 }
 

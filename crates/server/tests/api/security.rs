@@ -217,3 +217,84 @@ async fn writes_and_socket_handshakes_must_come_from_the_public_url() {
     .is_ok());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn invisible_format_characters_are_refused_in_messages_fields_names_and_labels() {
+    let app = spawn_app(Options::default()).await;
+    let mut ws = crate::sockets::connect(&app, "/ws/visitor", None).await;
+    crate::sockets::visitor_hello(&mut ws, None, None).await;
+    for text in [
+        "gnp.\u{202E}exe.jpg",
+        "pay\u{200B}pal",
+        "hi\u{E0068}\u{E0069}",
+    ] {
+        crate::sockets::send(
+            &mut ws,
+            serde_json::json!({"type": "send", "id": "message-rlo1", "text": text}),
+        )
+        .await;
+        let refused = crate::sockets::recv_type(&mut ws, "error").await;
+        assert_eq!(refused["error"]["code"], "malformed", "{refused}");
+        assert!(
+            refused["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("invisible formatting character")),
+            "{refused}"
+        );
+    }
+    // What scripts and emoji need is text like any other.
+    crate::sockets::send(
+        &mut ws,
+        serde_json::json!({"type": "send", "id": "message-ok01", "text": "👩\u{200D}💻 می‌خواهم"}),
+    )
+    .await;
+    crate::sockets::recv_type(&mut ws, "ack").await;
+    assert_eq!(app.store.message_count().await.expect("count"), 1);
+
+    let cookie =
+        crate::sockets::operator_cookie_as(&app, "admin@example.com", "Admin", "admin").await;
+    let res = crate::helpers::post_json(
+        &format!("{}/api/admin/widgets", app.url),
+        serde_json::json!({"key": "shop", "name": "Shop\u{202E}lla"}),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(res.status(), 400);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["code"], "invalid");
+    assert!(body["message"]
+        .as_str()
+        .is_some_and(|m| m.starts_with("name: ")));
+    assert!(app
+        .store
+        .widget_by_key(&confide_protocol::WidgetKey::parse("shop").expect("key"))
+        .await
+        .is_err());
+    let url = format!("{}/api/admin/widgets/demo/settings", app.url);
+    let mut settings: serde_json::Value = reqwest::Client::new()
+        .get(&url)
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    settings["consent"]["texts"]["en"]["title"] = serde_json::json!("Before \u{2066}we chat");
+    let res = reqwest::Client::new()
+        .put(&url)
+        .header("cookie", &cookie)
+        .json(&settings)
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(res.status(), 400);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("consent.texts.en.title: contains an invisible")),
+        "{body}"
+    );
+    app.stop().await;
+}

@@ -21,7 +21,8 @@ const load = read('load');
 const meta = read('meta') || { steps: [], options: {} };
 const shrink = JSON.parse(readFileSync(join(ROOT, 'bench/shrink.json'), 'utf8'));
 
-const BUDGET = { loader_gzip: 2048, after_click_gzip: 122880, after_click_goal: 81920 };
+// As in xtask/src/bench.rs, which checks them in `cargo xtask test`.
+const BUDGET = { loader_gzip: 2048, after_click_gzip: 122880, after_click_goal: 81920, router_mode_gzip: 163840, router_goal_above_widget: 10240 };
 // Issue 6's peer figures (each built from source, every file gzip -9 on its own). KB = 1024 B,
 // as in this project's budgets.
 const PEERS = [
@@ -53,6 +54,7 @@ const before = browser?.before_click ?? null;
 const chatRequestsBefore = before ? before.requests.filter((u) => u !== '/').length : null;
 const storageBefore = before ? before.cookies + before.storage.localStorage + before.storage.sessionStorage + (before.storage.indexedDB || 0) + (before.audit?.length || 0) : null;
 const held = load?.held ?? null;
+const routerMode = sizes?.router && distAfter ? sizes.router.total.gzip + distAfter.gzip : null;
 
 const summary = [
   { budget: 'loader.js, gzip', limit: `≤ ${fmtB(BUDGET.loader_gzip)}`, value: fmtB(loaderGzip), ok: loaderGzip == null ? null : loaderGzip <= BUDGET.loader_gzip },
@@ -61,10 +63,11 @@ const summary = [
   { budget: 'long tasks on the host page before the click (most in one run)', limit: '0', value: before ? (before.runs_with_longtasks ? `${before.longtasks_max_over_runs} (in ${before.runs_with_longtasks} of ${browser.runs} timed runs; longest ${before.longest_longtask_ms} ms)` : before.longtasks_max_over_runs) : 'n/a', ok: before ? before.longtasks_max_over_runs === 0 : null },
   { budget: 'after the click, dist/widget files, gzip (checked by CI)', limit: `≤ ${fmtB(BUDGET.after_click_gzip)} (goal ${fmtB(BUDGET.after_click_goal)})`, value: distAfter ? `${fmtB(distAfter.gzip)} (${fmtKB(distAfter.gzip)})` : 'n/a', ok: distAfter ? distAfter.gzip <= BUDGET.after_click_gzip : null },
   { budget: 'after the click, as the browser loaded it, gzip', limit: `≤ ${fmtB(BUDGET.after_click_gzip)} (goal ${fmtB(BUDGET.after_click_goal)})`, value: browserAfter ? `${fmtB(browserAfter.gzip)} (${fmtKB(browserAfter.gzip)})` : 'n/a', ok: browserAfter ? browserAfter.gzip <= BUDGET.after_click_gzip : null },
-  { budget: 'router mode: the router page (dist/router) plus dist/widget, gzip (reported, not checked)', limit: `≤ ${fmtB(BUDGET.after_click_gzip)}`, value: sizes?.router && distAfter ? `${fmtB(sizes.router.total.gzip + distAfter.gzip)} (${fmtKB(sizes.router.total.gzip + distAfter.gzip)}; router page ${fmtB(sizes.router.total.gzip)})` : 'n/a', ok: sizes?.router && distAfter ? sizes.router.total.gzip + distAfter.gzip <= BUDGET.after_click_gzip : null },
+  { budget: 'router mode: the router page (dist/router) plus dist/widget, gzip (checked by CI)', limit: `≤ ${fmtB(BUDGET.router_mode_gzip)} (goal ≤ ${fmtB(BUDGET.router_goal_above_widget)} above the widget alone)`, value: routerMode ? `${fmtB(routerMode)} (${fmtKB(routerMode)}; router page ${fmtB(sizes.router.total.gzip)})` : 'n/a', ok: routerMode ? routerMode <= BUDGET.router_mode_gzip : null },
   { budget: 'console, gzip', limit: 'reported only', value: sizes ? `${fmtB(sizes.console.total.gzip)} (${fmtKB(sizes.console.total.gzip)})` : 'n/a', ok: 'info' },
 ];
 const goalMet = distAfter ? distAfter.gzip <= BUDGET.after_click_goal : null;
+const routerGoalMet = routerMode ? sizes.router.total.gzip <= BUDGET.router_goal_above_widget : null;
 
 const t = browser?.timing;
 const headline = [
@@ -91,6 +94,7 @@ md.push(`Written by \`cargo xtask bench\` on ${new Date().toISOString().slice(0,
   + `server, load generator and browser share these cores, and other work may too: load average ${meta.loadavg_start ? `${meta.loadavg_start} at the start of the bench and ${meta.loadavg_end} at its end` : `${loadavg().map((l) => l.toFixed(1)).join(' / ')} when the report was written`} (1 / 5 / 15 min). Wall-clock figures vary between runs; CI checks bytes only.`, '');
 md.push('## Summary', '');
 table(['budget', 'limit', 'value', 'result'], summary.map((s) => [s.budget, s.limit, String(s.value), s.ok === 'info' ? 'info' : verdict(s.ok)]));
+if (routerGoalMet === false) md.push(`The router-mode goal (at most ${fmtB(BUDGET.router_goal_above_widget)} above the widget alone) is not met: the router page adds ${fmtB(sizes.router.total.gzip)}, ${fmtB(sizes.router.total.gzip - BUDGET.router_goal_above_widget)} above it${routerMode > BUDGET.router_mode_gzip ? `, and router mode is ${fmtB(routerMode - BUDGET.router_mode_gzip)} above its budget` : ''}.`, '');
 if (goalMet === false) md.push(`The after-click goal (${fmtB(BUDGET.after_click_goal)}) is not met: dist/widget is ${fmtB(distAfter.gzip - BUDGET.after_click_goal)} above it${distAfter.gzip > BUDGET.after_click_gzip ? `, and ${fmtB(distAfter.gzip - BUDGET.after_click_gzip)} above the budget` : ''}.`, '');
 table(['measured', 'value'], headline);
 

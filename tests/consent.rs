@@ -8,7 +8,7 @@ use confide_protocol::settings::{Disclaimer, PrivacyLink, WidgetSettings};
 use confide_protocol::WidgetKey;
 use confide_widget::components::ConsentGate;
 use confide_widget::gate::ConsentView;
-use confide_widget::{App, AppProps};
+use confide_widget::{backoff, App, AppProps};
 use gloo_timers::future::TimeoutFuture;
 use serde_json::{json, Value};
 use std::cell::RefCell;
@@ -526,8 +526,18 @@ async fn a_refused_consent_shows_the_gate_again_without_reconnecting() {
     assert!(!checkbox(&root).checked(), "unticked again");
     assert!(!has(&root, "[role=alert]"), "no error notice for this");
 
-    // Agreeing again sends the new version; no socket was opened in between.
-    assert_eq!(socket_count(), sockets);
+    // No socket was opened in between, although a reconnect after an ordinary close would
+    // have come at most `backoff::FIRST_MS` after it: wait past that.
+    TimeoutFuture::new(backoff::FIRST_MS + 250).await;
+    yew::scheduler::flush().await;
+    assert_eq!(
+        socket_count(),
+        sockets,
+        "no reconnect after the first retry window"
+    );
+    assert!(has(&root, "[data-testid=consent]"), "still the gate");
+
+    // Agreeing again sends the new version.
     checkbox(&root).click();
     yew::scheduler::flush().await;
     start(&root).click();

@@ -7,7 +7,7 @@
 use confide_protocol::chat::WidgetConfig;
 use confide_protocol::settings::WidgetSettings;
 use confide_protocol::WidgetKey;
-use confide_widget::{App, AppProps};
+use confide_widget::{backoff, App, AppProps};
 use gloo_timers::future::TimeoutFuture;
 use serde_json::{json, Value};
 use wasm_bindgen::{JsCast, JsValue};
@@ -407,10 +407,15 @@ async fn withdrawing_needs_its_confirm_step_then_forgets_everything_and_shows_th
     );
     assert!(!has(&root, "[data-testid=message]"));
     assert!(!has(&root, "[data-testid=privacy-open]"));
-    // Stopped for good: no reconnect after the server closes the socket.
-    TimeoutFuture::new(50).await;
+    // Stopped for good: no reconnect after the server closes the socket. A retry would come
+    // at most `backoff::FIRST_MS` after the close, so wait past that.
+    TimeoutFuture::new(backoff::FIRST_MS + 250).await;
     yew::scheduler::flush().await;
-    assert_eq!(socket_count(), sockets);
+    assert_eq!(
+        socket_count(),
+        sockets,
+        "no reconnect after the first retry window"
+    );
 
     // Agreeing again starts as a new visitor, with nothing from before.
     let checkbox: HtmlInputElement = one(&root, "input[data-testid=consent-checkbox]")

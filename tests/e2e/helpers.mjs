@@ -168,19 +168,86 @@ export function keptBytes(server) {
 }
 
 /**
- * A site owner's page on its own origin (another loopback port), serving `html` at every
- * path. Resolves to { url, close }.
+ * A site owner's site on its own origin (another loopback port). `pages` is either one HTML
+ * document served at every path, or an object from path to a document (a string, served as
+ * HTML) or `{ type, body }`; other paths are 404. `headers` are added to every HTML response
+ * (a Content-Security-Policy, say). With `hostname: 'localhost'` the URL names the host
+ * `localhost` instead of 127.0.0.1, so that a page URL the chat keeps cannot be mistaken for
+ * the visitor's address in a search. Resolves to { url, close }.
  */
-export async function startHostSite(html) {
+export async function startHostSite(pages, { headers = {}, hostname = '127.0.0.1' } = {}) {
   const server = createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(html);
+    const path = new URL(req.url, 'http://host').pathname;
+    const page = typeof pages === 'string' ? pages : pages[path];
+    if (page === undefined) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+      return;
+    }
+    if (typeof page === 'string') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...headers });
+      res.end(page);
+    } else {
+      res.writeHead(200, { 'content-type': page.type });
+      res.end(page.body);
+    }
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address();
   return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => server.close(resolve)),
+    url: `http://${hostname}:${port}`,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(resolve);
+    }),
+  };
+}
+
+/**
+ * The demo operator signed in through the login API (no console) in a fresh browser context,
+ * with a page open on the chat origin: for adminApi() and operatorSocket().
+ */
+export async function signInApi(browser, server) {
+  const creds = server.login();
+  if (!creds) throw new Error('the demo did not print an operator login');
+  const context = await browser.newContext();
+  const res = await context.request.post(`${server.url}/api/operator/login`, {
+    data: creds,
+    headers: { origin: server.url },
+  });
+  if (!res.ok()) throw new Error(`login refused: ${res.status()} ${await res.text()}`);
+  const page = await context.newPage();
+  await page.goto(`${server.url}/healthz`);
+  return page;
+}
+
+/**
+ * An operator's socket (/ws/operator) opened in `op` (a page of signInApi): from then on an
+ * operator is online. `frame(pattern, after)` waits for a received frame, among those after
+ * the first `after`, that has every field of `pattern` (nested objects compared field by
+ * field) and returns it; `received()` is how many frames came so far; `send(frame)` sends one.
+ */
+export async function operatorSocket(op, server, timeout = 15000) {
+  await op.evaluate((url) => new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    window.__opFrames = [];
+    window.__opSocket = ws;
+    ws.onmessage = (e) => window.__opFrames.push(JSON.parse(e.data));
+    ws.onopen = resolve;
+    ws.onerror = () => reject(new Error('the operator socket failed'));
+  }), `${server.url.replace('http', 'ws')}/ws/operator`);
+  return {
+    async frame(pattern, after = 0) {
+      const handle = await op.waitForFunction(({ pattern, after }) => {
+        const has = (v, p) => (p !== null && typeof p === 'object'
+          ? v !== null && typeof v === 'object' && Object.keys(p).every((k) => has(v[k], p[k]))
+          : v === p);
+        return window.__opFrames.slice(after).find((f) => has(f, pattern));
+      }, { pattern, after }, { timeout });
+      return handle.jsonValue();
+    },
+    received: () => op.evaluate(() => window.__opFrames.length),
+    send: (frame) => op.evaluate((f) => window.__opSocket.send(JSON.stringify(f)), frame),
   };
 }
 

@@ -43,16 +43,26 @@ test('an admin creates a widget, saves valid settings and gets a working pinned 
     assert.ok(snippet.includes('data-widget="sales"'), snippet);
     assert.ok(snippet.includes('crossorigin="anonymous"'), snippet);
 
-    // The snippet works on another origin: the browser checks the hash and runs the loader.
+    // The snippet works on another origin: the browser checks the hash and runs the loader;
+    // with a tampered hash it refuses the script (its error event, not its load event) and
+    // there is no launcher. A listener in the capture phase sees either event of the script.
+    const outcome = `<script>
+      for (const kind of ['load', 'error']) {
+        document.addEventListener(kind, (e) => {
+          if (e.target.tagName === 'SCRIPT') window.__loader = window.__loader || kind;
+        }, true);
+      }
+    </script>`;
+    const loaderOutcome = async (page) => (await page.waitForFunction(() => window.__loader, null, WAIT)).jsonValue();
     const host = await (await browser.newContext()).newPage();
-    await host.setContent(`<!doctype html><html><body><h1>Shop</h1>${snippet}</body></html>`);
+    await host.setContent(`<!doctype html><html><body><h1>Shop</h1>${outcome}${snippet}</body></html>`);
+    assert.equal(await loaderOutcome(host), 'load');
     await host.locator('[data-confide] button').waitFor(WAIT);
-    // And a tampered hash is refused by the browser: no launcher.
     const tampered = snippet.replace(integrity, `sha384-${createHash('sha384').update('x').digest('base64')}`);
     const other = await (await browser.newContext()).newPage();
-    await other.setContent(`<!doctype html><html><body>${tampered}</body></html>`);
-    await other.waitForTimeout(1000);
-    assert.equal(await other.locator('[data-confide]').count(), 0);
+    await other.setContent(`<!doctype html><html><body>${outcome}${tampered}</body></html>`);
+    assert.equal(await loaderOutcome(other), 'error', 'the browser refuses the tampered hash');
+    assert.equal(await other.locator('[data-confide]').count(), 0, 'no launcher');
   } finally {
     await browser.close();
     await server.stop();

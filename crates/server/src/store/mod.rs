@@ -208,15 +208,22 @@ impl Store {
             // free pages of the file.
             .pragma("secure_delete", "ON")
             .busy_timeout(std::time::Duration::from_secs(5));
+        // Migrations run on their own connection without foreign-key enforcement, as
+        // SQLite's table rebuilds need (dropping a table with foreign keys on would first
+        // delete every row that refers to it); every other connection enforces them.
+        let mut migrating = sqlx::ConnectOptions::connect(&options.clone().foreign_keys(false))
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", path.display()))?;
+        MIGRATOR
+            .run(&mut migrating)
+            .await
+            .map_err(|e| anyhow::anyhow!("database migration failed: {e}"))?;
+        let _ = sqlx::Connection::close(migrating).await;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options.clone())
             .await
             .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", path.display()))?;
-        MIGRATOR
-            .run(&pool)
-            .await
-            .map_err(|e| anyhow::anyhow!("database migration failed: {e}"))?;
         let conn = sqlx::ConnectOptions::connect(&options)
             .await
             .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", path.display()))?;

@@ -35,6 +35,9 @@ pub const SETTINGS: &[&str] = &[
     "conversations_per_visitor_per_day",
     "sockets_per_visitor",
     "max_sockets",
+    "max_connections",
+    "header_timeout_secs",
+    "request_timeout_secs",
 ];
 
 /// The variable that names the configuration file (not a setting itself).
@@ -104,6 +107,13 @@ pub struct Config {
     pub sockets_per_visitor: u32,
     /// WebSockets this process holds at once.
     pub max_sockets: u32,
+    /// TCP connections this process holds at once (sockets included); past it, new ones wait.
+    pub max_connections: u32,
+    /// A request's headers must have arrived this long after the connection is ready for one
+    /// (slow or idle clients are disconnected).
+    pub header_timeout_secs: u32,
+    /// An HTTP request (not a socket) is answered within this long, or gets 408.
+    pub request_timeout_secs: u32,
 }
 
 /// An origin: `http(s)://host[:port]`, lower case, without a path.
@@ -164,6 +174,9 @@ impl Default for Config {
             conversations_per_visitor_per_day: 20,
             sockets_per_visitor: 5,
             max_sockets: 20_000,
+            max_connections: 25_000,
+            header_timeout_secs: 10,
+            request_timeout_secs: 30,
         }
     }
 }
@@ -386,6 +399,9 @@ impl Config {
             }
             "sockets_per_visitor" => self.sockets_per_visitor = parse_number(name, v, 1, 1000)?,
             "max_sockets" => self.max_sockets = parse_number(name, v, 1, 10_000_000)?,
+            "max_connections" => self.max_connections = parse_number(name, v, 1, 10_000_000)?,
+            "header_timeout_secs" => self.header_timeout_secs = parse_number(name, v, 1, 3600)?,
+            "request_timeout_secs" => self.request_timeout_secs = parse_number(name, v, 1, 3600)?,
             _ => {
                 return Err(ConfigError::Value {
                     key: name.to_owned(),

@@ -37,6 +37,10 @@ pub fn router(state: AppState) -> Router {
         .merge(health::routes())
         .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            std::time::Duration::from_secs(u64::from(state.config.request_timeout_secs)),
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), guard_writes))
         .layer(middleware::from_fn(crate::telemetry::log_request))
         .layer(middleware::from_fn_with_state(

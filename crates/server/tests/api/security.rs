@@ -298,3 +298,99 @@ async fn invisible_format_characters_are_refused_in_messages_fields_names_and_la
     );
     app.stop().await;
 }
+
+/// A raw TCP client: what it sends, and whether the server answers or hangs up.
+async fn raw(app: &TestApp, bytes: &[u8]) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut tcp = tokio::net::TcpStream::connect(app.addr())
+        .await
+        .expect("tcp");
+    tcp.write_all(bytes).await.expect("write");
+    tcp
+}
+
+/// Reads until the server closes the connection (at most `limit`); returns what it sent.
+async fn until_closed(tcp: &mut tokio::net::TcpStream, limit: std::time::Duration) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    tokio::time::timeout(limit, tcp.read_to_end(&mut got))
+        .await
+        .expect("the server closed the connection in time")
+        .expect("read");
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+#[tokio::test]
+async fn slow_and_silent_clients_are_disconnected_and_slow_bodies_get_408() {
+    let app = spawn_app(with_config(Config {
+        header_timeout_secs: 1,
+        request_timeout_secs: 1,
+        ..test_config()
+    }))
+    .await;
+    let started = std::time::Instant::now();
+    // Slowloris: half a request, then nothing.
+    let mut slow = raw(&app, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: ").await;
+    // A connection that never says anything.
+    let mut silent = raw(&app, b"").await;
+    for tcp in [&mut slow, &mut silent] {
+        until_closed(tcp, std::time::Duration::from_secs(5)).await;
+    }
+    assert!(started.elapsed() >= std::time::Duration::from_millis(900));
+    // A body that never finishes: the request gets 408 and stores nothing.
+    let mut body = raw(
+        &app,
+        b"POST /api/widget/demo/leave-message HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"text\":",
+    )
+    .await;
+    let answer = until_closed(&mut body, std::time::Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert_eq!(app.store.conversation_count().await.expect("count"), 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn past_the_connection_cap_a_new_connection_waits_for_a_free_place() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app(with_config(Config {
+        max_connections: 2,
+        ..test_config()
+    }))
+    .await;
+    // Two connections take both places (one idle, one kept alive after a request).
+    let first = raw(&app, b"").await;
+    let mut second = raw(&app, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    let mut buf = [0u8; 512];
+    let n = second.read(&mut buf).await.expect("answer");
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    // A third one's request is answered only once a place is free.
+    let mut third = raw(
+        &app,
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    let answered = tokio::spawn(async move {
+        let mut got = Vec::new();
+        third.read_to_end(&mut got).await.expect("read");
+        (
+            std::time::Instant::now(),
+            String::from_utf8_lossy(&got).into_owned(),
+        )
+    });
+    // Long past when an uncapped server would have answered.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let freed = std::time::Instant::now();
+    drop(first);
+    second.shutdown().await.expect("shutdown");
+    drop(second);
+    let (at, answer) = tokio::time::timeout(std::time::Duration::from_secs(5), answered)
+        .await
+        .expect("answered once a place was free")
+        .expect("join");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        at >= freed,
+        "the third was answered before a place was free"
+    );
+    app.stop().await;
+}

@@ -2,8 +2,8 @@
 //! every rule here (dedupe, acks, inbox order, unread counts, the outbox) is tested natively.
 
 use confide_protocol::chat::{
-    Author, ChatMessage, ClientMsgId, ConversationId, ConversationSummary, MessageText,
-    OperatorInfo, OperatorMe, OperatorServer, ReceiptInfo,
+    Author, ChatMessage, ClientMsgId, ConversationId, ConversationSummary, InboxCursor,
+    MessageText, OperatorInfo, OperatorMe, OperatorServer, ReceiptInfo,
 };
 use confide_protocol::details::VisitorDetails;
 use std::collections::hash_map::Entry;
@@ -202,6 +202,8 @@ pub struct ConsoleState {
     inbox: HashMap<ConversationId, ConversationSummary>,
     /// True once the first `inbox` frame arrived: conversations seen after that are new.
     inbox_loaded: bool,
+    /// Where the older open conversations begin, when the inbox has not shown them all.
+    pub inbox_more: Option<InboxCursor>,
     pub selected: Option<ConversationId>,
     threads: HashMap<ConversationId, Rc<Thread>>,
     /// Conversations whose visitor is typing right now.
@@ -359,7 +361,20 @@ impl ConsoleState {
     fn server(&mut self, frame: OperatorServer) {
         match frame {
             OperatorServer::Hello { operator } => self.operator = Some(operator),
+            OperatorServer::InboxMore { before } => self.inbox_more = Some(before),
+            OperatorServer::InboxPage {
+                conversations,
+                more,
+            } => {
+                // Older conversations; a summary that arrived meanwhile is newer than the page.
+                for c in conversations {
+                    self.inbox.entry(c.id).or_insert(c);
+                }
+                self.inbox_more = more;
+            }
             OperatorServer::Inbox { conversations } => {
+                // The first page; an `inbox_more` follows when there are older ones.
+                self.inbox_more = None;
                 let mut fresh: HashMap<_, _> =
                     conversations.into_iter().map(|c| (c.id, c)).collect();
                 if self.inbox_loaded && fresh.keys().any(|id| !self.inbox.contains_key(id)) {
@@ -822,6 +837,46 @@ mod tests {
         );
         assert_eq!(s.outbox.len(), 2);
         assert_eq!(s.epoch, 1);
+    }
+
+    #[test]
+    fn older_inbox_pages_add_to_the_inbox_without_undoing_newer_summaries() {
+        let cursor = |n: i64| InboxCursor {
+            last_at: n,
+            id: ConversationId(n),
+        };
+        let s = run(
+            state(),
+            [
+                Action::Server(OperatorServer::Inbox {
+                    conversations: vec![summary(3, true, 1, 300)],
+                }),
+                Action::Server(OperatorServer::InboxMore { before: cursor(3) }),
+                // Conversation 2 got a message meanwhile: its summary is newer than the page's.
+                Action::Server(OperatorServer::Conversation {
+                    conversation: summary(2, true, 5, 400),
+                }),
+            ],
+        );
+        assert_eq!(s.inbox_more, Some(cursor(3)));
+        let s = run(
+            s,
+            [Action::Server(OperatorServer::InboxPage {
+                conversations: vec![summary(2, true, 1, 200), summary(1, true, 1, 100)],
+                more: None,
+            })],
+        );
+        assert_eq!(s.inbox_more, None);
+        let order: Vec<_> = s.inbox().iter().map(|c| (c.id.0, c.unread)).collect();
+        assert_eq!(order, vec![(2, 5), (3, 1), (1, 1)]);
+        // A new connection's first page starts over.
+        let s = run(
+            s,
+            [Action::Server(OperatorServer::Inbox {
+                conversations: vec![summary(3, true, 1, 300)],
+            })],
+        );
+        assert_eq!(s.inbox_more, None);
     }
 
     #[test]

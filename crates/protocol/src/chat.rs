@@ -438,8 +438,24 @@ pub enum OperatorClient {
     Unwatch {
         conversation: ConversationId,
     },
+    /// The next page of the inbox, older than `before` (from `inbox_more` or an
+    /// `inbox_page`'s `more`).
+    InboxPage {
+        before: InboxCursor,
+    },
     Ping,
 }
+
+/// Where a page of the inbox ends: the last conversation's activity time and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InboxCursor {
+    pub last_at: i64,
+    pub id: ConversationId,
+}
+
+/// Conversations an inbox page holds at most.
+pub const INBOX_PAGE: u32 = 100;
 
 /// Frames the server sends on `/ws/operator`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -448,9 +464,20 @@ pub enum OperatorServer {
     Hello {
         operator: OperatorInfo,
     },
-    /// The open conversations, sent on connect.
+    /// The open conversations with the latest activity (at most [`INBOX_PAGE`]), sent on
+    /// connect.
     Inbox {
         conversations: Vec<ConversationSummary>,
+    },
+    /// Sent after `inbox` when more open conversations are older than its last one: ask for
+    /// them with `inbox_page`.
+    InboxMore {
+        before: InboxCursor,
+    },
+    /// An older page of open conversations; `more` when there are older ones still.
+    InboxPage {
+        conversations: Vec<ConversationSummary>,
+        more: Option<InboxCursor>,
     },
     /// A conversation appeared or changed (new message, unread count, closed).
     Conversation {

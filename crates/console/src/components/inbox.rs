@@ -69,6 +69,15 @@ pub fn Inbox() -> Html {
                 <p class="inbox-empty">{ "No open conversations. New ones appear here as visitors write." }</p>
             }
             <ul class="inbox-list">{ for items }</ul>
+            if let Some(before) = state.inbox_more {
+                <button type="button" class="inbox-more" data-testid="inbox-more"
+                    onclick={
+                        let send = ctx.send.clone();
+                        Callback::from(move |_: MouseEvent| {
+                            send.emit(OperatorClient::InboxPage { before })
+                        })
+                    }>{ "Show older conversations" }</button>
+            }
         </nav>
     }
 }

@@ -578,11 +578,21 @@ impl Store {
         summary_from_row(row)
     }
 
-    /// Open conversations that have at least one message, most recent first.
-    pub async fn open_summaries(&self) -> Result<Vec<ConversationSummary>, StoreError> {
+    /// Open conversations that have at least one message, most recent first, at most
+    /// `limit`, older than `before` (activity time, then id) when given.
+    pub async fn open_summaries(
+        &self,
+        before: Option<(i64, ConversationId)>,
+        limit: u32,
+    ) -> Result<Vec<ConversationSummary>, StoreError> {
+        let (at, id) = before.map_or((i64::MAX, i64::MAX), |(at, id)| (at, id.0));
         let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
-            "{SUMMARY_SELECT} WHERE c.open = 1 AND c.last_seq > 0 ORDER BY c.last_at DESC LIMIT 500"
+            "{SUMMARY_SELECT} WHERE c.open = 1 AND c.last_seq > 0 AND (c.last_at, c.id) < (?, ?) \
+             ORDER BY c.last_at DESC, c.id DESC LIMIT ?"
         ))
+        .bind(at)
+        .bind(id)
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter().map(summary_from_row).collect()

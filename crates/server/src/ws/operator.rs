@@ -15,7 +15,8 @@ use crate::store::{Session, StoreError};
 use crate::AppState;
 use axum::extract::ws::Message;
 use confide_protocol::chat::{
-    initials, Author, ChatMessage, ConversationId, OperatorClient, OperatorInfo, OperatorServer,
+    initials, Author, ChatMessage, ConversationId, ConversationSummary, InboxCursor,
+    OperatorClient, OperatorInfo, OperatorServer, INBOX_PAGE,
 };
 use confide_protocol::{ErrorBody, ErrorCode};
 use futures_util::{Sink, Stream};
@@ -88,6 +89,17 @@ struct OperatorPeer {
     _socket: crate::limits::SocketGuard,
 }
 
+/// Where the next inbox page starts, if `page` was full.
+fn more_after(page: &[ConversationSummary]) -> Option<InboxCursor> {
+    (page.len() == INBOX_PAGE as usize)
+        .then(|| page.last())
+        .flatten()
+        .map(|c| InboxCursor {
+            last_at: c.last_at,
+            id: c.id,
+        })
+}
+
 fn message_frame(conversation: ConversationId, message: ChatMessage) -> OperatorServer {
     OperatorServer::Message {
         conversation,
@@ -140,13 +152,21 @@ impl OperatorPeer {
         }
     }
 
-    /// The open conversations' summaries (on connect, and after falling behind).
+    /// The first page of open conversations' summaries (on connect, and after falling
+    /// behind), and whether there are more.
     async fn send_inbox<S>(&mut self, out: &mut Out<S>) -> Result<(), Stop>
     where
         S: Sink<Message, Error = axum::Error> + Unpin + Send,
     {
-        match self.state.store.open_summaries().await {
-            Ok(conversations) => out.send(&OperatorServer::Inbox { conversations }).await,
+        match self.state.store.open_summaries(None, INBOX_PAGE).await {
+            Ok(conversations) => {
+                let more = more_after(&conversations);
+                out.send(&OperatorServer::Inbox { conversations }).await?;
+                match more {
+                    Some(before) => out.send(&OperatorServer::InboxMore { before }).await,
+                    None => Ok(()),
+                }
+            }
             Err(e) => {
                 tracing::error!(error = %e, "cannot list conversations");
                 Err(out.close(1011, "internal error").await)
@@ -348,6 +368,24 @@ impl Peer for OperatorPeer {
                         Ok(())
                     }
                     Ok(false) => Ok(()),
+                    Err(e) => store_error(conn.out, e).await,
+                }
+            }
+            OperatorClient::InboxPage { before } => {
+                match state
+                    .store
+                    .open_summaries(Some((before.last_at, before.id)), INBOX_PAGE)
+                    .await
+                {
+                    Ok(conversations) => {
+                        let more = more_after(&conversations);
+                        conn.out
+                            .send(&OperatorServer::InboxPage {
+                                conversations,
+                                more,
+                            })
+                            .await
+                    }
                     Err(e) => store_error(conn.out, e).await,
                 }
             }

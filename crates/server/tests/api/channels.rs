@@ -156,7 +156,7 @@ async fn chatting_visitor(app: &TestApp, buffer: usize, text: &str) -> (Chan, Co
     // The newest conversation is this visitor's.
     let c = app
         .store
-        .open_summaries()
+        .open_summaries(None, 100)
         .await
         .expect("summaries")
         .into_iter()
@@ -307,5 +307,69 @@ async fn a_slow_visitor_socket_is_not_dropped_and_catches_up_in_order() {
     }
     v.sync().await;
     assert!(!v.task.is_finished(), "the session is still running");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_inbox_comes_in_pages_so_a_flood_of_conversations_hides_none() {
+    let app = spawn_app(Options::default()).await;
+    let widget = app
+        .store
+        .widget_by_key(&confide_protocol::WidgetKey::parse("demo").expect("key"))
+        .await
+        .expect("widget");
+    let total = 250;
+    for n in 0..total {
+        let c = app
+            .store
+            .create_conversation(confide_server::store::NewConversation {
+                widget_id: widget.id,
+                ..Default::default()
+            })
+            .await
+            .expect("conversation");
+        app.store
+            .append_message(
+                c,
+                &ClientMsgId::parse(&format!("message-{n:05}")).expect("id"),
+                Author::Visitor,
+                None,
+                &MessageText::parse("hi").expect("text"),
+            )
+            .await
+            .expect("message");
+    }
+    let mut op = operator(&app.state, agent(&app, "agent@example.com").await);
+    op.recv_type("hello").await;
+    let first = op.recv_type("inbox").await;
+    let mut seen: Vec<i64> = first["conversations"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|c| c["id"].as_i64().expect("id"))
+        .collect();
+    assert_eq!(seen.len(), 100);
+    let mut before = op.recv_type("inbox_more").await["before"].clone();
+    loop {
+        op.send(json!({"type": "inbox_page", "before": before}));
+        let page = op.recv_type("inbox_page").await;
+        seen.extend(
+            page["conversations"]
+                .as_array()
+                .expect("list")
+                .iter()
+                .map(|c| c["id"].as_i64().expect("id")),
+        );
+        if page["more"].is_null() {
+            break;
+        }
+        before = page["more"].clone();
+    }
+    // Every conversation once, newest first (ids grow with time here).
+    let mut expected: Vec<i64> = seen.clone();
+    expected.sort_unstable_by(|a, b| b.cmp(a));
+    expected.dedup();
+    assert_eq!(seen.len(), total);
+    assert_eq!(seen, expected);
     app.stop().await;
 }

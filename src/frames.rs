@@ -202,6 +202,7 @@ pub fn decode_server(text: &str) -> Option<VisitorServer> {
                 .collect::<Option<_>>()?,
             receipt: optional(&v, "receipt", receipt_info)?,
             details: optional(&v, "details", |d| visitor_details(d).map(Box::new))?,
+            more: optional(&v, "more", Json::as_bool)?.unwrap_or(false),
         },
         "deleted" => VisitorServer::Deleted {
             conversation: conversation(&v)?,
@@ -449,12 +450,14 @@ mod tests {
                 messages: vec![],
                 receipt: None,
                 details: None,
+                more: false,
             },
             VisitorServer::Transcript {
                 conversation: Some(ConversationId(3)),
                 messages: vec![],
                 receipt: None,
                 details: Some(Box::new(details())),
+                more: true,
             },
             VisitorServer::Transcript {
                 conversation: Some(ConversationId(12)),
@@ -471,6 +474,7 @@ mod tests {
                     withdrawn_at: None,
                 }),
                 details: None,
+                more: false,
             },
             VisitorServer::Transcript {
                 conversation: None,
@@ -484,6 +488,7 @@ mod tests {
                     withdrawn_at: Some(6),
                 }),
                 details: Some(Box::default()),
+                more: false,
             },
             VisitorServer::Deleted { conversation: None },
             VisitorServer::Deleted {

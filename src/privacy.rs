@@ -15,6 +15,8 @@ pub struct Transcript {
     pub receipt: Option<ReceiptInfo>,
     /// Pre-chat values and (standard mode) page context stored with the conversation.
     pub details: Option<Box<VisitorDetails>>,
+    /// More parts are on their way (a long transcript comes in parts).
+    pub more: bool,
 }
 
 /// The step the panel shows before a destructive action goes out.
@@ -202,6 +204,7 @@ mod tests {
             ],
             receipt,
             details: None,
+            more: false,
         }
     }
 
@@ -252,6 +255,7 @@ mod tests {
             messages: vec![],
             receipt: None,
             details: Some(Box::default()),
+            more: false,
         };
         assert_eq!(transcript_json(&empty), r#"{"messages":[],"receipt":null}"#);
     }

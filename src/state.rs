@@ -382,7 +382,17 @@ impl Reducible for ChatState {
             Action::Confirm(step) => s.confirm = step.filter(|_| s.privacy_open),
             Action::Transcript(t) => {
                 if s.privacy_open {
-                    s.transcript = Some(Rc::new(t));
+                    // A part after the first: its messages continue the transcript so far.
+                    let merged = match s.transcript.take() {
+                        Some(so_far) if so_far.more && so_far.conversation == t.conversation => {
+                            let mut whole = (*so_far).clone();
+                            whole.messages.extend(t.messages);
+                            whole.more = t.more;
+                            whole
+                        }
+                        _ => t,
+                    };
+                    s.transcript = Some(Rc::new(merged));
                 }
             }
             Action::Deleted => {
@@ -727,6 +737,36 @@ mod tests {
         assert!(Rc::ptr_eq(&s, &same));
     }
 
+    #[test]
+    fn a_transcript_in_parts_is_put_back_together() {
+        let part = |from: u64, to: u64, more: bool| Transcript {
+            messages: (from..=to)
+                .map(|seq| stored(seq, &format!("m{seq}"), Author::Visitor, "hi"))
+                .collect(),
+            more,
+            ..transcript(0)
+        };
+        let s = run([
+            welcome(Some(3), true),
+            Action::Privacy(true),
+            Action::Transcript(part(1, 2, true)),
+            Action::Transcript(part(3, 4, true)),
+            Action::Transcript(part(5, 5, false)),
+        ]);
+        let t = s.transcript.as_ref().expect("transcript");
+        assert!(!t.more);
+        let seqs: Vec<u64> = t.messages.iter().map(|m| m.seq).collect();
+        assert_eq!(seqs, vec![1, 2, 3, 4, 5]);
+        // A complete one is replaced by the next export, not added to.
+        let s = run([
+            welcome(Some(3), true),
+            Action::Privacy(true),
+            Action::Transcript(part(1, 2, false)),
+            Action::Transcript(part(1, 2, false)),
+        ]);
+        assert_eq!(s.transcript.as_ref().expect("t").messages.len(), 2);
+    }
+
     fn transcript(n: u64) -> Transcript {
         Transcript {
             conversation: Some(ConversationId(3)),
@@ -735,6 +775,7 @@ mod tests {
                 .collect(),
             receipt: None,
             details: None,
+            more: false,
         }
     }
 

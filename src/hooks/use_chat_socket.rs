@@ -329,11 +329,13 @@ fn on_frame(conn: &Rc<RefCell<Conn>>, text: &str) {
             messages,
             receipt,
             details,
+            more,
         } => chat.dispatch(Action::Transcript(Transcript {
             conversation,
             messages,
             receipt,
             details,
+            more,
         })),
         VisitorServer::Deleted { .. } => chat.dispatch(Action::Deleted),
         VisitorServer::Withdrawn { .. } => withdrawn(conn),

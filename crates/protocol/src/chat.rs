@@ -366,7 +366,9 @@ pub enum VisitorServer {
         conversation: ConversationId,
     },
     /// Everything stored about the current conversation (before a first message: no
-    /// conversation and no messages, but the receipt of the consent given).
+    /// conversation and no messages, but the receipt of the consent given). A long one comes
+    /// in parts of at most a few hundred messages: every part but the last has `more`; the
+    /// receipt and details come with the first.
     Transcript {
         conversation: Option<ConversationId>,
         messages: Vec<ChatMessage>,
@@ -374,6 +376,8 @@ pub enum VisitorServer {
         /// Pre-chat fields and (standard mode) page context stored with the conversation.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         details: Option<Box<VisitorDetails>>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        more: bool,
     },
     /// The conversation and its messages are deleted.
     Deleted {

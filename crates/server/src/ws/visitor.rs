@@ -3,7 +3,7 @@
 //! the session watches the visitor's conversation and the operators' presence.
 
 use super::session::{self, Conn, Peer};
-use super::{next_frame, Delivered, Incoming, Out, Owed, Stop, HELLO_TIMEOUT};
+use super::{next_frame, Delivered, Incoming, Out, Owed, Stop, HELLO_TIMEOUT, PAGE};
 use crate::chat::admission::{self, Door, Mode, Refusal, WithoutToken};
 use crate::hub::{Audience, Event, Published, Topic};
 use crate::limits::{socket_bucket, ClientKey, SocketBucket, SocketGuard};
@@ -362,18 +362,16 @@ impl VisitorPeer {
         }
     }
 
+    /// What is stored about the current conversation, in parts of at most [`PAGE`] messages
+    /// (a long conversation is never read or sent whole).
     async fn on_export<S>(&mut self, out: &mut Out<S>) -> Result<(), Stop>
     where
         S: Sink<Message, Error = axum::Error> + Unpin + Send,
     {
         let store = &self.state.store;
         let conversation = self.current();
-        let (messages, receipt, details) = match conversation {
+        let (receipt, details) = match conversation {
             Some(c) => {
-                let messages = match store.messages_after(c, 0).await {
-                    Ok(m) => m,
-                    Err(e) => return error_frame(out, e).await,
-                };
                 let receipt = match store.conversation_receipt(c).await {
                     Ok(r) => r.map(|r| r.info),
                     Err(e) => return error_frame(out, e).await,
@@ -382,12 +380,12 @@ impl VisitorPeer {
                     Ok(d) => d,
                     Err(e) => return error_frame(out, e).await,
                 };
-                (messages, receipt, details.map(Box::new))
+                (receipt, details.map(Box::new))
             }
-            None => (Vec::new(), None, None),
+            None => (None, None),
         };
         // Before a first message there is no conversation, but the consent was recorded.
-        let receipt = match (receipt, self.receipt_id) {
+        let mut receipt = match (receipt, self.receipt_id) {
             (Some(r), _) => Some(r),
             (None, Some(id)) => match store.receipt_info(id).await {
                 Ok(r) => Some(r),
@@ -395,13 +393,30 @@ impl VisitorPeer {
             },
             (None, None) => None,
         };
-        out.send(&VisitorServer::Transcript {
-            conversation,
-            messages,
-            receipt,
-            details,
-        })
-        .await
+        let mut details = details;
+        let mut after = 0;
+        loop {
+            let messages = match conversation {
+                Some(c) => match store.messages_page(c, after, PAGE).await {
+                    Ok(m) => m,
+                    Err(e) => return error_frame(out, e).await,
+                },
+                None => Vec::new(),
+            };
+            let more = messages.len() == PAGE as usize;
+            after = messages.last().map_or(after, |m| m.seq);
+            out.send(&VisitorServer::Transcript {
+                conversation,
+                messages,
+                receipt: receipt.take(),
+                details: details.take(),
+                more,
+            })
+            .await?;
+            if !more {
+                return Ok(());
+            }
+        }
     }
 
     async fn on_delete<S>(&mut self, conn: Conn<'_, S>) -> Result<(), Stop>

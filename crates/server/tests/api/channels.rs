@@ -373,3 +373,44 @@ async fn the_inbox_comes_in_pages_so_a_flood_of_conversations_hides_none() {
     assert_eq!(seen, expected);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_long_export_comes_in_parts_with_every_message_once() {
+    let app = spawn_app(Options::default()).await;
+    let (mut v, c) = chatting_visitor(&app, 16, "first").await;
+    for n in 1..450u32 {
+        app.store
+            .append_message(
+                c,
+                &ClientMsgId::parse(&format!("reply-{n:06}")).expect("id"),
+                Author::Operator,
+                None,
+                &MessageText::parse(&format!("reply {n}")).expect("text"),
+            )
+            .await
+            .expect("stored");
+    }
+    v.send(json!({"type": "export"}));
+    let mut parts = Vec::new();
+    loop {
+        let part = v.recv_type("transcript").await;
+        let more = part["more"].as_bool().unwrap_or(false);
+        parts.push(part);
+        if !more {
+            break;
+        }
+    }
+    let sizes: Vec<usize> = parts
+        .iter()
+        .map(|p| p["messages"].as_array().expect("messages").len())
+        .collect();
+    assert_eq!(sizes, vec![200, 200, 50]);
+    let seqs: Vec<u64> = parts
+        .iter()
+        .flat_map(|p| p["messages"].as_array().expect("messages").clone())
+        .map(|m| m["seq"].as_u64().expect("seq"))
+        .collect();
+    assert_eq!(seqs, (1..=450).collect::<Vec<_>>());
+    assert!(parts[1..].iter().all(|p| p["receipt"].is_null()));
+    app.stop().await;
+}

@@ -95,37 +95,58 @@ pub fn console_csp(html: &str) -> String {
     )
 }
 
+/// The demo page's policy, as strict as a careful site owner's: its own inline style, the
+/// loader from this origin, the chat's iframe from this origin, nothing else.
+pub fn demo_csp() -> &'static str {
+    static CSP: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CSP.get_or_init(|| {
+        let styles: String = inline_blocks(DEMO_HTML, "style")
+            .into_iter()
+            .map(|body| format!(" 'sha256-{}'", sha256_b64(body)))
+            .collect();
+        format!(
+            "default-src 'none'; script-src 'self'; style-src{styles}; frame-src 'self'; \
+             img-src data:; base-uri 'none'; form-action 'none'"
+        )
+    })
+}
+
+fn sha256_b64(text: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(text.as_bytes()))
+}
+
 fn hash_sources(html: &str) -> String {
     inline_scripts(html)
         .into_iter()
-        .map(|body| {
-            let digest = Sha256::digest(body.as_bytes());
-            format!(
-                " 'sha256-{}'",
-                base64::engine::general_purpose::STANDARD.encode(digest)
-            )
-        })
+        .map(|body| format!(" 'sha256-{}'", sha256_b64(body)))
         .collect()
 }
 
 /// The bodies of `<script>` elements that have no `src`, exactly as written.
 pub fn inline_scripts(html: &str) -> Vec<&str> {
+    inline_blocks(html, "script")
+}
+
+/// The bodies of `<TAG>` elements (`script` or `style`) that have no `src`, exactly as
+/// written.
+fn inline_blocks<'a>(html: &'a str, tag_name: &str) -> Vec<&'a str> {
+    let (open, close_tag) = (format!("<{tag_name}"), format!("</{tag_name}>"));
     let mut out = Vec::new();
     let mut rest = html;
-    while let Some(start) = rest.find("<script") {
+    while let Some(start) = rest.find(&open) {
         let after = &rest[start..];
         let Some(tag_end) = after.find('>') else {
             break;
         };
         let tag = &after[..tag_end];
         let body_and_more = &after[tag_end + 1..];
-        let Some(close) = body_and_more.find("</script>") else {
+        let Some(close) = body_and_more.find(&close_tag) else {
             break;
         };
         if !tag.contains(" src=") {
             out.push(&body_and_more[..close]);
         }
-        rest = &body_and_more[close + "</script>".len()..];
+        rest = &body_and_more[close + close_tag.len()..];
     }
     out
 }

@@ -57,7 +57,14 @@ async fn demo_page(State(state): State<AppState>) -> Result<Response, ApiError> 
     if !state.demo {
         return Err(ApiError::NotFound);
     }
-    Ok(Html(DEMO_HTML).into_response())
+    let mut res = Html(DEMO_HTML).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(crate::assets::demo_csp()),
+    );
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Ok(res)
 }
 
 /// The encodings this server can send, best first.

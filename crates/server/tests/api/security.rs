@@ -56,6 +56,26 @@ async fn every_html_document_carries_its_policy_and_the_console_is_never_framed(
         );
         assert_eq!(header(&res, "x-frame-options"), "DENY", "{path}");
     }
+    // The demo page is as strict as a careful site owner's: its own style, the loader and
+    // the chat's frame from this origin.
+    let demo = include_str!("../../../../www/demo.html");
+    let style = demo
+        .split_once("<style>")
+        .and_then(|(_, rest)| rest.split_once("</style>"))
+        .map(|(body, _)| body)
+        .expect("the demo page has a style");
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(style));
+    let policy = header(&get(&app, "/", None).await, "content-security-policy");
+    for part in [
+        "default-src 'none'".to_owned(),
+        "script-src 'self';".to_owned(),
+        "frame-src 'self'".to_owned(),
+        format!("style-src 'sha256-{hash}';"),
+    ] {
+        assert!(policy.contains(&part), "{part} missing: {policy}");
+    }
     // The widget's documents are meant to be framed by the site owner's pages.
     for path in ["/w/demo", "/widget/index.html"] {
         let res = get(&app, path, None).await;

@@ -6,6 +6,7 @@ mod cli;
 mod consent;
 mod delivery;
 mod details;
+mod fuzz;
 mod helpers;
 mod http;
 mod limits;

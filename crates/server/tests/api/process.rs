@@ -39,11 +39,18 @@ pub fn db_file(dir: &Path) -> PathBuf {
     dir.join("state").join("confide.db")
 }
 
-/// Adds an operator through the CLI, with the password on stdin.
+/// Adds an operator (an agent) through the CLI, with the password on stdin.
 pub fn add_operator(dir: &Path, email: &str, name: &str, password: &str) {
+    add_operator_as(dir, email, name, password, "agent");
+}
+
+/// Adds an operator with `role` through the CLI, with the password on stdin.
+pub fn add_operator_as(dir: &Path, email: &str, name: &str, password: &str, role: &str) {
     use std::io::Write;
     let mut child = confide(dir)
-        .args(["operator", "add", "--email", email, "--name", name])
+        .args([
+            "operator", "add", "--email", email, "--name", name, "--role", role,
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -46,7 +46,7 @@ impl Rng {
         let canary = self.canary();
         match self.below(if depth > 3 { 6 } else { 9 }) {
             0 => Value::Null,
-            1 => json!(self.next() % 2 == 0),
+            1 => json!(self.next().is_multiple_of(2)),
             2 => json!(self.next() as i64),
             3 => json!(f64::from(self.below(1000) as u32) / 7.0),
             4 => json!(canary),
@@ -56,7 +56,7 @@ impl Rng {
                 let mut map = serde_json::Map::new();
                 for _ in 0..self.below(5) {
                     let key = self.pick(KEYS).to_string();
-                    let key = if self.next() % 3 == 0 {
+                    let key = if self.next().is_multiple_of(3) {
                         canary.clone()
                     } else {
                         key
@@ -88,7 +88,7 @@ impl Rng {
                 let mut v = self.value(0);
                 if let Value::Object(map) = &mut v {
                     map.insert("type".into(), json!(self.pick(frame_types)));
-                } else if self.next() % 2 == 0 {
+                } else if self.next().is_multiple_of(2) {
                     v = json!({"type": self.pick(frame_types), "text": v});
                 }
                 v.to_string().into_bytes()

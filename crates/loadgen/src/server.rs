@@ -15,6 +15,8 @@ pub struct Server {
     /// The demo operator's generated login, printed once on first run.
     pub login: (String, String),
     data_dir: PathBuf,
+    /// The last lines of the server's standard error (its warnings: the load runs at `warn`).
+    stderr_tail: Arc<Mutex<String>>,
 }
 
 impl std::fmt::Debug for Server {
@@ -56,10 +58,10 @@ impl Server {
             .env("CONFIDE_LOG", "warn")
             // Thousands of visitors from four addresses, writers as fast as acks come back:
             // the server's limits, not its speed, would be measured otherwise.
-            .env("CONFIDE_HELLOS_PER_WIDGET_PER_MINUTE", "10000000")
-            .env("CONFIDE_HELLOS_PER_CLIENT_PER_MINUTE", "10000000")
-            .env("CONFIDE_MESSAGES_PER_SOCKET_PER_MINUTE", "10000000")
-            .env("CONFIDE_MESSAGES_PER_CONVERSATION", "10000000")
+            .env("CONFIDE_HELLOS_PER_WIDGET_PER_MINUTE", "1000000")
+            .env("CONFIDE_HELLOS_PER_CLIENT_PER_MINUTE", "1000000")
+            .env("CONFIDE_MESSAGES_PER_SOCKET_PER_MINUTE", "1000000")
+            .env("CONFIDE_MESSAGES_PER_CONVERSATION", "1000000")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -102,6 +104,7 @@ impl Server {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             login: (String::new(), String::new()),
             data_dir,
+            stderr_tail: Arc::clone(&stderr_tail),
         };
         let deadline = Instant::now() + timeout;
         let mut addr = None;
@@ -129,6 +132,14 @@ impl Server {
         server.addr = addr.unwrap_or(server.addr);
         server.login = login.unwrap_or_default();
         Ok(server)
+    }
+
+    /// What the server warned about (the last 4 KiB).
+    pub fn warnings(&self) -> String {
+        self.stderr_tail
+            .lock()
+            .map(|t| t.clone())
+            .unwrap_or_default()
     }
 
     pub fn pid(&self) -> u32 {

@@ -404,6 +404,27 @@ pub async fn operator(shared: Arc<Shared>, mut ws: Ws) {
             Some(OperatorServer::Inbox { conversations }) => {
                 conversations.into_iter().map(|c| c.id).collect()
             }
+            // The inbox comes in pages: ask for each older one, as the console's button does.
+            Some(OperatorServer::InboxMore { before }) => {
+                if let Err(e) = send_json(&mut ws, &OperatorClient::InboxPage { before }).await {
+                    shared.error(format!("operator: {e}"));
+                    return;
+                }
+                Vec::new()
+            }
+            Some(OperatorServer::InboxPage {
+                conversations,
+                more,
+            }) => {
+                if let Some(before) = more {
+                    if let Err(e) = send_json(&mut ws, &OperatorClient::InboxPage { before }).await
+                    {
+                        shared.error(format!("operator: {e}"));
+                        return;
+                    }
+                }
+                conversations.into_iter().map(|c| c.id).collect()
+            }
             Some(OperatorServer::Conversation { conversation }) => vec![conversation.id],
             Some(OperatorServer::Message {
                 conversation,

@@ -21,8 +21,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use tokio::sync::mpsc;
 
-/// Events a subscription's queue holds before it is marked lagged.
+/// Events a visitor's subscription queues before it is marked lagged: a visitor watches one
+/// conversation.
 pub const QUEUE: usize = 256;
+/// The same for an operator, who watches every summary and many conversations (a catch-up
+/// after a lag reads each of them, so it should be rare). Unused room costs nothing.
+pub const OPERATOR_QUEUE: usize = 8192;
 
 #[derive(Debug, Clone)]
 pub enum Event {
@@ -163,9 +167,14 @@ impl Hub {
         }
     }
 
-    /// A subscription that watches nothing yet.
+    /// A subscription that watches nothing yet, with a visitor's queue.
     pub fn subscribe(self: &Arc<Self>) -> Subscription {
-        let (tx, rx) = mpsc::channel(QUEUE);
+        self.subscribe_with(QUEUE)
+    }
+
+    /// A subscription that queues up to `queue` events before it is marked lagged.
+    pub fn subscribe_with(self: &Arc<Self>, queue: usize) -> Subscription {
+        let (tx, rx) = mpsc::channel(queue);
         Subscription {
             hub: Arc::clone(self),
             mailbox: Arc::new(Mailbox {

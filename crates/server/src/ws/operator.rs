@@ -37,7 +37,7 @@ pub async fn run<S, R>(
 {
     let mut out = Out::new(sink);
     let presence = state.hub.operator_connected();
-    let mut sub = state.hub.subscribe();
+    let mut sub = state.hub.subscribe_with(crate::hub::OPERATOR_QUEUE);
     sub.watch(session_topic(&session.token_hash));
     sub.watch(Topic::Operator(session.operator.id));
     sub.watch(Topic::Inbox);

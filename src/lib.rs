@@ -28,6 +28,7 @@ pub mod persist;
 pub mod privacy;
 pub mod router;
 pub mod state;
+pub mod strings;
 
 use confide_protocol::WidgetKey;
 

@@ -3,6 +3,7 @@
 
 use crate::gate::ChatSetup;
 use crate::state::ChatState;
+use crate::strings::Strings;
 use confide_protocol::chat::MessageText;
 use confide_protocol::WidgetKey;
 use std::rc::Rc;
@@ -33,4 +34,8 @@ pub struct ChatContext {
     pub setup: Rc<ChatSetup>,
     /// Runs inside the loader's iframe (so a close button makes sense).
     pub embedded: bool,
+    /// The interface's texts in the visitor's language.
+    pub t: Rc<Strings>,
+    /// The visitor picked another language in the menu.
+    pub on_language: Callback<&'static str>,
 }

@@ -11,16 +11,18 @@
 //! the header) in English, so the widget can say what is happening.
 
 use crate::json::Json;
-use confide_protocol::i18n::{self, Category, Text, KEYS};
+use confide_protocol::i18n::{self, Category, Text};
+use yew::AttrValue;
 
 /// One text: plain, or its plural forms by category (as the file lists them).
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Entry {
-    Plain(String),
-    Plural(Vec<(Category, String)>),
+    Plain(AttrValue),
+    Plural(Vec<(Category, AttrValue)>),
 }
 
-/// The texts of one interface language.
+/// The texts of one interface language. Each is an [`AttrValue`] (a shared string), so
+/// putting one on the page copies nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Strings {
     /// The language's code (one of `confide_protocol::i18n::LANGUAGES`).
@@ -44,7 +46,7 @@ pub const BUILTIN: [&str; 8] = [
 /// Where a language's file is served, with the key table's hash so that a browser never
 /// reuses a cached file of another shape.
 pub fn file_path(lang: &str) -> String {
-    format!("/widget/i18n/{lang}.json?v={:x}", i18n::KEYS_HASH)
+    format!("/widget/i18n/{lang}.json?v={}", i18n::KEYS_HASH)
 }
 
 impl Strings {
@@ -55,12 +57,13 @@ impl Strings {
             lang: "",
             entries: BUILTIN
                 .iter()
-                .map(|s| Entry::Plain((*s).to_owned()))
+                .map(|s| Entry::Plain(AttrValue::Static(s)))
                 .collect(),
         }
     }
 
-    /// Reads a language file; `None` unless it holds exactly one well-formed value per text.
+    /// Reads a language file; `None` unless it holds exactly one text or object of plural
+    /// forms per key (which key takes which shape is the tests' business).
     pub fn parse(lang: &'static str, text: &str) -> Option<Self> {
         let doc = Json::parse(text)?;
         let values: Vec<&Json> = match &doc {
@@ -68,17 +71,17 @@ impl Strings {
             Json::Obj(fields) => fields.iter().map(|(_, v)| v).collect(),
             _ => return None,
         };
-        if values.len() != KEYS.len() {
+        if values.len() != Text::COUNT {
             return None;
         }
         let mut entries = Vec::with_capacity(values.len());
-        for (value, key) in values.into_iter().zip(KEYS) {
-            entries.push(match (value, key.plural) {
-                (Json::Str(s), None) => Entry::Plain(s.clone()),
-                (Json::Obj(forms), Some(_)) => {
+        for value in values {
+            entries.push(match value {
+                Json::Str(s) => Entry::Plain(s.clone().into()),
+                Json::Obj(forms) => {
                     let mut out = Vec::with_capacity(forms.len());
                     for (name, form) in forms {
-                        out.push((Category::from_name(name)?, form.as_str()?.to_owned()));
+                        out.push((Category::from_name(name)?, form.as_str()?.to_owned().into()));
                     }
                     Entry::Plural(out)
                 }
@@ -93,22 +96,27 @@ impl Strings {
         i18n::is_rtl(self.lang)
     }
 
-    /// A plain text (empty if this table does not have it).
-    pub fn get(&self, t: Text) -> &str {
+    /// A text (empty if this table does not have it); for a text with a count, its `other`
+    /// form unfilled. (Out of line: it is called from every text on the page.)
+    #[inline(never)]
+    pub fn get(&self, t: Text) -> AttrValue {
         match self.entries.get(t as usize) {
-            Some(Entry::Plain(s)) => s,
-            Some(Entry::Plural(forms)) => forms.last().map_or("", |(_, s)| s),
-            None => "",
+            Some(Entry::Plain(s)) => s.clone(),
+            Some(Entry::Plural(forms)) => forms.last().map(|(_, s)| s.clone()).unwrap_or_default(),
+            None => AttrValue::default(),
         }
     }
 
     /// A text with its `{placeholders}` filled in.
+    #[inline(never)]
     pub fn fill(&self, t: Text, args: &[(&str, &str)]) -> String {
-        fill(self.get(t), args)
+        fill(&self.get(t), args)
     }
 
     /// A text with a count: the form of `n`'s plural category in this language (else the
-    /// `other` form, else the last one), placeholders filled in, the count as `count_name`.
+    /// last form, which the files keep as `other` where the language has it), placeholders
+    /// filled in, the count as `{count_name}`.
+    #[inline(never)]
     pub fn count(&self, t: Text, count_name: &str, n: u64, args: &[(&str, &str)]) -> String {
         let Some(Entry::Plural(forms)) = self.entries.get(t as usize) else {
             return String::new();
@@ -117,23 +125,40 @@ impl Strings {
         let form = forms
             .iter()
             .find(|(c, _)| *c == want)
-            .or_else(|| forms.iter().find(|(c, _)| *c == Category::Other))
             .or(forms.last())
             .map_or("", |(_, s)| s.as_str());
         let n = n.to_string();
-        let mut all = Vec::with_capacity(args.len() + 1);
-        all.push((count_name, n.as_str()));
+        let mut all = vec![(count_name, n.as_str())];
         all.extend_from_slice(args);
         fill(form, &all)
     }
 }
 
-/// Replaces each `{name}` of `args` in `template`.
+/// Replaces each `{name}` of `args` in `template` (an unknown or unclosed `{` stays as it is).
 fn fill(template: &str, args: &[(&str, &str)]) -> String {
-    let mut out = template.to_owned();
-    for (name, value) in args {
-        out = out.replace(&format!("{{{name}}}"), value);
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            args.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (close, *v))
+        });
+        match value {
+            Some((close, v)) => {
+                out.push_str(v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
+    out.push_str(rest);
     out
 }
 
@@ -143,7 +168,7 @@ mod tests {
     //! the keys of `confide_protocol::i18n::KEYS`, in order, each with exactly its
     //! placeholders and, for a count, exactly its language's plural categories.
     use super::*;
-    use confide_protocol::i18n::{categories, LANGUAGES};
+    use confide_protocol::i18n::{categories, KEYS, LANGUAGES};
     use serde::de::{Deserializer, MapAccess, Visitor};
     use serde_json::Value;
     use std::collections::BTreeSet;
@@ -405,14 +430,22 @@ mod tests {
     }
 
     #[test]
+    fn placeholders_fill_in_and_anything_else_in_braces_stays() {
+        assert_eq!(
+            fill("{a} and {b}{a}", &[("a", "1"), ("b", "2")]),
+            "1 and 21"
+        );
+        assert_eq!(fill("{x} {a", &[("a", "1")]), "{x} {a");
+        assert_eq!(fill("é{a}ü", &[("a", "😀")]), "é😀ü");
+        assert_eq!(fill("", &[]), "");
+    }
+
+    #[test]
     fn a_file_of_another_shape_is_refused_whole() {
         let en = compact(&read("en"));
         let mut v: Vec<Value> = serde_json::from_str(&en).expect("array");
         assert!(Strings::parse("en", &en).is_some());
         v.pop();
-        assert!(Strings::parse("en", &serde_json::to_string(&v).expect("json")).is_none());
-        let mut v: Vec<Value> = serde_json::from_str(&en).expect("array");
-        v[Text::TooLong as usize] = Value::String("flat".into());
         assert!(Strings::parse("en", &serde_json::to_string(&v).expect("json")).is_none());
         let mut v: Vec<Value> = serde_json::from_str(&en).expect("array");
         v[Text::TooLong as usize] = serde_json::json!({"several": "x"});

@@ -5,7 +5,9 @@
 
 use crate::browser;
 use crate::gate::ConsentView;
+use crate::strings::Strings;
 use confide_protocol::chat::ConsentGiven;
+use confide_protocol::i18n::Text;
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -15,6 +17,7 @@ pub struct ConsentGateProps {
     pub view: Rc<ConsentView>,
     /// The visitor ticked the box and started: what they agreed to, with its hash.
     pub on_agree: Callback<ConsentGiven>,
+    pub t: Rc<Strings>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,22 +68,23 @@ pub fn ConsentGate(props: &ConsentGateProps) -> Html {
                  lang={view.language.clone()} aria-labelledby="confide-consent-title">
             <h2 id="confide-consent-title" class="confide-consent-title"
                 data-testid="consent-title">{ d.title.clone() }</h2>
-            <p class="confide-consent-text" data-testid="consent-body">{ d.body.clone() }</p>
+            <p id="confide-consent-body" class="confide-consent-text" data-testid="consent-body">{ d.body.clone() }</p>
             if let Some(link) = &view.privacy_link {
                 <p class="confide-consent-link">
                     <a data-testid="privacy-link" href={link.url.clone()} target="_blank"
                        rel="noopener noreferrer">{ link.label.clone() }</a>
                 </p>
             }
+            // Focus lands on the checkbox when the chat opens; a screen reader then reads the
+            // disclaimer with it (aria-describedby), so nobody ticks a box they have not heard.
             <label class="confide-consent-check">
-                <input type="checkbox" data-testid="consent-checkbox" checked={*ticked}
+                <input type="checkbox" class="confide-first" data-testid="consent-checkbox"
+                       checked={*ticked} aria-describedby="confide-consent-title confide-consent-body"
                        {onchange} />
                 <span>{ d.checkbox_label.clone() }</span>
             </label>
             if *status == Status::NoCrypto {
-                <p class="confide-notice" role="alert">
-                    { "This browser cannot start the chat securely here (the page needs HTTPS)." }
-                </p>
+                <p class="confide-notice" role="alert">{ props.t.get(Text::NoCrypto) }</p>
             }
             <button type="button" class="confide-send confide-consent-start"
                     data-testid="consent-start" disabled={!*ticked || starting} {onclick}>

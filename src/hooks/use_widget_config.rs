@@ -2,12 +2,18 @@
 //! origin, no referrer, no credentials) on mount and whenever the gate asks again, and hands
 //! them to the [`Gate`] with the visitor's languages and the consent stored from an earlier
 //! visit (read only when the widget requires consent) and the pre-chat values kept with it.
+//!
+//! At the same time it loads the interface language's texts (`/widget/i18n/<code>.json`, the
+//! same way), as soon as the gate knows the language, and again when it changes: both
+//! requests go out together after the click.
 
 use crate::browser::{self, Area};
 use crate::config::decode_config;
 use crate::frames::{decode_consent, decode_error_body, decode_fields};
 use crate::gate::{Failure, Gate, GateAction};
 use crate::persist::{consent_key, fields_key, preloaded_key};
+use crate::strings::{file_path, Strings};
+use confide_protocol::i18n::Text;
 use confide_protocol::settings::WidgetSettings;
 use confide_protocol::{ErrorCode, WidgetKey};
 use yew::prelude::*;
@@ -62,6 +68,26 @@ async fn load(widget: &WidgetKey) -> GateAction {
 /// after a retry, a refusal or a withdrawal) from the server.
 #[hook]
 pub fn use_widget_config(widget: &WidgetKey, gate: &UseReducerHandle<Gate>) {
+    // The language file, unless it is the one already shown.
+    {
+        let dispatcher = gate.dispatcher();
+        let have = gate.t.lang;
+        use_effect_with((gate.language, gate.fetch), move |(language, _)| {
+            if let Some(lang) = language.filter(|l| *l != have) {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let loaded = match browser::get(&file_path(lang)).await {
+                        Some((200, body)) => Strings::parse(lang, &body),
+                        _ => None,
+                    };
+                    if let Some(t) = &loaded {
+                        browser::set_document_language(lang, t.rtl(), &t.get(Text::Chat));
+                    }
+                    let loaded = loaded.map(std::rc::Rc::new);
+                    dispatcher.dispatch(GateAction::Strings(lang, loaded));
+                });
+            }
+        });
+    }
     let dispatcher = gate.dispatcher();
     use_effect_with((widget.clone(), gate.fetch), move |(widget, fetch)| {
         let widget = widget.clone();

@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 
 /// loader.js, gzip -9: at most this many bytes (issue 6).
 pub const LOADER_GZIP_BUDGET: u64 = 2048;
-/// Everything the iframe loads before the chat is usable, gzip -9 (120 KB).
+/// Everything the iframe loads before the chat is usable, gzip -9 (120 KB): the widget's
+/// files plus one language file (the largest, since a visitor loads one).
 pub const AFTER_CLICK_GZIP_BUDGET: u64 = 122_880;
 /// The goal for the same (80 KB).
 pub const AFTER_CLICK_GZIP_GOAL: u64 = 81_920;
@@ -24,7 +25,7 @@ pub const AFTER_CLICK_GZIP_GOAL: u64 = 81_920;
 /// One shipped file's sizes, in bytes.
 #[derive(Debug, Clone)]
 pub struct FileSize {
-    /// `loader`, `widget` or `console`.
+    /// `loader`, `widget`, `i18n` (the widget's language files), `router` or `console`.
     pub group: String,
     pub path: String,
     pub raw: u64,
@@ -77,10 +78,25 @@ fn gzip_total(sizes: &[FileSize], group: &str) -> u64 {
         .sum()
 }
 
-/// The budget lines (printed by both commands) and whether every budget is met.
+/// The largest gzip size of one file of `group`, with its path.
+fn gzip_largest<'a>(sizes: &'a [FileSize], group: &str) -> (u64, &'a str) {
+    sizes
+        .iter()
+        .filter(|f| f.group == group)
+        .map(|f| (f.gzip, f.path.as_str()))
+        .max()
+        .unwrap_or((0, "none"))
+}
+
+/// The budget lines (printed by both commands) and whether every budget is met. After the
+/// click the iframe loads the widget's files and one language file, so the budget counts the
+/// largest language file, not all 34.
 pub fn budget_report(sizes: &[FileSize]) -> (Vec<String>, bool) {
     let loader = gzip_total(sizes, "loader");
-    let widget = gzip_total(sizes, "widget");
+    let code = gzip_total(sizes, "widget");
+    let (language, language_path) = gzip_largest(sizes, "i18n");
+    let languages = sizes.iter().filter(|f| f.group == "i18n").count();
+    let widget = code + language;
     let console = gzip_total(sizes, "console");
     let router = gzip_total(sizes, "router");
     let verdict = |ok: bool| if ok { "ok  " } else { "OVER" };
@@ -90,7 +106,7 @@ pub fn budget_report(sizes: &[FileSize]) -> (Vec<String>, bool) {
             verdict(loader <= LOADER_GZIP_BUDGET)
         ),
         format!(
-            "{} widget after the click, dist/widget gzip {widget} B (budget {AFTER_CLICK_GZIP_BUDGET} B, goal {AFTER_CLICK_GZIP_GOAL} B; {})",
+            "{} widget after the click gzip {widget} B: dist/widget {code} B + the largest of {languages} language files {language} B ({language_path}) (budget {AFTER_CLICK_GZIP_BUDGET} B, goal {AFTER_CLICK_GZIP_GOAL} B; {})",
             verdict(widget <= AFTER_CLICK_GZIP_BUDGET),
             if widget <= AFTER_CLICK_GZIP_GOAL { "goal met".to_owned() } else { format!("{} B above the goal", widget - AFTER_CLICK_GZIP_GOAL) },
         ),
@@ -103,7 +119,7 @@ pub fn budget_report(sizes: &[FileSize]) -> (Vec<String>, bool) {
     ];
     (
         lines,
-        loader <= LOADER_GZIP_BUDGET && widget <= AFTER_CLICK_GZIP_BUDGET,
+        loader <= LOADER_GZIP_BUDGET && widget <= AFTER_CLICK_GZIP_BUDGET && languages > 0,
     )
 }
 

@@ -48,6 +48,9 @@ fn trunk_build(vars: Vec<(&str, &str)>, dir: PathBuf, config: &str) -> Result<()
 pub fn build(env: &Env) -> Result<(), String> {
     let started = Instant::now();
     trunk_build(env.release_wasm_vars(), root(), "Trunk.toml")?;
+    // Trunk copied static/i18n as written; the widget reads the values by position.
+    let languages = crate::i18n::compact_dir(&root().join("dist/widget/i18n"))?;
+    println!("build: {languages} language files in dist/widget/i18n, values only");
     trunk_build(env.release_wasm_vars(), root(), "Trunk.router.toml")?;
     trunk_build(env.wasm_vars(), root().join("crates/console"), "Trunk.toml")?;
     println!(

@@ -4,8 +4,9 @@
 //! bridge to the loader throughout.
 
 use crate::browser::{self, Area};
+use crate::components::chat::{chat_view, use_chat_view};
 use crate::components::parts::header_bar;
-use crate::components::{ChatView, ConsentGate, PrechatForm};
+use crate::components::{consent_gate, prechat_form, FormState};
 use crate::context::{ChatContext, UiAction};
 use crate::frames::{encode_consent, encode_fields};
 use crate::gate::{ChatSetup, Failure, Gate, GateAction, Stage};
@@ -66,6 +67,9 @@ pub fn Widget(props: &WidgetProps) -> Html {
         ))
     });
     let chat = use_reducer(ChatState::new);
+    // The consent gate's and the pre-chat form's state (plain functions, see components).
+    let form = use_state(FormState::default);
+    let prechat_node = use_node_ref();
     use_widget_config(&props.widget, &gate);
     let bridge = use_host_bridge(&chat);
     let t = gate.t.clone();
@@ -83,18 +87,20 @@ pub fn Widget(props: &WidgetProps) -> Html {
     let ready = gate.ready();
 
     let on_agree = {
-        let dispatcher = gate.dispatcher();
+        let (dispatcher, form) = (gate.dispatcher(), form.clone());
         use_callback(props.widget.clone(), move |given: ConsentGiven, widget| {
             browser::storage_set(Area::Local, &consent_key(widget), &encode_consent(&given));
+            form.set(FormState::default());
             dispatcher.dispatch(GateAction::Agreed(given));
         })
     };
     let on_filled = {
-        let dispatcher = gate.dispatcher();
+        let (dispatcher, form) = (gate.dispatcher(), form.clone());
         use_callback(
             props.widget.clone(),
             move |values: PrechatValues, widget| {
                 browser::storage_set(Area::Local, &fields_key(widget), &encode_fields(&values));
+                form.set(FormState::default());
                 dispatcher.dispatch(GateAction::Filled(values));
             },
         )
@@ -153,12 +159,8 @@ pub fn Widget(props: &WidgetProps) -> Html {
                 </div>
             }
         }
-        Stage::Consent(view) if ready => {
-            html! { <ConsentGate view={view.clone()} {on_agree} t={t.clone()} /> }
-        }
-        Stage::Prechat(view) if ready => {
-            html! { <PrechatForm view={view.clone()} {on_filled} t={t.clone()} /> }
-        }
+        Stage::Consent(view) if ready => consent_gate(view, &form, &on_agree, &t),
+        Stage::Prechat(view) if ready => prechat_form(view, &form, &prechat_node, &on_filled, &t),
         _ => html! {
             <p class="confide-body confide-loading" role="status" data-testid="loading">
                 { t.get(Text::Loading) }
@@ -242,9 +244,6 @@ pub fn LiveChat(props: &LiveChatProps) -> Html {
         t: props.t.clone(),
         on_language: props.on_language.clone(),
     };
-    html! {
-        <ContextProvider<ChatContext> {context}>
-            <ChatView />
-        </ContextProvider<ChatContext>>
-    }
+    let view = use_chat_view(&context);
+    chat_view(&context, &view)
 }

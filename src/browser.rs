@@ -341,7 +341,8 @@ pub fn set_document_language(lang: &str, rtl: bool, title: &str) {
     document.set_title(title);
 }
 
-fn element(selector: &str) -> Option<web_sys::HtmlElement> {
+/// The first element matching `selector`.
+pub fn element(selector: &str) -> Option<web_sys::HtmlElement> {
     web_sys::window()?
         .document()?
         .query_selector(selector)
@@ -355,11 +356,6 @@ pub fn focus(selector: &str) {
     if let Some(el) = element(selector) {
         let _ = el.focus();
     }
-}
-
-/// Clicks the first element matching `selector`; whether there was one.
-pub fn click(selector: &str) -> bool {
-    element(selector).map(|el| el.click()).is_some()
 }
 
 /// When this document has the focus (the loader focused the iframe, or the widget runs on its

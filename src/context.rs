@@ -1,5 +1,6 @@
-//! The context every widget component reads: the widget key, the chat state and one callback
-//! for what the visitor does. Tests provide it with any state they like.
+//! What every part of the live chat reads: the widget key, the chat state, one callback for
+//! what the visitor does, the texts. Passed as props (a context provider would be one more
+//! component type in the bundle); tests pass any state they like.
 
 use crate::gate::ChatSetup;
 use crate::state::ChatState;
@@ -25,7 +26,7 @@ pub enum UiAction {
     Withdraw,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Properties)]
 pub struct ChatContext {
     pub widget: WidgetKey,
     pub state: UseReducerHandle<ChatState>,

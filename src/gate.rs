@@ -374,40 +374,13 @@ impl Gate {
             .collect()
     }
 
-    /// The visitor picked `language`: the gate and the pre-chat form follow it.
+    /// The visitor picked `language`: the gate and the pre-chat form follow it, as if the
+    /// settings had just arrived (with the consent already given, if any).
     fn pick(&mut self, language: &'static str) {
         self.language = Some(language);
-        let Some(loaded) = self.loaded.clone() else {
-            return;
-        };
-        let (settings, languages) = &*loaded;
-        let preferred = self.preferred(languages);
-        match &self.stage {
-            Stage::Consent(_) => {
-                if let Some(view) = ConsentView::choose(settings, &preferred) {
-                    self.stage = Stage::Consent(Rc::new(view));
-                }
-            }
-            Stage::Prechat(view) => {
-                let view = Rc::new(PrechatView {
-                    language: prechat_language(settings, &preferred),
-                    ..(**view).clone()
-                });
-                self.stage = Stage::Prechat(view);
-            }
-            _ => {}
-        }
-        if let Some(after) = &self.after {
-            if let Some(view) = &after.prechat {
-                let prechat = Some(Rc::new(PrechatView {
-                    language: prechat_language(settings, &preferred),
-                    ..(**view).clone()
-                }));
-                self.after = Some(Rc::new(After {
-                    base: after.base.clone(),
-                    prechat,
-                }));
-            }
+        if let (Some(loaded), Stage::Consent(_) | Stage::Prechat(_)) = (&self.loaded, &self.stage) {
+            let (loaded, consent) = (loaded.clone(), self.consent.take());
+            self.loaded(loaded, consent, None);
         }
     }
 

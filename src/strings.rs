@@ -11,23 +11,16 @@
 //! the header) in English, so the widget can say what is happening.
 
 use crate::json::Json;
-use confide_protocol::i18n::{self, Category, Text};
+use confide_protocol::i18n::{self, Text};
 use yew::AttrValue;
 
-/// One text: plain, or its plural forms by category (as the file lists them).
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Entry {
-    Plain(AttrValue),
-    Plural(Vec<(Category, AttrValue)>),
-}
-
-/// The texts of one interface language. Each is an [`AttrValue`] (a shared string), so
-/// putting one on the page copies nothing.
+/// The texts of one interface language, as the file's values: a text, or an object of a
+/// text with a count's plural forms by CLDR category.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Strings {
     /// The language's code (one of `confide_protocol::i18n::LANGUAGES`).
     pub lang: &'static str,
-    entries: Vec<Entry>,
+    entries: Vec<Json>,
 }
 
 /// English for the texts shown before any file has loaded (the first keys of the table; the
@@ -55,40 +48,26 @@ impl Strings {
     pub fn builtin() -> Self {
         Self {
             lang: "",
-            entries: BUILTIN
-                .iter()
-                .map(|s| Entry::Plain(AttrValue::Static(s)))
-                .collect(),
+            entries: BUILTIN.iter().map(|s| Json::Str((*s).to_owned())).collect(),
         }
     }
 
-    /// Reads a language file; `None` unless it holds exactly one text or object of plural
-    /// forms per key (which key takes which shape is the tests' business).
+    /// Reads a language file; `None` unless it holds exactly one value per key, each a text
+    /// or an object (which key takes which shape, and the forms' names, are the tests'
+    /// business: they check every file).
     pub fn parse(lang: &'static str, text: &str) -> Option<Self> {
-        let doc = Json::parse(text)?;
-        let values: Vec<&Json> = match &doc {
-            Json::Arr(items) => items.iter().collect(),
-            Json::Obj(fields) => fields.iter().map(|(_, v)| v).collect(),
+        let entries = match Json::parse(text)? {
+            Json::Arr(items) => items,
+            Json::Obj(fields) => fields.into_iter().map(|(_, v)| v).collect(),
             _ => return None,
         };
-        if values.len() != Text::COUNT {
-            return None;
-        }
-        let mut entries = Vec::with_capacity(values.len());
-        for value in values {
-            entries.push(match value {
-                Json::Str(s) => Entry::Plain(s.clone().into()),
-                Json::Obj(forms) => {
-                    let mut out = Vec::with_capacity(forms.len());
-                    for (name, form) in forms {
-                        out.push((Category::from_name(name)?, form.as_str()?.to_owned().into()));
-                    }
-                    Entry::Plural(out)
-                }
-                _ => return None,
-            });
-        }
-        Some(Self { lang, entries })
+        let shaped = |v: &Json| match v {
+            Json::Str(_) => true,
+            Json::Obj(forms) => forms.iter().all(|(_, f)| f.as_str().is_some()),
+            _ => false,
+        };
+        (entries.len() == Text::COUNT && entries.iter().all(shaped))
+            .then_some(Self { lang, entries })
     }
 
     /// Whether the language is written right to left.
@@ -96,14 +75,13 @@ impl Strings {
         i18n::is_rtl(self.lang)
     }
 
-    /// A text (empty if this table does not have it); for a text with a count, its `other`
-    /// form unfilled. (Out of line: it is called from every text on the page.)
+    /// A text (empty if this table does not have it, and for a text with a count: see
+    /// [`Strings::count`]). Out of line: every text on the page calls it.
     #[inline(never)]
     pub fn get(&self, t: Text) -> AttrValue {
         match self.entries.get(t as usize) {
-            Some(Entry::Plain(s)) => s.clone(),
-            Some(Entry::Plural(forms)) => forms.last().map(|(_, s)| s.clone()).unwrap_or_default(),
-            None => AttrValue::default(),
+            Some(Json::Str(s)) => s.clone().into(),
+            _ => AttrValue::default(),
         }
     }
 
@@ -118,15 +96,16 @@ impl Strings {
     /// filled in, the count as `{count_name}`.
     #[inline(never)]
     pub fn count(&self, t: Text, count_name: &str, n: u64, args: &[(&str, &str)]) -> String {
-        let Some(Entry::Plural(forms)) = self.entries.get(t as usize) else {
+        let Some(Json::Obj(forms)) = self.entries.get(t as usize) else {
             return String::new();
         };
-        let want = i18n::category(self.lang, n);
+        let want = i18n::category(self.lang, n).as_str();
         let form = forms
             .iter()
-            .find(|(c, _)| *c == want)
+            .find(|(c, _)| c == want)
             .or(forms.last())
-            .map_or("", |(_, s)| s.as_str());
+            .and_then(|(_, s)| s.as_str())
+            .unwrap_or_default();
         let n = n.to_string();
         let mut all = vec![(count_name, n.as_str())];
         all.extend_from_slice(args);
@@ -448,7 +427,10 @@ mod tests {
         v.pop();
         assert!(Strings::parse("en", &serde_json::to_string(&v).expect("json")).is_none());
         let mut v: Vec<Value> = serde_json::from_str(&en).expect("array");
-        v[Text::TooLong as usize] = serde_json::json!({"several": "x"});
+        v[Text::TooLong as usize] = serde_json::json!({"one": 5});
+        assert!(Strings::parse("en", &serde_json::to_string(&v).expect("json")).is_none());
+        let mut v: Vec<Value> = serde_json::from_str(&en).expect("array");
+        v[Text::Chat as usize] = serde_json::json!(5);
         assert!(Strings::parse("en", &serde_json::to_string(&v).expect("json")).is_none());
         assert!(Strings::parse("en", "not json").is_none());
         assert!(Strings::parse("en", "\"text\"").is_none());

@@ -6,7 +6,7 @@
 use confide_protocol::chat::{ConsentGiven, WidgetConfig};
 use confide_protocol::settings::{Disclaimer, PrivacyLink, WidgetSettings};
 use confide_protocol::WidgetKey;
-use confide_widget::components::ConsentGate;
+use confide_widget::components::{consent_gate, FormState};
 use confide_widget::gate::ConsentView;
 use confide_widget::{App, AppProps};
 use gloo_timers::future::TimeoutFuture;
@@ -103,11 +103,11 @@ async fn render_gate(view: ConsentView) -> (Element, Agreed) {
     }
     #[component]
     fn Host(p: &P) -> Html {
-        let t = Rc::new(
+        let t =
             confide_widget::strings::Strings::parse("en", include_str!("../static/i18n/en.json"))
-                .expect("en.json reads"),
-        );
-        html! { <ConsentGate view={p.view.clone()} on_agree={p.on_agree.clone()} {t} /> }
+                .expect("en.json reads");
+        let form = use_state(FormState::default);
+        consent_gate(&p.view, &form, &p.on_agree, &t)
     }
     let props = P {
         view: Rc::new(view),

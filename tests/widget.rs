@@ -126,9 +126,7 @@ fn Harness(props: &HarnessProps) -> Html {
         on_language: Callback::noop(),
     };
     html! {
-        <ContextProvider<ChatContext> {context}>
-            <ChatView />
-        </ContextProvider<ChatContext>>
+        <ChatView ..context />
     }
 }
 

@@ -4,8 +4,7 @@
 //! on send. The draft itself leaves this component only when the widget's setup has live
 //! preview on (standard mode), [`PREVIEW_MS`] after the last keystroke; never in privacy mode.
 
-use crate::context::UiAction;
-use crate::hooks::use_chat;
+use crate::context::{ChatContext, UiAction};
 use confide_protocol::chat::{MessageText, MAX_TEXT_CHARS};
 use confide_protocol::i18n::Text;
 use gloo_timers::callback::Timeout;
@@ -40,8 +39,7 @@ impl Typing {
 }
 
 #[component]
-pub fn Composer() -> Html {
-    let ctx = use_chat();
+pub fn Composer(ctx: &ChatContext) -> Html {
     let draft = use_state(String::new);
     let typing = use_mut_ref(Typing::default);
     // The pending live-preview update; dropping it cancels it.

@@ -2,10 +2,11 @@
 //! no conversation yet: an optional email, a required message, then a confirmation. It sends
 //! the consent and pre-chat values the chat started with, and the visitor's token, so the
 //! message gets the consent receipt and belongs to the visitor (export, delete, withdraw).
+//! A plain function: its [`LeaveForm`] state lives in the chat view.
 
 use crate::browser::{self, Area};
+use crate::context::ChatContext;
 use crate::frames::encode_leave_message;
-use crate::hooks::use_chat;
 use crate::persist::token_key;
 use crate::strings::Strings;
 use confide_protocol::chat::{LeaveMessage, MessageText, TextError, VisitorToken, MAX_TEXT_CHARS};
@@ -13,12 +14,22 @@ use confide_protocol::i18n::Text;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-#[derive(Debug, Clone, PartialEq)]
-enum Status {
+/// Where the form stands.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Status {
+    #[default]
     Editing,
     Sending,
     Done,
     Failed(AttrValue),
+}
+
+/// The form's state and its two fields, kept by the chat view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeaveForm {
+    pub status: UseStateHandle<Status>,
+    pub email: NodeRef,
+    pub text: NodeRef,
 }
 
 /// Longest email accepted here (the server has the final word).
@@ -49,15 +60,15 @@ fn read_form(t: &Strings, email: &NodeRef, text: &NodeRef) -> Result<LeaveMessag
     })
 }
 
-#[component]
-pub fn LeaveMessageForm() -> Html {
-    let ctx = use_chat();
-    let status = use_state(|| Status::Editing);
-    let email_ref = use_node_ref();
-    let text_ref = use_node_ref();
+pub fn leave_message_form(ctx: &ChatContext, form: &LeaveForm) -> Html {
+    let LeaveForm {
+        status,
+        email: email_ref,
+        text: text_ref,
+    } = form;
 
     let t = ctx.t.clone();
-    if *status == Status::Done {
+    if **status == Status::Done {
         return html! {
             <div class="confide-leave-done" data-testid="leave-message-done" role="status">
                 <p class="confide-leave-title">{ t.get(Text::Thanks) }</p>
@@ -106,22 +117,22 @@ pub fn LeaveMessageForm() -> Html {
         }
     };
 
-    let sending = *status == Status::Sending;
+    let sending = **status == Status::Sending;
     html! {
         <form class="confide-leave" data-testid="leave-message" {onsubmit}>
             <h2 class="confide-leave-title">{ t.get(Text::LeaveTitle) }</h2>
             <p class="confide-leave-intro">{ t.get(Text::LeaveIntro) }</p>
             <label class="confide-field">
                 <span>{ t.fill(Text::Optional, &[("label", &t.get(Text::Email))]) }</span>
-                <input ref={email_ref} name="email" type="email" autocomplete="email"
+                <input ref={email_ref.clone()} name="email" type="email" autocomplete="email"
                        class="confide-first" maxlength={MAX_EMAIL_CHARS.to_string()} />
             </label>
             <label class="confide-field">
                 <span>{ t.get(Text::Message) }</span>
-                <textarea ref={text_ref} name="text" required=true rows="5"
+                <textarea ref={text_ref.clone()} name="text" required=true rows="5"
                           maxlength={MAX_TEXT_CHARS.to_string()} />
             </label>
-            if let Status::Failed(why) = &*status {
+            if let Status::Failed(why) = &**status {
                 <p class="confide-notice" role="alert">{ why.clone() }</p>
             }
             <button type="submit" class="confide-send" disabled={sending}>

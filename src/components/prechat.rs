@@ -1,7 +1,9 @@
 //! The pre-chat form: the fields the widget asks for (name, email, custom ones; each optional
 //! or required), checked with the protocol's own rules before anything is sent. What the
-//! visitor types goes out only with the chat's `hello`, and only what is not empty.
+//! visitor types goes out only with the chat's `hello`, and only what is not empty. A plain
+//! function: the problem shown lives in its parent's [`FormState`].
 
+use crate::components::consent::FormState;
 use crate::gate::{FieldRule, Label, PrechatView};
 use crate::strings::Strings;
 use confide_protocol::details::{PrechatValues, MAX_FIELD_CHARS};
@@ -10,14 +12,6 @@ use confide_protocol::settings::Requirement;
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
-
-#[derive(Debug, Clone, PartialEq, Properties)]
-pub struct PrechatFormProps {
-    pub view: Rc<PrechatView>,
-    /// The checked values, when the visitor starts.
-    pub on_filled: Callback<PrechatValues>,
-    pub t: Rc<Strings>,
-}
 
 /// A field's label in the visitor's language.
 fn label_text(t: &Strings, label: Label<'_>) -> AttrValue {
@@ -62,26 +56,31 @@ fn read(form: &NodeRef, view: &PrechatView) -> PrechatValues {
     values
 }
 
-#[component]
-pub fn PrechatForm(props: &PrechatFormProps) -> Html {
-    let problem = use_state(|| None::<(String, String)>);
-    let form = use_node_ref();
-    let view = &props.view;
-
-    let t = &props.t;
+/// The form; `node` is its element, `on_filled` gets the checked values.
+pub fn prechat_form(
+    view: &Rc<PrechatView>,
+    state: &UseStateHandle<FormState>,
+    node: &NodeRef,
+    on_filled: &Callback<PrechatValues>,
+    t: &Rc<Strings>,
+) -> Html {
+    let problem = &state.problem;
     let onsubmit = {
-        let view = view.clone();
-        let form = form.clone();
-        let problem = problem.clone();
-        let on_filled = props.on_filled.clone();
-        let t = t.clone();
+        let (view, form, state, on_filled, t) = (
+            view.clone(),
+            node.clone(),
+            state.clone(),
+            on_filled.clone(),
+            t.clone(),
+        );
         move |e: SubmitEvent| {
             e.prevent_default();
             match view.check(&read(&form, &view)) {
                 Ok(values) => on_filled.emit(values),
-                Err((key, label, rule)) => {
-                    problem.set(Some((key.to_owned(), problem_text(&t, label, rule))))
-                }
+                Err((key, label, rule)) => state.set(FormState {
+                    problem: Some((key.to_owned(), problem_text(&t, label, rule))),
+                    ..FormState::default()
+                }),
             }
         }
     };
@@ -118,10 +117,10 @@ pub fn PrechatForm(props: &PrechatFormProps) -> Html {
         .collect::<Vec<_>>();
     html! {
         <form class="confide-body confide-leave" data-testid="prechat" lang={view.language.clone()}
-              ref={form} {onsubmit} novalidate=true>
+              ref={node.clone()} {onsubmit} novalidate=true>
             <p class="confide-leave-intro">{ t.get(Text::PrechatIntro) }</p>
             { for fields }
-            if let Some((_, why)) = &*problem {
+            if let Some((_, why)) = problem {
                 <p class="confide-notice" role="alert" data-testid="prechat-problem">{ why.clone() }</p>
             }
             <button type="submit" class="confide-send" data-testid="prechat-start">{ t.get(Text::Start) }</button>

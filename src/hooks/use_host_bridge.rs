@@ -45,6 +45,7 @@ pub fn use_host_bridge(chat: &UseReducerHandle<ChatState>) -> HostBridge {
 
     {
         let dispatcher = chat.dispatcher();
+        let on_escape = chat.dispatcher();
         let page = page.clone();
         let close = close.clone();
         use_effect_with((), move |_| {
@@ -91,8 +92,10 @@ pub fn use_host_bridge(chat: &UseReducerHandle<ChatState>) -> HostBridge {
                     let escape = e
                         .dyn_ref::<KeyboardEvent>()
                         .is_some_and(|e| e.key() == "Escape" && !e.is_composing());
-                    // The panel's own close button knows how to close it.
-                    if escape && !browser::click("[data-testid=privacy-close]") && embedded {
+                    if !escape {
+                    } else if browser::element("[data-testid=privacy-panel]").is_some() {
+                        on_escape.dispatch(Action::Privacy(false));
+                    } else if embedded {
                         close.emit(());
                     }
                 }));

@@ -14,7 +14,7 @@
 pub mod plural;
 mod texts;
 
-pub use plural::{categories, category, Category};
+pub use plural::{categories, category, Category, Rule};
 pub use texts::{Key, Text, KEYS, KEYS_HASH};
 
 /// One interface language.
@@ -26,21 +26,25 @@ pub struct Language {
     pub name: &'static str,
     /// Written right to left.
     pub rtl: bool,
+    /// Its CLDR plural rule for whole numbers.
+    pub plural: Rule,
 }
 
-const fn ltr(code: &'static str, name: &'static str) -> Language {
+const fn ltr(code: &'static str, name: &'static str, plural: Rule) -> Language {
     Language {
         code,
         name,
         rtl: false,
+        plural,
     }
 }
 
-const fn rtl(code: &'static str, name: &'static str) -> Language {
+const fn rtl(code: &'static str, name: &'static str, plural: Rule) -> Language {
     Language {
         code,
         name,
         rtl: true,
+        plural,
     }
 }
 
@@ -48,40 +52,40 @@ const fn rtl(code: &'static str, name: &'static str) -> Language {
 /// languages plus Norwegian (Bokmål), Icelandic, Turkish, Ukrainian, Russian, Arabic, Hebrew,
 /// Japanese, Simplified Chinese and Brazilian Portuguese.
 pub const LANGUAGES: [Language; 34] = [
-    rtl("ar", "العربية"),
-    ltr("bg", "Български"),
-    ltr("cs", "Čeština"),
-    ltr("da", "Dansk"),
-    ltr("de", "Deutsch"),
-    ltr("el", "Ελληνικά"),
-    ltr("en", "English"),
-    ltr("es", "Español"),
-    ltr("et", "Eesti"),
-    ltr("fi", "Suomi"),
-    ltr("fr", "Français"),
-    ltr("ga", "Gaeilge"),
-    rtl("he", "עברית"),
-    ltr("hr", "Hrvatski"),
-    ltr("hu", "Magyar"),
-    ltr("is", "Íslenska"),
-    ltr("it", "Italiano"),
-    ltr("ja", "日本語"),
-    ltr("lt", "Lietuvių"),
-    ltr("lv", "Latviešu"),
-    ltr("mt", "Malti"),
-    ltr("nb", "Norsk bokmål"),
-    ltr("nl", "Nederlands"),
-    ltr("pl", "Polski"),
-    ltr("pt", "Português"),
-    ltr("pt-BR", "Português (Brasil)"),
-    ltr("ro", "Română"),
-    ltr("ru", "Русский"),
-    ltr("sk", "Slovenčina"),
-    ltr("sl", "Slovenščina"),
-    ltr("sv", "Svenska"),
-    ltr("tr", "Türkçe"),
-    ltr("uk", "Українська"),
-    ltr("zh-Hans", "简体中文"),
+    rtl("ar", "العربية", Rule::Arabic),
+    ltr("bg", "Български", Rule::One),
+    ltr("cs", "Čeština", Rule::CzechSlovak),
+    ltr("da", "Dansk", Rule::One),
+    ltr("de", "Deutsch", Rule::One),
+    ltr("el", "Ελληνικά", Rule::One),
+    ltr("en", "English", Rule::One),
+    ltr("es", "Español", Rule::OneMillions),
+    ltr("et", "Eesti", Rule::One),
+    ltr("fi", "Suomi", Rule::One),
+    ltr("fr", "Français", Rule::ZeroOne),
+    ltr("ga", "Gaeilge", Rule::Irish),
+    rtl("he", "עברית", Rule::Hebrew),
+    ltr("hr", "Hrvatski", Rule::Croatian),
+    ltr("hu", "Magyar", Rule::One),
+    ltr("is", "Íslenska", Rule::Icelandic),
+    ltr("it", "Italiano", Rule::OneMillions),
+    ltr("ja", "日本語", Rule::None),
+    ltr("lt", "Lietuvių", Rule::Lithuanian),
+    ltr("lv", "Latviešu", Rule::Latvian),
+    ltr("mt", "Malti", Rule::Maltese),
+    ltr("nb", "Norsk bokmål", Rule::One),
+    ltr("nl", "Nederlands", Rule::One),
+    ltr("pl", "Polski", Rule::Polish),
+    ltr("pt", "Português", Rule::OneMillions),
+    ltr("pt-BR", "Português (Brasil)", Rule::ZeroOne),
+    ltr("ro", "Română", Rule::Romanian),
+    ltr("ru", "Русский", Rule::EastSlavic),
+    ltr("sk", "Slovenčina", Rule::CzechSlovak),
+    ltr("sl", "Slovenščina", Rule::Slovenian),
+    ltr("sv", "Svenska", Rule::One),
+    ltr("tr", "Türkçe", Rule::One),
+    ltr("uk", "Українська", Rule::EastSlavic),
+    ltr("zh-Hans", "简体中文", Rule::None),
 ];
 
 /// The language with exactly this code (case-insensitive).
@@ -102,21 +106,23 @@ pub fn is_rtl(code: &str) -> bool {
 /// - every Norwegian (`no`, `nb`, `nn`) reads Bokmål; the old code `iw` is Hebrew;
 /// - otherwise the primary subtag (`de-AT` → `de`).
 pub fn match_tag(tag: &str) -> Option<&'static str> {
-    let mut parts = tag.split(['-', '_']).filter(|p| !p.is_empty());
-    let primary = parts.next()?.to_ascii_lowercase();
-    let rest: Vec<&str> = parts.collect();
-    let has = |sub: &str| rest.iter().any(|p| p.eq_ignore_ascii_case(sub));
-    let code = match primary.as_str() {
-        "zh" => {
-            if has("hant") || has("tw") || has("hk") || has("mo") {
-                return None;
-            }
-            "zh-Hans"
+    let mut parts = tag.split(['-', '_']);
+    let primary = parts.next()?;
+    let has = |sub: &str| parts.clone().any(|p| p.eq_ignore_ascii_case(sub));
+    let is = |code: &str| primary.eq_ignore_ascii_case(code);
+    let code = if is("zh") {
+        if has("hant") || has("tw") || has("hk") || has("mo") {
+            return None;
         }
-        "pt" if has("br") => "pt-BR",
-        "no" | "nn" | "nb" => "nb",
-        "iw" => "he",
-        p => p,
+        "zh-Hans"
+    } else if is("pt") && has("br") {
+        "pt-BR"
+    } else if is("no") || is("nn") {
+        "nb"
+    } else if is("iw") {
+        "he"
+    } else {
+        primary
     };
     language(code).map(|l| l.code)
 }
@@ -151,37 +157,38 @@ pub fn fallback(default_language: &str) -> &'static str {
 /// The keys of a map of texts by language (disclaimers, labels) to try, in order, for the
 /// tag `tag`: the tag itself, the interface language it matches, then its primary subtag.
 /// So `pt-BR` tries `pt-BR` then `pt`, `zh-CN` tries `zh-CN`, `zh-Hans`, `zh`, and `nn` tries
-/// `nn` then `nb`.
-pub fn candidates(tag: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::with_capacity(3);
-    let mut push = |s: &str| {
-        if !s.is_empty() && !out.iter().any(|o| o.eq_ignore_ascii_case(s)) {
-            out.push(s.to_owned());
-        }
-    };
-    push(&tag.replace('_', "-"));
-    if let Some(code) = match_tag(tag) {
-        push(code);
-    }
-    push(
-        &tag.split(['-', '_'])
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase(),
-    );
-    out
+/// `nn` then `nb` (keys are compared without case, and `_` counts as `-`).
+pub fn candidates(tag: &str) -> [&str; 3] {
+    let primary = tag.split(['-', '_']).next().unwrap_or_default();
+    [tag, match_tag(tag).unwrap_or(primary), primary]
 }
 
-/// The first of `tags`' [`candidates`] that `has` (compared without case): how a disclaimer
-/// or a label is picked for a visitor. Returns the key as `has` knows it.
+/// Whether the language key `key` is the tag `tag`, compared without case, `_` as `-`.
+fn same_tag(key: &str, tag: &str) -> bool {
+    key.len() == tag.len()
+        && key.bytes().zip(tag.bytes()).all(|(a, b)| {
+            let norm = |c: u8| {
+                if c == b'_' {
+                    b'-'
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            };
+            norm(a) == norm(b)
+        })
+}
+
+/// The first of `tags`' [`candidates`] that `keys` has: how a disclaimer or a label is picked
+/// for a visitor. Returns the key as `keys` has it.
 pub fn lookup<'a, K: AsRef<str> + 'a>(
     tags: impl IntoIterator<Item = &'a str>,
     keys: impl Iterator<Item = &'a K> + Clone,
 ) -> Option<&'a K> {
     tags.into_iter().find_map(|tag| {
-        candidates(tag)
-            .iter()
-            .find_map(|c| keys.clone().find(|k| k.as_ref().eq_ignore_ascii_case(c)))
+        candidates(tag).into_iter().find_map(|c| {
+            keys.clone()
+                .find(|k| !c.is_empty() && same_tag(k.as_ref(), c))
+        })
     })
 }
 
@@ -273,10 +280,12 @@ mod tests {
 
     #[test]
     fn texts_by_language_are_looked_up_tag_then_interface_language_then_primary() {
-        assert_eq!(candidates("pt-BR"), ["pt-BR", "pt"]);
-        assert_eq!(candidates("zh_CN"), ["zh-CN", "zh-Hans", "zh"]);
-        assert_eq!(candidates("nn"), ["nn", "nb"]);
-        assert_eq!(candidates("de-AT"), ["de-AT", "de"]);
+        assert_eq!(candidates("pt-BR"), ["pt-BR", "pt-BR", "pt"]);
+        assert_eq!(candidates("zh_CN"), ["zh_CN", "zh-Hans", "zh"]);
+        assert_eq!(candidates("nn"), ["nn", "nb", "nn"]);
+        assert_eq!(candidates("de-AT"), ["de-AT", "de", "de"]);
+        assert_eq!(candidates("ko"), ["ko", "ko", "ko"]);
+        assert!(same_tag("pt-BR", "pt_br") && !same_tag("pt", "pt-BR"));
         let keys = ["de".to_owned(), "pt".to_owned(), "zh-Hans".to_owned()];
         let find = |tags: &[&str]| lookup(tags.iter().copied(), keys.iter()).cloned();
         assert_eq!(find(&["pt-BR"]), Some("pt".into()));

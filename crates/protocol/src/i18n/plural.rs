@@ -45,169 +45,134 @@ impl Category {
 
 use Category::{Few, Many, One, Other, Two, Zero};
 
+/// Which CLDR cardinal rule a language follows (each language in `LANGUAGES` names its own,
+/// so the widget looks the rule up in that table rather than comparing language codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// Japanese, Chinese: no plural.
+    None,
+    /// `one` for 1 (English, German, the Nordic languages, Greek, Hungarian, Turkish…).
+    One,
+    /// French, Brazilian Portuguese: `one` for 0 and 1, `many` for millions.
+    ZeroOne,
+    /// Spanish, Italian, Portuguese: `one` for 1, `many` for millions.
+    OneMillions,
+    Icelandic,
+    Latvian,
+    Lithuanian,
+    /// Russian, Ukrainian.
+    EastSlavic,
+    Polish,
+    Croatian,
+    /// Czech, Slovak.
+    CzechSlovak,
+    Slovenian,
+    Romanian,
+    Irish,
+    Maltese,
+    Hebrew,
+    Arabic,
+}
+
 /// Spanish, French, Italian and Portuguese: a multiple of a million is `many`
 /// ("un millón de caracteres").
 fn million(n: u64) -> bool {
     n != 0 && n.is_multiple_of(1_000_000)
 }
 
-/// The category of the whole number `n` in `lang` (an interface language code; anything
-/// else gets the English rule).
-pub fn category(lang: &str, n: u64) -> Category {
-    let (n10, n100) = (n % 10, n % 100);
-    match lang {
-        "ja" | "zh-Hans" => Other,
-        "fr" | "pt-BR" => match n {
-            0 | 1 => One,
-            _ if million(n) => Many,
-            _ => Other,
-        },
-        "es" | "it" | "pt" => match n {
-            1 => One,
-            _ if million(n) => Many,
-            _ => Other,
-        },
-        "is" => {
-            if n10 == 1 && n100 != 11 {
-                One
-            } else {
-                Other
-            }
-        }
-        "lv" => {
-            if n10 == 0 || (11..=19).contains(&n100) {
-                Zero
-            } else if n10 == 1 {
-                One
-            } else {
-                Other
-            }
-        }
-        "lt" => {
-            if (11..=19).contains(&n100) {
-                Other
-            } else if n10 == 1 {
-                One
-            } else if n10 >= 2 {
-                Few
-            } else {
-                Other
-            }
-        }
-        "ru" | "uk" => {
-            if n10 == 1 && n100 != 11 {
-                One
-            } else if (2..=4).contains(&n10) && !(12..=14).contains(&n100) {
-                Few
-            } else {
-                Many
-            }
-        }
-        "pl" => {
-            if n == 1 {
-                One
-            } else if (2..=4).contains(&n10) && !(12..=14).contains(&n100) {
-                Few
-            } else {
-                Many
-            }
-        }
-        "hr" => {
-            if n10 == 1 && n100 != 11 {
-                One
-            } else if (2..=4).contains(&n10) && !(12..=14).contains(&n100) {
-                Few
-            } else {
-                Other
-            }
-        }
-        "cs" | "sk" => match n {
-            1 => One,
-            2..=4 => Few,
-            _ => Other,
-        },
-        "sl" => match n100 {
-            1 => One,
-            2 => Two,
-            3 | 4 => Few,
-            _ => Other,
-        },
-        "ro" => {
-            if n == 1 {
-                One
-            } else if n == 0 || (1..=19).contains(&n100) {
-                Few
-            } else {
-                Other
-            }
-        }
-        "ga" => match n {
-            1 => One,
-            2 => Two,
-            3..=6 => Few,
-            7..=10 => Many,
-            _ => Other,
-        },
-        "mt" => {
-            if n == 1 {
-                One
-            } else if n == 2 {
-                Two
-            } else if n == 0 || (3..=10).contains(&n100) {
-                Few
-            } else if (11..=19).contains(&n100) {
-                Many
-            } else {
-                Other
-            }
-        }
-        "he" => match n {
-            1 => One,
-            2 => Two,
-            _ => Other,
-        },
-        "ar" => {
-            if n == 0 {
-                Zero
-            } else if n == 1 {
-                One
-            } else if n == 2 {
-                Two
-            } else if (3..=10).contains(&n100) {
-                Few
-            } else if (11..=99).contains(&n100) {
-                Many
-            } else {
-                Other
-            }
-        }
-        // bg da de el en et fi hu nb nl sv tr
-        _ => {
-            if n == 1 {
-                One
-            } else {
-                Other
-            }
+impl Rule {
+    /// The category of the whole number `n`.
+    pub fn category(self, n: u64) -> Category {
+        let (n10, n100) = (n % 10, n % 100);
+        let teen = (11..=19).contains(&n100);
+        let slavic_few = (2..=4).contains(&n10) && !(12..=14).contains(&n100);
+        match self {
+            Rule::None => Other,
+            Rule::ZeroOne if n < 2 => One,
+            Rule::One | Rule::OneMillions if n == 1 => One,
+            Rule::ZeroOne | Rule::OneMillions if million(n) => Many,
+            Rule::One | Rule::ZeroOne | Rule::OneMillions => Other,
+            Rule::Icelandic if n10 == 1 && n100 != 11 => One,
+            Rule::Icelandic => Other,
+            Rule::Latvian if n10 == 0 || teen => Zero,
+            Rule::Latvian if n10 == 1 => One,
+            Rule::Latvian => Other,
+            Rule::Lithuanian if teen => Other,
+            Rule::Lithuanian if n10 == 1 => One,
+            Rule::Lithuanian if n10 >= 2 => Few,
+            Rule::Lithuanian => Other,
+            Rule::EastSlavic | Rule::Croatian if n10 == 1 && n100 != 11 => One,
+            Rule::Polish if n == 1 => One,
+            Rule::EastSlavic | Rule::Polish | Rule::Croatian if slavic_few => Few,
+            Rule::EastSlavic | Rule::Polish => Many,
+            Rule::Croatian => Other,
+            Rule::CzechSlovak => match n {
+                1 => One,
+                2..=4 => Few,
+                _ => Other,
+            },
+            Rule::Slovenian => match n100 {
+                1 => One,
+                2 => Two,
+                3 | 4 => Few,
+                _ => Other,
+            },
+            Rule::Romanian if n == 1 => One,
+            Rule::Romanian if n == 0 || (1..=19).contains(&n100) => Few,
+            Rule::Romanian => Other,
+            Rule::Irish => match n {
+                1 => One,
+                2 => Two,
+                3..=6 => Few,
+                7..=10 => Many,
+                _ => Other,
+            },
+            Rule::Maltese | Rule::Hebrew | Rule::Arabic if n == 1 => One,
+            Rule::Maltese | Rule::Hebrew | Rule::Arabic if n == 2 => Two,
+            Rule::Hebrew => Other,
+            Rule::Arabic if n == 0 => Zero,
+            Rule::Maltese if n == 0 || (3..=10).contains(&n100) => Few,
+            Rule::Maltese if teen => Many,
+            Rule::Maltese => Other,
+            Rule::Arabic if (3..=10).contains(&n100) => Few,
+            Rule::Arabic if (11..=99).contains(&n100) => Many,
+            Rule::Arabic => Other,
         }
     }
+
+    /// The categories whole numbers reach, in CLDR order.
+    pub fn categories(self) -> &'static [Category] {
+        match self {
+            Rule::None => &[Other],
+            Rule::One | Rule::Icelandic => &[One, Other],
+            Rule::ZeroOne | Rule::OneMillions => &[One, Many, Other],
+            Rule::Latvian => &[Zero, One, Other],
+            Rule::Lithuanian | Rule::Croatian | Rule::CzechSlovak | Rule::Romanian => {
+                &[One, Few, Other]
+            }
+            Rule::EastSlavic | Rule::Polish => &[One, Few, Many],
+            Rule::Slovenian => &[One, Two, Few, Other],
+            Rule::Irish | Rule::Maltese => &[One, Two, Few, Many, Other],
+            Rule::Hebrew => &[One, Two, Other],
+            Rule::Arabic => &[Zero, One, Two, Few, Many, Other],
+        }
+    }
+}
+
+/// The rule of `lang` (an interface language code; anything else gets English's).
+fn rule(lang: &str) -> Rule {
+    super::language(lang).map_or(Rule::One, |l| l.plural)
+}
+
+/// The category of the whole number `n` in `lang`.
+pub fn category(lang: &str, n: u64) -> Category {
+    rule(lang).category(n)
 }
 
 /// The categories whole numbers reach in `lang`, in CLDR order: the forms a language file
 /// gives for each text with a count.
 pub fn categories(lang: &str) -> &'static [Category] {
-    match lang {
-        "ja" | "zh-Hans" => &[Other],
-        "fr" | "pt-BR" | "es" | "it" | "pt" => &[One, Many, Other],
-        "lv" => &[Zero, One, Other],
-        "lt" | "hr" | "cs" | "sk" | "ro" => &[One, Few, Other],
-        "ru" | "uk" | "pl" => &[One, Few, Many],
-        "sl" => &[One, Two, Few, Other],
-        "ga" => &[One, Two, Few, Many, Other],
-        "mt" => &[One, Two, Few, Many, Other],
-        "he" => &[One, Two, Other],
-        "ar" => &[Zero, One, Two, Few, Many, Other],
-        _ => &[One, Other],
-    }
+    rule(lang).categories()
 }
 
 #[cfg(test)]

@@ -41,6 +41,8 @@ macro_rules! texts {
         impl Text {
             /// Every text, in language-file order.
             pub const ALL: &'static [Text] = &[$(Text::$variant,)+];
+            /// How many texts a language file holds.
+            pub const COUNT: usize = Text::ALL.len();
         }
     };
     (@plural) => { None };

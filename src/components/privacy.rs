@@ -15,8 +15,18 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 fn button(testid: &'static str, label: AttrValue, onclick: Callback<MouseEvent>) -> Html {
+    button_off(testid, label, onclick, false)
+}
+
+/// A button that is disabled while `off` (delete and withdraw need the socket).
+fn button_off(
+    testid: &'static str,
+    label: AttrValue,
+    onclick: Callback<MouseEvent>,
+    off: bool,
+) -> Html {
     html! {
-        <button type="button" class="confide-privacy-btn" data-testid={testid} {onclick}>{ label }</button>
+        <button type="button" class="confide-privacy-btn" data-testid={testid} disabled={off} {onclick}>{ label }</button>
     }
 }
 
@@ -131,8 +141,8 @@ pub fn privacy_panel(ctx: &ChatContext, s: &ChatState) -> Html {
     let actions = match s.confirm {
         None => html! {
             <div class="confide-privacy-row confide-danger">
-                { button("privacy-delete", t.get(Text::Delete), dispatch(Action::Confirm(Some(Confirm::Delete)))) }
-                { button("privacy-withdraw", t.get(Text::Withdraw), dispatch(Action::Confirm(Some(Confirm::Withdraw)))) }
+                { button_off("privacy-delete", t.get(Text::Delete), dispatch(Action::Confirm(Some(Confirm::Delete))), !online) }
+                { button_off("privacy-withdraw", t.get(Text::Withdraw), dispatch(Action::Confirm(Some(Confirm::Withdraw))), !online) }
             </div>
         },
         Some(step) => {
@@ -155,7 +165,7 @@ pub fn privacy_panel(ctx: &ChatContext, s: &ChatState) -> Html {
             html! {
                 <div class="confide-privacy-confirm" role="alert">
                     <p>{ t.get(question) }</p>
-                    <span class="confide-danger">{ button(testid, t.get(label), confirm) }</span>
+                    <span class="confide-danger">{ button_off(testid, t.get(label), confirm, !online) }</span>
                     { button("privacy-cancel", t.get(Text::Cancel), dispatch(Action::Confirm(None))) }
                 </div>
             }

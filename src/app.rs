@@ -16,7 +16,7 @@ use crate::state::{Action, ChatState};
 use crate::strings::Strings;
 use confide_protocol::chat::{ConsentGiven, DraftText, VisitorClient};
 use confide_protocol::details::PrechatValues;
-use confide_protocol::i18n::{self, Text};
+use confide_protocol::i18n::Text;
 use confide_protocol::WidgetKey;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -58,14 +58,7 @@ pub struct WidgetProps {
 pub fn Widget(props: &WidgetProps) -> Html {
     // The visitor's pick, else the site's data-lang, else the browser's languages; when none
     // is one the widget has, the settings' default decides once they arrive.
-    let gate = use_reducer(|| {
-        let picked = browser::storage_get(Area::Local, LANGUAGE_KEY);
-        Gate::with_language(i18n::choose(
-            picked.as_deref(),
-            browser::site_language().as_deref(),
-            &browser::languages(),
-        ))
-    });
+    let gate = use_reducer(|| Gate::with_language(browser::interface_language()));
     let chat = use_reducer(ChatState::new);
     // The consent gate's and the pre-chat form's state (plain functions, see components).
     let form = use_state(FormState::default);

@@ -316,6 +316,14 @@ pub fn local_date_time(at: i64, lang: &str) -> String {
         .into()
 }
 
+/// The interface language for this visitor, as both the router page and the widget choose
+/// it (`i18n::choose`): the one picked in the widget's menu (kept in `localStorage`, one for
+/// the chat origin), else the site's `data-lang`, else the best of `navigator.languages`.
+pub fn interface_language() -> Option<&'static str> {
+    let picked = storage_get(Area::Local, crate::persist::LANGUAGE_KEY);
+    confide_protocol::i18n::choose(picked.as_deref(), site_language().as_deref(), &languages())
+}
+
 /// The `lang` the loader put in the iframe's address (`/w/KEY?lang=de`, from the snippet's
 /// `data-lang`): the site owner's choice of interface language.
 pub fn site_language() -> Option<String> {
@@ -324,7 +332,11 @@ pub fn site_language() -> Option<String> {
         .trim_start_matches('?')
         .split('&')
         .find_map(|pair| pair.strip_prefix("lang="))
-        .filter(|v| !v.is_empty())
+        .filter(|v| {
+            !v.is_empty()
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
         .map(str::to_owned)
 }
 

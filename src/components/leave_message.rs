@@ -119,7 +119,7 @@ pub fn leave_message_form(ctx: &ChatContext, form: &LeaveForm) -> Html {
 
     let sending = **status == Status::Sending;
     html! {
-        <form class="confide-leave" data-testid="leave-message" {onsubmit}>
+        <form class="confide-leave" data-testid="leave-message" {onsubmit} novalidate=true>
             <h2 class="confide-leave-title">{ t.get(Text::LeaveTitle) }</h2>
             <p class="confide-leave-intro">{ t.get(Text::LeaveIntro) }</p>
             <label class="confide-field">

@@ -181,10 +181,10 @@ pub fn message_list(t: &Strings, s: &ChatState, scroller: NodeRef) -> Html {
             }
             // Unkeyed on purpose: items only append or settle in place, and keyed diffing
             // would add its hash maps to the bundle.
-            <ol class="confide-messages" data-testid="messages" role="log" aria-live="polite"
-                aria-label={t.get(Text::Messages)}>
-                { for items }
-            </ol>
+            // The log region wraps the list, so the list keeps its own semantics.
+            <div data-testid="messages" role="log" aria-live="polite" aria-label={t.get(Text::Messages)}>
+                <ol class="confide-messages">{ for items }</ol>
+            </div>
             if s.operator_typing {
                 <p class="confide-typing" data-testid="typing" aria-live="polite">
                     <span class="confide-dots" aria-hidden="true"><i></i><i></i><i></i></span>
@@ -199,5 +199,5 @@ pub fn message_list(t: &Strings, s: &ChatState, scroller: NodeRef) -> Html {
 }
 
 fn divider(text: AttrValue) -> Html {
-    html! { <li class="confide-divider" role="separator">{ text }</li> }
+    html! { <li class="confide-divider">{ text }</li> }
 }

@@ -13,7 +13,11 @@ import { startServer, launchBrowser, signInOperator } from './helpers.mjs';
 
 const WAIT = { timeout: 20000 };
 const I18N = join(dirname(fileURLToPath(import.meta.url)), '../../static/i18n');
-const file = (code) => JSON.parse(readFileSync(join(I18N, `${code}.json`), 'utf8'));
+const files = new Map();
+const file = (code) => {
+  if (!files.has(code)) files.set(code, JSON.parse(readFileSync(join(I18N, `${code}.json`), 'utf8')));
+  return files.get(code);
+};
 const CODES = readdirSync(I18N).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
 /** The Chromium locale a visitor of that language has. */
 const LOCALE = { 'zh-Hans': 'zh-CN', nb: 'nb-NO', pt: 'pt-PT' };

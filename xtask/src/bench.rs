@@ -465,3 +465,46 @@ pub fn run(env: &Env, args: &[String]) -> Result<(), String> {
         ))
     }
 }
+
+#[cfg(test)]
+mod budget_tests {
+    use super::*;
+
+    fn file(group: &str, path: &str, gzip: u64) -> FileSize {
+        FileSize {
+            group: group.into(),
+            path: path.into(),
+            raw: gzip * 3,
+            gzip,
+            brotli: gzip,
+        }
+    }
+
+    #[test]
+    fn after_the_click_counts_the_widget_and_its_largest_language_file_only() {
+        let sizes = vec![
+            file("loader", "static/loader.js", 2000),
+            file("widget", "dist/widget/w.wasm", 110_000),
+            file("widget", "dist/widget/w.js", 8_000),
+            file("i18n", "dist/widget/i18n/en.json", 900),
+            file("i18n", "dist/widget/i18n/el.json", 1_300),
+            file("i18n", "dist/widget/i18n/ja.json", 1_100),
+        ];
+        let (lines, ok) = budget_report(&sizes);
+        assert!(ok, "{lines:?}");
+        let widget = &lines[1];
+        assert!(
+            widget.contains("gzip 119300 B: dist/widget 118000 B + the largest of 3 language files 1300 B (dist/widget/i18n/el.json)"),
+            "{widget}"
+        );
+        // Over the budget by the language file alone: it fails.
+        let mut over = sizes.clone();
+        over[1].gzip = AFTER_CLICK_GZIP_BUDGET - 8_000 - 1_299;
+        assert!(!budget_report(&over).1);
+        over[1].gzip -= 1;
+        assert!(budget_report(&over).1);
+        // No language files at all: the widget cannot show anything, so it fails too.
+        let none: Vec<FileSize> = sizes.into_iter().filter(|f| f.group != "i18n").collect();
+        assert!(!budget_report(&none).1);
+    }
+}

@@ -4,7 +4,7 @@
 use crate::api;
 use crate::widgets::{
     requirement_from, requirement_name, side_name, snippet, weak_launcher_contrast,
-    DisclaimerField, Edit, SettingsEdit, MIN_CONTRAST,
+    DisclaimerField, Edit, SettingsEdit,
 };
 use confide_protocol::settings::{Requirement, Side, WidgetSettings};
 use confide_protocol::WidgetKey;
@@ -28,6 +28,12 @@ enum SaveState {
     Saving,
     Saved(u32),
     Failed(String),
+}
+
+/// `1.5123` as `1.51`, without the float formatting machinery in the bundle.
+fn hundredths(x: f64) -> String {
+    let n = (x * 100.0).round() as u32;
+    format!("{}.{:02}", n / 100, n % 100)
 }
 
 fn input_value(e: &Event) -> String {
@@ -420,7 +426,7 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
                     </div>
                     if let Some(ratio) = weak_contrast {
                         <p id="launcher-contrast" class="form-warning" role="status" data-testid="contrast-warning">
-                            { format!("The launcher's white label has a contrast of {ratio:.2}:1 on this colour; WCAG AA needs at least {MIN_CONTRAST}:1, so some visitors cannot read it. Pick a darker colour.") }
+                            { format!("The launcher's white label has a contrast of {}:1 on this colour; WCAG AA needs at least 4.5:1, so some visitors cannot read it. Pick a darker colour.", hundredths(ratio)) }
                         </p>
                     }
                 </fieldset>

@@ -1,6 +1,7 @@
-// Byte sizes of what Confide ships: the loader, every file of the widget bundle, of the router
-// page's bundle (loaded before the widget only when a snippet names a router) and of the
-// console bundle, raw, gzip -9 and brotli 11. Prints one tab-separated line per file
+// Byte sizes of what Confide ships: the loader, every file of the widget bundle, its language
+// files (dist/widget/i18n, group `i18n`: a visitor loads one of them), the router page's
+// bundle (loaded before the widget only when a snippet names a router) and the console
+// bundle, raw, gzip -9 and brotli 11. Prints one tab-separated line per file
 // (group, path, raw, gzip, brotli), which `cargo xtask test` (budgets) and `cargo xtask bench`
 // read; `--out FILE` also writes them as JSON.
 //   node bench/sizes.mjs [--dist DIR] [--out sizes.json]
@@ -33,6 +34,7 @@ function bundle(sub) {
 const groups = {
   loader: [{ path: 'static/loader.js', ...sizesOfFile(join(ROOT, 'static/loader.js')) }],
   widget: bundle('widget'),
+  i18n: bundle('widget/i18n'),
   router: bundle('router'),
   console: bundle('console'),
 };

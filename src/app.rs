@@ -1,18 +1,22 @@
-//! The widget's root component: reads the key, loads the settings, shows the consent gate
-//! when the widget requires one and the pre-chat form when it asks for fields, then the chat
-//! with its socket, and keeps the bridge to the loader throughout.
+//! The widget's root component: reads the key, picks the interface language and loads its
+//! texts while it loads the settings, shows the consent gate when the widget requires one and
+//! the pre-chat form when it asks for fields, then the chat with its socket, and keeps the
+//! bridge to the loader throughout.
 
 use crate::browser::{self, Area};
-use crate::components::parts::{header_bar, DEFAULT_TITLE};
-use crate::components::{ChatView, ConsentGate, PrechatForm};
+use crate::components::chat::{chat_view, use_chat_view};
+use crate::components::parts::header_bar;
+use crate::components::{consent_gate, prechat_form, FormState};
 use crate::context::{ChatContext, UiAction};
 use crate::frames::{encode_consent, encode_fields};
-use crate::gate::{ChatSetup, Gate, GateAction, Stage};
+use crate::gate::{ChatSetup, Failure, Gate, GateAction, Stage};
 use crate::hooks::{use_chat_socket, use_host_bridge, use_widget_config, PageSlot};
-use crate::persist::{consent_key, fields_key};
+use crate::persist::{consent_key, fields_key, LANGUAGE_KEY};
 use crate::state::{Action, ChatState};
+use crate::strings::Strings;
 use confide_protocol::chat::{ConsentGiven, DraftText, VisitorClient};
 use confide_protocol::details::PrechatValues;
+use confide_protocol::i18n::Text;
 use confide_protocol::WidgetKey;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -33,11 +37,14 @@ pub struct AppProps {
 pub fn App(props: &AppProps) -> Html {
     match &props.widget {
         Some(key) => html! { <Widget widget={key.clone()} /> },
-        None => html! {
-            <main class="confide confide-error" aria-label="Chat">
-                <p role="alert">{ "This chat is not available." }</p>
-            </main>
-        },
+        None => {
+            let t = Strings::builtin();
+            html! {
+                <main class="confide confide-error" aria-label={t.get(Text::Chat)}>
+                    <p role="alert">{ t.get(Text::Unavailable) }</p>
+                </main>
+            }
+        }
     }
 }
 
@@ -49,24 +56,44 @@ pub struct WidgetProps {
 /// One widget: settings, then the gate (if consent is required), then the chat.
 #[component]
 pub fn Widget(props: &WidgetProps) -> Html {
-    let gate = use_reducer(Gate::new);
+    // The visitor's pick, else the site's data-lang, else the browser's languages; when none
+    // is one the widget has, the settings' default decides once they arrive.
+    let gate = use_reducer(|| Gate::with_language(browser::interface_language()));
     let chat = use_reducer(ChatState::new);
+    // The consent gate's and the pre-chat form's state (plain functions, see components).
+    let form = use_state(FormState::default);
+    let prechat_node = use_node_ref();
     use_widget_config(&props.widget, &gate);
     let bridge = use_host_bridge(&chat);
+    let t = gate.t.clone();
+    // After every render: a focus left on nothing goes to the view's first control.
+    use_effect(browser::focus_first);
+    let on_language = {
+        let dispatcher = gate.dispatcher();
+        use_callback((), move |lang: &'static str, _| {
+            browser::storage_set(Area::Local, LANGUAGE_KEY, lang);
+            dispatcher.dispatch(GateAction::Language(lang));
+        })
+    };
+    // The texts for the gate's language are here (else what shows is loading or a failure,
+    // in the built-in English).
+    let ready = gate.ready();
 
     let on_agree = {
-        let dispatcher = gate.dispatcher();
+        let (dispatcher, form) = (gate.dispatcher(), form.clone());
         use_callback(props.widget.clone(), move |given: ConsentGiven, widget| {
             browser::storage_set(Area::Local, &consent_key(widget), &encode_consent(&given));
+            form.set(FormState::default());
             dispatcher.dispatch(GateAction::Agreed(given));
         })
     };
     let on_filled = {
-        let dispatcher = gate.dispatcher();
+        let (dispatcher, form) = (gate.dispatcher(), form.clone());
         use_callback(
             props.widget.clone(),
             move |values: PrechatValues, widget| {
                 browser::storage_set(Area::Local, &fields_key(widget), &encode_fields(&values));
+                form.set(FormState::default());
                 dispatcher.dispatch(GateAction::Filled(values));
             },
         )
@@ -92,10 +119,11 @@ pub fn Widget(props: &WidgetProps) -> Html {
         Callback::from(move |_: MouseEvent| dispatcher.dispatch(GateAction::Retry))
     };
 
-    if let Stage::Chat(setup) = &gate.stage {
+    if let (true, Stage::Chat(setup)) = (ready, &gate.stage) {
         return html! {
             <LiveChat widget={props.widget.clone()} setup={setup.clone()} {chat} page={bridge.page.clone()}
-                      {on_refused} {on_withdrawn} close={bridge.close.clone()} embedded={bridge.embedded} />
+                      {on_refused} {on_withdrawn} close={bridge.close.clone()} embedded={bridge.embedded}
+                      t={t.clone()} {on_language} />
         };
     }
 
@@ -103,30 +131,46 @@ pub fn Widget(props: &WidgetProps) -> Html {
         let close = bridge.close.clone();
         Callback::from(move |_: MouseEvent| close.emit(()))
     });
+    // A failure of the settings, else of the language file (the settings may be fine).
+    let failure = match &gate.stage {
+        Stage::Failed(f) => Some(f),
+        _ if gate.strings_failed && !ready => Some(&Failure::Offline),
+        _ => None,
+    };
     let body = match &gate.stage {
-        Stage::Consent(view) => html! { <ConsentGate view={view.clone()} {on_agree} /> },
-        Stage::Prechat(view) => html! { <PrechatForm view={view.clone()} {on_filled} /> },
-        Stage::Failed(failure) => html! {
-            <div class="confide-body confide-failed">
-                <p class="confide-unavailable" role="alert" data-problem={failure.detail()}>
-                    { failure.message() }
-                </p>
-                if failure.can_retry() {
-                    <button type="button" class="confide-send" data-testid="retry"
-                            onclick={on_retry}>{ "Try again" }</button>
-                }
-            </div>
-        },
+        _ if failure.is_some() => {
+            let failure = failure.unwrap_or(&Failure::Offline);
+            html! {
+                <div class="confide-body confide-failed">
+                    <p class="confide-unavailable" role="alert" data-problem={failure.detail()}>
+                        { t.get(failure.message()) }
+                    </p>
+                    if failure.can_retry() {
+                        <button type="button" class="confide-send confide-first" data-testid="retry"
+                                onclick={on_retry}>{ t.get(Text::TryAgain) }</button>
+                    }
+                </div>
+            }
+        }
+        Stage::Consent(view) if ready => consent_gate(view, &form, &on_agree, &t),
+        Stage::Prechat(view) if ready => prechat_form(view, &form, &prechat_node, &on_filled, &t),
         _ => html! {
             <p class="confide-body confide-loading" role="status" data-testid="loading">
-                { "Loading…" }
+                { t.get(Text::Loading) }
             </p>
         },
     };
+    let connection = match (&gate.stage, failure) {
+        (_, Some(Failure::NotFound)) => "unavailable",
+        (_, Some(_)) => "error",
+        (stage, None) if ready => stage.as_str(),
+        _ => "loading",
+    };
     html! {
         <main class="confide" data-confide-widget={props.widget.to_string()}
-              data-connection={gate.stage.as_str()} aria-label="Chat">
-            { header_bar(DEFAULT_TITLE.to_owned(), String::new(), None, None, close) }
+              data-connection={connection} aria-label={t.get(Text::Chat)}>
+            { header_bar(&t, t.get(Text::Title), String::new(), None, None,
+                         ready.then_some(on_language), close) }
             { body }
         </main>
     }
@@ -147,6 +191,10 @@ pub struct LiveChatProps {
     /// Asks the loader to close the panel.
     pub close: Callback<()>,
     pub embedded: bool,
+    /// The interface's texts.
+    pub t: Rc<Strings>,
+    /// The visitor picked another language.
+    pub on_language: Callback<&'static str>,
 }
 
 /// The chat connected to the server. It exists only once the gate is passed: the socket, the
@@ -186,10 +234,9 @@ pub fn LiveChat(props: &LiveChatProps) -> Html {
         actions,
         setup: props.setup.clone(),
         embedded: props.embedded,
+        t: props.t.clone(),
+        on_language: props.on_language.clone(),
     };
-    html! {
-        <ContextProvider<ChatContext> {context}>
-            <ChatView />
-        </ContextProvider<ChatContext>>
-    }
+    let view = use_chat_view(&context);
+    chat_view(&context, &view)
 }

@@ -307,9 +307,88 @@ pub fn utc_offset_min(at: i64) -> i64 {
     -(js_sys::Date::new(&JsValue::from_f64(at as f64)).get_timezone_offset() as i64)
 }
 
-/// `at` (unix ms) as the visitor's browser writes a date and time.
-pub fn local_date_time(at: i64) -> String {
+/// `at` (unix ms) as a date and time in the visitor's time zone, written the way `lang` (the
+/// interface language) writes them.
+pub fn local_date_time(at: i64, lang: &str) -> String {
+    let lang = if lang.is_empty() { "default" } else { lang };
     js_sys::Date::new(&JsValue::from_f64(at as f64))
-        .to_locale_string("default", &JsValue::UNDEFINED)
+        .to_locale_string(lang, &JsValue::UNDEFINED)
         .into()
+}
+
+/// The interface language for this visitor, as both the router page and the widget choose
+/// it (`i18n::choose`): the one picked in the widget's menu (kept in `localStorage`, one for
+/// the chat origin), else the site's `data-lang`, else the best of `navigator.languages`.
+pub fn interface_language() -> Option<&'static str> {
+    let picked = storage_get(Area::Local, crate::persist::LANGUAGE_KEY);
+    confide_protocol::i18n::choose(picked.as_deref(), site_language().as_deref(), &languages())
+}
+
+/// The `lang` the loader put in the iframe's address (`/w/KEY?lang=de`, from the snippet's
+/// `data-lang`): the site owner's choice of interface language.
+pub fn site_language() -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("lang="))
+        .filter(|v| {
+            !v.is_empty()
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map(str::to_owned)
+}
+
+/// Tells the document which language and direction its text is in (`<html lang dir>`, the
+/// title), so screen readers pronounce it and the browser lays it out right.
+pub fn set_document_language(lang: &str, rtl: bool, title: &str) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if let Some(html) = document.document_element() {
+        let _ = html.set_attribute("lang", lang);
+        let _ = html.set_attribute("dir", if rtl { "rtl" } else { "ltr" });
+    }
+    document.set_title(title);
+}
+
+/// The first element matching `selector`.
+pub fn element(selector: &str) -> Option<web_sys::HtmlElement> {
+    web_sys::window()?
+        .document()?
+        .query_selector(selector)
+        .ok()??
+        .dyn_into()
+        .ok()
+}
+
+/// Moves focus to the first element matching `selector`, if there is one.
+pub fn focus(selector: &str) {
+    if let Some(el) = element(selector) {
+        let _ = el.focus();
+    }
+}
+
+/// When this document has the focus (the loader focused the iframe, or the widget runs on its
+/// own) but no control holds it, gives it to the current view's first control
+/// (`.confide-first`, outside anything inert): the composer, the consent checkbox, the first
+/// pre-chat field, "Try again".
+pub fn focus_first() {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if !document.has_focus().unwrap_or(false) {
+        return;
+    }
+    let idle = match document.active_element() {
+        None => true,
+        Some(el) => document.body().is_some_and(|b| {
+            let body: &web_sys::Element = b.as_ref();
+            *body == el
+        }),
+    };
+    if idle {
+        focus(".confide-first:not([inert] *)");
+    }
 }

@@ -1,8 +1,10 @@
-//! The context every widget component reads: the widget key, the chat state and one callback
-//! for what the visitor does. Tests provide it with any state they like.
+//! What every part of the live chat reads: the widget key, the chat state, one callback for
+//! what the visitor does, the texts. Passed as props (a context provider would be one more
+//! component type in the bundle); tests pass any state they like.
 
 use crate::gate::ChatSetup;
 use crate::state::ChatState;
+use crate::strings::Strings;
 use confide_protocol::chat::MessageText;
 use confide_protocol::WidgetKey;
 use std::rc::Rc;
@@ -24,7 +26,7 @@ pub enum UiAction {
     Withdraw,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Properties)]
 pub struct ChatContext {
     pub widget: WidgetKey,
     pub state: UseReducerHandle<ChatState>,
@@ -33,4 +35,8 @@ pub struct ChatContext {
     pub setup: Rc<ChatSetup>,
     /// Runs inside the loader's iframe (so a close button makes sense).
     pub embedded: bool,
+    /// The interface's texts in the visitor's language.
+    pub t: Rc<Strings>,
+    /// The visitor picked another language in the menu.
+    pub on_language: Callback<&'static str>,
 }

@@ -4,11 +4,18 @@
 //! when one is required, and the fields they filled in).
 //!
 //! The chat (and with it the socket, the token and the outbox) exists only in
-//! [`Stage::Chat`], so while the gate is shown nothing but the config request leaves the
-//! browser.
+//! [`Stage::Chat`], so while the gate is shown nothing but the config request (and the
+//! language file) leaves the browser.
+//!
+//! The gate also holds the interface language and its texts: the language is chosen at start
+//! (`i18n::choose`), from the settings' default language when none of the visitor's matched,
+//! or picked in the menu; the disclaimer and the pre-chat labels follow it when the widget has
+//! them in that language. Nothing but loading (or a failure) shows until its texts are here.
 
+use crate::strings::Strings;
 use confide_protocol::chat::ConsentGiven;
-use confide_protocol::details::PrechatValues;
+use confide_protocol::details::{field_rule, PrechatValues, MAX_FIELD_CHARS};
+use confide_protocol::i18n::{self, Text};
 use confide_protocol::settings::{
     is_https_url, CustomField, Disclaimer, PrechatFields, Requirement, WidgetSettings,
 };
@@ -30,16 +37,13 @@ pub enum Failure {
 }
 
 impl Failure {
-    /// What the visitor reads.
-    pub fn message(&self) -> &'static str {
+    /// What the visitor reads (a text the widget has built in, so it shows before any
+    /// language file).
+    pub fn message(&self) -> Text {
         match self {
-            Failure::NotFound => "This chat is not available.",
-            Failure::Offline => {
-                "The chat could not be loaded: check your connection and try again."
-            }
-            Failure::Broken(_) | Failure::NoDisclaimer => {
-                "The chat could not be loaded. Please try again later."
-            }
+            Failure::NotFound => Text::Unavailable,
+            Failure::Offline => Text::LoadOffline,
+            Failure::Broken(_) | Failure::NoDisclaimer => Text::LoadFailed,
         }
     }
 
@@ -79,9 +83,10 @@ pub struct ConsentView {
 }
 
 impl ConsentView {
-    /// Picks the disclaimer for a visitor with these `languages` (most preferred first) through
-    /// the protocol's `disclaimer_for`, and the privacy link's label in the same language,
-    /// else the default language's, else any. `None` when there is no disclaimer at all.
+    /// Picks the disclaimer for a visitor with these `languages` (most preferred first: the
+    /// gate puts the interface language first) through the protocol's `disclaimer_for`, and
+    /// the privacy link's label in the same language, else the default language's, else any.
+    /// `None` when there is no disclaimer at all.
     pub fn choose(settings: &WidgetSettings, languages: &[String]) -> Option<Self> {
         let (language, disclaimer) = settings.disclaimer_for(languages)?;
         let privacy_link = settings
@@ -90,9 +95,8 @@ impl ConsentView {
             .filter(|link| is_https_url(&link.url))
             .map(|link| LinkView {
                 url: link.url.clone(),
-                label: link
-                    .labels
-                    .get(language)
+                label: i18n::lookup([language], link.labels.keys())
+                    .and_then(|k| link.labels.get(k))
                     .or_else(|| link.labels.get(&settings.default_language))
                     .or_else(|| link.labels.values().next())
                     .filter(|label| !label.trim().is_empty())
@@ -147,49 +151,93 @@ pub struct PrechatView {
     pub stored: Option<PrechatValues>,
 }
 
+/// A pre-chat field's label: the built-in fields' come from the interface's texts, a custom
+/// field's from the settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Label<'a> {
+    Name,
+    Email,
+    Custom(&'a str),
+}
+
+/// What is wrong with one pre-chat field (never its value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldRule {
+    Required,
+    /// Longer than this many characters.
+    TooLong(usize),
+    OneLine,
+    NotEmail,
+}
+
+impl FieldRule {
+    /// The interface text that says it.
+    pub fn text(self) -> Text {
+        match self {
+            FieldRule::Required => Text::FieldRequired,
+            FieldRule::TooLong(_) => Text::FieldTooLong,
+            FieldRule::OneLine => Text::FieldOneLine,
+            FieldRule::NotEmail => Text::FieldEmail,
+        }
+    }
+}
+
 impl PrechatView {
-    /// A custom field's label in the visitor's language, else the default language's, else
-    /// its key.
+    /// A custom field's label in the visitor's language (or the nearest one it has), else the
+    /// default language's, else its key.
     pub fn label<'a>(&'a self, field: &'a CustomField) -> &'a str {
-        field
-            .labels
-            .get(&self.language)
-            .or_else(|| field.labels.get(&self.default_language))
-            .map_or(field.key.as_str(), String::as_str)
+        i18n::lookup(
+            [self.language.as_str(), self.default_language.as_str()],
+            field.labels.keys(),
+        )
+        .and_then(|k| field.labels.get(k))
+        .map_or(field.key.as_str(), String::as_str)
     }
 
     /// The fields shown, as (key, label, requirement) with `name` and `email` first.
-    pub fn shown(&self) -> Vec<(&str, &str, Requirement)> {
+    pub fn shown(&self) -> Vec<(&str, Label<'_>, Requirement)> {
         let mut out = Vec::new();
         if self.fields.name != Requirement::Off {
-            out.push(("name", "Name", self.fields.name));
+            out.push(("name", Label::Name, self.fields.name));
         }
         if self.fields.email != Requirement::Off {
-            out.push(("email", "Email", self.fields.email));
+            out.push(("email", Label::Email, self.fields.email));
         }
         for f in &self.fields.custom {
             if f.requirement != Requirement::Off {
-                out.push((f.key.as_str(), self.label(f), f.requirement));
+                out.push((f.key.as_str(), Label::Custom(self.label(f)), f.requirement));
             }
         }
         out
     }
 
-    /// Checks what the visitor typed: the values to send, or what to tell them (the field's
-    /// label and the rule, never the value).
-    pub fn check(&self, values: &PrechatValues) -> Result<PrechatValues, String> {
+    /// Checks what the visitor typed: the values to send, or which field (key and label)
+    /// breaks which rule, never the value.
+    pub fn check(
+        &self,
+        values: &PrechatValues,
+    ) -> Result<PrechatValues, (&str, Label<'_>, FieldRule)> {
         values.checked(&self.fields).map_err(|p| {
-            let label = match p.field.strip_prefix("custom.") {
+            let (key, label) = match p.field.strip_prefix("custom.") {
+                // (A key the settings do not have cannot come from the form.)
                 Some(key) => self
                     .fields
                     .custom
                     .iter()
                     .find(|f| f.key == key)
-                    .map_or(key, |f| self.label(f)),
-                None if p.field == "email" => "Email",
-                None => "Name",
+                    .map_or(("name", Label::Name), |f| {
+                        (f.key.as_str(), Label::Custom(self.label(f)))
+                    }),
+                None if p.field == "email" => ("email", Label::Email),
+                None => ("name", Label::Name),
             };
-            format!("{label}: {}", p.message)
+            let rule = match p.message.as_str() {
+                field_rule::TOO_LONG => FieldRule::TooLong(MAX_FIELD_CHARS),
+                field_rule::ONE_LINE => FieldRule::OneLine,
+                field_rule::NOT_EMAIL => FieldRule::NotEmail,
+                _ => FieldRule::Required,
+            };
+            (key, label, rule)
         })
     }
 }
@@ -234,12 +282,22 @@ pub struct Gate {
     pub stage: Stage,
     /// Grows each time the settings must be (re)loaded, so the loading effect runs again.
     pub fetch: u32,
+    /// The interface language; `None` until the settings say their default (when none of
+    /// the visitor's languages is one the widget has).
+    pub language: Option<&'static str>,
+    /// The newest texts that loaded (the built-in English of the first few until one has).
+    pub t: Rc<Strings>,
+    /// The wanted language's file could not be fetched or read.
+    pub strings_failed: bool,
     /// The server refused the consent (or its absence) since the last "try again".
     refused: bool,
     /// Set once the settings are loaded.
     after: Option<Rc<After>>,
     /// The consent given at the gate, while the pre-chat form is shown.
     consent: Option<ConsentGiven>,
+    /// The settings and the visitor's languages, to choose the disclaimer again when the
+    /// visitor picks another language at the gate.
+    loaded: Option<Rc<(WidgetSettings, Vec<String>)>>,
 }
 
 impl Default for Gate {
@@ -274,16 +332,55 @@ pub enum GateAction {
     /// The visitor withdrew consent (the stored one is gone): load the settings again and
     /// show the gate as to a new visitor.
     Withdrawn,
+    /// The visitor picked another interface language.
+    Language(&'static str),
+    /// A language's file arrived (`Some`) or could not be had.
+    Strings(&'static str, Option<Rc<Strings>>),
 }
 
 impl Gate {
     pub fn new() -> Self {
+        Self::with_language(None)
+    }
+
+    /// A gate whose interface language is already chosen (`i18n::choose`), so its language
+    /// file can load while the settings do.
+    pub fn with_language(language: Option<&'static str>) -> Self {
         Self {
             stage: Stage::Loading,
             fetch: 0,
+            language,
+            t: Rc::new(Strings::builtin()),
+            strings_failed: false,
             refused: false,
             after: None,
             consent: None,
+            loaded: None,
+        }
+    }
+
+    /// The texts of the interface language are here: the gate and the chat may show.
+    pub fn ready(&self) -> bool {
+        self.language == Some(self.t.lang)
+    }
+
+    /// The visitor's languages with the interface language first: what the disclaimer and
+    /// the labels are picked by.
+    fn preferred(&self, languages: &[String]) -> Vec<String> {
+        self.language
+            .map(str::to_owned)
+            .into_iter()
+            .chain(languages.iter().cloned())
+            .collect()
+    }
+
+    /// The visitor picked `language`: the gate and the pre-chat form follow it, as if the
+    /// settings had just arrived (with the consent already given, if any).
+    fn pick(&mut self, language: &'static str) {
+        self.language = Some(language);
+        if let (Some(loaded), Stage::Consent(_) | Stage::Prechat(_)) = (&self.loaded, &self.stage) {
+            let (loaded, consent) = (loaded.clone(), self.consent.take());
+            self.loaded(loaded, consent, None);
         }
     }
 
@@ -294,24 +391,34 @@ impl Gate {
 
     fn loaded(
         &mut self,
-        settings: &WidgetSettings,
+        loaded: Rc<(WidgetSettings, Vec<String>)>,
         stored: Option<ConsentGiven>,
         stored_fields: Option<PrechatValues>,
-        languages: &[String],
     ) {
+        let (settings, languages) = &*loaded;
         let fields = &settings.prechat_fields;
         let asked = fields.any_shown();
         // Values kept from an earlier visit count while they still satisfy the settings.
         let kept = stored_fields
             .filter(|_| asked)
             .and_then(|v| v.checked(fields).ok());
+        // A language chosen from the visitor's (or for them) goes first; when none matched,
+        // the interface falls back to the settings' default, but a disclaimer the widget has
+        // in one of the visitor's own languages still beats it.
+        let languages = &match self.language {
+            Some(_) => self.preferred(languages),
+            None => {
+                let ui = i18n::fallback(&settings.default_language);
+                self.language = Some(ui);
+                let mut all = languages.to_vec();
+                all.push(ui.to_owned());
+                all
+            }
+        };
         let prechat = (asked && kept.is_none()).then(|| {
-            let language = settings
-                .disclaimer_for(languages)
-                .map_or_else(|| settings.default_language.clone(), |(l, _)| l.to_owned());
             Rc::new(PrechatView {
                 fields: fields.clone(),
-                language,
+                language: prechat_language(settings, languages),
                 default_language: settings.default_language.clone(),
                 stored: None,
             })
@@ -326,6 +433,7 @@ impl Gate {
             },
             prechat,
         }));
+        self.loaded = Some(loaded.clone());
         let consent = &settings.consent;
         if !consent.required {
             if self.refused {
@@ -365,6 +473,13 @@ impl Gate {
     }
 }
 
+/// The language the pre-chat labels are picked in: the disclaimer's, else the default.
+fn prechat_language(settings: &WidgetSettings, preferred: &[String]) -> String {
+    settings
+        .disclaimer_for(preferred)
+        .map_or_else(|| settings.default_language.clone(), |(l, _)| l.to_owned())
+}
+
 impl Reducible for Gate {
     type Action = GateAction;
 
@@ -379,11 +494,22 @@ impl Reducible for Gate {
                     languages,
                 },
                 Stage::Loading,
-            ) => g.loaded(&settings, stored, stored_fields, &languages),
+            ) => g.loaded(Rc::new((*settings, languages)), stored, stored_fields),
             (GateAction::LoadFailed(failure), Stage::Loading) => g.stage = Stage::Failed(failure),
-            (GateAction::Retry, Stage::Failed(_)) => {
+            (GateAction::Retry, stage) if matches!(stage, Stage::Failed(_)) || g.strings_failed => {
                 g.refused = false;
+                g.strings_failed = false;
                 g.reload();
+            }
+            (GateAction::Strings(lang, loaded), _) => {
+                if g.language != Some(lang) {
+                    // An answer for a language the visitor no longer wants.
+                    return self;
+                }
+                match loaded {
+                    Some(t) => g.t = t,
+                    None => g.strings_failed = true,
+                }
             }
             (GateAction::Agreed(given), Stage::Consent(_)) => g.proceed(Some(given)),
             (GateAction::Filled(values), Stage::Prechat(_)) => {
@@ -402,6 +528,12 @@ impl Reducible for Gate {
                 g.refused = true;
                 g.reload();
             }
+            (GateAction::Language(language), _) => {
+                if g.language == Some(language) {
+                    return self;
+                }
+                g.pick(language);
+            }
             // Late or out-of-place: nothing changes.
             _ => return self,
         }
@@ -412,7 +544,7 @@ impl Reducible for Gate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use confide_protocol::settings::{CustomField, PrivacyLink};
+    use confide_protocol::settings::{default_disclaimer, CustomField, PrivacyLink};
 
     fn demo() -> WidgetSettings {
         WidgetSettings::defaults("https://example.com/privacy")
@@ -488,7 +620,7 @@ mod tests {
             })
         );
         assert_eq!(v.shown_text(), demo().consent.texts["de"].shown_text());
-        let g = run([loaded(demo(), None, &["ja", "sv-SE"])]);
+        let g = run([loaded(demo(), None, &["ko", "zh-TW"])]);
         assert_eq!(view(&g).language, "en", "the widget's default language");
     }
 
@@ -624,12 +756,48 @@ mod tests {
         assert_eq!(
             form.shown(),
             vec![
-                ("name", "Name", Requirement::Required),
-                ("order", "Bestellnummer", Requirement::Optional)
+                ("name", Label::Name, Requirement::Required),
+                (
+                    "order",
+                    Label::Custom("Bestellnummer"),
+                    Requirement::Optional
+                )
             ]
         );
         let missing = form.check(&PrechatValues::default()).expect_err("name");
-        assert_eq!(missing, "Name: is required");
+        assert_eq!(missing, ("name", Label::Name, FieldRule::Required));
+        let bad_email = PrechatView {
+            fields: PrechatFields {
+                email: Requirement::Optional,
+                ..form.fields.clone()
+            },
+            ..(*form).clone()
+        };
+        let typed = PrechatValues {
+            name: Some("Grace".into()),
+            email: Some("not an address".into()),
+            ..PrechatValues::default()
+        };
+        assert_eq!(
+            bad_email.check(&typed).expect_err("email"),
+            ("email", Label::Email, FieldRule::NotEmail)
+        );
+        let long = PrechatValues {
+            name: Some("x".repeat(MAX_FIELD_CHARS + 1)),
+            ..PrechatValues::default()
+        };
+        assert_eq!(
+            form.check(&long).expect_err("long"),
+            ("name", Label::Name, FieldRule::TooLong(MAX_FIELD_CHARS))
+        );
+        let two_lines = PrechatValues {
+            name: Some("a\nb".into()),
+            ..PrechatValues::default()
+        };
+        assert_eq!(
+            form.check(&two_lines).expect_err("lines"),
+            ("name", Label::Name, FieldRule::OneLine)
+        );
         let values = form
             .check(&PrechatValues {
                 name: Some(" Grace ".into()),
@@ -690,7 +858,9 @@ mod tests {
         let g = run([GateAction::LoadFailed(Failure::NotFound)]);
         assert_eq!(g.stage.as_str(), "unavailable");
         assert!(!Failure::NotFound.can_retry());
-        assert_eq!(Failure::NotFound.message(), "This chat is not available.");
+        assert_eq!(Failure::NotFound.message(), Text::Unavailable);
+        assert_eq!(Failure::Offline.message(), Text::LoadOffline);
+        assert_eq!(Failure::NoDisclaimer.message(), Text::LoadFailed);
         let g = run([GateAction::LoadFailed(Failure::Offline)]);
         assert_eq!(g.stage.as_str(), "error");
         assert!(Failure::Offline.can_retry());
@@ -704,6 +874,102 @@ mod tests {
         s.consent.texts.clear();
         let g = run([loaded(s, None, &["en"])]);
         assert_eq!(g.stage, Stage::Failed(Failure::NoDisclaimer));
+    }
+
+    #[test]
+    fn the_disclaimer_follows_the_interface_language_before_the_browsers() {
+        // The site fixed French (data-lang); the browser says German.
+        let g = Rc::new(Gate::with_language(Some("fr"))).reduce(loaded(demo(), None, &["de"]));
+        assert_eq!(g.language, Some("fr"));
+        assert_eq!(view(&g).language, "fr");
+        assert_eq!(view(&g).disclaimer.title, "Avant de discuter");
+        // A widget without a French disclaimer: the browser's language, as before.
+        let mut s = demo();
+        s.consent.texts.remove("fr");
+        let g = Rc::new(Gate::with_language(Some("fr"))).reduce(loaded(s, None, &["de"]));
+        assert_eq!(view(&g).language, "de");
+    }
+
+    #[test]
+    fn with_no_known_language_the_settings_default_becomes_the_interface_language() {
+        let mut s = demo();
+        s.default_language = "de".into();
+        let g = run([loaded(s.clone(), None, &["ko-KR"])]);
+        assert_eq!(g.language, Some("de"));
+        assert_eq!(view(&g).language, "de");
+        s.default_language = "ko".into();
+        let g = run([loaded(s.clone(), None, &["ko-KR"])]);
+        assert_eq!(g.language, Some("en"), "no interface in Korean");
+        assert_eq!(view(&g).language, "en", "nor a disclaimer");
+        // A disclaimer an admin wrote in the visitor's own language is still theirs.
+        s.consent
+            .texts
+            .insert("ko".into(), default_disclaimer("en"));
+        let g = run([loaded(s, None, &["ko-KR"])]);
+        assert_eq!(view(&g).language, "ko");
+    }
+
+    #[test]
+    fn picking_a_language_at_the_gate_shows_its_disclaimer_and_labels() {
+        let g = Rc::new(Gate::with_language(Some("de"))).reduce(loaded(demo(), None, &["de"]));
+        let g = g.reduce(GateAction::Language("he"));
+        assert_eq!(g.language, Some("he"));
+        let v = view(&g);
+        assert_eq!(v.language, "he");
+        assert_eq!(v.disclaimer, default_disclaimer("he"));
+        assert_eq!(
+            v.privacy_link.as_ref().map(|l| l.label.as_str()),
+            Some("מדיניות פרטיות")
+        );
+        let same = g.clone().reduce(GateAction::Language("he"));
+        assert!(Rc::ptr_eq(&g, &same), "the same language changes nothing");
+
+        let mut s = demo();
+        with_fields(&mut s);
+        s.consent.required = false;
+        let g = Rc::new(Gate::with_language(Some("en"))).reduce(loaded(s, None, &["en"]));
+        assert_eq!(
+            prechat(&g).label(&prechat(&g).fields.custom[0]),
+            "Order number"
+        );
+        let g = g.reduce(GateAction::Language("de"));
+        assert_eq!(
+            prechat(&g).label(&prechat(&g).fields.custom[0]),
+            "Bestellnummer"
+        );
+        // Before the settings arrive only the language changes.
+        let g = Rc::new(Gate::new()).reduce(GateAction::Language("ja"));
+        assert_eq!((g.language, g.stage.as_str()), (Some("ja"), "loading"));
+    }
+
+    #[test]
+    fn the_gate_is_ready_once_its_languages_texts_are_here_and_late_ones_are_dropped() {
+        let en = |lang: &'static str| {
+            let mut t = Strings::builtin();
+            t.lang = lang;
+            Some(Rc::new(t))
+        };
+        let g = Rc::new(Gate::with_language(Some("de")));
+        assert!(!g.ready());
+        let g = g.reduce(GateAction::Strings("de", en("de")));
+        assert!(g.ready());
+        let g = g.reduce(GateAction::Language("fr"));
+        assert!(
+            !g.ready(),
+            "the German texts stay on screen until the French arrive"
+        );
+        assert_eq!(g.t.lang, "de");
+        let late = g.clone().reduce(GateAction::Strings("de", en("de")));
+        assert!(Rc::ptr_eq(&g, &late));
+        let g = g.reduce(GateAction::Strings("fr", None));
+        assert!(g.strings_failed && !g.ready());
+        // "Try again" fetches again, from wherever the gate was.
+        let fetch = g.fetch;
+        let g = g.reduce(GateAction::Retry);
+        assert!(!g.strings_failed);
+        assert_eq!((g.stage.clone(), g.fetch), (Stage::Loading, fetch + 1));
+        let g = g.reduce(GateAction::Strings("fr", en("fr")));
+        assert!(g.ready());
     }
 
     #[test]

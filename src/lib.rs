@@ -28,6 +28,7 @@ pub mod persist;
 pub mod privacy;
 pub mod router;
 pub mod state;
+pub mod strings;
 
 use confide_protocol::WidgetKey;
 
@@ -37,10 +38,12 @@ pub use context::{ChatContext, UiAction};
 /// Where the widget mounts inside `www/index.html`.
 pub const ROOT_ID: &str = "confide-root";
 
-/// Reads the widget key from the iframe's own URL (`/w/KEY`) and mounts the app.
+/// Reads the widget key from the iframe's own URL (`/w/KEY`) and mounts the widget.
 ///
 /// Runtime configuration comes from the iframe URL and the server, never from compile-time
-/// environment, so one build serves every widget.
+/// environment, so one build serves every widget. Without a key in the URL the page says
+/// the chat is not available, in fixed markup (the [`App`] component that does the same
+/// is for tests: one component type fewer in the bundle).
 pub fn mount() {
     let Some(window) = web_sys::window() else {
         return;
@@ -49,15 +52,21 @@ pub fn mount() {
         return;
     };
     let path = window.location().pathname().unwrap_or_default();
-    let props = AppProps {
-        widget: WidgetKey::from_widget_path(&path).ok(),
-    };
-    match document.get_element_by_id(ROOT_ID) {
-        Some(root) => {
-            yew::Renderer::<App>::with_root_and_props(root, props).render();
+    let root = document.get_element_by_id(ROOT_ID);
+    match (WidgetKey::from_widget_path(&path).ok(), root) {
+        (Some(widget), Some(root)) => {
+            yew::Renderer::<Widget>::with_root_and_props(root, WidgetProps { widget }).render();
         }
-        None => {
-            yew::Renderer::<App>::with_props(props).render();
+        (Some(widget), None) => {
+            yew::Renderer::<Widget>::with_props(WidgetProps { widget }).render();
+        }
+        (None, root) => {
+            // Fixed text, no input in it: the built-in English of `Text::Unavailable`.
+            if let Some(root) = root.or_else(|| document.body().map(Into::into)) {
+                root.set_inner_html(
+                    "<main class=\"confide confide-error\" aria-label=\"Chat\"><p role=\"alert\">This chat is not available.</p></main>",
+                );
+            }
         }
     }
 }

@@ -21,6 +21,11 @@ pub fn fields_key(widget: &WidgetKey) -> String {
     format!("confide.fields.{widget}")
 }
 
+/// `localStorage` key of the interface language the visitor picked in the widget's menu. One
+/// for the whole chat origin, so the router page (which does not know the widget yet) reads
+/// it too; it says nothing about the visitor but a language.
+pub const LANGUAGE_KEY: &str = "confide.lang";
+
 /// `sessionStorage` key where a router leaves the settings of the widget it picked (as
 /// `{"settings": …}`, the config endpoint's form); read once, then removed.
 pub fn preloaded_key(widget: &WidgetKey) -> String {

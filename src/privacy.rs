@@ -126,15 +126,22 @@ pub fn author_str(author: Author) -> &'static str {
 
 /// The text download: one line per message, `[HH:MM] Visitor: text` or
 /// `[HH:MM] <operator name>: text`. `offset_min(at)` is the local time's offset from UTC in
-/// minutes at that instant (east positive). Line breaks inside a message are kept, indented.
-pub fn transcript_text(messages: &[ChatMessage], offset_min: impl Fn(i64) -> i64) -> String {
+/// minutes at that instant (east positive); `names` are the visitor's, an unnamed operator's
+/// and the system's, in the visitor's language. Line breaks inside a message are kept,
+/// indented.
+pub fn transcript_text(
+    messages: &[ChatMessage],
+    offset_min: impl Fn(i64) -> i64,
+    names: [&str; 3],
+) -> String {
     let mut out = String::new();
+    let [visitor, operator, system] = names;
     for m in messages {
         let minutes = (m.at.div_euclid(60_000) + offset_min(m.at)).rem_euclid(24 * 60);
         let who = match m.author {
-            Author::Visitor => "Visitor",
-            Author::Operator => m.author_name.as_deref().unwrap_or("Operator"),
-            Author::System => "System",
+            Author::Visitor => visitor,
+            Author::Operator => m.author_name.as_deref().unwrap_or(operator),
+            Author::System => system,
         };
         out.push_str(&format!(
             "[{:02}:{:02}] {who}: {}\n",
@@ -159,6 +166,8 @@ pub fn safe_policy_url(receipt: &ReceiptInfo) -> Option<&str> {
 mod tests {
     use super::*;
     use confide_protocol::chat::{ClientMsgId, MessageText};
+
+    const EN: [&str; 3] = ["Visitor", "Operator", "System"];
 
     fn msg(seq: u64, author: Author, name: Option<&str>, text: &str, at: i64) -> ChatMessage {
         ChatMessage {
@@ -212,20 +221,23 @@ mod tests {
     fn the_text_download_has_one_line_per_message_with_local_time_and_author() {
         let t = transcript(None);
         assert_eq!(
-            transcript_text(&t.messages, |_| 0),
+            transcript_text(&t.messages, |_| 0, EN),
             "[00:00] Visitor: hi \"there\" \\ <b>x</b>\n    second\n\
              [00:59] Zoë O'Neil: hello 😀\n\
              [23:59] System: closed\n"
         );
         // UTC+2 and UTC-1 wrap round midnight.
-        let plus_two = transcript_text(&t.messages, |_| 120);
+        let plus_two = transcript_text(&t.messages, |_| 120, EN);
         assert!(plus_two.starts_with("[02:00] Visitor"), "{plus_two}");
         assert!(plus_two.contains("[01:59] System"), "{plus_two}");
-        let minus_one = transcript_text(&t.messages, |_| -60);
+        let minus_one = transcript_text(&t.messages, |_| -60, EN);
         assert!(minus_one.starts_with("[23:00] Visitor"), "{minus_one}");
         let nameless = [msg(1, Author::Operator, None, "x", 60_000)];
-        assert_eq!(transcript_text(&nameless, |_| 0), "[00:01] Operator: x\n");
-        assert_eq!(transcript_text(&[], |_| 0), "");
+        assert_eq!(
+            transcript_text(&nameless, |_| 0, EN),
+            "[00:01] Operator: x\n"
+        );
+        assert_eq!(transcript_text(&[], |_| 0, EN), "");
     }
 
     #[test]

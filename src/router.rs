@@ -11,11 +11,17 @@
 //! ([`crate::persist::preloaded_key`]) and replaces itself with `/w/CHOSEN`, which reads them
 //! instead of asking the server again. None of those signals is sent anywhere: only the
 //! chosen widget's key goes out, in the iframe URL and in its `hello`.
+//!
+//! The router page chooses the interface language exactly as the widget will
+//! (`browser::interface_language`), and a rule on `language` sees that choice: the visitor's
+//! tags for that language (keeping their regions for the location guess), or the choice alone
+//! when it came from the site or the visitor's pick. The site's `?lang=` goes on to the widget.
 
 use crate::browser;
 use crate::config::{field, get_string, string, At, ConfigError, Result, ROOT};
 use crate::frames::decode_error_body;
 use crate::json::Json;
+use confide_protocol::i18n;
 use confide_protocol::router::{decide, Visitor};
 use confide_protocol::router::{
     Conditions, Device, PagePattern, Region, RouterRules, Rule, Schedule, Weekday,
@@ -205,6 +211,24 @@ pub fn chosen(config: &Routing, target: &WidgetKey) -> std::result::Result<(), C
     }
 }
 
+/// The languages a router's rules see: with an interface language chosen, the visitor's tags
+/// that are that language (so `de-AT` keeps its region), else the chosen code alone; with
+/// none chosen, all of the visitor's languages.
+pub fn rule_languages(chosen: Option<&str>, navigator: Vec<String>) -> Vec<String> {
+    let Some(chosen) = chosen else {
+        return navigator;
+    };
+    let kept: Vec<String> = navigator
+        .into_iter()
+        .filter(|t| i18n::match_tag(t) == Some(chosen))
+        .collect();
+    if kept.is_empty() {
+        vec![chosen.to_owned()]
+    } else {
+        kept
+    }
+}
+
 /// How long to wait for the loader to say which page this is.
 const PAGE_WAIT_MS: u32 = 600;
 
@@ -262,7 +286,7 @@ pub async fn route(router: &WidgetKey) -> std::result::Result<(WidgetKey, String
     let mut visitor = Visitor {
         country: config.country.clone(),
         time_zone: browser::time_zone(),
-        languages: browser::languages(),
+        languages: rule_languages(browser::interface_language(), browser::languages()),
         page_url,
         device: browser::device(),
         ..Visitor::default()
@@ -375,6 +399,38 @@ mod tests {
         assert_eq!(e.field, "widgets.sales");
         assert!(decode_router_config("[]").is_err());
         assert!(decode_router_config("nope").is_err());
+    }
+
+    #[test]
+    fn rules_see_the_interface_language_the_widget_will_show() {
+        let l = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            rule_languages(Some("de"), l(&["de-AT", "en-GB", "de"])),
+            l(&["de-AT", "de"])
+        );
+        assert_eq!(rule_languages(Some("fr"), l(&["de-AT"])), l(&["fr"]));
+        assert_eq!(
+            rule_languages(Some("pt-BR"), l(&["pt-BR", "pt-PT"])),
+            l(&["pt-BR"])
+        );
+        assert_eq!(rule_languages(None, l(&["ko", "ja"])), l(&["ko", "ja"]));
+        // A rule for German speakers does not catch a French visitor who also reads German.
+        let config = decode_router_config(&serde_json::to_string(&sample()).expect("json"))
+            .expect("decoded");
+        let visitor = |languages| Visitor {
+            time_zone: Some("Europe/Berlin".into()),
+            languages,
+            ..Visitor::default()
+        };
+        let both = l(&["fr-FR", "de-DE"]);
+        assert_eq!(
+            decide(&config.rules, &visitor(both.clone())).target,
+            key("privacy-de")
+        );
+        assert_ne!(
+            decide(&config.rules, &visitor(rule_languages(Some("fr"), both))).target,
+            key("privacy-de")
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@
   // The chat server; data-origin when self-hosted.
   var origin = new URL(attr('origin') || script.src, d.baseURI).origin;
   var side = attr('position') === 'left' ? 'left' : 'right';
-  var handlers = {}, ready = 0, unread = 0, open = false;
+  var handlers = {}, ready = 0, unread = 0, open = false, text = attr('label') || 'Chat';
   var host, root, frame, button, badge;
   // Calls queue in confide.q until mounted.
   var stub = w.confide = w.confide || function () { (stub.q = stub.q || []).push(arguments); };
@@ -26,24 +26,20 @@
     frame.contentWindow.postMessage({ confide: 'state', open: open && host.style.display != 'none', page: location.href, ref: d.referrer }, origin);
   }
 
-  function label() {
-    button.setAttribute('aria-expanded', String(open));
-    button.setAttribute('aria-label', (open ? 'Close chat' : 'Open chat') + (unread ? ', ' + unread + ' unread' : ''));
-  }
-
   function set(o) {
     if (o == open) return;
     open = o;
     if (open && !frame) {
       frame = d.createElement('iframe');
-      frame.title = 'Chat';
+      frame.title = text;
       frame.referrerPolicy = 'no-referrer';
-      frame.src = origin + (router ? '/r/' : '/w/') + encodeURIComponent(key);
+      frame.src = origin + (router ? '/r/' : '/w/') + encodeURIComponent(key) + '?lang=' + encodeURIComponent(attr('lang') || '');
       root.appendChild(frame);
       w.addEventListener('message', receive);
     }
     sync();
-    label();
+    button.setAttribute('aria-expanded', open);
+    open ? frame.focus() : d.activeElement == host && button.focus();
     emit(open ? 'open' : 'close');
   }
 
@@ -57,7 +53,6 @@
       var n = Math.max(0, Math.min(+m.count || 0, 999)), more = n > unread;
       unread = n;
       badge.textContent = n ? (n > 99 ? '99+' : n) : '';
-      label();
       if (more) emit('message', { unread: n });
     }
   }
@@ -101,12 +96,11 @@
     }
     button = d.createElement('button');
     button.type = 'button';
-    button.textContent = attr('label') || 'Chat';
+    button.textContent = text;
+    button.setAttribute('aria-expanded', open);
     badge = d.createElement('span');
-    badge.setAttribute('aria-hidden', 'true');
     button.appendChild(badge);
     button.addEventListener('click', function () { set(!open); });
-    label();
     root.appendChild(button);
     d.body.appendChild(host);
     var queued = stub.q || [];

@@ -6,7 +6,7 @@
 use confide_protocol::chat::{ConsentGiven, WidgetConfig};
 use confide_protocol::settings::{Disclaimer, PrivacyLink, WidgetSettings};
 use confide_protocol::WidgetKey;
-use confide_widget::components::ConsentGate;
+use confide_widget::components::{consent_gate, FormState};
 use confide_widget::gate::ConsentView;
 use confide_widget::{backoff, App, AppProps};
 use gloo_timers::future::TimeoutFuture;
@@ -103,7 +103,11 @@ async fn render_gate(view: ConsentView) -> (Element, Agreed) {
     }
     #[component]
     fn Host(p: &P) -> Html {
-        html! { <ConsentGate view={p.view.clone()} on_agree={p.on_agree.clone()} /> }
+        let t =
+            confide_widget::strings::Strings::parse("en", include_str!("../static/i18n/en.json"))
+                .expect("en.json reads");
+        let form = use_state(FormState::default);
+        consent_gate(&p.view, &form, &p.on_agree, &t)
     }
     let props = P {
         view: Rc::new(view),
@@ -237,11 +241,18 @@ async fn webcrypto_hashes_as_the_standard_says() {
 /// Replaces `fetch` for `/api/widget/{key}/config` of keys in `__mock.configs` and
 /// `WebSocket` with a recorder, once per page; returns `window.__mock`.
 fn mock() -> JsValue {
+    i18n_files();
     js(r#"
       if (!window.__mock) {
         const m = (window.__mock = { configs: {}, fetches: [], sockets: [], languages: null });
         const realFetch = window.fetch.bind(window);
         window.fetch = function (url, init) {
+          // The language files, as the widget's bundle serves them (see i18n_files()).
+          const lang = String(url).match(/\/widget\/i18n\/([A-Za-z-]+)\.json/);
+          if (lang) {
+            const text = (window.__i18n || {})[lang[1]];
+            return Promise.resolve(new Response(text || 'not found', { status: text ? 200 : 404 }));
+          }
           const found = String(url).match(/\/api\/widget\/([^/]+)\/config$/);
           if (found && found[1] in m.configs) {
             m.fetches.push({ key: found[1], method: init && init.method,
@@ -272,6 +283,19 @@ fn mock() -> JsValue {
       }
       return window.__mock;
     "#)
+}
+
+/// The language files the stand-in fetch serves (`window.__i18n`): English and German, as
+/// in `static/i18n/`.
+fn i18n_files() {
+    let files = js_sys::Object::new();
+    for (code, text) in [
+        ("en", include_str!("../static/i18n/en.json")),
+        ("de", include_str!("../static/i18n/de.json")),
+    ] {
+        js_sys::Reflect::set(&files, &code.into(), &text.into()).expect("set");
+    }
+    js_sys::Reflect::set(&js_sys::global(), &"__i18n".into(), &files).expect("set");
 }
 
 fn js(body: &str) -> JsValue {

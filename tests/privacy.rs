@@ -20,11 +20,18 @@ wasm_bindgen_test_configure!(run_in_browser);
 /// recorder, and the download machinery (`URL.createObjectURL`, `<a>.click()`) with one that
 /// keeps the blob and the file name; once per page.
 fn mock() {
+    i18n_files();
     js(r#"
       if (!window.__pmock) {
         const m = (window.__pmock = { configs: {}, sockets: [], downloads: [] });
         const realFetch = window.fetch.bind(window);
         window.fetch = function (url, init) {
+          // The language files, as the widget's bundle serves them (see i18n_files()).
+          const lang = String(url).match(/\/widget\/i18n\/([A-Za-z-]+)\.json/);
+          if (lang) {
+            const text = (window.__i18n || {})[lang[1]];
+            return Promise.resolve(new Response(text || 'not found', { status: text ? 200 : 404 }));
+          }
           const found = String(url).match(/\/api\/widget\/([^/]+)\/config$/);
           if (found && found[1] in m.configs) {
             return Promise.resolve(new Response(m.configs[found[1]], { status: 200 }));
@@ -56,6 +63,19 @@ fn mock() {
         };
       }
     "#);
+}
+
+/// The language files the stand-in fetch serves (`window.__i18n`): English and German, as
+/// in `static/i18n/`.
+fn i18n_files() {
+    let files = js_sys::Object::new();
+    for (code, text) in [
+        ("en", include_str!("../static/i18n/en.json")),
+        ("de", include_str!("../static/i18n/de.json")),
+    ] {
+        js_sys::Reflect::set(&files, &code.into(), &text.into()).expect("set");
+    }
+    js_sys::Reflect::set(&js_sys::global(), &"__i18n".into(), &files).expect("set");
 }
 
 fn js(body: &str) -> JsValue {

@@ -18,6 +18,12 @@ use yew::Reducible;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// The English texts, as the widget reads them from its language file.
+fn english() -> confide_widget::strings::Strings {
+    confide_widget::strings::Strings::parse("en", include_str!("../static/i18n/en.json"))
+        .expect("en.json reads")
+}
+
 fn fresh_root() -> Element {
     let document = gloo_utils::document();
     let root = document.create_element("div").expect("create div");
@@ -116,11 +122,11 @@ fn Harness(props: &HarnessProps) -> Html {
             ..ChatSetup::default()
         }),
         embedded: true,
+        t: std::rc::Rc::new(english()),
+        on_language: Callback::noop(),
     };
     html! {
-        <ContextProvider<ChatContext> {context}>
-            <ChatView />
-        </ContextProvider<ChatContext>>
+        <ChatView ..context />
     }
 }
 

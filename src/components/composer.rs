@@ -4,9 +4,9 @@
 //! on send. The draft itself leaves this component only when the widget's setup has live
 //! preview on (standard mode), [`PREVIEW_MS`] after the last keystroke; never in privacy mode.
 
-use crate::context::UiAction;
-use crate::hooks::use_chat;
+use crate::context::{ChatContext, UiAction};
 use confide_protocol::chat::{MessageText, MAX_TEXT_CHARS};
+use confide_protocol::i18n::Text;
 use gloo_timers::callback::Timeout;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -39,8 +39,7 @@ impl Typing {
 }
 
 #[component]
-pub fn Composer() -> Html {
-    let ctx = use_chat();
+pub fn Composer(ctx: &ChatContext) -> Html {
     let draft = use_state(String::new);
     let typing = use_mut_ref(Typing::default);
     // The pending live-preview update; dropping it cancels it.
@@ -133,24 +132,32 @@ pub fn Composer() -> Html {
     } else {
         "confide-count"
     };
+    let t = &ctx.t;
+    let counter = if too_long {
+        let over = (count - MAX_TEXT_CHARS) as u64;
+        format!(
+            "{count} / {MAX_TEXT_CHARS}: {}",
+            t.count(Text::TooLong, "count", over, &[])
+        )
+    } else {
+        format!("{count} / {MAX_TEXT_CHARS}")
+    };
     html! {
         <div class="confide-composer">
-            <textarea data-testid="composer" class="confide-input" rows="1"
-                      placeholder="Write a message…" aria-label="Message"
+            // `confide-first`: where focus goes when the chat opens (browser::focus_first).
+            <textarea data-testid="composer" class="confide-input confide-first" rows="1"
+                      placeholder={t.get(Text::Placeholder).to_owned()}
+                      aria-label={t.get(Text::Message).to_owned()}
                       aria-invalid={too_long.then_some("true")}
                       aria-describedby="confide-count"
                       value={(*draft).clone()} {oninput} {onkeydown} />
             <div class="confide-composer-bar">
                 <span id="confide-count" data-testid="char-count" class={counter_class}>
-                    if too_long {
-                        { format!("{count} / {MAX_TEXT_CHARS}: too long") }
-                    } else {
-                        { format!("{count} / {MAX_TEXT_CHARS}") }
-                    }
+                    { counter }
                 </span>
                 <button type="button" data-testid="send" class="confide-send"
                         disabled={sendable.is_none()} {onclick}>
-                    { "Send" }
+                    { t.get(Text::Send) }
                 </button>
             </div>
         </div>

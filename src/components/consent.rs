@@ -2,59 +2,68 @@
 //! privacy link (new tab, no opener, no referrer), an unticked checkbox and a start button
 //! that stays disabled until the box is ticked. Starting hashes the exact text shown with
 //! WebCrypto and reports the consent; nothing is sent from here.
+//!
+//! A plain function, not a component (each component type costs the bundle Yew's lifecycle
+//! code): what it holds while shown is a [`FormState`] its parent keeps.
 
 use crate::browser;
 use crate::gate::ConsentView;
+use crate::strings::Strings;
 use confide_protocol::chat::ConsentGiven;
+use confide_protocol::i18n::Text;
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-#[derive(Debug, Clone, PartialEq, Properties)]
-pub struct ConsentGateProps {
-    pub view: Rc<ConsentView>,
-    /// The visitor ticked the box and started: what they agreed to, with its hash.
-    pub on_agree: Callback<ConsentGiven>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Status {
-    Ready,
+/// What the forms before the chat hold while the visitor fills them in (the consent gate's
+/// checkbox and start, the pre-chat form's problem). The widget resets it as each form is
+/// left behind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FormState {
+    pub ticked: bool,
     /// Hashing the text.
-    Starting,
+    pub starting: bool,
     /// WebCrypto is missing (the page is not served over HTTPS).
-    NoCrypto,
+    pub no_crypto: bool,
+    /// The pre-chat field that breaks a rule (its key) and what to tell the visitor.
+    pub problem: Option<(String, String)>,
 }
 
-#[component]
-pub fn ConsentGate(props: &ConsentGateProps) -> Html {
-    let ticked = use_state(|| false);
-    let status = use_state(|| Status::Ready);
-    let view = &props.view;
+pub fn consent_gate(
+    view: &Rc<ConsentView>,
+    form: &UseStateHandle<FormState>,
+    on_agree: &Callback<ConsentGiven>,
+    t: &Strings,
+) -> Html {
     let d = &view.disclaimer;
-
     let onchange = {
-        let ticked = ticked.clone();
-        move |e: Event| ticked.set(e.target_unchecked_into::<HtmlInputElement>().checked())
+        let form = form.clone();
+        move |e: Event| {
+            form.set(FormState {
+                ticked: e.target_unchecked_into::<HtmlInputElement>().checked(),
+                ..(*form).clone()
+            })
+        }
     };
-    let starting = *status == Status::Starting;
     let onclick = {
-        let view = view.clone();
-        let on_agree = props.on_agree.clone();
-        let status = status.clone();
-        let ready = *ticked && !starting;
+        let (view, on_agree, form) = (view.clone(), on_agree.clone(), form.clone());
         move |_: MouseEvent| {
-            if !ready {
+            if !form.ticked || form.starting {
                 return;
             }
-            status.set(Status::Starting);
-            let view = view.clone();
-            let on_agree = on_agree.clone();
-            let status = status.clone();
+            form.set(FormState {
+                starting: true,
+                ..(*form).clone()
+            });
+            let (view, on_agree, form) = (view.clone(), on_agree.clone(), form.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match browser::sha256_hex(&view.shown_text()).await {
                     Some(hash) => on_agree.emit(view.given(hash)),
-                    None => status.set(Status::NoCrypto),
+                    None => form.set(FormState {
+                        ticked: true,
+                        no_crypto: true,
+                        ..FormState::default()
+                    }),
                 }
             });
         }
@@ -65,25 +74,26 @@ pub fn ConsentGate(props: &ConsentGateProps) -> Html {
                  lang={view.language.clone()} aria-labelledby="confide-consent-title">
             <h2 id="confide-consent-title" class="confide-consent-title"
                 data-testid="consent-title">{ d.title.clone() }</h2>
-            <p class="confide-consent-text" data-testid="consent-body">{ d.body.clone() }</p>
+            <p id="confide-consent-body" class="confide-consent-text" data-testid="consent-body">{ d.body.clone() }</p>
             if let Some(link) = &view.privacy_link {
                 <p class="confide-consent-link">
                     <a data-testid="privacy-link" href={link.url.clone()} target="_blank"
                        rel="noopener noreferrer">{ link.label.clone() }</a>
                 </p>
             }
+            // Focus lands on the checkbox when the chat opens; a screen reader then reads the
+            // disclaimer with it (aria-describedby), so nobody ticks a box they have not heard.
             <label class="confide-consent-check">
-                <input type="checkbox" data-testid="consent-checkbox" checked={*ticked}
+                <input type="checkbox" class="confide-first" data-testid="consent-checkbox"
+                       checked={form.ticked} aria-describedby="confide-consent-title confide-consent-body"
                        {onchange} />
                 <span>{ d.checkbox_label.clone() }</span>
             </label>
-            if *status == Status::NoCrypto {
-                <p class="confide-notice" role="alert">
-                    { "This browser cannot start the chat securely here (the page needs HTTPS)." }
-                </p>
+            if form.no_crypto {
+                <p class="confide-notice" role="alert">{ t.get(Text::NoCrypto) }</p>
             }
             <button type="button" class="confide-send confide-consent-start"
-                    data-testid="consent-start" disabled={!*ticked || starting} {onclick}>
+                    data-testid="consent-start" disabled={!form.ticked || form.starting} {onclick}>
                 { d.start_label.clone() }
             </button>
         </section>

@@ -2,27 +2,40 @@
 //! no conversation yet: an optional email, a required message, then a confirmation. It sends
 //! the consent and pre-chat values the chat started with, and the visitor's token, so the
 //! message gets the consent receipt and belongs to the visitor (export, delete, withdraw).
+//! A plain function: its [`LeaveForm`] state lives in the chat view.
 
 use crate::browser::{self, Area};
-use crate::frames::{decode_error_body, encode_leave_message};
-use crate::hooks::use_chat;
+use crate::context::ChatContext;
+use crate::frames::encode_leave_message;
 use crate::persist::token_key;
+use crate::strings::Strings;
 use confide_protocol::chat::{LeaveMessage, MessageText, TextError, VisitorToken, MAX_TEXT_CHARS};
+use confide_protocol::i18n::Text;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-#[derive(Debug, Clone, PartialEq)]
-enum Status {
+/// Where the form stands.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Status {
+    #[default]
     Editing,
     Sending,
     Done,
-    Failed(String),
+    Failed(AttrValue),
+}
+
+/// The form's state and its two fields, kept by the chat view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeaveForm {
+    pub status: UseStateHandle<Status>,
+    pub email: NodeRef,
+    pub text: NodeRef,
 }
 
 /// Longest email accepted here (the server has the final word).
 const MAX_EMAIL_CHARS: usize = 254;
 
-fn read_form(email: &NodeRef, text: &NodeRef) -> Result<LeaveMessage, String> {
+fn read_form(t: &Strings, email: &NodeRef, text: &NodeRef) -> Result<LeaveMessage, AttrValue> {
     let email = email
         .cast::<HtmlInputElement>()
         .map(|e| e.value().trim().to_owned())
@@ -32,12 +45,12 @@ fn read_form(email: &NodeRef, text: &NodeRef) -> Result<LeaveMessage, String> {
         .map(|t| t.value())
         .unwrap_or_default();
     let text = MessageText::parse(&text).map_err(|e| match e {
-        TextError::Empty => "Please write a message.".to_owned(),
-        TextError::TooLong { max } => format!("A message has at most {max} characters."),
-        TextError::Hidden(_) => "Please remove the invisible formatting characters.".to_owned(),
+        TextError::Empty => t.get(Text::WriteMessage),
+        TextError::TooLong { max } => t.count(Text::MaxChars, "max", max as u64, &[]).into(),
+        TextError::Hidden(_) => t.get(Text::InvisibleChars),
     })?;
     if email.chars().count() > MAX_EMAIL_CHARS || (!email.is_empty() && !email.contains('@')) {
-        return Err("Please check the email address, or leave it empty.".to_owned());
+        return Err(t.get(Text::CheckEmail));
     }
     Ok(LeaveMessage {
         email: (!email.is_empty()).then_some(email),
@@ -48,18 +61,19 @@ fn read_form(email: &NodeRef, text: &NodeRef) -> Result<LeaveMessage, String> {
     })
 }
 
-#[component]
-pub fn LeaveMessageForm() -> Html {
-    let ctx = use_chat();
-    let status = use_state(|| Status::Editing);
-    let email_ref = use_node_ref();
-    let text_ref = use_node_ref();
+pub fn leave_message_form(ctx: &ChatContext, form: &LeaveForm) -> Html {
+    let LeaveForm {
+        status,
+        email: email_ref,
+        text: text_ref,
+    } = form;
 
-    if *status == Status::Done {
+    let t = ctx.t.clone();
+    if **status == Status::Done {
         return html! {
             <div class="confide-leave-done" data-testid="leave-message-done" role="status">
-                <p class="confide-leave-title">{ "Thank you, your message was sent." }</p>
-                <p>{ "If you left an email address, we will answer there." }</p>
+                <p class="confide-leave-title">{ t.get(Text::Thanks) }</p>
+                <p>{ t.get(Text::AnswerByEmail) }</p>
             </div>
         };
     }
@@ -71,12 +85,13 @@ pub fn LeaveMessageForm() -> Html {
         let path = format!("/api/widget/{}/leave-message", ctx.widget);
         let setup = ctx.setup.clone();
         let widget = ctx.widget.clone();
+        let t = t.clone();
         move |e: SubmitEvent| {
             e.prevent_default();
             if *status == Status::Sending {
                 return;
             }
-            let body = match read_form(&email_ref, &text_ref) {
+            let body = match read_form(&t, &email_ref, &text_ref) {
                 Ok(body) => LeaveMessage {
                     consent: setup.consent.clone(),
                     fields: setup.fields.clone(),
@@ -90,44 +105,39 @@ pub fn LeaveMessageForm() -> Html {
             status.set(Status::Sending);
             let status = status.clone();
             let path = path.clone();
+            let t = t.clone();
             wasm_bindgen_futures::spawn_local(async move {
+                // The server's reason is English; the visitor reads theirs.
                 let next = match browser::post_json(&path, &json).await {
                     Some((200..=299, _)) => Status::Done,
-                    Some((_, body)) => Status::Failed(
-                        decode_error_body(&body)
-                            .map(|e| e.message)
-                            .unwrap_or_else(|| "The message could not be sent.".to_owned()),
-                    ),
-                    None => Status::Failed(
-                        "The message could not be sent: check your connection and try again."
-                            .to_owned(),
-                    ),
+                    Some(_) => Status::Failed(t.get(Text::NotSent)),
+                    None => Status::Failed(t.get(Text::NotSentOffline)),
                 };
                 status.set(next);
             });
         }
     };
 
-    let sending = *status == Status::Sending;
+    let sending = **status == Status::Sending;
     html! {
-        <form class="confide-leave" data-testid="leave-message" {onsubmit}>
-            <p class="confide-leave-title">{ "No one is available right now." }</p>
-            <p class="confide-leave-intro">{ "Leave a message and we will get back to you." }</p>
+        <form class="confide-leave" data-testid="leave-message" {onsubmit} novalidate=true>
+            <h2 class="confide-leave-title">{ t.get(Text::LeaveTitle) }</h2>
+            <p class="confide-leave-intro">{ t.get(Text::LeaveIntro) }</p>
             <label class="confide-field">
-                <span>{ "Email (optional)" }</span>
-                <input ref={email_ref} name="email" type="email" autocomplete="email"
-                       maxlength={MAX_EMAIL_CHARS.to_string()} />
+                <span>{ t.fill(Text::Optional, &[("label", &t.get(Text::Email))]) }</span>
+                <input ref={email_ref.clone()} name="email" type="email" autocomplete="email"
+                       class="confide-first" maxlength={MAX_EMAIL_CHARS.to_string()} />
             </label>
             <label class="confide-field">
-                <span>{ "Message" }</span>
-                <textarea ref={text_ref} name="text" required=true rows="5"
+                <span>{ t.get(Text::Message) }</span>
+                <textarea ref={text_ref.clone()} name="text" required=true rows="5"
                           maxlength={MAX_TEXT_CHARS.to_string()} />
             </label>
-            if let Status::Failed(why) = &*status {
+            if let Status::Failed(why) = &**status {
                 <p class="confide-notice" role="alert">{ why.clone() }</p>
             }
             <button type="submit" class="confide-send" disabled={sending}>
-                { if sending { "Sending…" } else { "Send message" } }
+                { t.get(if sending { Text::Sending } else { Text::SendMessage }) }
             </button>
         </form>
     }

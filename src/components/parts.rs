@@ -1,29 +1,31 @@
-//! Stateless pieces of the chat view: the header, the messages, the typing indicator. Text is
-//! always rendered as text; only http, https and mailto links become `<a>`.
+//! Stateless pieces of the chat view: the header (with the language menu), the messages, the
+//! typing indicator. Text is always rendered as text; only http, https and mailto links become
+//! `<a>`. Every visible word comes from the visitor's language file ([`Strings`]).
 
 use crate::context::{ChatContext, UiAction};
 use crate::privacy::author_str;
 use crate::state::{Action, ChatState, Connection, Message};
+use crate::strings::Strings;
 use confide_protocol::chat::Author;
+use confide_protocol::i18n::{self, Text, LANGUAGES};
 use confide_protocol::linkify::{linkify, Segment};
+use web_sys::HtmlSelectElement;
 use yew::prelude::*;
-
-/// The title when no operator has answered yet.
-pub const DEFAULT_TITLE: &str = "Chat with us";
 
 /// Who answers (name and an initials avatar, no image fetched), the connection state, and a
 /// close button when the widget runs in the loader's iframe.
 pub fn header(ctx: &ChatContext, s: &ChatState) -> Html {
+    let t = &ctx.t;
     let (name, initials) = match &s.operator {
-        Some(op) => (op.name.clone(), op.initials.clone()),
-        None => (DEFAULT_TITLE.to_owned(), String::new()),
+        Some(op) => (op.name.clone().into(), op.initials.clone()),
+        None => (t.get(Text::Title), String::new()),
     };
-    let status = match s.connection {
-        Connection::Connecting => "Connecting…",
-        Connection::Reconnecting => "Reconnecting…",
-        Connection::Online if s.operators_online => "Online",
-        Connection::Online => "Away: we will answer later",
-    };
+    let status = t.get(match s.connection {
+        Connection::Connecting => Text::Connecting,
+        Connection::Reconnecting => Text::Reconnecting,
+        Connection::Online if s.operators_online => Text::Online,
+        Connection::Online => Text::Away,
+    });
     let class = format!(
         "confide-conn confide-conn-{}{}",
         s.connection.as_str(),
@@ -39,19 +41,31 @@ pub fn header(ctx: &ChatContext, s: &ChatState) -> Html {
     });
     let state = ctx.state.clone();
     let privacy = Callback::from(move |_: MouseEvent| state.dispatch(Action::Privacy(true)));
-    header_bar(name, initials, Some((class, status)), Some(privacy), close)
+    header_bar(
+        t,
+        name,
+        initials,
+        Some((class, status)),
+        Some(privacy),
+        Some(ctx.on_language.clone()),
+        close,
+    )
 }
 
 /// The header's frame: title, avatar (initials, or a chat icon without), an optional status
-/// line (class, text), the "Privacy" button when `privacy` is given (the live chat only) and
+/// line (class, text; a live region, so a change is announced), the "Privacy" button when
+/// `privacy` is given (the live chat only), the language menu when `language` is given and
 /// the close button when `close` is given.
 pub fn header_bar(
-    title: String,
+    t: &Strings,
+    title: AttrValue,
     initials: String,
-    status: Option<(String, &'static str)>,
+    status: Option<(String, AttrValue)>,
     privacy: Option<Callback<MouseEvent>>,
+    language: Option<Callback<&'static str>>,
     close: Option<Callback<MouseEvent>>,
 ) -> Html {
+    let close_label = t.get(Text::Close);
     html! {
         <header class="confide-header">
             <span class="confide-avatar" aria-hidden="true">
@@ -60,20 +74,41 @@ pub fn header_bar(
             <div class="confide-who">
                 <h1 class="confide-title" data-testid="operator-name">{ title }</h1>
                 if let Some((class, text)) = status {
-                    <p {class}>{ text }</p>
+                    <p {class} role="status" data-testid="status">{ text }</p>
                 }
             </div>
+            if let Some(on_pick) = language {
+                { language_menu(t, on_pick) }
+            }
             if let Some(onclick) = privacy {
                 <button type="button" class="confide-privacy-open" data-testid="privacy-open"
-                        aria-haspopup="dialog" {onclick}>{ "Privacy" }</button>
+                        aria-haspopup="dialog" {onclick}>{ t.get(Text::Privacy) }</button>
             }
             if let Some(onclick) = close {
                 <button type="button" class="confide-close" data-testid="close"
-                        aria-label="Close chat" title="Close chat" {onclick}>
+                        aria-label={close_label.clone()} title={close_label} {onclick}>
                     { icon("M6 6l12 12M18 6L6 18") }
                 </button>
             }
         </header>
+    }
+}
+
+/// The language menu: every interface language by its own name, the current one selected.
+pub fn language_menu(t: &Strings, on_pick: Callback<&'static str>) -> Html {
+    let onchange = move |e: Event| {
+        let value = e.target_unchecked_into::<HtmlSelectElement>().value();
+        if let Some(l) = i18n::language(&value) {
+            on_pick.emit(l.code);
+        }
+    };
+    html! {
+        <select class="confide-lang" data-testid="language" aria-label={t.get(Text::Language)}
+                {onchange}>
+            { for LANGUAGES.iter().map(|l| html! {
+                <option value={l.code} lang={l.code} selected={l.code == t.lang}>{ l.name }</option>
+            }) }
+        </select>
     }
 }
 
@@ -101,7 +136,7 @@ pub fn linked_text(text: &str) -> Html {
 }
 
 /// One message; `show_name` puts the operator's name above the first of a run.
-pub fn message_item(m: &Message, show_name: bool) -> Html {
+pub fn message_item(t: &Strings, m: &Message, show_name: bool) -> Html {
     let author = author_str(m.author);
     let delivery = m.delivery().as_str();
     let name = m
@@ -117,47 +152,45 @@ pub fn message_item(m: &Message, show_name: bool) -> Html {
             }
             <p class="confide-msg-text" data-testid="message-text">{ linked_text(m.text.as_str()) }</p>
             if m.seq.is_none() {
-                <span class="confide-msg-meta">{ "Sending…" }</span>
+                <span class="confide-msg-meta">{ t.get(Text::Sending) }</span>
             }
         </li>
     }
 }
 
 /// The conversation, with a divider where an operator closed one, and the typing indicator.
-pub fn message_list(s: &ChatState, scroller: NodeRef) -> Html {
+pub fn message_list(t: &Strings, s: &ChatState, scroller: NodeRef) -> Html {
     let mut items: Vec<Html> = Vec::with_capacity(s.messages.len() + 1);
     let mut prev: Option<&Message> = None;
     for m in &s.messages {
         if prev.is_some_and(|p| p.epoch != m.epoch) {
-            items.push(divider("Conversation closed"));
+            items.push(divider(t.get(Text::ClosedDivider)));
         }
         let show_name = m.author == Author::Operator
             && prev.is_none_or(|p| p.author != Author::Operator || p.author_name != m.author_name);
-        items.push(message_item(m, show_name));
+        items.push(message_item(t, m, show_name));
         prev = Some(m);
     }
     if s.closed {
-        items.push(divider(
-            "The conversation was closed. Write again to start a new one.",
-        ));
+        items.push(divider(t.get(Text::Closed)));
     }
     html! {
         <div class="confide-body" ref={scroller}>
             if s.messages.is_empty() && !s.closed {
-                <p class="confide-empty">{ "Write a message and we will answer here." }</p>
+                <p class="confide-empty">{ t.get(Text::Empty) }</p>
             }
             // Unkeyed on purpose: items only append or settle in place, and keyed diffing
             // would add its hash maps to the bundle.
-            <ol class="confide-messages" data-testid="messages" role="log" aria-live="polite"
-                aria-label="Messages">
-                { for items }
-            </ol>
+            // The log region wraps the list, so the list keeps its own semantics.
+            <div data-testid="messages" role="log" aria-live="polite" aria-label={t.get(Text::Messages)}>
+                <ol class="confide-messages">{ for items }</ol>
+            </div>
             if s.operator_typing {
                 <p class="confide-typing" data-testid="typing" aria-live="polite">
                     <span class="confide-dots" aria-hidden="true"><i></i><i></i><i></i></span>
                     { match s.operator.as_ref() {
-                        Some(op) => format!("{} is typing…", op.name),
-                        None => "Typing…".to_owned(),
+                        Some(op) => t.fill(Text::TypingNamed, &[("name", &op.name)]),
+                        None => t.get(Text::Typing).to_string(),
                     } }
                 </p>
             }
@@ -165,6 +198,6 @@ pub fn message_list(s: &ChatState, scroller: NodeRef) -> Html {
     }
 }
 
-fn divider(text: &'static str) -> Html {
-    html! { <li class="confide-divider" role="separator">{ text }</li> }
+fn divider(text: AttrValue) -> Html {
+    html! { <li class="confide-divider">{ text }</li> }
 }

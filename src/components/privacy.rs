@@ -9,88 +9,122 @@ use crate::privacy::{
     details_rows, safe_policy_url, transcript_json, transcript_text, Confirm, Transcript,
 };
 use crate::state::{Action, ChatState, Connection};
+use crate::strings::Strings;
+use confide_protocol::i18n::Text;
 use std::rc::Rc;
 use yew::prelude::*;
 
-fn button(testid: &'static str, label: &'static str, onclick: Callback<MouseEvent>) -> Html {
+fn button(testid: &'static str, label: AttrValue, onclick: Callback<MouseEvent>) -> Html {
+    button_off(testid, label, onclick, false)
+}
+
+/// A button that is disabled while `off` (delete and withdraw need the socket).
+fn button_off(
+    testid: &'static str,
+    label: AttrValue,
+    onclick: Callback<MouseEvent>,
+    off: bool,
+) -> Html {
     html! {
-        <button type="button" class="confide-privacy-btn" data-testid={testid} {onclick}>{ label }</button>
+        <button type="button" class="confide-privacy-btn" data-testid={testid} disabled={off} {onclick}>{ label }</button>
     }
 }
 
 /// A button that offers the transcript as a file made by `make`.
 fn download(
     t: &Rc<Transcript>,
+    s: &Rc<Strings>,
     testid: &'static str,
-    label: &'static str,
+    label: Text,
     ext: &'static str,
     mime: &'static str,
-    make: fn(&Transcript) -> String,
+    make: fn(&Transcript, &Strings) -> String,
 ) -> Html {
-    let t = t.clone();
+    let (t, s2) = (t.clone(), s.clone());
     let onclick = Callback::from(move |_: MouseEvent| {
         let id = t.conversation.map(|c| c.0.to_string()).unwrap_or_default();
-        browser::download(&format!("confide-conversation-{id}.{ext}"), mime, &make(&t));
+        browser::download(
+            &format!("confide-conversation-{id}.{ext}"),
+            mime,
+            &make(&t, &s2),
+        );
     });
-    button(testid, label, onclick)
+    button(testid, s.get(label), onclick)
 }
 
-fn as_text(t: &Transcript) -> String {
-    transcript_text(&t.messages, browser::utc_offset_min)
+fn as_json(t: &Transcript, _: &Strings) -> String {
+    transcript_json(t)
 }
 
-fn fact(label: &'static str, value: Html) -> Html {
+fn as_text(t: &Transcript, s: &Strings) -> String {
+    let (v, o, y) = (
+        s.get(Text::Visitor),
+        s.get(Text::Operator),
+        s.get(Text::System),
+    );
+    transcript_text(&t.messages, browser::utc_offset_min, [&v, &o, &y])
+}
+
+fn fact(label: AttrValue, value: Html) -> Html {
     html! { <><dt>{ label }</dt><dd>{ value }</dd></> }
 }
 
-fn stored(t: &Rc<Transcript>) -> Html {
+fn stored(t: &Rc<Transcript>, s: &Rc<Strings>) -> Html {
     let count = html! { <span data-testid="privacy-message-count">{ t.messages.len() }</span> };
-    let mut facts = vec![fact("Messages stored", count)];
+    let mut facts = vec![fact(s.get(Text::MessagesStored), count)];
     match &t.receipt {
         Some(r) => {
-            facts.push(fact("Consent given", browser::local_date_time(r.at).into()));
             facts.push(fact(
-                "Disclaimer",
-                format!("version {}, language {}", r.version, r.language).into(),
+                s.get(Text::ConsentGiven),
+                browser::local_date_time(r.at, s.lang).into(),
+            ));
+            let version = r.version.to_string();
+            facts.push(fact(
+                s.get(Text::Disclaimer),
+                s.fill(
+                    Text::DisclaimerVersion,
+                    &[("version", &version), ("language", &r.language)],
+                )
+                .into(),
             ));
             if let Some(url) = safe_policy_url(r) {
                 let link = html! {
                     <a href={url.to_owned()} target="_blank" rel="noopener noreferrer"
                        data-testid="privacy-policy">{ url.to_owned() }</a>
                 };
-                facts.push(fact("Privacy policy", link));
+                facts.push(fact(s.get(Text::PrivacyPolicy), link));
             }
         }
-        None => facts.push(fact("Consent", "Not asked by this chat".into())),
+        None => facts.push(fact(s.get(Text::Consent), s.get(Text::NotAsked).into())),
     }
     let details = t.details.as_deref().cloned().unwrap_or_default();
     for (key, value) in details_rows(&details) {
         let label = match key {
-            "name" => "Name",
-            "email" => "Email",
-            "page" => "Page",
-            "referrer" => "Came from",
-            "browser" => "Browser",
-            _ => "System",
+            "name" => Text::Name,
+            "email" => Text::Email,
+            "page" => Text::Page,
+            "referrer" => Text::CameFrom,
+            "browser" => Text::Browser,
+            _ => Text::System,
         };
-        facts.push(fact(label, value.to_owned().into()));
+        facts.push(fact(s.get(label), value.to_owned().into()));
     }
     for f in &details.custom {
         facts.push(html! { <><dt>{ f.label.clone() }</dt><dd>{ f.value.clone() }</dd></> });
     }
     // Privacy mode keeps none of these; standard mode shows what it kept, above.
     let note = if details.page.is_some() || details.browser.is_some() {
-        "No IP address is stored. Page, browser and system are kept with this conversation."
+        Text::NoteStandard
     } else {
-        "No IP address, user agent or page address is stored."
+        Text::NotePrivate
     };
     html! {
         <>
             <dl class="confide-privacy-facts">{ for facts }</dl>
-            <p class="confide-privacy-note" data-testid="privacy-note">{ note }</p>
+            <p class="confide-privacy-note" data-testid="privacy-note">{ s.get(note) }</p>
             <div class="confide-privacy-row">
-                { download(t, "privacy-download-json", "Download (JSON)", "json", "application/json", transcript_json) }
-                { download(t, "privacy-download-text", "Download (text)", "txt", "text/plain;charset=utf-8", as_text) }
+                { download(t, s, "privacy-download-json", Text::DownloadJson, "json", "application/json", as_json) }
+                { download(t, s, "privacy-download-text", Text::DownloadText, "txt", "text/plain;charset=utf-8", as_text) }
             </div>
         </>
     }
@@ -103,25 +137,26 @@ pub fn privacy_panel(ctx: &ChatContext, s: &ChatState) -> Html {
         Callback::from(move |_: MouseEvent| state.dispatch(action.clone()))
     };
     let online = s.connection == Connection::Online;
+    let t = &ctx.t;
     let actions = match s.confirm {
         None => html! {
             <div class="confide-privacy-row confide-danger">
-                { button("privacy-delete", "Delete this conversation", dispatch(Action::Confirm(Some(Confirm::Delete)))) }
-                { button("privacy-withdraw", "Withdraw consent", dispatch(Action::Confirm(Some(Confirm::Withdraw)))) }
+                { button_off("privacy-delete", t.get(Text::Delete), dispatch(Action::Confirm(Some(Confirm::Delete))), !online) }
+                { button_off("privacy-withdraw", t.get(Text::Withdraw), dispatch(Action::Confirm(Some(Confirm::Withdraw))), !online) }
             </div>
         },
         Some(step) => {
             let (question, testid, label, action) = match step {
                 Confirm::Delete => (
-                    "Delete this conversation and its messages? This cannot be undone.",
+                    Text::DeleteQuestion,
                     "privacy-delete-confirm",
-                    "Delete",
+                    Text::DeleteConfirm,
                     UiAction::Delete,
                 ),
                 Confirm::Withdraw => (
-                    "Withdraw your consent? Your conversations here are deleted and the chat ends.",
+                    Text::WithdrawQuestion,
                     "privacy-withdraw-confirm",
-                    "Withdraw consent",
+                    Text::Withdraw,
                     UiAction::Withdraw,
                 ),
             };
@@ -129,23 +164,23 @@ pub fn privacy_panel(ctx: &ChatContext, s: &ChatState) -> Html {
             let confirm = Callback::from(move |_: MouseEvent| actions.emit(action.clone()));
             html! {
                 <div class="confide-privacy-confirm" role="alert">
-                    <p>{ question }</p>
-                    <span class="confide-danger">{ button(testid, label, confirm) }</span>
-                    { button("privacy-cancel", "Cancel", dispatch(Action::Confirm(None))) }
+                    <p>{ t.get(question) }</p>
+                    <span class="confide-danger">{ button_off(testid, t.get(label), confirm, !online) }</span>
+                    { button("privacy-cancel", t.get(Text::Cancel), dispatch(Action::Confirm(None))) }
                 </div>
             }
         }
     };
     html! {
         <section class="confide-privacy" data-testid="privacy-panel" role="dialog"
-                 aria-label="Your privacy" data-online={online.to_string()}>
+                 aria-labelledby="confide-privacy-title" data-online={online.to_string()}>
             <div class="confide-privacy-head">
-                <h2>{ "Your privacy" }</h2>
-                { button("privacy-close", "Close", dispatch(Action::Privacy(false))) }
+                <h2 id="confide-privacy-title">{ t.get(Text::YourPrivacy) }</h2>
+                { button("privacy-close", t.get(Text::ClosePanel), dispatch(Action::Privacy(false))) }
             </div>
             { match &s.transcript {
-                Some(t) => stored(t),
-                None => html! { <p role="status">{ "Loading…" }</p> },
+                Some(tr) => stored(tr, t),
+                None => html! { <p role="status">{ t.get(Text::Loading) }</p> },
             } }
             { actions }
         </section>

@@ -8,6 +8,11 @@
 //!   parent with target `*`: they carry a kind and a count, never text or anything personal.
 //! - Together with the page's visibility, "open" decides whether operator messages count as
 //!   unread.
+//! - The keyboard: Escape closes the privacy panel when it is open, else (in the loader's
+//!   iframe) asks the loader to close the chat, which gives the focus back to its launcher.
+//!   When the window gets the focus (the loader focuses the iframe as the chat opens), a
+//!   focus left on nothing moves to the current view's first control
+//!   ([`browser::focus_first`]).
 
 use crate::browser;
 use crate::state::{Action, ChatState};
@@ -16,7 +21,7 @@ use gloo_events::EventListener;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::MessageEvent;
+use web_sys::{KeyboardEvent, MessageEvent};
 use yew::prelude::*;
 
 /// The host page's URL and referrer as the loader last told them; shared with the socket.
@@ -36,10 +41,13 @@ pub struct HostBridge {
 pub fn use_host_bridge(chat: &UseReducerHandle<ChatState>) -> HostBridge {
     let embedded = *use_memo((), |_| browser::parent_window().is_some());
     let page: PageSlot = (*use_memo((), |_| Rc::new(RefCell::new(None)))).clone();
+    let close = use_callback((), |(), _| browser::post_to_host("close", None));
 
     {
         let dispatcher = chat.dispatcher();
+        let on_escape = chat.dispatcher();
         let page = page.clone();
+        let close = close.clone();
         use_effect_with((), move |_| {
             // The iframe exists only once the visitor opened the panel.
             let open = Rc::new(Cell::new(true));
@@ -80,6 +88,20 @@ pub fn use_host_bridge(chat: &UseReducerHandle<ChatState>) -> HostBridge {
                         move |_| update(),
                     ));
                 }
+                listeners.push(EventListener::new(&window, "keydown", move |e| {
+                    let escape = e
+                        .dyn_ref::<KeyboardEvent>()
+                        .is_some_and(|e| e.key() == "Escape" && !e.is_composing());
+                    if !escape {
+                    } else if browser::element("[data-testid=privacy-panel]").is_some() {
+                        on_escape.dispatch(Action::Privacy(false));
+                    } else if embedded {
+                        close.emit(());
+                    }
+                }));
+                listeners.push(EventListener::new(&window, "focus", |_| {
+                    browser::focus_first()
+                }));
             }
             browser::post_to_host("ready", None);
             move || drop(listeners)
@@ -90,7 +112,6 @@ pub fn use_host_bridge(chat: &UseReducerHandle<ChatState>) -> HostBridge {
         browser::post_to_host("unread", Some(*unread));
     });
 
-    let close = use_callback((), |(), _| browser::post_to_host("close", None));
     HostBridge {
         page,
         embedded,

@@ -280,3 +280,24 @@ export function adminApi(op, server) {
     put: (path, data) => call('PUT', path, data),
   };
 }
+
+/** The WCAG 2.0, 2.1 and 2.2 A and AA rules of axe-core. */
+export const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+/**
+ * Runs axe-core (through @axe-core/playwright) on `page` and every frame in it, with the
+ * WCAG A and AA rules only; resolves to one readable line per violating node, empty when
+ * there is none.
+ */
+export async function axeViolations(page) {
+  const { AxeBuilder } = await import('@axe-core/playwright');
+  const results = await new AxeBuilder({ page }).withTags(WCAG_TAGS).analyze();
+  return results.violations.flatMap((v) =>
+    v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ')}`));
+}
+
+/** Asserts axe finds nothing on `page`, naming the state checked. */
+export async function assertAccessible(page, state) {
+  const found = await axeViolations(page);
+  if (found.length) throw new Error(`axe: ${found.length} WCAG violation(s) in ${state}:\n${found.join('\n')}`);
+}

@@ -1,6 +1,7 @@
 //! `cargo xtask setup | build | run | test | bench | zones`: everything a fresh machine needs, in one place.
 
 mod bench;
+mod i18n;
 mod setup;
 mod tasks;
 mod util;

@@ -407,21 +407,25 @@ fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or_default().trim().to_owned()
 }
 
-/// The end-to-end tests' npm packages (playwright-core, driving /usr/bin/chromium).
+/// The end-to-end tests' npm packages (playwright-core, driving /usr/bin/chromium, and
+/// @axe-core/playwright with axe-core for the accessibility checks): installed with `npm ci`
+/// unless node_modules already holds every package of the lock file at its locked version.
 fn e2e_packages(report: &mut Report) -> Result<(), String> {
     let dir = root().join("tests/e2e");
     let lock = std::fs::read_to_string(dir.join("package-lock.json"))
         .map_err(|e| format!("tests/e2e/package-lock.json: {e}"))?;
     let stamp = dir.join("node_modules/.package-lock.json");
     let installed = std::fs::read_to_string(&stamp).unwrap_or_default();
-    // npm writes node_modules/.package-lock.json from the lock file; same packages, same text
-    // for the "packages" section. Compare the pinned playwright-core version to decide.
-    let want = lock_version(&lock, "node_modules/playwright-core");
-    if want.is_some() && want == lock_version(&installed, "node_modules/playwright-core") {
-        report.add(
-            "end-to-end npm packages",
-            Outcome::Skipped(format!("playwright-core {}", want.unwrap_or_default())),
-        );
+    // npm writes node_modules/.package-lock.json from the lock file: the same packages at
+    // the same versions when nothing needs installing.
+    let want = lock_versions(&lock);
+    let summary = want
+        .iter()
+        .map(|(name, version)| format!("{name} {version}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if !want.is_empty() && want == lock_versions(&installed) {
+        report.add("end-to-end npm packages", Outcome::Skipped(summary));
         return Ok(());
     }
     require_npm()?;
@@ -430,20 +434,65 @@ fn e2e_packages(report: &mut Report) -> Result<(), String> {
             .args(["ci", "--no-audit", "--no-fund", "--prefix"])
             .arg(&dir),
     )?;
-    report.add(
-        "end-to-end npm packages",
-        Outcome::Installed(format!("playwright-core {}", want.unwrap_or_default())),
-    );
+    report.add("end-to-end npm packages", Outcome::Installed(summary));
     Ok(())
 }
 
-/// The `"version"` of a package entry in an npm lock file (a plain text scan, no JSON parser).
+/// Every `"node_modules/NAME": {"version": "..."}` entry of an npm lock file, as (name,
+/// version), sorted (a plain text scan, no JSON parser).
+fn lock_versions(lock: &str) -> Vec<(String, String)> {
+    const KEY: &str = "\"node_modules/";
+    let mut out = Vec::new();
+    let mut rest = lock;
+    while let Some(at) = rest.find(KEY) {
+        rest = &rest[at + KEY.len()..];
+        let Some(end) = rest.find("\": {") else {
+            break;
+        };
+        let name = rest[..end].to_owned();
+        if let Some(version) = lock_version(rest, "") {
+            out.push((name, version));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The first `"version"` at or after a package entry of an npm lock file (`package` empty:
+/// from the start of `lock`).
 fn lock_version(lock: &str, package: &str) -> Option<String> {
-    let at = lock.find(&format!("\"{package}\": {{"))?;
+    let at = if package.is_empty() {
+        0
+    } else {
+        lock.find(&format!("\"{package}\": {{"))?
+    };
     let rest = &lock[at..];
     let v = rest.find("\"version\": \"")? + "\"version\": \"".len();
     let rest = &rest[v..];
     Some(rest[..rest.find('"')?].to_owned())
+}
+
+#[cfg(test)]
+mod e2e_lock_tests {
+    use super::*;
+
+    #[test]
+    fn every_locked_package_is_compared_not_just_the_first() {
+        let lock = std::fs::read_to_string(root().join("tests/e2e/package-lock.json"))
+            .expect("the lock file");
+        let names: Vec<String> = lock_versions(&lock).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(
+            names,
+            ["@axe-core/playwright", "axe-core", "playwright-core"]
+        );
+        // An install that lacks one of them is not the lock's.
+        let without_axe = lock.replace("\"node_modules/axe-core\"", "\"elsewhere/axe-core\"");
+        assert_ne!(lock_versions(&without_axe), lock_versions(&lock));
+        assert_eq!(
+            lock_version(&lock, "node_modules/playwright-core").as_deref(),
+            Some("1.64.1")
+        );
+    }
 }
 
 /// The `maxminddb` source package on PyPI that ships MaxMind's small test databases.

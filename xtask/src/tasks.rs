@@ -64,7 +64,13 @@ const BUNDLES: &[Bundle] = &[
         name: "widget",
         dir: ".",
         config: "Trunk.toml",
-        inputs: &["Trunk.toml", "src", "static", "www/index.html"],
+        inputs: &[
+            "Trunk.toml",
+            "src",
+            "static",
+            "www/index.html",
+            "xtask/src/i18n.rs",
+        ],
         release_std: true,
     },
     Bundle {
@@ -138,6 +144,11 @@ pub fn build(env: &Env) -> Result<(), String> {
         }
         let _ = std::fs::remove_file(&stamp);
         trunk_build(vars, root().join(bundle.dir), bundle.config)?;
+        if bundle.name == "widget" {
+            // Trunk copied static/i18n as written; the widget reads the values by position.
+            let languages = crate::i18n::compact_dir(&dist.join("widget/i18n"))?;
+            println!("build: {languages} language files in dist/widget/i18n, values only");
+        }
         util::run(
             Command::new("node")
                 .arg(root().join("bench/compress.mjs"))

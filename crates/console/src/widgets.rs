@@ -2,9 +2,10 @@
 //! [`Reducible`]) and the embed snippet. Validation is the protocol's own
 //! [`WidgetSettings::problems`], the same code the server runs on save.
 
+use confide_protocol::i18n;
 use confide_protocol::settings::{
-    default_disclaimer, CustomField, Disclaimer, Launcher, PrivacyLink, Requirement, Side,
-    WidgetSettings, DEFAULT_LANGUAGES,
+    canonical_language, contrast_ratio, default_disclaimer, CustomField, Disclaimer, Launcher,
+    PrivacyLink, Requirement, Side, WidgetSettings, DEFAULT_LANGUAGES, LAUNCHER_TEXT,
 };
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -25,6 +26,36 @@ pub struct SettingsEdit {
     pub settings: WidgetSettings,
     /// The language whose disclaimer and privacy link label the form shows.
     pub language: String,
+}
+
+/// How complete one language's texts are, as the Widgets page lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LanguageStatus {
+    pub code: String,
+    /// Its name in itself, for the widget's interface languages.
+    pub name: Option<&'static str>,
+    /// The widget's interface comes in this language.
+    pub interface: bool,
+    /// There is a disclaimer in it (complete or not).
+    pub disclaimer: bool,
+    /// What is still empty: the disclaimer's parts, the privacy link's label.
+    pub missing: Vec<&'static str>,
+}
+
+impl LanguageStatus {
+    /// Nothing is missing: a visitor of this language reads the whole gate in it.
+    pub fn complete(&self) -> bool {
+        self.disclaimer && self.missing.is_empty()
+    }
+}
+
+/// The least contrast WCAG AA asks for normal text.
+pub const MIN_CONTRAST: f64 = 4.5;
+
+/// The contrast of the launcher's white label on `color`, when it is below
+/// [`MIN_CONTRAST`] (a colour that is not `#rrggbb` is the form's other problem).
+pub fn weak_launcher_contrast(color: &str) -> Option<f64> {
+    contrast_ratio(LAUNCHER_TEXT, color).filter(|r| *r < MIN_CONTRAST)
 }
 
 /// Every change the settings form makes.
@@ -100,6 +131,43 @@ impl SettingsEdit {
             .map_or("", String::as_str)
     }
 
+    /// Each of [`Self::languages`] with how complete its texts are.
+    pub fn language_status(&self) -> Vec<LanguageStatus> {
+        let s = &self.settings;
+        self.languages()
+            .into_iter()
+            .map(|code| {
+                let d = s.consent.texts.get(&code);
+                let mut missing = Vec::new();
+                if let Some(d) = d {
+                    for (part, text) in [
+                        ("title", &d.title),
+                        ("text", &d.body),
+                        ("checkbox label", &d.checkbox_label),
+                        ("start button label", &d.start_label),
+                    ] {
+                        if text.trim().is_empty() {
+                            missing.push(part);
+                        }
+                    }
+                }
+                if let Some(link) = &s.privacy_link {
+                    if link.labels.get(&code).is_none_or(|l| l.trim().is_empty()) {
+                        missing.push("privacy link label");
+                    }
+                }
+                let language = i18n::language(&code).filter(|l| l.code == code);
+                LanguageStatus {
+                    name: language.map(|l| l.name),
+                    interface: language.is_some(),
+                    disclaimer: d.is_some(),
+                    missing,
+                    code,
+                }
+            })
+            .collect()
+    }
+
     /// The languages the language select offers: those with any text plus Confide's
     /// defaults, sorted.
     pub fn languages(&self) -> Vec<String> {
@@ -124,7 +192,7 @@ impl SettingsEdit {
             Edit::ConsentRequired(on) => s.consent.required = on,
             Edit::SelectLanguage(lang) => self.language = lang,
             Edit::AddLanguage(lang) => {
-                let lang = lang.trim().to_ascii_lowercase();
+                let lang = canonical_language(&lang);
                 if lang.is_empty() {
                     return;
                 }
@@ -439,18 +507,79 @@ mod tests {
         assert_eq!(e.settings.consent.texts["en"].title, "Before we chat");
         assert_eq!(e.privacy_label(), "Datenschutz");
 
-        // A new language starts blank, so it must be translated before it can be saved.
-        let e = run(e, [Edit::AddLanguage(" SV ".into())]);
-        assert_eq!(e.language, "sv");
-        assert!(e.languages().contains(&"sv".to_owned()));
+        // A language Confide has no text for starts blank, so it must be translated before
+        // it can be saved.
+        let e = run(e, [Edit::AddLanguage(" KO ".into())]);
+        assert_eq!(e.language, "ko");
+        assert!(e.languages().contains(&"ko".to_owned()));
         let fields: Vec<String> = e.settings.problems().into_iter().map(|p| p.field).collect();
         assert!(
-            fields.contains(&"consent.texts.sv.body".to_owned()),
+            fields.contains(&"consent.texts.ko.body".to_owned()),
             "{fields:?}"
         );
         let e = run(e, [Edit::RemoveLanguage]);
         assert!(e.disclaimer().is_none());
         assert_eq!(e.settings.problems(), vec![]);
+    }
+
+    #[test]
+    fn every_language_is_listed_with_what_it_still_lacks() {
+        let status = |e: &SettingsEdit, code: &str| {
+            e.language_status()
+                .into_iter()
+                .find(|l| l.code == code)
+                .expect("listed")
+        };
+        let e = edit();
+        let all = e.language_status();
+        assert_eq!(all.len(), 34, "Confide's 34, all complete");
+        assert!(all.iter().all(LanguageStatus::complete));
+        assert_eq!(status(&e, "pt-BR").name, Some("Português (Brasil)"));
+
+        // A widget made before there were 34: six languages have nothing yet.
+        let mut older = WidgetSettings::defaults("https://example.com/privacy");
+        older.consent.texts.remove("sv");
+        let e = run(
+            SettingsEdit::new(older),
+            [
+                Edit::SelectLanguage("de".into()),
+                Edit::Disclaimer(DisclaimerField::Body, " ".into()),
+                Edit::PrivacyLabel(String::new()),
+                Edit::AddLanguage("pt_br".into()),
+                Edit::AddLanguage("ko".into()),
+            ],
+        );
+        let sv = status(&e, "sv");
+        assert!(!sv.disclaimer && !sv.complete());
+        assert_eq!(
+            sv.missing,
+            Vec::<&str>::new(),
+            "its link label is still there"
+        );
+        let de = status(&e, "de");
+        assert_eq!(de.missing, ["text", "privacy link label"]);
+        let ko = status(&e, "ko");
+        assert!(ko.disclaimer && !ko.interface && ko.name.is_none());
+        assert_eq!(
+            ko.missing,
+            [
+                "title",
+                "text",
+                "checkbox label",
+                "start button label",
+                "privacy link label"
+            ]
+        );
+        assert!(status(&e, "pt-BR").complete(), "typed pt_br is pt-BR");
+    }
+
+    #[test]
+    fn a_launcher_colour_white_text_cannot_be_read_on_is_flagged() {
+        assert_eq!(weak_launcher_contrast("#2f5bea"), None);
+        assert_eq!(weak_launcher_contrast("#767676"), None, "4.54:1 passes");
+        assert!(weak_launcher_contrast("#777777").is_some_and(|r| r < 4.5));
+        assert!(weak_launcher_contrast("#ffcc00").is_some_and(|r| r < 1.6));
+        assert_eq!(weak_launcher_contrast("yellow"), None, "another problem");
     }
 
     #[test]

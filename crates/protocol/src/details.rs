@@ -116,6 +116,16 @@ pub fn is_plausible_email(s: &str) -> bool {
         && !s.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// The messages of [`PrechatValues::checked`]'s problems, so a client can say the same in the
+/// visitor's language.
+pub mod field_rule {
+    pub const NOT_ASKED: &str = "this widget does not ask for it";
+    pub const REQUIRED: &str = "is required";
+    pub const TOO_LONG: &str = "is too long (at most 200 characters)";
+    pub const ONE_LINE: &str = "must be plain text on one line";
+    pub const NOT_EMAIL: &str = "is not an email address";
+}
+
 fn field_problem(field: &str, message: &str) -> SettingsProblem {
     SettingsProblem {
         field: field.to_owned(),
@@ -131,13 +141,13 @@ fn check_one(
 ) -> Result<Option<String>, SettingsProblem> {
     let value = value.map(|v| v.trim()).filter(|v| !v.is_empty());
     match (requirement, value) {
-        (Requirement::Off, Some(_)) => Err(field_problem(field, "this widget does not ask for it")),
-        (Requirement::Required, None) => Err(field_problem(field, "is required")),
+        (Requirement::Off, Some(_)) => Err(field_problem(field, field_rule::NOT_ASKED)),
+        (Requirement::Required, None) => Err(field_problem(field, field_rule::REQUIRED)),
         (_, Some(v)) if v.chars().count() > MAX_FIELD_CHARS => {
-            Err(field_problem(field, "is too long (at most 200 characters)"))
+            Err(field_problem(field, field_rule::TOO_LONG))
         }
         (_, Some(v)) if v.chars().any(char::is_control) => {
-            Err(field_problem(field, "must be plain text on one line"))
+            Err(field_problem(field, field_rule::ONE_LINE))
         }
         (_, Some(v)) if crate::text::hidden_format(v).is_some() => Err(field_problem(
             field,
@@ -157,7 +167,7 @@ impl PrechatValues {
         let email = check_one("email", fields.email, self.email.as_ref())?;
         if let Some(e) = &email {
             if !is_plausible_email(e) {
-                return Err(field_problem("email", "is not an email address"));
+                return Err(field_problem("email", field_rule::NOT_EMAIL));
             }
         }
         if let Some(key) = self
@@ -167,7 +177,7 @@ impl PrechatValues {
         {
             return Err(field_problem(
                 &format!("custom.{key}"),
-                "this widget does not ask for it",
+                field_rule::NOT_ASKED,
             ));
         }
         let mut custom = BTreeMap::new();

@@ -6,8 +6,14 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// Languages Confide ships default disclaimer texts for.
-pub const DEFAULT_LANGUAGES: [&str; 7] = ["en", "de", "fr", "it", "es", "nl", "pl"];
+/// Languages Confide ships default disclaimer texts (and privacy link labels) for: every
+/// interface language of the widget (`crate::i18n::LANGUAGES`), so the disclaimer a visitor
+/// reads is in the language of the buttons around it.
+pub const DEFAULT_LANGUAGES: [&str; 34] = [
+    "ar", "bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "ga", "he", "hr", "hu", "is",
+    "it", "ja", "lt", "lv", "mt", "nb", "nl", "pl", "pt", "pt-BR", "ro", "ru", "sk", "sl", "sv",
+    "tr", "uk", "zh-Hans",
+];
 /// Longest disclaimer body, in characters.
 pub const MAX_BODY_CHARS: usize = 4000;
 /// Longest title, label or field name, in characters.
@@ -42,7 +48,7 @@ pub struct Consent {
     pub required: bool,
     /// Changes whenever any disclaimer text changes (the server bumps it on save).
     pub version: u32,
-    /// Disclaimers by language (BCP 47 primary tag, lower case).
+    /// Disclaimers by language: a code [`is_known_language`] accepts (`de`, `pt-BR`, `zh-Hans`).
     pub texts: BTreeMap<String, Disclaimer>,
 }
 
@@ -156,19 +162,49 @@ fn problem(field: impl Into<String>, message: impl Into<String>) -> SettingsProb
     }
 }
 
-/// A language code as Confide stores it: a BCP 47 primary language subtag, 2 or 3 lower-case
-/// letters, that is one of the ISO 639-1 codes Confide knows.
+/// A language code as Confide stores it, in its usual case: an ISO 639-1 code Confide knows
+/// (a BCP 47 primary subtag, lower case, such as `de`), or one of the widget's interface
+/// languages that needs more (`pt-BR`, `zh-Hans`).
 pub fn is_known_language(code: &str) -> bool {
     KNOWN_LANGUAGES.binary_search(&code).is_ok()
 }
 
-/// ISO 639-1 codes, sorted.
+/// A language code typed in any case (`PT-br`, `zh_hans`) written as Confide stores it
+/// (`pt-BR`, `zh-Hans`): the primary subtag lower case, a four-letter script title case, a
+/// region upper case. Whether it is known is [`is_known_language`]'s business.
+pub fn canonical_language(code: &str) -> String {
+    let mut out = String::with_capacity(code.len());
+    for (i, part) in code.trim().split(['-', '_']).enumerate() {
+        if i > 0 {
+            out.push('-');
+        }
+        match (i, part.len()) {
+            (0, _) => out.push_str(&part.to_ascii_lowercase()),
+            (_, 4) => {
+                let mut chars = part.chars();
+                if let Some(first) = chars.next() {
+                    out.push(first.to_ascii_uppercase());
+                }
+                out.push_str(&chars.as_str().to_ascii_lowercase());
+            }
+            (_, 2) => out.push_str(&part.to_ascii_uppercase()),
+            _ => out.push_str(&part.to_ascii_lowercase()),
+        }
+    }
+    out
+}
+
+/// ISO 639-1 codes plus the interface's two longer codes, sorted (byte order).
 const KNOWN_LANGUAGES: &[&str] = &[
     "af", "ar", "bg", "bn", "bs", "ca", "cs", "cy", "da", "de", "el", "en", "es", "et", "eu", "fa",
     "fi", "fr", "ga", "gl", "he", "hi", "hr", "hu", "hy", "id", "is", "it", "ja", "ka", "kk", "ko",
-    "lb", "lt", "lv", "mk", "ms", "mt", "nb", "nl", "nn", "no", "pl", "pt", "ro", "ru", "sk", "sl",
-    "sq", "sr", "sv", "sw", "ta", "th", "tr", "uk", "ur", "vi", "zh",
+    "lb", "lt", "lv", "mk", "ms", "mt", "nb", "nl", "nn", "no", "pl", "pt", "pt-BR", "ro", "ru",
+    "sk", "sl", "sq", "sr", "sv", "sw", "ta", "th", "tr", "uk", "ur", "vi", "zh", "zh-Hans",
 ];
+
+/// What an unknown language code is told.
+const UNKNOWN_LANGUAGE: &str =
+    "unknown language code; use a code such as en, de or pt-BR (ISO 639-1, or one of the widget's languages)";
 
 fn check_label(out: &mut Vec<SettingsProblem>, field: String, value: &str, max: usize) {
     if value.trim().is_empty() {
@@ -187,10 +223,7 @@ fn check_languages<'a>(
 ) {
     for code in codes {
         if !is_known_language(code) {
-            out.push(problem(
-                format!("{field}.{code}"),
-                "unknown language code; use a two-letter ISO 639-1 code such as en or de",
-            ));
+            out.push(problem(format!("{field}.{code}"), UNKNOWN_LANGUAGE));
         }
     }
 }
@@ -200,10 +233,7 @@ impl WidgetSettings {
     pub fn problems(&self) -> Vec<SettingsProblem> {
         let mut out = Vec::new();
         if !is_known_language(&self.default_language) {
-            out.push(problem(
-                "default_language",
-                "unknown language code; use a two-letter ISO 639-1 code such as en or de",
-            ));
+            out.push(problem("default_language", UNKNOWN_LANGUAGE));
         }
 
         check_languages(&mut out, "consent.texts", self.consent.texts.keys());
@@ -343,24 +373,42 @@ impl WidgetSettings {
         }
     }
 
-    /// The disclaimer for a visitor: the first of their languages (by primary subtag) that
-    /// has one, else the default language's.
+    /// The disclaimer for a visitor whose languages are `languages` (most preferred first;
+    /// the widget puts its interface language first): the first tag with a disclaimer, each
+    /// tag tried as itself, as the interface language it matches, then by its primary subtag
+    /// (`crate::i18n::lookup`: `pt-BR` falls back to `pt`, `zh-CN` finds `zh-Hans`), else
+    /// the default language's.
     pub fn disclaimer_for<'a>(&'a self, languages: &[String]) -> Option<(&'a str, &'a Disclaimer)> {
-        languages
-            .iter()
-            .filter_map(|tag| {
-                let primary = tag.split(['-', '_']).next()?.to_ascii_lowercase();
-                self.consent.texts.get_key_value(primary.as_str())
-            })
-            .chain(
-                self.consent
-                    .texts
-                    .get_key_value(self.default_language.as_str()),
-            )
-            .next()
+        let texts = &self.consent.texts;
+        crate::i18n::lookup(languages.iter().map(String::as_str), texts.keys())
+            .and_then(|k| texts.get_key_value(k))
+            .or_else(|| texts.get_key_value(self.default_language.as_str()))
             .map(|(k, v)| (k.as_str(), v))
     }
 }
+
+/// The WCAG contrast ratio (1 to 21) of two `#rrggbb` colours; `None` if one is not such a
+/// colour. The launcher's label is white on the launcher colour: below 4.5 it fails WCAG AA.
+pub fn contrast_ratio(a: &str, b: &str) -> Option<f64> {
+    fn luminance(c: &str) -> Option<f64> {
+        let hex = c.strip_prefix('#').filter(|h| h.len() == 6)?;
+        let channel = |i: usize| -> Option<f64> {
+            let v = f64::from(u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()?) / 255.0;
+            Some(if v <= 0.04045 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            })
+        };
+        Some(0.2126 * channel(0)? + 0.7152 * channel(2)? + 0.0722 * channel(4)?)
+    }
+    let (la, lb) = (luminance(a)?, luminance(b)?);
+    let (hi, lo) = if la > lb { (la, lb) } else { (lb, la) };
+    Some((hi + 0.05) / (lo + 0.05))
+}
+
+/// The launcher's label is drawn in white: its contrast on the launcher colour.
+pub const LAUNCHER_TEXT: &str = "#ffffff";
 
 /// `https://host[...]` with a non-empty host and no spaces or control characters.
 pub fn is_https_url(url: &str) -> bool {
@@ -383,6 +431,33 @@ fn default_link_label(lang: &str) -> &'static str {
         "es" => "Política de privacidad",
         "nl" => "Privacyverklaring",
         "pl" => "Polityka prywatności",
+        "bg" => "Политика за поверителност",
+        "cs" => "Zásady ochrany osobních údajů",
+        "da" => "Privatlivspolitik",
+        "el" => "Πολιτική απορρήτου",
+        "et" => "Privaatsuspoliitika",
+        "fi" => "Tietosuojaseloste",
+        "ga" => "Beartas príobháideachais",
+        "hr" => "Pravila privatnosti",
+        "hu" => "Adatvédelmi tájékoztató",
+        "lt" => "Privatumo politika",
+        "lv" => "Privātuma politika",
+        "mt" => "Politika tal-privatezza",
+        "pt" => "Política de privacidade",
+        "ro" => "Politica de confidențialitate",
+        "sk" => "Zásady ochrany súkromia",
+        "sl" => "Pravilnik o zasebnosti",
+        "sv" => "Integritetspolicy",
+        "nb" => "Personvernerklæring",
+        "is" => "Persónuverndarstefna",
+        "tr" => "Gizlilik politikası",
+        "uk" => "Політика конфіденційності",
+        "ru" => "Политика конфиденциальности",
+        "ar" => "سياسة الخصوصية",
+        "he" => "מדיניות פרטיות",
+        "ja" => "プライバシーポリシー",
+        "zh-Hans" => "隐私政策",
+        "pt-BR" => "Política de privacidade",
         _ => "Privacy policy",
     }
 }
@@ -426,6 +501,168 @@ pub fn default_disclaimer(lang: &str) -> Disclaimer {
             "Zgadzam się na zapisanie moich wiadomości na potrzeby tego czatu.",
             "Rozpocznij czat",
         ),
+        "bg" => (
+            "Преди да започнем",
+            "Ако започнете чата, ще съхраняваме вашите съобщения и всичко, което въведете във формуляра, за да може екипът ни да ви отговори. Не съхраняваме вашия IP адрес. Можете по всяко време да изтеглите или изтриете разговора си и да оттеглите съгласието си.",
+            "Съгласявам се съобщенията ми да се съхраняват за този чат.",
+            "Започване на чат",
+        ),
+        "cs" => (
+            "Než začneme",
+            "Pokud zahájíte chat, uložíme vaše zprávy a vše, co vyplníte do formuláře, aby vám náš tým mohl odpovědět. Vaši IP adresu neukládáme. Konverzaci si můžete kdykoli stáhnout nebo smazat a svůj souhlas odvolat.",
+            "Souhlasím s uložením mých zpráv pro tento chat.",
+            "Zahájit chat",
+        ),
+        "da" => (
+            "Før vi chatter",
+            "Hvis du starter chatten, gemmer vi dine beskeder og det, du selv skriver i formularen, så vores team kan svare. Vi gemmer ikke din IP-adresse. Du kan når som helst hente eller slette din samtale og tilbagekalde dit samtykke.",
+            "Jeg accepterer, at mine beskeder gemmes til denne chat.",
+            "Start chatten",
+        ),
+        "el" => (
+            "Πριν ξεκινήσουμε",
+            "Αν ξεκινήσετε τη συνομιλία, θα κρατήσουμε τα μηνύματά σας και ό,τι γράψετε στη φόρμα, ώστε να μπορεί να σας απαντήσει η ομάδα μας. Δεν κρατάμε τη διεύθυνση IP σας. Μπορείτε ανά πάσα στιγμή να κατεβάσετε ή να διαγράψετε τη συνομιλία σας και να ανακαλέσετε τη συγκατάθεσή σας.",
+            "Συμφωνώ να διατηρηθούν τα μηνύματά μου για αυτή τη συνομιλία.",
+            "Έναρξη συνομιλίας",
+        ),
+        "et" => (
+            "Enne vestlust",
+            "Kui alustad vestlust, säilitame sinu sõnumid ja kõik, mida vormi sisestad, et meie meeskond saaks vastata. Me ei säilita sinu IP-aadressi. Võid oma vestluse igal ajal alla laadida või kustutada ja oma nõusoleku tagasi võtta.",
+            "Nõustun, et minu sõnumid säilitatakse selle vestluse jaoks.",
+            "Alusta vestlust",
+        ),
+        "fi" => (
+            "Ennen kuin keskustelemme",
+            "Kun aloitat keskustelun, säilytämme viestisi ja lomakkeeseen kirjoittamasi tiedot, jotta tiimimme voi vastata. Emme säilytä IP-osoitettasi. Voit milloin tahansa ladata tai poistaa keskustelusi ja peruuttaa suostumuksesi.",
+            "Hyväksyn, että viestini säilytetään tätä keskustelua varten.",
+            "Aloita chat",
+        ),
+        "ga" => (
+            "Sula ndéanaimid comhrá",
+            "Má thosaíonn tú an comhrá, coimeádfaimid do theachtaireachtaí agus aon rud a scríobhann tú san fhoirm ionas gur féidir lenár bhfoireann freagra a thabhairt. Ní choimeádaimid do sheoladh IP. Is féidir leat do chomhrá a íoslódáil nó a scriosadh agus do thoiliú a tharraingt siar tráth ar bith.",
+            "Aontaím go gcoimeádfar mo theachtaireachtaí don chomhrá seo.",
+            "Tosaigh comhrá",
+        ),
+        "hr" => (
+            "Prije razgovora",
+            "Ako započnete razgovor, čuvamo vaše poruke i sve što upišete u obrazac kako bi vam naš tim mogao odgovoriti. Ne čuvamo vašu IP adresu. Razgovor možete u bilo kojem trenutku preuzeti ili izbrisati te povući svoju privolu.",
+            "Slažem se da se moje poruke čuvaju za ovaj razgovor.",
+            "Započni razgovor",
+        ),
+        "hu" => (
+            "Mielőtt csevegnénk",
+            "Ha elindítja a csevegést, megőrizzük üzeneteit és mindazt, amit az űrlapba ír, hogy csapatunk válaszolni tudjon. IP-címét nem őrizzük meg. Beszélgetését bármikor letöltheti vagy törölheti, és visszavonhatja hozzájárulását.",
+            "Hozzájárulok, hogy üzeneteimet ehhez a csevegéshez megőrizzék.",
+            "Csevegés indítása",
+        ),
+        "lt" => (
+            "Prieš pradedant pokalbį",
+            "Jei pradėsite pokalbį, išsaugosime jūsų žinutes ir viską, ką įrašysite į formą, kad mūsų komanda galėtų atsakyti. Jūsų IP adreso nesaugome. Bet kada galite atsisiųsti arba ištrinti savo pokalbį ir atšaukti sutikimą.",
+            "Sutinku, kad mano žinutės būtų saugomos šiam pokalbiui.",
+            "Pradėti pokalbį",
+        ),
+        "lv" => (
+            "Pirms sākam tērzēt",
+            "Ja sāksiet tērzēšanu, mēs saglabāsim jūsu ziņas un visu, ko ierakstīsiet veidlapā, lai mūsu komanda varētu atbildēt. Mēs nesaglabājam jūsu IP adresi. Jebkurā laikā varat lejupielādēt vai dzēst savu sarunu un atsaukt savu piekrišanu.",
+            "Piekrītu, ka manas ziņas tiek saglabātas šai tērzēšanai.",
+            "Sākt tērzēšanu",
+        ),
+        "mt" => (
+            "Qabel nibdew",
+            "Jekk tibda l-konversazzjoni, inżommu l-messaġġi tiegħek u kull ma tikteb fil-formola biex it-tim tagħna jkun jista' jwieġeb. Ma nżommux l-indirizz IP tiegħek. Tista' tniżżel jew tħassar il-konversazzjoni tiegħek u tirtira l-kunsens tiegħek fi kwalunkwe ħin.",
+            "Naqbel li l-messaġġi tiegħi jinżammu għal din il-konversazzjoni.",
+            "Ibda l-konversazzjoni",
+        ),
+        "pt" => (
+            "Antes de conversarmos",
+            "Se iniciar o chat, guardamos as suas mensagens e tudo o que escrever no formulário para que a nossa equipa possa responder. Não guardamos o seu endereço IP. Pode transferir ou eliminar a sua conversa e retirar o seu consentimento a qualquer momento.",
+            "Aceito que as minhas mensagens sejam guardadas para este chat.",
+            "Iniciar chat",
+        ),
+        "ro" => (
+            "Înainte să discutăm",
+            "Dacă porniți chatul, păstrăm mesajele dvs. și tot ce scrieți în formular, pentru ca echipa noastră să vă poată răspunde. Nu păstrăm adresa dvs. IP. Puteți descărca sau șterge oricând conversația și vă puteți retrage consimțământul.",
+            "Sunt de acord ca mesajele mele să fie păstrate pentru acest chat.",
+            "Începeți chatul",
+        ),
+        "sk" => (
+            "Skôr než začneme",
+            "Ak začnete chat, uložíme vaše správy a všetko, čo vyplníte do formulára, aby vám náš tím mohol odpovedať. Vašu IP adresu neukladáme. Konverzáciu si môžete kedykoľvek stiahnuť alebo vymazať a svoj súhlas odvolať.",
+            "Súhlasím s uložením mojich správ pre tento chat.",
+            "Začať chat",
+        ),
+        "sl" => (
+            "Preden začnemo",
+            "Če začnete klepet, shranimo vaša sporočila in vse, kar vpišete v obrazec, da vam lahko naša ekipa odgovori. Vašega IP-naslova ne shranjujemo. Pogovor lahko kadar koli prenesete ali izbrišete in prekličete svojo privolitev.",
+            "Strinjam se, da se moja sporočila shranijo za ta klepet.",
+            "Začni klepet",
+        ),
+        "sv" => (
+            "Innan vi chattar",
+            "Om du startar chatten sparar vi dina meddelanden och det du själv skriver i formuläret så att vårt team kan svara. Vi sparar inte din IP-adress. Du kan när som helst ladda ned eller radera ditt samtal och återkalla ditt samtycke.",
+            "Jag godkänner att mina meddelanden sparas för den här chatten.",
+            "Starta chatten",
+        ),
+        "nb" => (
+            "Før vi chatter",
+            "Hvis du starter chatten, lagrer vi meldingene dine og det du skriver i skjemaet, slik at teamet vårt kan svare. Vi lagrer ikke IP-adressen din. Du kan når som helst laste ned eller slette samtalen og trekke tilbake samtykket ditt.",
+            "Jeg godtar at meldingene mine lagres for denne chatten.",
+            "Start chatten",
+        ),
+        "is" => (
+            "Áður en við spjöllum",
+            "Ef þú hefur spjallið geymum við skilaboðin þín og það sem þú skrifar í eyðublaðið svo teymið okkar geti svarað. Við geymum ekki IP-töluna þína. Þú getur hvenær sem er sótt eða eytt samtalinu þínu og dregið samþykki þitt til baka.",
+            "Ég samþykki að skilaboðin mín séu geymd fyrir þetta spjall.",
+            "Hefja spjall",
+        ),
+        "tr" => (
+            "Sohbetten önce",
+            "Sohbeti başlatırsanız, ekibimizin yanıt verebilmesi için mesajlarınızı ve forma yazdığınız her şeyi saklarız. IP adresinizi saklamayız. Görüşmenizi istediğiniz zaman indirebilir veya silebilir ve onayınızı geri çekebilirsiniz.",
+            "Mesajlarımın bu sohbet için saklanmasını kabul ediyorum.",
+            "Sohbeti başlat",
+        ),
+        "uk" => (
+            "Перш ніж почати",
+            "Якщо ви почнете чат, ми зберігатимемо ваші повідомлення та все, що ви введете у форму, щоб наша команда могла відповісти. Ми не зберігаємо вашу IP-адресу. Ви можете будь-коли завантажити чи видалити свою розмову та відкликати згоду.",
+            "Я погоджуюся, що мої повідомлення зберігатимуться для цього чату.",
+            "Почати чат",
+        ),
+        "ru" => (
+            "Прежде чем начать",
+            "Если вы начнёте чат, мы сохраним ваши сообщения и всё, что вы введёте в форму, чтобы наша команда могла ответить. Мы не сохраняем ваш IP-адрес. Вы можете в любой момент скачать или удалить свой разговор и отозвать согласие.",
+            "Я соглашаюсь на сохранение моих сообщений для этого чата.",
+            "Начать чат",
+        ),
+        "ar" => (
+            "قبل أن نبدأ الدردشة",
+            "إذا بدأت الدردشة، فإننا نحتفظ برسائلك وبكل ما تكتبه في النموذج حتى يتمكن فريقنا من الرد عليك. لا نحتفظ بعنوان IP الخاص بك. يمكنك تنزيل محادثتك أو حذفها وسحب موافقتك في أي وقت.",
+            "أوافق على الاحتفاظ برسائلي لهذه الدردشة.",
+            "بدء الدردشة",
+        ),
+        "he" => (
+            "לפני שנתחיל",
+            "אם תתחילו את הצ'אט, נשמור את ההודעות שלכם וכל מה שתקלידו בטופס כדי שהצוות שלנו יוכל לענות. איננו שומרים את כתובת ה-IP שלכם. תוכלו להוריד או למחוק את השיחה ולבטל את הסכמתכם בכל עת.",
+            "אני מסכים/ה שההודעות שלי יישמרו עבור הצ'אט הזה.",
+            "התחלת צ'אט",
+        ),
+        "ja" => (
+            "チャットを始める前に",
+            "チャットを開始すると、担当者が返信できるよう、あなたのメッセージとフォームに入力した内容を保存します。IPアドレスは保存しません。会話はいつでもダウンロードまたは削除でき、同意を撤回することもできます。",
+            "このチャットのためにメッセージが保存されることに同意します。",
+            "チャットを開始",
+        ),
+        "zh-Hans" => (
+            "聊天之前",
+            "如果您开始聊天，我们会保存您的消息以及您在表单中填写的内容，以便我们的团队回复您。我们不会保存您的 IP 地址。您可以随时下载或删除您的对话，并撤回您的同意。",
+            "我同意为本次聊天保存我的消息。",
+            "开始聊天",
+        ),
+        "pt-BR" => (
+            "Antes de conversarmos",
+            "Se você iniciar o chat, guardaremos suas mensagens e tudo o que você digitar no formulário para que nossa equipe possa responder. Não guardamos seu endereço IP. Você pode baixar ou excluir sua conversa e retirar seu consentimento a qualquer momento.",
+            "Concordo que minhas mensagens sejam guardadas para este chat.",
+            "Iniciar chat",
+        ),
         _ => (
             "Before we chat",
             "If you start the chat, we keep your messages and anything you type into the form so our team can answer. We do not keep your IP address. You can download or delete your conversation and withdraw your consent at any time.",
@@ -450,18 +687,74 @@ mod tests {
     }
 
     #[test]
-    fn the_defaults_are_valid_and_cover_seven_languages() {
+    fn the_defaults_are_valid_and_cover_every_interface_language() {
         let s = WidgetSettings::defaults("https://example.com/privacy");
         assert_eq!(s.problems(), vec![]);
+        let interface: Vec<&str> = crate::i18n::LANGUAGES.iter().map(|l| l.code).collect();
+        assert_eq!(DEFAULT_LANGUAGES.to_vec(), interface);
+        let labels = &s.privacy_link.as_ref().expect("a link").labels;
         for lang in DEFAULT_LANGUAGES {
             assert!(s.consent.texts.contains_key(lang), "{lang}");
+            assert!(labels.contains_key(lang), "{lang}");
         }
         assert!(s.privacy_mode && !s.live_preview);
         // Each language really is translated, not a copy of English.
         let en = &s.consent.texts["en"];
         for lang in DEFAULT_LANGUAGES.iter().filter(|l| **l != "en") {
-            assert_ne!(s.consent.texts[*lang].body, en.body, "{lang}");
+            let d = &s.consent.texts[*lang];
+            assert_ne!(d.body, en.body, "{lang}");
+            assert_ne!(d.title, en.title, "{lang}");
+            assert_ne!(d.checkbox_label, en.checkbox_label, "{lang}");
+            assert_ne!(labels[*lang], labels["en"], "{lang}");
         }
+    }
+
+    #[test]
+    fn the_first_seven_defaults_keep_their_exact_texts_and_so_their_consent_hashes() {
+        // Widgets created before there were 34 languages store these; a visitor's stored
+        // consent hashes them. Changing one would ask every such visitor again.
+        // FNV-1a (64 bit) of each shown text, taken from the texts as they were.
+        let fnv = |text: &str| {
+            text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            })
+        };
+        let expect = [
+            ("en", 0x2503_9c5b_369c_16ce_u64),
+            ("de", 0x3126_36da_626a_cb5a),
+            ("fr", 0xcd9c_d57e_182b_d95d),
+            ("it", 0xb196_5563_80b9_c5d6),
+            ("es", 0x8786_8669_42ed_c0bf),
+            ("nl", 0xf747_fbed_a744_9b6c),
+            ("pl", 0x0b05_a750_0ef6_c4cf),
+        ];
+        for (lang, hash) in expect {
+            assert_eq!(fnv(&default_disclaimer(lang).shown_text()), hash, "{lang}");
+        }
+    }
+
+    #[test]
+    fn a_new_widgets_settings_fit_well_inside_a_settings_request() {
+        // The server takes request bodies up to 64 KiB; an admin saving the defaults back
+        // (with a few custom fields) must not come near it.
+        let s = WidgetSettings::defaults("https://example.com/privacy");
+        let json = serde_json::to_string(&s).expect("json");
+        assert!(json.len() < 40 * 1024, "{} bytes", json.len());
+    }
+
+    #[test]
+    fn language_codes_are_written_in_their_usual_case() {
+        for (typed, stored) in [
+            ("DE", "de"),
+            (" pt-br ", "pt-BR"),
+            ("zh_hans", "zh-Hans"),
+            ("ZH-HANS", "zh-Hans"),
+            ("sr-latn-rs", "sr-Latn-RS"),
+        ] {
+            assert_eq!(canonical_language(typed), stored, "{typed}");
+        }
+        assert!(is_known_language("pt-BR") && is_known_language("zh-Hans"));
+        assert!(!is_known_language("pt-br") && !is_known_language("zh-Hant"));
     }
 
     #[test]
@@ -561,15 +854,32 @@ mod tests {
 
     #[test]
     fn the_visitor_gets_the_first_of_their_languages_with_a_disclaimer() {
-        let s = WidgetSettings::defaults("https://example.com/privacy");
+        let mut s = WidgetSettings::defaults("https://example.com/privacy");
         let langs = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(
             s.disclaimer_for(&langs(&["de-AT", "en"])).map(|d| d.0),
             Some("de")
         );
         assert_eq!(
+            s.disclaimer_for(&langs(&["ko", "pt-BR"])).map(|d| d.0),
+            Some("pt-BR")
+        );
+        assert_eq!(
+            s.disclaimer_for(&langs(&["zh-CN"])).map(|d| d.0),
+            Some("zh-Hans")
+        );
+        // A widget with fewer languages: the next of the visitor's, then the default.
+        s.consent
+            .texts
+            .retain(|k, _| ["en", "de", "fr", "pt"].contains(&k.as_str()));
+        assert_eq!(
             s.disclaimer_for(&langs(&["sv", "fr-CA"])).map(|d| d.0),
             Some("fr")
+        );
+        assert_eq!(
+            s.disclaimer_for(&langs(&["pt-BR"])).map(|d| d.0),
+            Some("pt"),
+            "Brazilian falls back to Portuguese"
         );
         assert_eq!(s.disclaimer_for(&langs(&["ja"])).map(|d| d.0), Some("en"));
         assert_eq!(s.disclaimer_for(&[]).map(|d| d.0), Some("en"));
@@ -589,6 +899,21 @@ mod tests {
             }
             assert_ne!(e.shown_text(), base);
         }
+    }
+
+    #[test]
+    fn contrast_ratios_are_wcags() {
+        let r = |a, b| contrast_ratio(a, b).map(|r| (r * 100.0).round() / 100.0);
+        assert_eq!(r("#ffffff", "#000000"), Some(21.0));
+        assert_eq!(r("#000000", "#ffffff"), Some(21.0));
+        assert_eq!(r("#777777", "#777777"), Some(1.0));
+        // The default launcher passes; a light one fails (WebAIM's checker gives the same).
+        assert_eq!(r(LAUNCHER_TEXT, "#2f5bea"), Some(5.52));
+        assert_eq!(r(LAUNCHER_TEXT, "#767676"), Some(4.54));
+        assert_eq!(r(LAUNCHER_TEXT, "#ffcc00"), Some(1.51));
+        assert_eq!(contrast_ratio("#fff", "#000000"), None);
+        assert_eq!(contrast_ratio("red", "#000000"), None);
+        assert_eq!(contrast_ratio("#gg0000", "#000000"), None);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 
 use crate::api;
 use crate::widgets::{
-    requirement_from, requirement_name, side_name, snippet, DisclaimerField, Edit, SettingsEdit,
+    requirement_from, requirement_name, side_name, snippet, weak_launcher_contrast,
+    DisclaimerField, Edit, SettingsEdit,
 };
 use confide_protocol::settings::{Requirement, Side, WidgetSettings};
 use confide_protocol::WidgetKey;
@@ -27,6 +28,12 @@ enum SaveState {
     Saving,
     Saved(u32),
     Failed(String),
+}
+
+/// `1.5123` as `1.51`, without the float formatting machinery in the bundle.
+fn hundredths(x: f64) -> String {
+    let n = (x * 100.0).round() as u32;
+    format!("{}.{:02}", n / 100, n % 100)
 }
 
 fn input_value(e: &Event) -> String {
@@ -170,9 +177,52 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
     let options = |selected: &str| -> Html {
         languages
             .iter()
-            .map(|l| html! { <option value={l.clone()} selected={l == selected}>{ l.clone() }</option> })
+            .map(|l| {
+                let name = confide_protocol::i18n::language(l)
+                    .filter(|x| x.code == l)
+                    .map_or_else(|| l.clone(), |x| format!("{l} · {}", x.name));
+                html! { <option value={l.clone()} selected={l == selected}>{ name }</option> }
+            })
             .collect()
     };
+    // Every language's disclaimer and how complete it is; a row's button shows it below.
+    let status = edit.language_status();
+    let complete = status.iter().filter(|l| l.complete()).count();
+    let status_rows = status
+        .iter()
+        .map(|l| {
+            let pick = {
+                let (dispatch, code) = (dispatch.clone(), l.code.clone());
+                Callback::from(move |_: MouseEvent| {
+                    dispatch.emit(Edit::SelectLanguage(code.clone()))
+                })
+            };
+            let state = if l.complete() {
+                "complete".to_owned()
+            } else if !l.disclaimer {
+                "no disclaimer: visitors of this language get another one".to_owned()
+            } else {
+                format!("missing: {}", l.missing.join(", "))
+            };
+            let shown = l.code == lang;
+            html! {
+                <tr data-lang={l.code.clone()} data-complete={l.complete().to_string()}>
+                    <th scope="row">
+                        <span lang={l.code.clone()}>{ l.name.unwrap_or("") }</span>
+                        <code>{ l.code.clone() }</code>
+                    </th>
+                    <td class={if l.complete() { "ok" } else { "warn" }}>{ state }</td>
+                    <td>{ if l.interface { "yes" } else { "no" } }</td>
+                    <td>
+                        <button type="button" class="button button-quiet" onclick={pick}
+                                aria-pressed={shown.to_string()}
+                                aria-label={format!("Edit {}", l.code)}>{ "Edit" }</button>
+                    </td>
+                </tr>
+            }
+        })
+        .collect::<Html>();
+    let weak_contrast = weak_launcher_contrast(&s.launcher.color);
     let on_default_language = {
         let dispatch = dispatch.clone();
         Callback::from(move |e: Event| dispatch.emit(Edit::DefaultLanguage(select_value(&e))))
@@ -264,6 +314,18 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
                 </fieldset>
                 <fieldset>
                     <legend>{ "Texts by language" }</legend>
+                    <table class="languages" data-testid="language-status">
+                        <caption>{ format!("Disclaimers: {complete} of {} languages complete", status.len()) }</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">{ "Language" }</th>
+                                <th scope="col">{ "Disclaimer and privacy link label" }</th>
+                                <th scope="col">{ "Widget interface" }</th>
+                                <th scope="col"><span class="visually-hidden">{ "Action" }</span></th>
+                            </tr>
+                        </thead>
+                        <tbody>{ status_rows }</tbody>
+                    </table>
                     <div class="row">
                         <label class="field">
                             <span>{ "Language" }</span>
@@ -271,7 +333,8 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
                         </label>
                         <label class="field">
                             <span>{ "Add a language (code)" }</span>
-                            <input ref={new_language} name="new_language" type="text" maxlength="3" size="4" />
+                            <input ref={new_language} name="new_language" type="text" maxlength="8" size="8"
+                                placeholder="pt-BR" autocomplete="off" spellcheck="false" />
                         </label>
                         <button type="button" class="button" onclick={on_add_language}>{ "Add" }</button>
                         if disclaimer.is_some() {
@@ -345,7 +408,8 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
                     <div class="row">
                         <label class="field">
                             <span>{ "Colour" }</span>
-                            <input name="launcher_color" type="color" value={s.launcher.color.clone()} oninput={on_input(Edit::LauncherColor)} />
+                            <input name="launcher_color" type="color" value={s.launcher.color.clone()} oninput={on_input(Edit::LauncherColor)}
+                                aria-describedby={weak_contrast.map(|_| "launcher-contrast")} />
                         </label>
                         <label class="field">
                             <span>{ "Position" }</span>
@@ -360,6 +424,11 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
                             <input name="launcher_label" type="text" value={s.launcher.label.clone()} oninput={on_input(Edit::LauncherLabel)} />
                         </label>
                     </div>
+                    if let Some(ratio) = weak_contrast {
+                        <p id="launcher-contrast" class="form-warning" role="status" data-testid="contrast-warning">
+                            { format!("The launcher's white label has a contrast of {}:1 on this colour; WCAG AA needs at least 4.5:1, so some visitors cannot read it. Pick a darker colour.", hundredths(ratio)) }
+                        </p>
+                    }
                 </fieldset>
                 if !problems.is_empty() {
                     <ul class="settings-problems" data-testid="settings-problems" role="alert">
@@ -383,9 +452,10 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
                 </div>
             </form>
             <section class="snippet">
-                <h3>{ "Embed snippet" }</h3>
+                <h3 id="snippet-title">{ "Embed snippet" }</h3>
                 <p class="muted">{ "Paste this into every page of the site, just before </body>." }</p>
-                <textarea class="snippet-text" data-testid="snippet" readonly=true rows="4" value={tag} />
+                <textarea class="snippet-text" data-testid="snippet" readonly=true rows="4" value={tag}
+                    aria-labelledby="snippet-title" />
                 <div class="row">
                     <button type="button" class="button" data-testid="snippet-copy" onclick={on_copy}>{ "Copy" }</button>
                     if let Some(message) = (*copied).clone() {

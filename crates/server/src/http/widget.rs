@@ -25,8 +25,14 @@ use std::net::SocketAddr;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/widget/{key}/config", get(widget_config))
-        .route("/api/widget/{key}/leave-message", post(leave_message))
         .route("/api/router/{key}/config", get(router_config))
+        // The configurations carry every language's disclaimer (16 KB raw for a new widget):
+        // compressed by Accept-Encoding, at a cost a busy server can afford per request.
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .quality(tower_http::CompressionLevel::Precise(4)),
+        )
+        .route("/api/widget/{key}/leave-message", post(leave_message))
         .route("/ws/visitor", get(visitor_socket))
 }
 

@@ -311,3 +311,28 @@ async fn the_data_folder_and_database_files_are_readable_by_this_user_only() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_public_configurations_are_sent_compressed_when_accepted() {
+    use std::io::Read;
+    let app = spawn_app(Options::default()).await;
+    let plain = get_with(&app, "/api/widget/demo/config", None).await;
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain = plain.bytes().await.expect("body");
+    let res = get_with(&app, "/api/widget/demo/config", Some("gzip, br")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-encoding"], "br");
+    let body = res.bytes().await.expect("body");
+    assert!(
+        body.len() * 2 < plain.len(),
+        "{} of {}",
+        body.len(),
+        plain.len()
+    );
+    let mut out = Vec::new();
+    brotli::Decompressor::new(&body[..], 4096)
+        .read_to_end(&mut out)
+        .expect("brotli");
+    assert_eq!(out, plain.to_vec());
+    app.stop().await;
+}

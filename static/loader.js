@@ -33,7 +33,8 @@
       frame = d.createElement('iframe');
       frame.title = text;
       frame.referrerPolicy = 'no-referrer';
-      frame.src = origin + (router ? '/r/' : '/w/') + encodeURIComponent(key) + '?lang=' + encodeURIComponent(attr('lang') || '');
+      var lang = attr('lang');
+      frame.src = origin + (router ? '/r/' : '/w/') + encodeURIComponent(key) + (lang ? '?lang=' + encodeURIComponent(lang) : '');
       root.appendChild(frame);
       w.addEventListener('message', receive);
     }

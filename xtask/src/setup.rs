@@ -11,6 +11,8 @@ use std::time::Instant;
 
 /// binaryen's npm package version; Trunk.toml names it as `version_132`.
 const BINARYEN: &str = "132";
+/// terser's npm version, for the JavaScript glue of the bundles (bench/minify.mjs).
+const TERSER: &str = "5.51.4";
 /// Trunk 0.22 needs a newer rustc than the Debian fallback has.
 const TRUNK_REQ: &str = "~0.21";
 const TRUNK_PREFIX: &str = "trunk 0.21.";
@@ -130,7 +132,7 @@ pub fn run() -> Result<Env, String> {
     std_source(&mut report, wasm)?;
     wasm_bindgen_cli(&mut report)?;
     trunk(&mut report)?;
-    wasm_opt(&mut report)?;
+    npm_tools(&mut report)?;
     node(&mut report)?;
     chromium(&mut report)?;
     e2e_packages(&mut report)?;
@@ -329,14 +331,21 @@ fn trunk(report: &mut Report) -> Result<(), String> {
     Ok(())
 }
 
-fn wasm_opt(report: &mut Report) -> Result<(), String> {
+/// wasm-opt (binaryen's npm package) and terser, which minifies wasm-bindgen's JavaScript
+/// glue (Trunk's own minifier fails on it and leaves it as written): both npm packages in
+/// .tools/, installed in one command so that neither install prunes the other.
+fn npm_tools(report: &mut Report) -> Result<(), String> {
     let bin = tools_dir().join("node_modules/.bin/wasm-opt");
-    let ok = |v: &str| v.contains(&format!("version {BINARYEN}"));
-    if let Some(v) = output(&bin.display().to_string(), &["--version"]) {
-        if ok(&v) {
-            report.add("wasm-opt", Outcome::Skipped(v.trim().to_owned()));
-            return Ok(());
-        }
+    let wasm_opt_ok = |v: &str| v.contains(&format!("version {BINARYEN}"));
+    let terser_version = || {
+        std::fs::read_to_string(tools_dir().join("node_modules/terser/package.json"))
+            .is_ok_and(|t| t.contains(&format!("\"version\": \"{TERSER}\"")))
+    };
+    let have = output(&bin.display().to_string(), &["--version"]).unwrap_or_default();
+    if wasm_opt_ok(&have) && terser_version() {
+        report.add("wasm-opt", Outcome::Skipped(have.trim().to_owned()));
+        report.add("terser", Outcome::Skipped(TERSER.to_owned()));
+        return Ok(());
     }
     require_npm()?;
     util::run(
@@ -349,13 +358,18 @@ fn wasm_opt(report: &mut Report) -> Result<(), String> {
                 "--prefix",
             ])
             .arg(tools_dir())
-            .arg(format!("binaryen@{BINARYEN}")),
+            .arg(format!("binaryen@{BINARYEN}"))
+            .arg(format!("terser@{TERSER}")),
     )?;
     let v = output(&bin.display().to_string(), &["--version"]).unwrap_or_default();
-    if !ok(&v) {
+    if !wasm_opt_ok(&v) {
         return Err(format!("wasm-opt {BINARYEN} did not install: {v}"));
     }
+    if !terser_version() {
+        return Err(format!("terser {TERSER} did not install"));
+    }
     report.add("wasm-opt", Outcome::Installed(v.trim().to_owned()));
+    report.add("terser", Outcome::Installed(TERSER.to_owned()));
     Ok(())
 }
 

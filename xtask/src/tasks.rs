@@ -57,7 +57,13 @@ struct Bundle {
 }
 
 /// Shared by every bundle: the workspace manifests, the toolchain settings, the protocol.
-const COMMON_INPUTS: &[&str] = &["Cargo.toml", "Cargo.lock", ".cargo", "crates/protocol"];
+const COMMON_INPUTS: &[&str] = &[
+    "Cargo.toml",
+    "Cargo.lock",
+    ".cargo",
+    "crates/protocol",
+    "bench/minify.mjs",
+];
 
 const BUNDLES: &[Bundle] = &[
     Bundle {
@@ -123,8 +129,9 @@ fn fingerprint(bundle: &Bundle, vars: &[(&str, &str)]) -> String {
 }
 
 /// Release builds of the widget, the router page and the console (wasm-opt -Oz) into dist/,
-/// each skipped when nothing it is built from changed since it was last built; then every
-/// file gets a brotli and a gzip copy beside it, which the server sends by Accept-Encoding.
+/// each skipped when nothing it is built from changed since it was last built; then the
+/// JavaScript glue is minified (bench/minify.mjs) and every file gets a brotli and a gzip copy
+/// beside it, which the server sends by Accept-Encoding.
 pub fn build(env: &Env) -> Result<(), String> {
     let started = Instant::now();
     let dist = root().join("dist");
@@ -149,6 +156,12 @@ pub fn build(env: &Env) -> Result<(), String> {
             let languages = crate::i18n::compact_dir(&dist.join("widget/i18n"))?;
             println!("build: {languages} language files in dist/widget/i18n, values only");
         }
+        util::run(
+            Command::new("node")
+                .arg(root().join("bench/minify.mjs"))
+                .arg(dist.join(bundle.name))
+                .current_dir(root()),
+        )?;
         util::run(
             Command::new("node")
                 .arg(root().join("bench/compress.mjs"))

@@ -545,6 +545,14 @@ pub struct OperatorMe {
     pub role: String,
 }
 
+/// The answer to a left message (201): the conversation it started, and the visitor's token
+/// (the one sent, or a new one when none was), which reaches it later from the privacy panel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeftMessage {
+    pub conversation: ConversationId,
+    pub token: VisitorToken,
+}
+
 /// `POST /api/widget/{key}/leave-message`: when no operator is online.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -38,6 +38,10 @@ pub const SETTINGS: &[&str] = &[
     "max_connections",
     "header_timeout_secs",
     "request_timeout_secs",
+    "encryption_key_file",
+    "encryption_key",
+    "previous_encryption_key_files",
+    "key_store",
 ];
 
 /// The variable that names the configuration file (not a setting itself).
@@ -114,6 +118,13 @@ pub struct Config {
     pub header_timeout_secs: u32,
     /// An HTTP request (not a socket) is answered within this long, or gets 408.
     pub request_timeout_secs: u32,
+    /// The master key (from `encryption_key_file`, or `encryption_key` itself): it wraps
+    /// every visitor's data key. Never stored in the database. Its `Debug` shows its id only.
+    pub encryption_key: Option<crate::crypto::MasterKey>,
+    /// Master keys being rotated away from: they still unwrap, they wrap nothing new.
+    pub previous_keys: Vec<crate::crypto::MasterKey>,
+    /// The key store (visitors' wrapped data keys), a file apart from the database.
+    pub key_store: PathBuf,
 }
 
 /// An origin: `http(s)://host[:port]`, lower case, without a path.
@@ -177,6 +188,9 @@ impl Default for Config {
             max_connections: 25_000,
             header_timeout_secs: 10,
             request_timeout_secs: 30,
+            encryption_key: None,
+            previous_keys: Vec::new(),
+            key_store: PathBuf::from("data").join("keys.db"),
         }
     }
 }
@@ -266,6 +280,7 @@ impl Config {
     ) -> Result<Self, ConfigError> {
         let mut cfg = Config::default();
         let mut explicit_db = false;
+        let mut explicit_keys = false;
 
         if let Some(path) = file {
             let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
@@ -304,6 +319,7 @@ impl Config {
                     }
                 };
                 explicit_db |= key == "database_url";
+                explicit_keys |= key == "key_store";
                 cfg.set(key, key, &text)?;
             }
         }
@@ -328,11 +344,15 @@ impl Config {
             let name = env_name(key);
             if let Some((_, v)) = vars.iter().find(|(k, _)| *k == name) {
                 explicit_db |= *key == "database_url";
+                explicit_keys |= *key == "key_store";
                 cfg.set(key, &name, v)?;
             }
         }
         if !explicit_db {
             cfg.database_url = DatabaseUrl::sqlite_in(&cfg.data_dir);
+        }
+        if !explicit_keys {
+            cfg.key_store = cfg.data_dir.join("keys.db");
         }
         Ok(cfg)
     }
@@ -402,6 +422,28 @@ impl Config {
             "max_connections" => self.max_connections = parse_number(name, v, 1, 10_000_000)?,
             "header_timeout_secs" => self.header_timeout_secs = parse_number(name, v, 1, 3600)?,
             "request_timeout_secs" => self.request_timeout_secs = parse_number(name, v, 1, 3600)?,
+            "encryption_key_file" => {
+                self.encryption_key = Some(read_key_file(name, v)?);
+            }
+            // The value is never echoed: it is the key.
+            "encryption_key" => {
+                self.encryption_key =
+                    Some(
+                        crate::crypto::MasterKey::parse(v).map_err(|e| ConfigError::Value {
+                            key: name.to_owned(),
+                            message: e.to_string(),
+                        })?,
+                    )
+            }
+            "previous_encryption_key_files" => {
+                self.previous_keys = v
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(|p| read_key_file(name, p))
+                    .collect::<Result<_, _>>()?
+            }
+            "key_store" => self.key_store = non_empty_path(name, PathBuf::from(v))?,
             _ => {
                 return Err(ConfigError::Value {
                     key: name.to_owned(),
@@ -411,6 +453,15 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// A master key file (0600 or stricter; the error names the fix).
+fn read_key_file(key: &str, v: &str) -> Result<crate::crypto::MasterKey, ConfigError> {
+    let path = non_empty_path(key, PathBuf::from(v.trim()))?;
+    crate::crypto::MasterKey::read_file(&path).map_err(|e| ConfigError::Value {
+        key: key.to_owned(),
+        message: e.to_string(),
+    })
 }
 
 fn parse_bool(key: &str, v: &str) -> Result<bool, ConfigError> {

@@ -84,7 +84,8 @@ impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
         use crate::store::StoreError;
         match e {
-            StoreError::NotFound => ApiError::NotFound,
+            // Erased data is gone, as a deleted row is.
+            StoreError::NotFound | StoreError::Erased => ApiError::NotFound,
             StoreError::Conflict => ApiError::Conflict("conflicts with stored data"),
             StoreError::Full => {
                 ApiError::LimitReached("the conversation holds all the messages it may")

@@ -3,6 +3,8 @@
 use clap::{Parser, Subcommand};
 use confide_protocol::WidgetKey;
 use confide_server::auth::Password;
+use confide_server::crypto::MasterKey;
+use confide_server::keystore::{KeyRing, KeyStore};
 use confide_server::store::StoreError;
 use confide_server::{assets::Assets, geo::Geo, hub::Hub, store::Store, AppState, Config};
 use std::io::Write;
@@ -36,6 +38,27 @@ enum Command {
     Operator {
         #[command(subcommand)]
         command: OperatorCommand,
+    },
+    /// Manage the master key that wraps every visitor's data key.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Write a new master key file (mode 0600). Keep it outside the data folder and its
+    /// backups; without it nothing sealed can be read.
+    Generate {
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+    },
+    /// Re-wrap every data key under the configured key (encryption_key_file), unwrapping with
+    /// it or with previous_encryption_key_files. In batches; run again to resume.
+    Rotate {
+        #[arg(long, default_value_t = 500)]
+        batch: u32,
     },
 }
 
@@ -104,8 +127,23 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            runtime.block_on(serve(config, demo, geo))
+            // The key store opens before the database: a wrong or missing key stops the
+            // server before a byte of the database changes.
+            let keys = match runtime.block_on(open_keys(&config, demo)) {
+                Ok(k) => k,
+                Err(e) => {
+                    eprintln!("confide: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            runtime.block_on(serve(config, demo, geo, keys))
         }
+        Command::Keys {
+            command: KeysCommand::Generate { out },
+        } => generate_key(&out),
+        Command::Keys {
+            command: KeysCommand::Rotate { batch },
+        } => runtime.block_on(rotate_keys(&config, batch)),
         Command::Operator {
             command: OperatorCommand::Add { email, name, role },
         } => runtime.block_on(add_operator(config, email, name, role)),
@@ -122,11 +160,91 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(config: Config, demo: bool, geo: Geo) -> anyhow::Result<()> {
-    let store = Store::open_with(
+/// The demo's master key, kept beside its data for convenience only.
+const DEMO_KEY_FILE: &str = "demo-master.key";
+
+/// The configured master keys. With `--demo` and no key configured, the demo's own key
+/// file in the data folder (created once), with a plain warning.
+fn key_ring(config: &Config, demo: bool) -> anyhow::Result<KeyRing> {
+    if let Some(primary) = config.encryption_key.clone() {
+        return Ok(KeyRing {
+            primary,
+            others: config.previous_keys.clone(),
+        });
+    }
+    if !demo {
+        anyhow::bail!(
+            "no encryption key: messages and what visitors type are sealed with it. Create one \
+             with `confide keys generate --out /etc/confide/master.key` (outside the data \
+             folder and its backups) and set encryption_key_file (CONFIDE_ENCRYPTION_KEY_FILE)"
+        );
+    }
+    confide_server::store::private_dir(&config.data_dir)?;
+    let path = config.data_dir.join(DEMO_KEY_FILE);
+    let key = if path.exists() {
+        MasterKey::read_file(&path)?
+    } else {
+        let key = MasterKey::generate()?;
+        key.write_file(&path)?;
+        key
+    };
+    eprintln!(
+        "confide: demo: the master key is {} beside the data it protects. That is for the \
+         demo only: in production keep the key elsewhere (encryption_key_file), or a copy of \
+         the data folder opens everything.",
+        path.display()
+    );
+    Ok(KeyRing::new(key))
+}
+
+async fn open_keys(config: &Config, demo: bool) -> anyhow::Result<Arc<KeyStore>> {
+    let ring = key_ring(config, demo)?;
+    let keys = KeyStore::open(
+        &config.key_store,
+        ring,
+        config.durability == confide_server::store::Durability::Full,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Arc::new(keys))
+}
+
+fn generate_key(out: &std::path::Path) -> anyhow::Result<()> {
+    let key = MasterKey::generate()?;
+    key.write_file(out)?;
+    println!(
+        "wrote master key {} to {} (mode 0600); set encryption_key_file to it",
+        key.id,
+        out.display()
+    );
+    Ok(())
+}
+
+async fn rotate_keys(config: &Config, batch: u32) -> anyhow::Result<()> {
+    let keys = open_keys(config, false).await?;
+    let mut done = 0;
+    loop {
+        let n = keys.rotate(batch.max(1)).await?;
+        if n == 0 {
+            break;
+        }
+        done += n;
+        println!("re-wrapped {done} keys under {}", keys.primary_id());
+    }
+    let left = keys.not_rotated().await?;
+    keys.close().await;
+    println!(
+        "done: {done} keys re-wrapped, {left} left under other keys; previous_encryption_key_files can go"
+    );
+    Ok(())
+}
+
+async fn serve(config: Config, demo: bool, geo: Geo, keys: Arc<KeyStore>) -> anyhow::Result<()> {
+    let store = Store::open_sealed(
         &config.database_url,
         Arc::new(confide_server::clock::SystemClock),
         (&config).into(),
+        keys,
     )
     .await?;
     if demo {

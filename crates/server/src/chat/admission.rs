@@ -4,8 +4,8 @@
 //! In order, and stopping at the first refusal (so a refused visitor leaves nothing behind):
 //! the widget must exist; the consent must match its current disclaimer; a privacy-mode
 //! widget takes no page context; the pre-chat values must meet the widget's fields. Only then
-//! is the token checked (or a visitor created and a token issued), and the consent receipt
-//! found or written. What operators will learn about the visitor ([`VisitorDetails`]) is
+//! is the token checked (or a visitor created, with a data key, and a token issued), and the
+//! consent receipt found or written. What operators will learn about the visitor ([`VisitorDetails`]) is
 //! decided here too: the values typed and, in standard mode only, the page, the referrer and
 //! the browser and OS family.
 
@@ -31,8 +31,6 @@ pub struct Request<'a> {
     pub context: Option<&'a PageContext>,
     pub fields: Option<&'a PrechatValues>,
     pub ua: Option<UaFamily>,
-    /// Without a token: issue one (a new visitor), or admit anonymously.
-    pub without_token: WithoutToken,
     /// Which rate applies, and to which client.
     pub door: Door,
 }
@@ -42,14 +40,6 @@ pub struct Request<'a> {
 pub enum Door {
     Hello(Option<ClientKey>),
     LeaveMessage(Option<ClientKey>),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WithoutToken {
-    /// The socket: a new visitor with a new token.
-    Issue,
-    /// The leave-a-message form: no visitor; the receipt stands alone.
-    Anonymous,
 }
 
 /// What the widget's settings decide for one visitor's session.
@@ -64,10 +54,10 @@ pub struct Mode {
 pub struct Admitted {
     pub widget: Widget,
     pub settings: WidgetSettings,
-    /// `None` only for an anonymous leave-a-message.
-    pub visitor: Option<Visitor>,
-    /// The token presented, or the one just issued.
-    pub token: Option<VisitorToken>,
+    pub visitor: Visitor,
+    /// The token presented, or the one just issued (so a message left without a token can
+    /// be reached later: its author's export, delete and withdrawal find it).
+    pub token: VisitorToken,
     /// The consent receipt a new conversation starts under.
     pub receipt_id: Option<i64>,
     /// Stored with a new conversation.
@@ -181,11 +171,11 @@ pub async fn admit(store: &Store, limits: &Limits, req: Request<'_>) -> Result<A
             .visitor_by_token(widget.id, &token_hash(token.as_str()))
             .await
         {
-            Ok(v) => (Some(v), Some(token.clone())),
+            Ok(v) => (v, token.clone()),
             Err(StoreError::NotFound) => return Err(Refusal::Token),
             Err(e) => return Err(e.into()),
         },
-        None if req.without_token == WithoutToken::Issue => {
+        None => {
             let issued = new_token().map_err(Refusal::Internal)?;
             let token = VisitorToken::parse(&issued).map_err(|_| {
                 Refusal::Internal(anyhow::anyhow!("issued token has the wrong shape"))
@@ -194,23 +184,23 @@ pub async fn admit(store: &Store, limits: &Limits, req: Request<'_>) -> Result<A
                 .create_visitor(widget.id, &token_hash(&issued), TOKEN_TTL_MS)
                 .await?;
             (
-                Some(Visitor {
+                Visitor {
                     id,
                     widget_id: widget.id,
-                }),
-                Some(token),
+                },
+                token,
             )
         }
-        None => (None, None),
     };
 
     let receipt_id = match req.consent {
         Some(given) if settings.consent.required => {
             let policy = settings.privacy_link.as_ref().map(|l| l.url.as_str());
-            Some(match visitor {
-                Some(v) => store.receipt_for(widget.id, v.id, given, policy).await?,
-                None => store.anonymous_receipt(widget.id, given, policy).await?,
-            })
+            Some(
+                store
+                    .receipt_for(widget.id, visitor.id, given, policy)
+                    .await?,
+            )
         }
         _ => None,
     };

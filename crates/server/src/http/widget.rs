@@ -3,7 +3,7 @@
 //! configuration and page, and the visitor socket.
 
 use super::extract::{ApiJson, Client, KeyPath, KnownWidget, SameOrigin};
-use crate::chat::admission::{self, Door, WithoutToken};
+use crate::chat::admission::{self, Door};
 use crate::error::ApiError;
 use crate::store::{NewConversation, StoreError};
 use crate::ua::UaFamily;
@@ -79,7 +79,6 @@ async fn leave_message(
             context: None,
             fields: req.fields.as_ref(),
             ua: UaFamily::from_headers(&headers),
-            without_token: WithoutToken::Anonymous,
             door: Door::LeaveMessage(client),
         },
     )
@@ -97,7 +96,7 @@ async fn leave_message(
         .store
         .create_conversation(NewConversation {
             widget_id: admitted.widget.id,
-            visitor_id: admitted.visitor.map(|v| v.id),
+            visitor_id: admitted.visitor.id,
             offline: true,
             receipt_id: admitted.receipt_id,
             details: Some(&admitted.details),
@@ -109,9 +108,13 @@ async fn leave_message(
         .await?;
     tracing::info!(conversation = conversation.0, "message left while offline");
     crate::chat::publish_stored(&state, conversation, stored).await;
+    // The token (the one sent, or a new one) lets the author find the message again.
     Ok((
         StatusCode::CREATED,
-        Json(serde_json::json!({ "conversation": conversation })),
+        Json(confide_protocol::chat::LeftMessage {
+            conversation,
+            token: admitted.token,
+        }),
     )
         .into_response())
 }

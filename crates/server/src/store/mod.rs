@@ -1,6 +1,7 @@
 //! Storage: one SQLite file (embedded) through sqlx, migrated at start-up. Messages are
 //! written by one batching writer ([`writer`]); everything else goes through a small pool.
 
+mod sealed;
 pub mod writer;
 
 use crate::clock::{Clock, SystemClock};
@@ -27,6 +28,16 @@ pub enum StoreError {
     /// A conversation holds as many messages as it may.
     #[error("the conversation is full")]
     Full,
+    /// The data key is gone: the data it sealed was erased.
+    #[error("erased")]
+    Erased,
+    /// A sealed value did not open: tampered with, moved to another row, or sealed under
+    /// another key. Never carries the value.
+    #[error("a sealed value does not open (tampered with, moved, or another key)")]
+    Unreadable,
+    /// The store was opened without the key store (a command that reads no sealed data).
+    #[error("no encryption key was configured")]
+    NoKeys,
     #[error("database error: {0}")]
     Other(#[source] sqlx::Error),
 }
@@ -77,7 +88,8 @@ fn keyed(rows: Vec<(String, String)>) -> Vec<(WidgetKey, String)> {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NewConversation<'a> {
     pub widget_id: i64,
-    pub visitor_id: Option<i64>,
+    /// Whose it is: their data key seals it.
+    pub visitor_id: i64,
     /// From the leave-a-message form.
     pub offline: bool,
     pub receipt_id: Option<i64>,
@@ -116,6 +128,8 @@ pub struct Store {
     pool: SqlitePool,
     writer: writer::Writer,
     clock: Arc<dyn Clock>,
+    /// The data keys; `None` for commands that read and write no sealed data.
+    keys: Option<Arc<crate::keystore::KeyStore>>,
 }
 
 /// What an acknowledged write survives.
@@ -174,11 +188,41 @@ impl Store {
         Self::open_with(url, clock, StoreOptions::default()).await
     }
 
-    /// As [`Store::open`], with the given clock and options.
+    /// As [`Store::open`], with the given clock and options, without the key store: for
+    /// commands that read and write no sealed data (operators, audit).
     pub async fn open_with(
         url: &DatabaseUrl,
         clock: Arc<dyn Clock>,
         options: StoreOptions,
+    ) -> anyhow::Result<Self> {
+        Self::open_inner(url, clock, options, None).await
+    }
+
+    /// The store a server runs with: messages and what visitors typed are sealed with data
+    /// keys from `keys`. Rows stored in plain text before are sealed first.
+    pub async fn open_sealed(
+        url: &DatabaseUrl,
+        clock: Arc<dyn Clock>,
+        options: StoreOptions,
+        keys: Arc<crate::keystore::KeyStore>,
+    ) -> anyhow::Result<Self> {
+        let store = Self::open_inner(url, clock, options, Some(keys)).await?;
+        if let Err(e) = store.keys_match().await {
+            store.close().await;
+            return Err(e);
+        }
+        store
+            .seal_existing(500)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot seal the rows stored in plain text: {e}"))?;
+        Ok(store)
+    }
+
+    async fn open_inner(
+        url: &DatabaseUrl,
+        clock: Arc<dyn Clock>,
+        options: StoreOptions,
+        keys: Option<Arc<crate::keystore::KeyStore>>,
     ) -> anyhow::Result<Self> {
         let StoreOptions {
             durability,
@@ -227,11 +271,17 @@ impl Store {
         let conn = sqlx::ConnectOptions::connect(&options)
             .await
             .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", path.display()))?;
-        let writer = writer::Writer::start(conn, Arc::clone(&clock), messages_per_conversation);
+        let writer = writer::Writer::start(
+            conn,
+            Arc::clone(&clock),
+            messages_per_conversation,
+            keys.clone(),
+        );
         Ok(Self {
             pool,
             writer,
             clock,
+            keys,
         })
     }
 
@@ -295,6 +345,9 @@ impl Store {
     pub async fn close(&self) {
         self.writer.close().await;
         self.pool.close().await;
+        if let Some(k) = &self.keys {
+            k.close().await;
+        }
     }
 }
 
@@ -338,12 +391,36 @@ fn operator_from_row((id, email, name, role, password_hash): OperatorRow) -> Ope
     }
 }
 
-type MessageRow = (i64, String, String, Option<String>, String, i64);
+/// seq, client id, author, operator name, sealed body, plain body (before sealing), time,
+/// conversation.
+type MessageRow = (
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<Vec<u8>>,
+    String,
+    i64,
+    i64,
+);
 
-fn message_from_row(row: MessageRow) -> Result<ChatMessage, StoreError> {
-    let (seq, client_id, author, name, body, at) = row;
+/// A stored message, opened with its conversation's data key.
+fn message_from_row(
+    row: MessageRow,
+    key: &crate::crypto::Secret,
+) -> Result<ChatMessage, StoreError> {
+    let (seq, client_id, author, name, sealed, plain, at, conversation) = row;
     let bad =
         |what: &str| StoreError::Other(sqlx::Error::Protocol(format!("stored {what} is invalid")));
+    let body = match sealed {
+        Some(s) => String::from_utf8(crate::crypto::open(
+            key,
+            &sealed::body_ad(conversation, seq),
+            &s,
+        )?)
+        .map_err(|_| bad("message text"))?,
+        None => plain,
+    };
     Ok(ChatMessage {
         seq: seq as u64,
         id: ClientMsgId::parse(&client_id).map_err(|_| bad("message id"))?,
@@ -366,8 +443,8 @@ fn author_str(author: Author) -> &'static str {
     }
 }
 
-const MESSAGE_COLUMNS: &str = "m.seq, m.client_id, m.author, o.name, m.body, m.at \
-     FROM messages m LEFT JOIN operators o ON o.id = m.operator_id";
+const MESSAGE_COLUMNS: &str = "m.seq, m.client_id, m.author, o.name, m.sealed, m.body, m.at, \
+     m.conversation_id FROM messages m LEFT JOIN operators o ON o.id = m.operator_id";
 
 const SUMMARY_SELECT: &str = "SELECT c.id, w.key, c.open, c.last_seq, c.offline, c.last_at, \
      c.unread FROM conversations c JOIN widgets w ON w.id = c.widget_id";
@@ -396,14 +473,17 @@ impl Store {
         ttl_ms: i64,
     ) -> Result<i64, StoreError> {
         let now = self.clock.now_ms();
+        // The data key first: no visitor is ever without one.
+        let (key_ref, _) = self.keys()?.create(now).await?;
         let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO visitors (widget_id, token_hash, created_at, expires_at) \
-             VALUES (?, ?, ?, ?) RETURNING id",
+            "INSERT INTO visitors (widget_id, token_hash, created_at, expires_at, key_ref) \
+             VALUES (?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(widget_id)
         .bind(token_hash)
         .bind(now)
         .bind(now + ttl_ms)
+        .bind(key_ref)
         .fetch_one(&self.pool)
         .await?;
         Ok(id)
@@ -443,49 +523,71 @@ impl Store {
     }
 
     /// A new open conversation, linked to the consent receipt it starts under and carrying
-    /// the visitor's details (stored only when there are any), in one statement.
+    /// the visitor's details (stored only when there are any), sealed under the visitor's
+    /// data key, with the blind indexes of the email and the name's words, in one
+    /// transaction.
     pub async fn create_conversation(
         &self,
         new: NewConversation<'_>,
     ) -> Result<ConversationId, StoreError> {
         let now = self.clock.now_ms();
-        let details = match new.details.filter(|d| !d.is_empty()) {
-            Some(d) => Some(serde_json::to_string(d).map_err(|e| json_error("details", &e))?),
-            None => None,
-        };
+        let key = self.visitor_key(new.visitor_id).await?;
+        let mut tx = self.pool.begin().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO conversations \
-             (widget_id, visitor_id, offline, receipt_id, details, created_at, last_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             (widget_id, visitor_id, offline, receipt_id, created_at, last_at) \
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(new.widget_id)
         .bind(new.visitor_id)
         .bind(new.offline)
         .bind(new.receipt_id)
-        .bind(details)
         .bind(now)
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await?;
+        if let Some(details) = new.details.filter(|d| !d.is_empty()) {
+            let s = sealed::seal_details(self.keys()?, &key, id, details)?;
+            sqlx::query("UPDATE conversations SET prechat = ?, context = ? WHERE id = ?")
+                .bind(s.prechat)
+                .bind(s.context)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            for (kind, digest) in s.index {
+                sqlx::query(
+                    "INSERT INTO blind_index (conversation_id, kind, digest) VALUES (?, ?, ?)",
+                )
+                .bind(id)
+                .bind(kind)
+                .bind(digest)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
         Ok(ConversationId(id))
     }
 
-    /// The details stored with a conversation, if any.
+    /// The details stored with a conversation, if any, opened.
     pub async fn conversation_details(
         &self,
         conversation: ConversationId,
     ) -> Result<Option<VisitorDetails>, StoreError> {
-        let row: Option<(Option<String>,)> =
-            sqlx::query_as("SELECT details FROM conversations WHERE id = ?")
+        type Sealed = Option<Vec<u8>>;
+        let row: Option<(Sealed, Sealed)> =
+            sqlx::query_as("SELECT prechat, context FROM conversations WHERE id = ?")
                 .bind(conversation.0)
                 .fetch_optional(&self.pool)
                 .await?;
-        match row.and_then(|(d,)| d) {
-            Some(json) => serde_json::from_str(&json)
-                .map(Some)
-                .map_err(|e| json_error("details", &e)),
-            None => Ok(None),
+        let Some((prechat, context)) = row else {
+            return Ok(None);
+        };
+        if prechat.is_none() && context.is_none() {
+            return Ok(None);
         }
+        let key = self.conversation_key(conversation).await?;
+        sealed::open_details(&key, conversation.0, prechat.as_deref(), context.as_deref())
     }
 
     /// Stores a message under the conversation's next sequence number, or, when `id` was
@@ -545,7 +647,7 @@ impl Store {
         .bind(after as i64)
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter().map(message_from_row).collect()
+        self.opened(conversation, rows).await
     }
 
     /// At most `limit` messages with a sequence number above `after`, in order.
@@ -564,7 +666,22 @@ impl Store {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter().map(message_from_row).collect()
+        self.opened(conversation, rows).await
+    }
+
+    /// A conversation's message rows, opened with its data key.
+    async fn opened(
+        &self,
+        conversation: ConversationId,
+        rows: Vec<MessageRow>,
+    ) -> Result<Vec<ChatMessage>, StoreError> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let key = self.conversation_key(conversation).await?;
+        rows.into_iter()
+            .map(|row| message_from_row(row, &key))
+            .collect()
     }
 
     pub async fn summary(
@@ -825,7 +942,7 @@ impl Store {
         id: &ClientMsgId,
     ) -> Result<Option<ChatMessage>, StoreError> {
         let row: Option<MessageRow> = sqlx::query_as(
-            "SELECT m.seq, m.client_id, m.author, o.name, m.body, m.at \
+            "SELECT m.seq, m.client_id, m.author, o.name, m.sealed, m.body, m.at, m.conversation_id \
              FROM conversations c \
              JOIN messages m ON m.conversation_id = c.id AND m.client_id = ? \
              LEFT JOIN operators o ON o.id = m.operator_id \
@@ -835,7 +952,13 @@ impl Store {
         .bind(visitor_id)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(message_from_row).transpose()
+        match row {
+            Some(row) => {
+                let key = self.visitor_key(visitor_id).await?;
+                message_from_row(row, &key).map(Some)
+            }
+            None => Ok(None),
+        }
     }
 }
 
@@ -912,26 +1035,14 @@ impl Store {
                 return Ok(id);
             }
         }
-        self.insert_receipt(widget_id, Some(visitor_id), given, policy_url)
-            .await
-    }
-
-    /// A receipt for someone without a visitor token (the leave-a-message form used outside
-    /// the widget): always a new one.
-    pub async fn anonymous_receipt(
-        &self,
-        widget_id: i64,
-        given: &ConsentGiven,
-        policy_url: Option<&str>,
-    ) -> Result<i64, StoreError> {
-        self.insert_receipt(widget_id, None, given, policy_url)
+        self.insert_receipt(widget_id, visitor_id, given, policy_url)
             .await
     }
 
     async fn insert_receipt(
         &self,
         widget_id: i64,
-        visitor_id: Option<i64>,
+        visitor_id: i64,
         given: &ConsentGiven,
         policy_url: Option<&str>,
     ) -> Result<i64, StoreError> {
@@ -1022,8 +1133,8 @@ impl Store {
     }
 
     /// Withdrawal: deletes every conversation of the visitor (messages cascade) and records
-    /// the time on each of their receipts, in one transaction. Returns the time and the
-    /// conversations deleted.
+    /// the time on each of their receipts, in one transaction; then their data key is
+    /// destroyed. Returns the time and the conversations deleted.
     pub async fn withdraw_visitor(
         &self,
         visitor_id: i64,
@@ -1042,7 +1153,22 @@ impl Store {
                 .bind(visitor_id)
                 .fetch_all(&mut *tx)
                 .await?;
+        // Their token ends, and their data key goes: any copy of what they wrote, backups
+        // included, stays sealed for good.
+        let key_ref: Option<(Option<Vec<u8>>,)> =
+            sqlx::query_as("SELECT key_ref FROM visitors WHERE id = ?")
+                .bind(visitor_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        sqlx::query("UPDATE visitors SET expires_at = ?, key_ref = NULL WHERE id = ?")
+            .bind(now)
+            .bind(visitor_id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
+        if let Some((Some(key_ref),)) = key_ref {
+            self.keys()?.erase(&[key_ref]).await?;
+        }
         self.flush_erasure().await;
         Ok((
             now,
@@ -1055,7 +1181,7 @@ impl Store {
     /// After an erasure: copies the WAL into the database file and empties it, so the
     /// pre-deletion page images in the WAL are gone too. Best effort: with readers active
     /// the checkpoint may stop early, and the next one finishes it.
-    async fn flush_erasure(&self) {
+    pub(super) async fn flush_erasure(&self) {
         if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
             .execute(&self.pool)
             .await

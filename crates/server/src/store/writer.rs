@@ -9,6 +9,7 @@
 
 use super::{author_str, message_from_row, Appended, MessageRow, StoreError, MESSAGE_COLUMNS};
 use crate::clock::Clock;
+use crate::keystore::KeyStore;
 use confide_protocol::chat::{
     Author, ChatMessage, ClientMsgId, ConversationId, ConversationSummary, MessageText,
 };
@@ -54,10 +55,16 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer; a conversation takes at most `max_messages`.
-    pub fn start(conn: SqliteConnection, clock: Arc<dyn Clock>, max_messages: u64) -> Self {
+    /// Starts the writer; a conversation takes at most `max_messages`; bodies are sealed
+    /// with their visitor's data key from `keys`.
+    pub fn start(
+        conn: SqliteConnection,
+        clock: Arc<dyn Clock>,
+        max_messages: u64,
+        keys: Option<Arc<KeyStore>>,
+    ) -> Self {
         let (jobs, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(conn, clock, max_messages, rx));
+        tokio::spawn(run(conn, clock, max_messages, keys, rx));
         Self { jobs }
     }
 
@@ -86,12 +93,13 @@ async fn run(
     mut conn: SqliteConnection,
     clock: Arc<dyn Clock>,
     max_messages: u64,
+    keys: Option<Arc<KeyStore>>,
     mut rx: mpsc::Receiver<Job>,
 ) {
     let mut batch: Vec<(Append, oneshot::Sender<Reply>)> = Vec::with_capacity(MAX_BATCH);
     let mut closing = None;
     // Widget keys by id, for summaries (a widget's key never changes).
-    let mut keys: HashMap<i64, WidgetKey> = HashMap::new();
+    let mut widget_keys: HashMap<i64, WidgetKey> = HashMap::new();
     while closing.is_none() {
         let Some(first) = rx.recv().await else { break };
         // Everything that queued while the last batch committed goes into this one.
@@ -112,8 +120,9 @@ async fn run(
             let context = Context {
                 clock: clock.as_ref(),
                 max_messages,
+                keys: keys.as_deref(),
             };
-            store_batch(&mut conn, &context, &mut keys, &mut batch).await;
+            store_batch(&mut conn, &context, &mut widget_keys, &mut batch).await;
         }
     }
     let _ = conn.close().await;
@@ -127,6 +136,7 @@ async fn run(
 struct Context<'a> {
     clock: &'a dyn Clock,
     max_messages: u64,
+    keys: Option<&'a KeyStore>,
 }
 
 async fn store_batch(
@@ -148,7 +158,7 @@ async fn store_batch(
         let now = context.clock.now_ms();
         let one = async {
             sqlx::query("SAVEPOINT message").execute(&mut *conn).await?;
-            let stored = store_one(conn, keys, job, now, context.max_messages).await;
+            let stored = store_one(conn, keys, job, now, context).await;
             match &stored {
                 Ok(_) => sqlx::query("RELEASE message").execute(&mut *conn).await?,
                 Err(_) => {
@@ -186,8 +196,10 @@ async fn store_one(
     keys: &mut HashMap<i64, WidgetKey>,
     job: &Append,
     now: i64,
-    max_messages: u64,
+    context: &Context<'_>,
 ) -> Reply {
+    let max_messages = context.max_messages;
+    let data_key = conversation_key(conn, context, job.conversation).await?;
     let existing: Option<MessageRow> = match job.resend_of {
         Some(visitor) => {
             sqlx::query_as(&format!(
@@ -211,7 +223,7 @@ async fn store_one(
     };
     if let Some(row) = existing {
         return Ok(Appended {
-            message: message_from_row(row)?,
+            message: message_from_row(row, &data_key)?,
             created: false,
             summary: None,
         });
@@ -236,16 +248,21 @@ async fn store_one(
             None => StoreError::NotFound,
         });
     };
+    let sealed = crate::crypto::seal(
+        &data_key,
+        &super::sealed::body_ad(job.conversation.0, seq),
+        job.text.as_str().as_bytes(),
+    )?;
     sqlx::query(
-        "INSERT INTO messages (conversation_id, seq, client_id, author, operator_id, body, at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO messages (conversation_id, seq, client_id, author, operator_id, body, sealed, at) \
+         VALUES (?, ?, ?, ?, ?, '', ?, ?)",
     )
     .bind(job.conversation.0)
     .bind(seq)
     .bind(job.id.as_str())
     .bind(author_str(job.author))
     .bind(job.operator_id)
-    .bind(job.text.as_str())
+    .bind(sealed)
     .bind(now)
     .execute(&mut *conn)
     .await?;
@@ -291,12 +308,36 @@ async fn store_one(
     })
 }
 
+/// The data key of the conversation's visitor.
+async fn conversation_key(
+    conn: &mut SqliteConnection,
+    context: &Context<'_>,
+    conversation: ConversationId,
+) -> Result<Arc<crate::crypto::Secret>, StoreError> {
+    let keys = context.keys.ok_or(StoreError::NoKeys)?;
+    let row: Option<(Option<Vec<u8>>,)> = sqlx::query_as(
+        "SELECT v.key_ref FROM conversations c LEFT JOIN visitors v ON v.id = c.visitor_id \
+         WHERE c.id = ?",
+    )
+    .bind(conversation.0)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match row {
+        Some((Some(key_ref),)) => Ok(keys.get(&key_ref).await?),
+        Some((None,)) => Err(StoreError::Erased),
+        None => Err(StoreError::NotFound),
+    }
+}
+
 /// The same failure for every sender of a batch (sqlx errors do not clone).
 fn copy(e: &StoreError) -> StoreError {
     match e {
         StoreError::NotFound => StoreError::NotFound,
         StoreError::Conflict => StoreError::Conflict,
         StoreError::Full => StoreError::Full,
+        StoreError::Erased => StoreError::Erased,
+        StoreError::NoKeys => StoreError::NoKeys,
+        StoreError::Unreadable => StoreError::Unreadable,
         StoreError::Other(inner) => StoreError::Other(sqlx::Error::Protocol(inner.to_string())),
     }
 }

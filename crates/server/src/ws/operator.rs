@@ -522,7 +522,9 @@ where
     S: Sink<Message, Error = axum::Error> + Unpin + Send,
 {
     match e {
-        StoreError::NotFound => refuse(out, ErrorCode::NotFound, "no such conversation").await,
+        StoreError::NotFound | StoreError::Erased => {
+            refuse(out, ErrorCode::NotFound, "no such conversation").await
+        }
         StoreError::Full => {
             refuse(
                 out,

@@ -4,7 +4,7 @@
 
 use super::session::{self, Conn, Peer};
 use super::{next_frame, Delivered, Incoming, Out, Owed, Stop, HELLO_TIMEOUT, PAGE};
-use crate::chat::admission::{self, Door, Mode, Refusal, WithoutToken};
+use crate::chat::admission::{self, Door, Mode, Refusal};
 use crate::hub::{Audience, Event, Published, Topic};
 use crate::limits::{socket_bucket, ClientKey, SocketBucket, SocketGuard};
 use crate::store::{NewConversation, Visitor};
@@ -100,7 +100,6 @@ where
             context: context.as_ref(),
             fields: fields.as_ref(),
             ua,
-            without_token: WithoutToken::Issue,
             door: Door::Hello(client),
         },
     ))
@@ -128,10 +127,6 @@ where
             .await;
             return None;
         }
-    };
-    let (Some(visitor), Some(token)) = (visitor, token) else {
-        internal(out, "a socket visitor has no token").await;
-        return None;
     };
     if !state.limits.visitor_socket(&mut socket, visitor.id) {
         let error = ErrorBody::new(
@@ -318,7 +313,7 @@ impl VisitorPeer {
                     .store
                     .create_conversation(NewConversation {
                         widget_id: self.visitor.widget_id,
-                        visitor_id: Some(self.visitor.id),
+                        visitor_id: self.visitor.id,
                         offline: false,
                         receipt_id: self.receipt_id,
                         details: Some(&self.details),

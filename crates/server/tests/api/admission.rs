@@ -7,7 +7,7 @@ use confide_protocol::chat::{ConsentGiven, VisitorToken};
 use confide_protocol::details::{PageContext, PrechatValues};
 use confide_protocol::settings::{Requirement, WidgetSettings};
 use confide_protocol::{ErrorCode, WidgetKey};
-use confide_server::chat::admission::{admit, Door, Refusal, Request, WithoutToken};
+use confide_server::chat::admission::{admit, Door, Refusal, Request};
 use confide_server::ua::UaFamily;
 
 fn demo() -> WidgetKey {
@@ -61,7 +61,6 @@ fn request<'a>(widget: &'a WidgetKey, consent: Option<&'a ConsentGiven>) -> Requ
         context: None,
         fields: None,
         ua: Some(CHROME),
-        without_token: WithoutToken::Issue,
         door: Door::Hello(None),
     }
 }
@@ -150,7 +149,7 @@ async fn every_refusal_writes_nothing_and_names_no_value() {
 }
 
 #[tokio::test]
-async fn a_socket_visitor_gets_a_token_and_a_receipt_reused_on_return() {
+async fn every_visitor_gets_a_token_and_a_receipt_reused_on_return() {
     let app = spawn_app(Options {
         consent_required: true,
         ..Options::default()
@@ -161,8 +160,7 @@ async fn a_socket_visitor_gets_a_token_and_a_receipt_reused_on_return() {
     let first = admit(&app.store, &app.state.limits, request(&key, Some(&given)))
         .await
         .expect("admitted");
-    let token = first.token.clone().expect("token issued");
-    assert!(first.visitor.is_some());
+    let token = first.token.clone();
     assert!(first.receipt_id.is_some());
     assert_eq!(written(&app).await, (1, 1));
 
@@ -183,20 +181,22 @@ async fn a_socket_visitor_gets_a_token_and_a_receipt_reused_on_return() {
     );
     assert_eq!(written(&app).await, (1, 1));
 
-    // The leave-a-message form without a token: no visitor, a receipt of its own.
-    let anonymous = admit(
+    // The leave-a-message form without a token: a visitor of its own (so its author can
+    // reach the message later), with a token and a receipt.
+    let left = admit(
         &app.store,
         &app.state.limits,
         Request {
-            without_token: WithoutToken::Anonymous,
+            door: Door::LeaveMessage(None),
             ..request(&key, Some(&given))
         },
     )
     .await
-    .expect("anonymous");
-    assert!(anonymous.visitor.is_none() && anonymous.token.is_none());
-    assert!(anonymous.receipt_id.is_some());
-    assert_eq!(written(&app).await, (1, 2));
+    .expect("left");
+    assert_ne!(left.visitor, first.visitor);
+    assert_ne!(left.token, first.token);
+    assert!(left.receipt_id.is_some());
+    assert_eq!(written(&app).await, (2, 2));
     app.stop().await;
 }
 

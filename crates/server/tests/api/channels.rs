@@ -320,10 +320,12 @@ async fn the_inbox_comes_in_pages_so_a_flood_of_conversations_hides_none() {
         .expect("widget");
     let total = 250;
     for n in 0..total {
+        let visitor = crate::store::new_visitor(&app).await;
         let c = app
             .store
             .create_conversation(confide_server::store::NewConversation {
                 widget_id: widget.id,
+                visitor_id: visitor,
                 ..Default::default()
             })
             .await

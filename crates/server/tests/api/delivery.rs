@@ -8,7 +8,7 @@
 //! contiguous sequence number seen.
 
 use crate::helpers::write_bundles;
-use crate::process::{add_operator, db_file, free_port, Server};
+use crate::process::{add_operator, free_port, Server};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -317,14 +317,7 @@ async fn every_message_arrives_exactly_once_in_order_across_cuts_and_server_kill
         .expect("stop");
 
     // What the database holds.
-    let url = confide_server::config::DatabaseUrl::parse(&format!(
-        "sqlite://{}",
-        db_file(dir.path()).display()
-    ))
-    .expect("url");
-    let store = confide_server::store::Store::open(&url)
-        .await
-        .expect("open db");
+    let store = crate::process::open_demo_store(dir.path()).await;
     assert_eq!(
         store.conversation_count().await.expect("count"),
         1,

@@ -97,6 +97,36 @@ pub fn test_config() -> confide_server::Config {
     }
 }
 
+/// The database file and its WAL, byte for byte.
+pub fn db_and_wal_bytes(dir: &Path) -> Vec<u8> {
+    let db = db_path(dir);
+    let mut bytes = std::fs::read(&db).expect("db");
+    if let Ok(wal) = std::fs::read(db.with_extension("db-wal")) {
+        bytes.extend(wal);
+    }
+    bytes
+}
+
+/// The test's key store, beside its database.
+pub fn keys_path(dir: &Path) -> PathBuf {
+    dir.join("data").join("keys.db")
+}
+
+/// The test's master key: made once per test folder and kept there (so a restart on the same
+/// folder opens the same data).
+pub fn test_key_ring(dir: &Path) -> confide_server::keystore::KeyRing {
+    use confide_server::crypto::MasterKey;
+    let path = dir.join("master.key");
+    let key = if path.exists() {
+        MasterKey::read_file(&path).expect("read key")
+    } else {
+        let key = MasterKey::generate().expect("key");
+        key.write_file(&path).expect("write key");
+        key
+    };
+    confide_server::keystore::KeyRing::new(key)
+}
+
 pub fn db_path(dir: &Path) -> PathBuf {
     dir.join("data").join("confide.db")
 }
@@ -116,7 +146,16 @@ pub async fn spawn_app_in(dir: tempfile::TempDir, opts: Options) -> TestApp {
         DatabaseUrl::parse(&format!("sqlite://{}", db_path(dir.path()).display())).expect("db url");
     let clock = opts.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
     let config = opts.config.clone().unwrap_or_else(test_config);
-    let store = Store::open_with(&url, clock, (&config).into())
+    let keys = Arc::new(
+        confide_server::keystore::KeyStore::open(
+            &keys_path(dir.path()),
+            test_key_ring(dir.path()),
+            true,
+        )
+        .await
+        .expect("key store"),
+    );
+    let store = Store::open_sealed(&url, clock, (&config).into(), keys)
         .await
         .expect("open store");
     if opts.demo {

@@ -14,6 +14,7 @@ mod logs;
 mod operator;
 mod process;
 mod routers;
+mod sealing;
 mod security;
 mod sessions;
 mod sockets;

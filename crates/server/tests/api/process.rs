@@ -35,6 +35,32 @@ pub fn confide_with_db(db: &Path) -> Command {
     cmd
 }
 
+/// The store a `--demo` server left in `dir`, opened with its demo key and key store, to read
+/// what it sealed.
+pub async fn open_demo_store(dir: &Path) -> confide_server::store::Store {
+    let state = dir.join("state");
+    let key = confide_server::crypto::MasterKey::read_file(&state.join("demo-master.key"))
+        .expect("the demo key");
+    let keys = confide_server::keystore::KeyStore::open(
+        &state.join("keys.db"),
+        confide_server::keystore::KeyRing::new(key),
+        true,
+    )
+    .await
+    .expect("key store");
+    let url =
+        confide_server::config::DatabaseUrl::parse(&format!("sqlite://{}", db_file(dir).display()))
+            .expect("url");
+    confide_server::store::Store::open_sealed(
+        &url,
+        std::sync::Arc::new(confide_server::clock::SystemClock),
+        Default::default(),
+        std::sync::Arc::new(keys),
+    )
+    .await
+    .expect("open db")
+}
+
 pub fn db_file(dir: &Path) -> PathBuf {
     dir.join("state").join("confide.db")
 }

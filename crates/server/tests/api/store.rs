@@ -6,12 +6,17 @@ use crate::helpers::{spawn_app, Options, TestApp};
 use confide_protocol::chat::{Author, ClientMsgId, ConversationId, MessageText};
 use confide_server::store::NewConversation;
 
+/// A conversation of `visitor`, or of a new visitor when `None`.
 async fn conversation(app: &TestApp, visitor: Option<i64>) -> ConversationId {
     let widget = app
         .store
         .widget_by_key(&confide_protocol::WidgetKey::parse("demo").expect("key"))
         .await
         .expect("widget");
+    let visitor = match visitor {
+        Some(v) => v,
+        None => new_visitor(app).await,
+    };
     app.store
         .create_conversation(NewConversation {
             widget_id: widget.id,
@@ -20,6 +25,20 @@ async fn conversation(app: &TestApp, visitor: Option<i64>) -> ConversationId {
         })
         .await
         .expect("conversation")
+}
+
+/// A visitor with a random token hash.
+pub async fn new_visitor(app: &TestApp) -> i64 {
+    let widget = app
+        .store
+        .widget_by_key(&confide_protocol::WidgetKey::parse("demo").expect("key"))
+        .await
+        .expect("widget");
+    let token = confide_server::auth::new_token().expect("token");
+    app.store
+        .create_visitor(widget.id, &confide_server::auth::token_hash(&token), 60_000)
+        .await
+        .expect("visitor")
 }
 
 fn id(s: &str) -> ClientMsgId {
@@ -180,61 +199,117 @@ async fn an_erased_conversation_visitor_or_receipt_id_is_never_given_again() {
 }
 
 #[tokio::test]
-async fn the_id_migration_keeps_every_row_and_every_reference() {
+async fn a_database_from_before_is_rebuilt_and_sealed_at_start_with_every_row_kept() {
     use sqlx::{ConnectOptions, Connection};
-    let app = spawn_app(Options::default()).await;
-    let widget = app
-        .store
-        .widget_by_key(&confide_protocol::WidgetKey::parse("demo").expect("key"))
-        .await
-        .expect("widget");
-    let v = app
-        .store
-        .create_visitor(widget.id, &[2u8; 32], 60_000)
-        .await
-        .expect("visitor");
-    let c = conversation(&app, Some(v)).await;
-    for n in 0..3 {
-        app.store
-            .append_visitor_message(v, c, &id(&format!("message-{n:04}")), &text("kept"))
-            .await
-            .expect("stored");
+    // A database as the server left it before migration 0008: plain text everywhere, and a
+    // message left without a token (no visitor).
+    let dir = tempfile::tempdir().expect("tmp");
+    let old = dir.path().join("old-migrations");
+    std::fs::create_dir_all(&old).expect("mkdir");
+    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    for entry in std::fs::read_dir(&all).expect("migrations") {
+        let path = entry.expect("entry").path();
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        if name.as_str() < "0008" {
+            std::fs::copy(&path, old.join(&name)).expect("copy");
+        }
     }
-    let before = app.store.summary(c).await.expect("summary");
-    // The rebuild again, on tables full of rows, as it runs on a database from before it.
-    let db = crate::helpers::db_path(app.dir.path());
+    let db = crate::helpers::db_path(dir.path());
+    std::fs::create_dir_all(db.parent().expect("parent")).expect("mkdir");
     let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
         .filename(&db)
-        .foreign_keys(false)
+        .create_if_missing(true)
         .connect()
         .await
         .expect("connect");
-    let mut tx = conn.begin().await.expect("begin");
-    sqlx::raw_sql(include_str!(
-        "../../migrations/sqlite/0008_ids_never_reused.sql"
-    ))
-    .execute(&mut *tx)
-    .await
-    .expect("rebuild");
-    tx.commit().await.expect("commit");
-    let broken: Vec<(String, i64, String, i64)> = sqlx::query_as("PRAGMA foreign_key_check")
-        .fetch_all(&mut conn)
+    sqlx::migrate::Migrator::new(old.as_path())
         .await
-        .expect("check");
-    assert!(broken.is_empty(), "{broken:?}");
+        .expect("old migrator")
+        .run(&mut conn)
+        .await
+        .expect("old migrations");
+    sqlx::raw_sql(
+        "INSERT INTO widgets (id, key, name, created_at) VALUES (1, 'demo', 'Demo', 0);
+         INSERT INTO visitors (id, widget_id, token_hash, created_at, expires_at)
+             VALUES (1, 1, x'01', 0, 9999999999999);
+         INSERT INTO conversations (id, widget_id, visitor_id, created_at, last_at, last_seq, details)
+             VALUES (1, 1, 1, 0, 0, 2, '{\"name\":\"Ada canaryname\",\"email\":\"canary@mail.example\",\"page\":\"https://shop.example/canarypage\"}');
+         INSERT INTO conversations (id, widget_id, visitor_id, offline, created_at, last_at, last_seq)
+             VALUES (2, 1, NULL, 1, 0, 0, 1);
+         INSERT INTO messages (conversation_id, seq, client_id, author, body, at)
+             VALUES (1, 1, 'message-0001', 'visitor', 'canary first text', 0),
+                    (1, 2, 'message-0002', 'visitor', 'canary second text', 0),
+                    (2, 1, 'leave-00001', 'visitor', 'canary left text', 0);",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("old rows");
     conn.close().await.expect("close");
 
-    assert_eq!(app.store.summary(c).await.expect("summary"), before);
+    // The server starts on it: ids rebuilt, rows sealed, plain text gone.
+    let app = crate::helpers::spawn_app_in(
+        dir,
+        Options {
+            demo: false,
+            ..Options::default()
+        },
+    )
+    .await;
+    let texts: Vec<String> = app
+        .store
+        .messages_after(ConversationId(1), 0)
+        .await
+        .expect("messages")
+        .into_iter()
+        .map(|m| m.text.as_str().to_owned())
+        .collect();
+    assert_eq!(texts, vec!["canary first text", "canary second text"]);
+    let left = app
+        .store
+        .messages_after(ConversationId(2), 0)
+        .await
+        .expect("the left message has a visitor and a key now");
+    assert_eq!(left[0].text.as_str(), "canary left text");
+    let details = app
+        .store
+        .conversation_details(ConversationId(1))
+        .await
+        .expect("details")
+        .expect("some");
+    assert_eq!(details.name.as_deref(), Some("Ada canaryname"));
     assert_eq!(
-        app.store
-            .messages_after(c, 0)
-            .await
-            .expect("messages")
-            .len(),
-        3
+        details.page.as_deref(),
+        Some("https://shop.example/canarypage")
     );
-    // The references still work: erasing the visitor's data cascades to the messages.
-    app.store.withdraw_visitor(v).await.expect("withdrawn");
-    assert_eq!(app.store.message_count().await.expect("count"), 0);
+    let bytes = crate::helpers::db_and_wal_bytes(app.dir.path());
+    for canary in [
+        "canary first",
+        "canary second",
+        "canary left",
+        "canaryname",
+        "canary@mail",
+        "canarypage",
+    ] {
+        assert!(
+            !bytes.windows(canary.len()).any(|w| w == canary.as_bytes()),
+            "{canary} is still in plain text"
+        );
+    }
+    // And erasing still cascades through the rebuilt references.
+    let visitor = app
+        .store
+        .conversation_visitor(ConversationId(1))
+        .await
+        .expect("visitor")
+        .expect("some");
+    app.store
+        .withdraw_visitor(visitor)
+        .await
+        .expect("withdrawn");
+    assert_eq!(app.store.message_count().await.expect("count"), 1);
     app.stop().await;
 }

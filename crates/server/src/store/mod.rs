@@ -1,8 +1,11 @@
 //! Storage: one SQLite file (embedded) through sqlx, migrated at start-up. Messages are
 //! written by one batching writer ([`writer`]); everything else goes through a small pool.
 
+mod purge;
 mod sealed;
 pub mod writer;
+
+pub use purge::{PurgeCounts, BATCH as PURGE_BATCH};
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::DatabaseUrl;
@@ -1133,7 +1136,7 @@ impl Store {
     }
 
     /// Withdrawal: deletes every conversation of the visitor (messages cascade) and records
-    /// the time on each of their receipts, in one transaction; then their data key is
+    /// the time on each of their receipts (whose proof period starts then, see `purge`), in one transaction; then their data key is
     /// destroyed. Returns the time and the conversations deleted.
     pub async fn withdraw_visitor(
         &self,
@@ -1142,8 +1145,10 @@ impl Store {
         let now = self.clock.now_ms();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "UPDATE consent_receipts SET withdrawn_at = ? WHERE visitor_id = ? AND withdrawn_at IS NULL",
+            "UPDATE consent_receipts SET withdrawn_at = ?, unreferenced_at = ? \
+             WHERE visitor_id = ? AND withdrawn_at IS NULL",
         )
+        .bind(now)
         .bind(now)
         .bind(visitor_id)
         .execute(&mut *tx)

@@ -13,6 +13,7 @@ mod limits;
 mod logs;
 mod operator;
 mod process;
+mod retention;
 mod routers;
 mod sealing;
 mod security;

@@ -767,6 +767,37 @@ impl Store {
         Ok(visitor)
     }
 
+    /// A page of the visitor's conversations, newest first, older than `before` when given.
+    pub async fn visitor_conversations(
+        &self,
+        visitor_id: i64,
+        before: Option<ConversationId>,
+        limit: u32,
+    ) -> Result<Vec<confide_protocol::chat::VisitorConversation>, StoreError> {
+        let rows: Vec<(i64, bool, bool, i64, i64, i64)> = sqlx::query_as(
+            "SELECT id, open, offline, created_at, last_at, last_seq FROM conversations \
+             WHERE visitor_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+        )
+        .bind(visitor_id)
+        .bind(before.map_or(i64::MAX, |c| c.0))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, open, offline, started_at, last_at, last_seq)| {
+                confide_protocol::chat::VisitorConversation {
+                    id: ConversationId(id),
+                    open,
+                    offline,
+                    started_at,
+                    last_at,
+                    messages: u64::try_from(last_seq).unwrap_or(0),
+                }
+            })
+            .collect())
+    }
+
     pub async fn message_count(&self) -> Result<i64, StoreError> {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM messages")
             .fetch_one(&self.pool)

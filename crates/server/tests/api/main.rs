@@ -13,6 +13,7 @@ mod limits;
 mod logs;
 mod operator;
 mod process;
+mod reach;
 mod retention;
 mod routers;
 mod sealing;

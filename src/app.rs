@@ -221,7 +221,7 @@ pub fn LiveChat(props: &LiveChatProps) -> Html {
             }
             UiAction::Close => close.emit(()),
             UiAction::Delete => {
-                socket.request(&VisitorClient::Delete);
+                socket.request(&VisitorClient::Delete { conversation: None });
             }
             UiAction::Withdraw => {
                 socket.request(&VisitorClient::Withdraw);

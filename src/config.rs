@@ -246,6 +246,8 @@ pub(crate) fn widget_settings(v: &Json, at: &At) -> Result<WidgetSettings> {
         live_preview: get_bool(v, at, "live_preview")?,
         typing_indicator: get_bool(v, at, "typing_indicator")?,
         launcher: launcher(field(v, &launcher_at)?, &launcher_at)?,
+        // The widget shows the retention the server words for it, not the numbers.
+        retention: Default::default(),
     })
 }
 

@@ -61,11 +61,32 @@ pub fn encode_client(frame: &VisitorClient) -> String {
             .str("type", "draft")
             .str("text", text.as_str())
             .finish(),
-        VisitorClient::Export => ObjectWriter::new().str("type", "export").finish(),
-        VisitorClient::Delete => ObjectWriter::new().str("type", "delete").finish(),
+        VisitorClient::Conversations { before } => with_conversation(
+            ObjectWriter::new().str("type", "conversations"),
+            "before",
+            *before,
+        ),
+        VisitorClient::Export { conversation } => with_conversation(
+            ObjectWriter::new().str("type", "export"),
+            "conversation",
+            *conversation,
+        ),
+        VisitorClient::Delete { conversation } => with_conversation(
+            ObjectWriter::new().str("type", "delete"),
+            "conversation",
+            *conversation,
+        ),
         VisitorClient::Withdraw => ObjectWriter::new().str("type", "withdraw").finish(),
         VisitorClient::Ping => ObjectWriter::new().str("type", "ping").finish(),
     }
+}
+
+fn with_conversation(w: ObjectWriter, key: &str, c: Option<ConversationId>) -> String {
+    match c {
+        Some(c) => w.int(key, c.0),
+        None => w,
+    }
+    .finish()
 }
 
 /// The body of `POST /api/widget/{key}/leave-message`.
@@ -599,8 +620,18 @@ mod tests {
             VisitorClient::Draft {
                 text: DraftText::parse("half a \"thought\"\n").expect("draft"),
             },
-            VisitorClient::Export,
-            VisitorClient::Delete,
+            VisitorClient::Conversations { before: None },
+            VisitorClient::Conversations {
+                before: Some(ConversationId(40)),
+            },
+            VisitorClient::Export { conversation: None },
+            VisitorClient::Export {
+                conversation: Some(ConversationId(7)),
+            },
+            VisitorClient::Delete { conversation: None },
+            VisitorClient::Delete {
+                conversation: Some(ConversationId(i64::MAX)),
+            },
             VisitorClient::Withdraw,
             VisitorClient::Ping,
         ];

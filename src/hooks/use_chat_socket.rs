@@ -339,7 +339,8 @@ fn on_frame(conn: &Rc<RefCell<Conn>>, text: &str) {
         })),
         VisitorServer::Deleted { .. } => chat.dispatch(Action::Deleted),
         VisitorServer::Withdrawn { .. } => withdrawn(conn),
-        VisitorServer::Pong => {}
+        // Never asked for yet: the panel's list of every conversation comes with its view.
+        VisitorServer::Pong | VisitorServer::Conversations { .. } => {}
         VisitorServer::Error { error } if error.code == ErrorCode::ConsentRequired => refused(conn),
         VisitorServer::Error { error } => chat.dispatch(Action::ServerError(error)),
     }
@@ -498,7 +499,7 @@ pub fn use_chat_socket(
         let socket = socket.clone();
         use_effect_with((chat.privacy_open, chat.session), move |(open, _)| {
             if *open {
-                socket.request(&VisitorClient::Export);
+                socket.request(&VisitorClient::Export { conversation: None });
             }
         });
     }

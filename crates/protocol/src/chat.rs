@@ -265,10 +265,25 @@ pub enum VisitorClient {
     Draft {
         text: DraftText,
     },
-    /// What is stored about this visitor's current conversation: answered with `transcript`.
-    Export,
-    /// Delete the current conversation and its messages (the consent receipt is kept).
-    Delete,
+    /// Every conversation stored under this visitor's token (open, closed, left messages),
+    /// newest first, a page at a time: those older than `before` when given. Answered with
+    /// `conversations`.
+    Conversations {
+        #[serde(default)]
+        before: Option<ConversationId>,
+    },
+    /// What is stored about one of this visitor's conversations (the current one when
+    /// `conversation` is absent): answered with `transcript`.
+    Export {
+        #[serde(default)]
+        conversation: Option<ConversationId>,
+    },
+    /// Delete one of this visitor's conversations (the current one when `conversation` is
+    /// absent) and its messages; the consent receipt is kept.
+    Delete {
+        #[serde(default)]
+        conversation: Option<ConversationId>,
+    },
     /// Withdraw consent: every conversation of this visitor is deleted and each receipt
     /// records the withdrawal time. Answered with `withdrawn`; the socket then closes.
     Withdraw,
@@ -379,6 +394,13 @@ pub enum VisitorServer {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         more: bool,
     },
+    /// A page of the visitor's conversations, newest first; `more` when older ones remain
+    /// (ask again with `before` = the last id).
+    Conversations {
+        conversations: Vec<VisitorConversation>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        more: bool,
+    },
     /// The conversation and its messages are deleted.
     Deleted {
         conversation: Option<ConversationId>,
@@ -393,6 +415,23 @@ pub enum VisitorServer {
     Error {
         error: ErrorBody,
     },
+}
+
+/// Conversations in one `conversations` page.
+pub const VISITOR_CONVERSATIONS_PAGE: u32 = 50;
+
+/// One of a visitor's conversations, as their privacy panel lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorConversation {
+    pub id: ConversationId,
+    /// Not yet closed by an operator.
+    pub open: bool,
+    /// Left with the leave-a-message form.
+    pub offline: bool,
+    /// Server time, unix ms.
+    pub started_at: i64,
+    pub last_at: i64,
+    pub messages: u64,
 }
 
 /// A conversation as the console's inbox lists it.

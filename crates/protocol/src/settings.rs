@@ -118,6 +118,94 @@ pub struct WidgetSettings {
     pub live_preview: bool,
     pub typing_indicator: bool,
     pub launcher: Launcher,
+    /// How long each kind of data is kept; widgets saved before retention existed get the
+    /// defaults.
+    #[serde(default)]
+    pub retention: Retention,
+}
+
+/// Days in a retention month: the purge counts a month as 30 days, so nothing outlives the
+/// period a visitor is told (six months are 180 days, never 184).
+pub const DAYS_PER_MONTH: u32 = 30;
+/// Shortest and longest transcript period, in months.
+pub const TRANSCRIPT_MONTHS: (u32, u32) = (1, 36);
+/// Shortest and longest period for the visitor's details, in days.
+pub const DETAILS_DAYS: (u32, u32) = (1, 90);
+/// Shortest and longest proof period of a consent receipt, in months.
+pub const RECEIPT_MONTHS: (u32, u32) = (1, 120);
+
+/// How long a widget keeps each kind of data. The purge job deletes what is older.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retention {
+    /// Transcripts (messages and pre-chat values), counted from the conversation's last
+    /// message: 1 to 36 months.
+    pub transcript_months: u32,
+    /// The visitor's details (page, referrer, browser and OS family), counted from the
+    /// conversation's start: 1 to 90 days, never longer than transcripts.
+    pub details_days: u32,
+    /// Consent receipts, counted from when no conversation refers to them any more
+    /// (withdrawn ones included): 1 to 120 months.
+    pub receipt_months: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            transcript_months: 6,
+            details_days: 30,
+            receipt_months: 36,
+        }
+    }
+}
+
+impl Retention {
+    /// Milliseconds in each period: (transcripts, details, receipts).
+    pub fn periods_ms(&self) -> (i64, i64, i64) {
+        const DAY_MS: i64 = 86_400_000;
+        let month = i64::from(DAYS_PER_MONTH) * DAY_MS;
+        (
+            i64::from(self.transcript_months) * month,
+            i64::from(self.details_days) * DAY_MS,
+            i64::from(self.receipt_months) * month,
+        )
+    }
+
+    fn problems(&self, out: &mut Vec<SettingsProblem>) {
+        let range = |out: &mut Vec<SettingsProblem>,
+                     field: &str,
+                     v: u32,
+                     (lo, hi): (u32, u32),
+                     unit: &str| {
+            if !(lo..=hi).contains(&v) {
+                out.push(problem(
+                    format!("retention.{field}"),
+                    format!("{lo} to {hi} {unit}"),
+                ));
+            }
+        };
+        range(
+            out,
+            "transcript_months",
+            self.transcript_months,
+            TRANSCRIPT_MONTHS,
+            "months",
+        );
+        range(out, "details_days", self.details_days, DETAILS_DAYS, "days");
+        range(
+            out,
+            "receipt_months",
+            self.receipt_months,
+            RECEIPT_MONTHS,
+            "months",
+        );
+        if self.details_days > self.transcript_months.saturating_mul(DAYS_PER_MONTH) {
+            out.push(problem(
+                "retention.details_days",
+                "visitor details are never kept longer than transcripts",
+            ));
+        }
+    }
 }
 
 /// A widget as the console's Widgets page lists it (`GET /api/admin/widgets`).
@@ -332,6 +420,7 @@ impl WidgetSettings {
             out.push(problem("launcher.color", "a colour like #2f5bea"));
         }
         check_label(&mut out, "launcher.label".into(), &self.launcher.label, 40);
+        self.retention.problems(&mut out);
         out
     }
 
@@ -370,6 +459,7 @@ impl WidgetSettings {
                 position: Side::Right,
                 label: "Chat".into(),
             },
+            retention: Retention::default(),
         }
     }
 
@@ -922,5 +1012,52 @@ mod tests {
         for lang in DEFAULT_LANGUAGES {
             assert!(is_known_language(lang));
         }
+    }
+
+    #[test]
+    fn retention_is_refused_field_by_field_outside_its_ranges() {
+        let mut s = WidgetSettings::defaults("https://example.com/privacy");
+        assert_eq!(s.retention.transcript_months, 6);
+        assert_eq!(s.retention.details_days, 30);
+        assert_eq!(s.retention.receipt_months, 36);
+        for (t, d, r, bad) in [
+            (
+                0,
+                1,
+                36,
+                vec!["retention.transcript_months", "retention.details_days"],
+            ),
+            (37, 30, 36, vec!["retention.transcript_months"]),
+            (6, 0, 36, vec!["retention.details_days"]),
+            (6, 91, 36, vec!["retention.details_days"]),
+            (6, 30, 0, vec!["retention.receipt_months"]),
+            (6, 30, 121, vec!["retention.receipt_months"]),
+            (1, 31, 36, vec!["retention.details_days"]),
+        ] {
+            s.retention = Retention {
+                transcript_months: t,
+                details_days: d,
+                receipt_months: r,
+            };
+            assert_eq!(fields(&s), bad, "{t} {d} {r}");
+        }
+        for (t, d, r) in [(1, 30, 1), (36, 90, 120), (3, 90, 36)] {
+            s.retention = Retention {
+                transcript_months: t,
+                details_days: d,
+                receipt_months: r,
+            };
+            assert_eq!(fields(&s), Vec::<String>::new(), "{t} {d} {r}");
+        }
+    }
+
+    #[test]
+    fn settings_saved_before_retention_existed_get_the_defaults() {
+        let s = WidgetSettings::defaults("https://example.com/privacy");
+        let mut json = serde_json::to_value(&s).expect("json");
+        json.as_object_mut().expect("object").remove("retention");
+        let back: WidgetSettings = serde_json::from_value(json).expect("old settings");
+        assert_eq!(back.retention, Retention::default());
+        assert_eq!(Retention::default().periods_ms().0, 6 * 30 * 86_400_000);
     }
 }

@@ -49,6 +49,7 @@ pub async fn serve(
             }
         })
     };
+    let purge = crate::jobs::spawn_purge(state.store.clone(), Arc::clone(&state.config));
     let header_timeout =
         std::time::Duration::from_secs(u64::from(state.config.header_timeout_secs));
     let places = Arc::new(tokio::sync::Semaphore::new(
@@ -113,5 +114,6 @@ pub async fn serve(
     drop(stopping);
     done.closed().await;
     janitor.abort();
+    purge.abort();
     Ok(())
 }

@@ -23,6 +23,7 @@ pub const SETTINGS: &[&str] = &[
     "public_url",
     "cookie_secure",
     "session_idle_minutes",
+    "purge_interval_minutes",
     "logins_per_minute",
     "logins_per_client_per_minute",
     "hellos_per_widget_per_minute",
@@ -89,6 +90,8 @@ pub struct Config {
     pub cookie_secure: bool,
     /// A console session ends after this long without the operator doing anything.
     pub session_idle_minutes: u32,
+    /// How often the retention purge runs (the first run is a minute after start).
+    pub purge_interval_minutes: u32,
     /// Sign-in attempts the whole server takes a minute (each hashes a password).
     pub logins_per_minute: u32,
     /// Sign-in attempts one client (by address, held in memory only) may make a minute.
@@ -173,6 +176,7 @@ impl Default for Config {
             public_url: None,
             cookie_secure: true,
             session_idle_minutes: 30,
+            purge_interval_minutes: 60,
             logins_per_minute: 60,
             logins_per_client_per_minute: 10,
             hellos_per_widget_per_minute: 1200,
@@ -389,6 +393,9 @@ impl Config {
             "session_idle_minutes" => {
                 self.session_idle_minutes = parse_number(name, v, 1, 24 * 60)?
             }
+            "purge_interval_minutes" => {
+                self.purge_interval_minutes = parse_number(name, v, 1, 7 * 24 * 60)?
+            }
             "logins_per_minute" => self.logins_per_minute = parse_number(name, v, 1, 100_000)?,
             "logins_per_client_per_minute" => {
                 self.logins_per_client_per_minute = parse_number(name, v, 1, 100_000)?
@@ -554,6 +561,7 @@ mod tests {
     fn defaults_listen_on_loopback_8080_with_sqlite_under_data() {
         let cfg = Config::load(None, env(&[("PATH", "/bin")])).expect("defaults load");
         assert_eq!(cfg.bind, "127.0.0.1:8080".parse().expect("addr"));
+        assert_eq!(cfg.purge_interval_minutes, 60);
         assert_eq!(cfg.database_url.as_str(), "sqlite://data/confide.db");
         assert_eq!(cfg.data_dir, PathBuf::from("data"));
         assert_eq!(cfg.assets_dir, PathBuf::from("dist"));
@@ -614,6 +622,9 @@ mod tests {
             ("CONFIDE_DATABASE_URL", "sqlite://"),
             ("CONFIDE_LOG", "info,[bad"),
             ("CONFIDE_DATA_DIR", ""),
+            ("CONFIDE_PURGE_INTERVAL_MINUTES", "0"),
+            ("CONFIDE_PURGE_INTERVAL_MINUTES", "10081"),
+            ("CONFIDE_PURGE_INTERVAL_MINUTES", "hourly"),
         ] {
             let err = Config::load(None, env(&[(key, value)])).expect_err(key);
             assert!(

@@ -17,6 +17,7 @@ pub mod error;
 pub mod geo;
 pub mod http;
 pub mod hub;
+pub mod jobs;
 pub mod keystore;
 pub mod limits;
 pub mod store;

@@ -1,8 +1,11 @@
 //! Storage: one SQLite file (embedded) through sqlx, migrated at start-up. Messages are
 //! written by one batching writer ([`writer`]); everything else goes through a small pool.
 
+mod purge;
 mod sealed;
 pub mod writer;
+
+pub use purge::{PurgeCounts, BATCH as PURGE_BATCH};
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::DatabaseUrl;
@@ -764,6 +767,37 @@ impl Store {
         Ok(visitor)
     }
 
+    /// A page of the visitor's conversations, newest first, older than `before` when given.
+    pub async fn visitor_conversations(
+        &self,
+        visitor_id: i64,
+        before: Option<ConversationId>,
+        limit: u32,
+    ) -> Result<Vec<confide_protocol::chat::VisitorConversation>, StoreError> {
+        let rows: Vec<(i64, bool, bool, i64, i64, i64)> = sqlx::query_as(
+            "SELECT id, open, offline, created_at, last_at, last_seq FROM conversations \
+             WHERE visitor_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+        )
+        .bind(visitor_id)
+        .bind(before.map_or(i64::MAX, |c| c.0))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, open, offline, started_at, last_at, last_seq)| {
+                confide_protocol::chat::VisitorConversation {
+                    id: ConversationId(id),
+                    open,
+                    offline,
+                    started_at,
+                    last_at,
+                    messages: u64::try_from(last_seq).unwrap_or(0),
+                }
+            })
+            .collect())
+    }
+
     pub async fn message_count(&self) -> Result<i64, StoreError> {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM messages")
             .fetch_one(&self.pool)
@@ -1133,7 +1167,7 @@ impl Store {
     }
 
     /// Withdrawal: deletes every conversation of the visitor (messages cascade) and records
-    /// the time on each of their receipts, in one transaction; then their data key is
+    /// the time on each of their receipts (whose proof period starts then, see `purge`), in one transaction; then their data key is
     /// destroyed. Returns the time and the conversations deleted.
     pub async fn withdraw_visitor(
         &self,
@@ -1142,8 +1176,10 @@ impl Store {
         let now = self.clock.now_ms();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "UPDATE consent_receipts SET withdrawn_at = ? WHERE visitor_id = ? AND withdrawn_at IS NULL",
+            "UPDATE consent_receipts SET withdrawn_at = ?, unreferenced_at = ? \
+             WHERE visitor_id = ? AND withdrawn_at IS NULL",
         )
+        .bind(now)
         .bind(now)
         .bind(visitor_id)
         .execute(&mut *tx)

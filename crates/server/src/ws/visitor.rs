@@ -359,12 +359,85 @@ impl VisitorPeer {
 
     /// What is stored about the current conversation, in parts of at most [`PAGE`] messages
     /// (a long conversation is never read or sent whole).
-    async fn on_export<S>(&mut self, out: &mut Out<S>) -> Result<(), Stop>
+    /// Whether `c` is one of this visitor's conversations (a deleted or another visitor's
+    /// one is not).
+    async fn owns(&self, c: ConversationId) -> Result<bool, crate::store::StoreError> {
+        match self.state.store.conversation_visitor(c).await {
+            Ok(v) => Ok(v == Some(self.visitor.id)),
+            Err(crate::store::StoreError::NotFound) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The conversation a request names, or the current one; `Err` after answering
+    /// `not_found` for one that is not this visitor's.
+    async fn named<S>(
+        &self,
+        out: &mut Out<S>,
+        named: Option<ConversationId>,
+    ) -> Result<Option<ConversationId>, Result<(), Stop>>
     where
         S: Sink<Message, Error = axum::Error> + Unpin + Send,
     {
+        let Some(c) = named.filter(|c| Some(*c) != self.current()) else {
+            return Ok(self.current());
+        };
+        match self.owns(c).await {
+            Ok(true) => Ok(Some(c)),
+            Ok(false) => {
+                let error = ErrorBody::new(
+                    ErrorCode::NotFound,
+                    "no such conversation under this visitor's token",
+                );
+                Err(out.send(&VisitorServer::Error { error }).await)
+            }
+            Err(e) => Err(error_frame(out, e).await),
+        }
+    }
+
+    /// A page of this visitor's conversations, newest first.
+    async fn on_conversations<S>(
+        &mut self,
+        out: &mut Out<S>,
+        before: Option<ConversationId>,
+    ) -> Result<(), Stop>
+    where
+        S: Sink<Message, Error = axum::Error> + Unpin + Send,
+    {
+        let page = confide_protocol::chat::VISITOR_CONVERSATIONS_PAGE;
+        match self
+            .state
+            .store
+            .visitor_conversations(self.visitor.id, before, page + 1)
+            .await
+        {
+            Ok(mut conversations) => {
+                let more = conversations.len() > page as usize;
+                conversations.truncate(page as usize);
+                out.send(&VisitorServer::Conversations {
+                    conversations,
+                    more,
+                })
+                .await
+            }
+            Err(e) => error_frame(out, e).await,
+        }
+    }
+
+    async fn on_export<S>(
+        &mut self,
+        out: &mut Out<S>,
+        named: Option<ConversationId>,
+    ) -> Result<(), Stop>
+    where
+        S: Sink<Message, Error = axum::Error> + Unpin + Send,
+    {
+        let conversation = match self.named(out, named).await {
+            Ok(c) => c,
+            Err(answered) => return answered,
+        };
+        let current = conversation == self.current();
         let store = &self.state.store;
-        let conversation = self.current();
         let (receipt, details) = match conversation {
             Some(c) => {
                 let receipt = match store.conversation_receipt(c).await {
@@ -380,7 +453,7 @@ impl VisitorPeer {
             None => (None, None),
         };
         // Before a first message there is no conversation, but the consent was recorded.
-        let mut receipt = match (receipt, self.receipt_id) {
+        let mut receipt = match (receipt, self.receipt_id.filter(|_| current)) {
             (Some(r), _) => Some(r),
             (None, Some(id)) => match store.receipt_info(id).await {
                 Ok(r) => Some(r),
@@ -414,11 +487,19 @@ impl VisitorPeer {
         }
     }
 
-    async fn on_delete<S>(&mut self, conn: Conn<'_, S>) -> Result<(), Stop>
+    async fn on_delete<S>(
+        &mut self,
+        conn: Conn<'_, S>,
+        named: Option<ConversationId>,
+    ) -> Result<(), Stop>
     where
         S: Sink<Message, Error = axum::Error> + Unpin + Send,
     {
-        let deleted = self.stop(conn.sub);
+        let deleted = match self.named(conn.out, named).await {
+            Ok(c) if c == self.current() => self.stop(conn.sub),
+            Ok(c) => c,
+            Err(answered) => return answered,
+        };
         if let Some(c) = deleted {
             let summary = self.state.store.summary(c).await.ok();
             if let Err(e) = self.state.store.delete_conversation(c).await {
@@ -525,8 +606,11 @@ impl Peer for VisitorPeer {
                 }
                 Ok(())
             }
-            VisitorClient::Export => self.on_export(conn.out).await,
-            VisitorClient::Delete => self.on_delete(conn).await,
+            VisitorClient::Conversations { before } => {
+                self.on_conversations(conn.out, before).await
+            }
+            VisitorClient::Export { conversation } => self.on_export(conn.out, conversation).await,
+            VisitorClient::Delete { conversation } => self.on_delete(conn, conversation).await,
             VisitorClient::Withdraw => self.on_withdraw(conn).await,
             VisitorClient::Ping => conn.out.send(&VisitorServer::Pong).await,
             VisitorClient::Hello { .. } => {

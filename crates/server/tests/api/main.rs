@@ -13,6 +13,8 @@ mod limits;
 mod logs;
 mod operator;
 mod process;
+mod reach;
+mod retention;
 mod routers;
 mod sealing;
 mod security;

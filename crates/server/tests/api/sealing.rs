@@ -26,7 +26,7 @@ const PAGE: &str = "https://shop.example/canary-page";
 
 /// A visitor (standard mode, with a name and an email) who writes `text`; returns their
 /// token and conversation.
-async fn chat(app: &TestApp, text: &str) -> (String, ConversationId) {
+pub(crate) async fn chat(app: &TestApp, text: &str) -> (String, ConversationId) {
     standard_mode(app).await;
     let mut v = connect(app, "/ws/visitor", None).await;
     send(

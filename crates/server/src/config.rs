@@ -80,7 +80,7 @@ pub struct Config {
     pub country_header: Option<String>,
     /// What an acknowledged message survives (`full`: power loss; `normal`: a crash of the
     /// process, not a power loss).
-    pub durability: crate::store::Durability,
+    pub durability: Durability,
     /// Where browsers reach this server (scheme, host and port), such as
     /// `https://chat.example.com`. Socket handshakes and signed-in writes must come from it.
     /// None: from the origin the request's `Host` names.
@@ -172,7 +172,7 @@ impl Default for Config {
             geoip_database: None,
             client_ip_header: None,
             country_header: None,
-            durability: crate::store::Durability::Full,
+            durability: Durability::Full,
             public_url: None,
             cookie_secure: true,
             session_idle_minutes: 30,
@@ -261,6 +261,11 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// How long a console session may stay without activity, in milliseconds.
+    pub fn session_idle_ms(&self) -> i64 {
+        i64::from(self.session_idle_minutes) * 60 * 1000
+    }
+
     /// Loads the configuration for this process: `cli_file` (from `--config`) or
     /// `CONFIDE_CONFIG` or `./confide.toml` if present, then the process environment.
     pub fn from_process(cli_file: Option<&Path>) -> Result<Self, ConfigError> {
@@ -373,12 +378,11 @@ impl Config {
             "client_ip_header" => self.client_ip_header = Some(parse_header(name, v)?),
             "country_header" => self.country_header = Some(parse_header(name, v)?),
             "durability" => {
-                self.durability = crate::store::Durability::parse(v.trim()).map_err(|message| {
-                    ConfigError::Value {
+                self.durability =
+                    Durability::parse(v.trim()).map_err(|message| ConfigError::Value {
                         key: name.to_owned(),
                         message,
-                    }
-                })?
+                    })?
             }
             "public_url" => {
                 self.public_url =
@@ -539,6 +543,28 @@ fn non_empty_path(key: &str, v: PathBuf) -> Result<PathBuf, ConfigError> {
     Ok(v)
 }
 
+/// What an acknowledged write survives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// Every commit (one per batch of messages) is fsynced before it is acknowledged: an
+    /// acknowledged message survives a power loss.
+    #[default]
+    Full,
+    /// Commits reach the WAL file before the acknowledgement and the disk at checkpoints:
+    /// a crash of the process loses nothing, a power loss may lose the last second or so.
+    Normal,
+}
+
+impl Durability {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "full" => Ok(Durability::Full),
+            "normal" => Ok(Durability::Normal),
+            _ => Err("expected full or normal".into()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -681,7 +707,6 @@ mod tests {
 
     #[test]
     fn durability_is_full_unless_set_to_normal() {
-        use crate::store::Durability;
         let cfg = Config::load(None, env(&[])).expect("defaults");
         assert_eq!(cfg.durability, Durability::Full);
         let f = file("durability = \"normal\"\n");

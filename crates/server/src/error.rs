@@ -115,3 +115,29 @@ impl IntoResponse for ApiError {
         res
     }
 }
+
+/// serde's reason for refusing a value, with anything it quoted from the input removed. Used
+/// for HTTP bodies and for socket frames alike.
+pub(crate) fn describe_reason(reason: &str) -> String {
+    // What serde expected comes last and is ours; anything before it may quote the input.
+    let expected = reason
+        .rsplit_once(", expected ")
+        .map(|(_, e)| format!("; expected {e}"))
+        .unwrap_or_default();
+    if reason.starts_with("missing field ") {
+        // Names one of our fields.
+        return reason.to_owned();
+    }
+    if reason.starts_with("unknown field ") {
+        // The unknown name is the client's: say which fields exist instead.
+        return format!("a field is not one of those allowed{expected}");
+    }
+    if reason.starts_with("unknown variant ") {
+        return format!("a value is not one of those allowed{expected}");
+    }
+    if reason.contains('`') || reason.contains('"') {
+        return format!("a field has the wrong type or value{expected}");
+    }
+    // Our newtypes' own messages quote nothing.
+    reason.to_owned()
+}

@@ -8,7 +8,7 @@ use std::time::Duration;
 /// One purge at the store's clock's now, with its counts logged (counts only: no id, key,
 /// value or widget).
 pub async fn purge_once(store: &Store, config: &Config) -> Result<PurgeCounts, StoreError> {
-    let c = store.purge(crate::http::extract::idle_ms(config)).await?;
+    let c = store.purge(config.session_idle_ms()).await?;
     tracing::info!(
         conversations = c.conversations,
         messages = c.messages,

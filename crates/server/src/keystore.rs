@@ -78,12 +78,12 @@ impl KeyStore {
     /// (the wrong key file, or a rotation not finished).
     pub async fn open(path: &Path, ring: KeyRing, durable: bool) -> Result<Self, KeyError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            crate::store::private_dir(dir)
+            crate::files::private_dir(dir)
                 .map_err(|e| KeyError::Refused(format!("cannot create {}: {e}", dir.display())))?;
         }
         let exists = path.exists();
         if !exists {
-            crate::store::private_file(path)
+            crate::files::private_file(path)
                 .map_err(|e| KeyError::Refused(format!("cannot create {}: {e}", path.display())))?;
         }
         let options = SqliteConnectOptions::new()

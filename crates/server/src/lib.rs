@@ -14,6 +14,7 @@ pub mod config;
 pub mod consent;
 pub mod crypto;
 pub mod error;
+pub mod files;
 pub mod geo;
 pub mod http;
 pub mod hub;

@@ -179,7 +179,7 @@ fn key_ring(config: &Config, demo: bool) -> anyhow::Result<KeyRing> {
              folder and its backups) and set encryption_key_file (CONFIDE_ENCRYPTION_KEY_FILE)"
         );
     }
-    confide_server::store::private_dir(&config.data_dir)?;
+    confide_server::files::private_dir(&config.data_dir)?;
     let path = config.data_dir.join(DEMO_KEY_FILE);
     let key = if path.exists() {
         MasterKey::read_file(&path)?

@@ -68,33 +68,7 @@ pub(crate) fn data_error(text: &str) -> String {
     // `Failed to deserialize …: <path>: <reason> at line L column C`: keep the reason only.
     let reason = text.rsplit(": ").next().unwrap_or("invalid body");
     let reason = reason.rsplit_once(" at line ").map_or(reason, |(r, _)| r);
-    format!("{PREFIX}{}", describe_reason(reason))
-}
-
-/// serde's reason for refusing a value, with anything it quoted from the input removed. Used
-/// for HTTP bodies and for socket frames alike.
-pub(crate) fn describe_reason(reason: &str) -> String {
-    // What serde expected comes last and is ours; anything before it may quote the input.
-    let expected = reason
-        .rsplit_once(", expected ")
-        .map(|(_, e)| format!("; expected {e}"))
-        .unwrap_or_default();
-    if reason.starts_with("missing field ") {
-        // Names one of our fields.
-        return reason.to_owned();
-    }
-    if reason.starts_with("unknown field ") {
-        // The unknown name is the client's: say which fields exist instead.
-        return format!("a field is not one of those allowed{expected}");
-    }
-    if reason.starts_with("unknown variant ") {
-        return format!("a value is not one of those allowed{expected}");
-    }
-    if reason.contains('`') || reason.contains('"') {
-        return format!("a field has the wrong type or value{expected}");
-    }
-    // Our newtypes' own messages quote nothing.
-    reason.to_owned()
+    format!("{PREFIX}{}", crate::error::describe_reason(reason))
 }
 
 /// The session token of the request, if it carries one under `cookie`.
@@ -120,11 +94,6 @@ impl SignedIn {
     }
 }
 
-/// How long a console session may stay without activity, in milliseconds.
-pub fn idle_ms(config: &crate::Config) -> i64 {
-    i64::from(config.session_idle_minutes) * 60 * 1000
-}
-
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = ApiError;
 
@@ -132,7 +101,11 @@ impl FromRequestParts<AppState> for SignedIn {
         let token = session_token(&parts.headers, session_cookie(&state.config))
             .ok_or(ApiError::Unauthorized("sign in first"))?;
         let hash = crate::auth::token_hash(&token);
-        let session = match state.store.session(&hash, idle_ms(&state.config)).await {
+        let session = match state
+            .store
+            .session(&hash, state.config.session_idle_ms())
+            .await
+        {
             Ok(s) => s,
             Err(StoreError::NotFound) => {
                 return Err(ApiError::Unauthorized(

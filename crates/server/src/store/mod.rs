@@ -56,30 +56,6 @@ fn json_error(column: &str, e: &serde_json::Error) -> StoreError {
     )))
 }
 
-/// Creates `dir` (and its parents) readable by this user only (0700); an existing folder is
-/// left as it is.
-pub fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    if dir.is_dir() {
-        return Ok(());
-    }
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-}
-
-/// Creates `path` empty with mode 0600 if it does not exist, and makes an existing one 0600.
-pub fn private_file(path: &std::path::Path) -> std::io::Result<()> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(path)?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-}
-
 /// `(key, name)` rows with their keys parsed; a row whose key no longer parses is skipped.
 fn keyed(rows: Vec<(String, String)>) -> Vec<(WidgetKey, String)> {
     rows.into_iter()
@@ -135,27 +111,7 @@ pub struct Store {
     keys: Option<Arc<crate::keystore::KeyStore>>,
 }
 
-/// What an acknowledged write survives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Durability {
-    /// Every commit (one per batch of messages) is fsynced before it is acknowledged: an
-    /// acknowledged message survives a power loss.
-    #[default]
-    Full,
-    /// Commits reach the WAL file before the acknowledgement and the disk at checkpoints:
-    /// a crash of the process loses nothing, a power loss may lose the last second or so.
-    Normal,
-}
-
-impl Durability {
-    pub fn parse(s: &str) -> Result<Self, String> {
-        match s {
-            "full" => Ok(Durability::Full),
-            "normal" => Ok(Durability::Normal),
-            _ => Err("expected full or normal".into()),
-        }
-    }
-}
+pub use crate::config::Durability;
 
 /// How the store keeps what it is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -235,12 +191,12 @@ impl Store {
             .sqlite_path()
             .ok_or_else(|| anyhow::anyhow!("the database URL names no file"))?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            private_dir(dir).map_err(|e| {
+            crate::files::private_dir(dir).map_err(|e| {
                 anyhow::anyhow!("cannot create database folder {}: {e}", dir.display())
             })?;
         }
         // Readable by this user only; SQLite gives its -wal and -shm files the same mode.
-        private_file(&path)
+        crate::files::private_file(&path)
             .map_err(|e| anyhow::anyhow!("cannot create database {}: {e}", path.display()))?;
         let options = SqliteConnectOptions::new()
             .filename(&path)

@@ -104,7 +104,7 @@ fn describe_json_error(e: &serde_json::Error) -> String {
         Category::Data => {
             let text = e.to_string();
             let reason = text.split(" at line ").next().unwrap_or("invalid frame");
-            let described = crate::http::extract::describe_reason(reason);
+            let described = crate::error::describe_reason(reason);
             if described.len() > 300 {
                 "the frame does not match the protocol".to_owned()
             } else {

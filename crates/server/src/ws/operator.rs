@@ -471,7 +471,7 @@ impl Peer for OperatorPeer {
         S: Sink<Message, Error = axum::Error> + Unpin + Send,
     {
         self.recheck = tokio::time::Instant::now() + RECHECK;
-        let idle = crate::http::extract::idle_ms(&self.state.config);
+        let idle = self.state.config.session_idle_ms();
         match self
             .state
             .store

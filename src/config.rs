@@ -157,6 +157,12 @@ fn disclaimer(v: &Json, at: &At) -> Result<Disclaimer> {
         body: get_string(v, at, "body")?,
         checkbox_label: get_string(v, at, "checkbox_label")?,
         start_label: get_string(v, at, "start_label")?,
+        // The server words it; absent when a widget keeps no notice.
+        retention: v
+            .get("retention")
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_owned(),
     })
 }
 

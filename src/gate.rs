@@ -138,6 +138,9 @@ pub struct ChatSetup {
     pub typing_indicator: bool,
     /// Send the draft for operators' live preview (never in privacy mode).
     pub live_preview: bool,
+    /// How long each kind of data is kept, as the server worded it in the disclaimer's
+    /// language (empty when there is none); the privacy panel repeats it.
+    pub notice: String,
 }
 
 /// The pre-chat form: the widget's fields, labelled in the visitor's language.
@@ -430,6 +433,10 @@ impl Gate {
                 privacy_mode: settings.privacy_mode,
                 typing_indicator: settings.typing_indicator,
                 live_preview: settings.live_preview && !settings.privacy_mode,
+                notice: settings
+                    .disclaimer_for(languages)
+                    .map(|(_, d)| d.retention.clone())
+                    .unwrap_or_default(),
             },
             prechat,
         }));
@@ -571,6 +578,7 @@ mod tests {
             privacy_mode: true,
             typing_indicator: true,
             live_preview: false,
+            notice: String::new(),
         }))
     }
 
@@ -813,8 +821,29 @@ mod tests {
                 privacy_mode: false,
                 typing_indicator: true,
                 live_preview: true,
+                notice: String::new(),
             }))
         );
+    }
+
+    #[test]
+    fn the_chat_keeps_the_retention_notice_of_the_disclaimer_shown_for_the_panel() {
+        let mut s = demo();
+        s.word_retention();
+        let german = s.consent.texts["de"].retention.clone();
+        assert!(!german.is_empty());
+        let g = run([loaded(s.clone(), None, &["de-AT", "en"])]);
+        let Stage::Consent(view) = &g.stage else {
+            panic!("the gate first: {:?}", g.stage);
+        };
+        assert_eq!(view.disclaimer.retention, german, "shown with the disclaimer");
+        assert!(view.shown_text().contains(&german), "and agreed to");
+        let given = view.given("ab".repeat(32));
+        let g = g.reduce(GateAction::Agreed(given));
+        let Stage::Chat(setup) = &g.stage else {
+            panic!("the chat: {:?}", g.stage);
+        };
+        assert_eq!(setup.notice, german);
     }
 
     #[test]

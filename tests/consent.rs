@@ -30,6 +30,7 @@ fn test_disclaimer() -> Disclaimer {
         body: "Line one <b>not bold</b>\nLine two".into(),
         checkbox_label: "I agree".into(),
         start_label: "Start chat".into(),
+        retention: String::new(),
     }
 }
 

@@ -75,6 +75,10 @@ pub fn consent_gate(
             <h2 id="confide-consent-title" class="confide-consent-title"
                 data-testid="consent-title">{ d.title.clone() }</h2>
             <p id="confide-consent-body" class="confide-consent-text" data-testid="consent-body">{ d.body.clone() }</p>
+            if !d.retention.is_empty() {
+                <p id="confide-consent-retention" class="confide-consent-text"
+                   data-testid="consent-retention">{ d.retention.clone() }</p>
+            }
             if let Some(link) = &view.privacy_link {
                 <p class="confide-consent-link">
                     <a data-testid="privacy-link" href={link.url.clone()} target="_blank"
@@ -85,7 +89,7 @@ pub fn consent_gate(
             // disclaimer with it (aria-describedby), so nobody ticks a box they have not heard.
             <label class="confide-consent-check">
                 <input type="checkbox" class="confide-first" data-testid="consent-checkbox"
-                       checked={form.ticked} aria-describedby="confide-consent-title confide-consent-body"
+                       checked={form.ticked} aria-describedby="confide-consent-title confide-consent-body confide-consent-retention"
                        {onchange} />
                 <span>{ d.checkbox_label.clone() }</span>
             </label>

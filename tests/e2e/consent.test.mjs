@@ -38,6 +38,9 @@ test('no chat before consent, and the receipt hashes exactly the disclaimer show
     // The exact text shown, read from the page (German: the browser's language).
     const title = await gate.locator('[data-testid=consent-title]').innerText();
     const body = await gate.locator('[data-testid=consent-body]').innerText();
+    // How long each kind of data is kept, in German, is part of what the visitor agrees to.
+    const retention = await gate.locator('[data-testid=consent-retention]').innerText();
+    assert.match(retention, /^Gespräche werden 6 Monate nach/);
     const checkbox = (await gate.locator('label:has(input[data-testid=consent-checkbox])').innerText()).trim();
     const startLabel = (await start.innerText()).trim();
     assert.equal(startLabel, 'Chat starten');
@@ -58,7 +61,7 @@ test('no chat before consent, and the receipt hashes exactly the disclaimer show
     await receipt.waitFor(WAIT);
     assert.match(await receipt.innerText(), /disclaimer v1 \(de\)/);
     assert.match(await receipt.innerText(), /policy https:\/\/example\.com\/privacy/);
-    const shown = `${title}\n${body}\n${checkbox}\n${startLabel}\n`;
+    const shown = `${title}\n${body}\n${retention}\n${checkbox}\n${startLabel}\n`;
     const expected = createHash('sha256').update(shown, 'utf8').digest('hex');
     assert.equal(await receipt.getAttribute('title'), `SHA-256 of the disclaimer shown: ${expected}`);
   } finally {

@@ -29,16 +29,29 @@ pub struct Disclaimer {
     pub body: String,
     pub checkbox_label: String,
     pub start_label: String,
+    /// How long the widget keeps each kind of data, in this disclaimer's language. The
+    /// server words it from the widget's [`Retention`] whenever it reads settings
+    /// ([`WidgetSettings::word_retention`]); whatever an admin sends here is replaced.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub retention: String,
 }
 
 impl Disclaimer {
     /// The exact text shown, in a fixed order, which the consent receipt hashes: title,
-    /// body, checkbox label and start button label, each followed by a newline.
+    /// body, the retention notice (when there is one), checkbox label and start button
+    /// label, each followed by a newline. The notice is part of it, so a change of
+    /// retention is a new text and a new consent version.
     pub fn shown_text(&self) -> String {
-        format!(
-            "{}\n{}\n{}\n{}\n",
-            self.title, self.body, self.checkbox_label, self.start_label
-        )
+        let mut out = format!("{}\n{}\n", self.title, self.body);
+        if !self.retention.is_empty() {
+            out.push_str(&self.retention);
+            out.push('\n');
+        }
+        out.push_str(&self.checkbox_label);
+        out.push('\n');
+        out.push_str(&self.start_label);
+        out.push('\n');
+        out
     }
 }
 
@@ -463,6 +476,29 @@ impl WidgetSettings {
         }
     }
 
+    /// The periods the retention notice states: details only outside privacy mode (privacy
+    /// mode keeps none), receipts only when consent is asked for.
+    pub fn retention_periods(&self) -> crate::i18n::retention::Periods {
+        crate::i18n::retention::Periods {
+            transcript_months: self.retention.transcript_months,
+            details_days: (!self.privacy_mode).then_some(self.retention.details_days),
+            receipt_months: self
+                .consent
+                .required
+                .then_some(self.retention.receipt_months),
+        }
+    }
+
+    /// Words the retention notice into every disclaimer, in its language (the server does
+    /// this whenever it reads or saves settings, so what visitors see and what their consent
+    /// hashes always follow the current retention).
+    pub fn word_retention(&mut self) {
+        let periods = self.retention_periods();
+        for (lang, d) in &mut self.consent.texts {
+            d.retention = crate::i18n::retention::notice(lang, periods);
+        }
+    }
+
     /// The disclaimer for a visitor whose languages are `languages` (most preferred first;
     /// the widget puts its interface language first): the first tag with a disclaimer, each
     /// tag tried as itself, as the interface language it matches, then by its primary subtag
@@ -765,6 +801,7 @@ pub fn default_disclaimer(lang: &str) -> Disclaimer {
         body: body.into(),
         checkbox_label: checkbox.into(),
         start_label: start.into(),
+        retention: String::new(),
     }
 }
 
@@ -979,16 +1016,58 @@ mod tests {
     fn the_shown_text_changes_with_every_part() {
         let d = default_disclaimer("en");
         let base = d.shown_text();
-        for change in 0..4 {
+        for change in 0..5 {
             let mut e = d.clone();
             match change {
                 0 => e.title.push('!'),
                 1 => e.body.push('!'),
                 2 => e.checkbox_label.push('!'),
+                3 => e.retention.push('!'),
                 _ => e.start_label.push('!'),
             }
             assert_ne!(e.shown_text(), base);
         }
+        let mut worded = d.clone();
+        worded.retention = "Kept 6 months.".into();
+        assert_eq!(
+            worded.shown_text(),
+            format!(
+                "{}\n{}\nKept 6 months.\n{}\n{}\n",
+                d.title, d.body, d.checkbox_label, d.start_label
+            ),
+            "the notice comes after the body"
+        );
+    }
+
+    #[test]
+    fn the_retention_notice_follows_the_periods_the_mode_and_the_consent() {
+        let mut s = WidgetSettings::defaults("https://example.com/privacy");
+        s.retention = Retention {
+            transcript_months: 3,
+            details_days: 14,
+            receipt_months: 24,
+        };
+        s.word_retention();
+        let en = &s.consent.texts["en"].retention;
+        assert!(
+            en.contains(" 3 months") && en.contains(" 24 months"),
+            "{en}"
+        );
+        assert!(!en.contains("14"), "privacy mode keeps no details: {en}");
+        assert!(!s.consent.texts["de"].retention.is_empty());
+        assert_ne!(s.consent.texts["de"].retention, *en, "worded in German");
+        let before = s.consent.texts.clone();
+        s.privacy_mode = false;
+        s.word_retention();
+        assert!(s.consent.texts["en"].retention.contains(" 14 days"));
+        assert_ne!(s.consent.texts, before, "a mode change is a new text");
+        s.consent.required = false;
+        s.word_retention();
+        assert!(!s.consent.texts["en"].retention.contains("24"));
+        // What an admin sends is replaced.
+        s.consent.texts.get_mut("en").expect("en").retention = "forever".into();
+        s.word_retention();
+        assert!(s.consent.texts["en"].retention.starts_with("Conversations"));
     }
 
     #[test]

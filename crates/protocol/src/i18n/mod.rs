@@ -1,7 +1,8 @@
 //! The widget's interface languages: the 34 it ships ([`LANGUAGES`]), the one matcher that
 //! picks among them (the widget, the router page and the console all call [`choose`]), the
 //! string keys of its interface ([`Text`], the single source of truth every language file
-//! follows) and CLDR plural categories for counts ([`plural`]).
+//! follows), CLDR plural categories for counts ([`plural`]) and the retention notice, worded
+//! in each language from a widget's periods ([`retention`]).
 //!
 //! The strings themselves are not compiled into any bundle: each language is one JSON file,
 //! `static/i18n/<code>.json`, that the widget fetches after the click (see
@@ -12,6 +13,7 @@
 //! (`pt-BR`).
 
 pub mod plural;
+pub mod retention;
 mod texts;
 
 pub use plural::{categories, category, Category, Rule};

@@ -966,25 +966,31 @@ pub struct Receipt {
 
 /// Widget settings and consent receipts.
 impl Store {
-    /// The widget's settings; Confide's defaults when none were saved.
+    /// The widget's settings (Confide's defaults when none were saved), with the retention
+    /// notice worded into every disclaimer.
     pub async fn widget_settings(&self, widget_id: i64) -> Result<WidgetSettings, StoreError> {
         let (text,): (String,) = sqlx::query_as("SELECT settings FROM widgets WHERE id = ?")
             .bind(widget_id)
             .fetch_one(&self.pool)
             .await?;
-        if text.is_empty() {
-            return Ok(WidgetSettings::defaults(PLACEHOLDER_PRIVACY_URL));
-        }
-        serde_json::from_str(&text).map_err(|e| json_error("settings", &e))
+        let mut settings = if text.is_empty() {
+            WidgetSettings::defaults(PLACEHOLDER_PRIVACY_URL)
+        } else {
+            serde_json::from_str(&text).map_err(|e| json_error("settings", &e))?
+        };
+        settings.word_retention();
+        Ok(settings)
     }
 
     /// Saves valid settings. The consent version is the server's to set: it goes up by one
-    /// whenever any disclaimer text changes, and stays otherwise. Returns what was saved.
+    /// whenever any text the visitor agrees to changes (a disclaimer, or the retention notice
+    /// worded from the periods and the mode), and stays otherwise. Returns what was saved.
     pub async fn save_widget_settings(
         &self,
         widget_id: i64,
         mut settings: WidgetSettings,
     ) -> Result<WidgetSettings, StoreError> {
+        settings.word_retention();
         let current = self.widget_settings(widget_id).await?;
         settings.consent.version = if current.consent.texts == settings.consent.texts {
             current.consent.version

@@ -1,6 +1,6 @@
 //! Consent: the public config, the check at hello, receipts, and admins changing settings.
 
-use crate::helpers::{demo_consent, error_code, spawn_app, Options};
+use crate::helpers::{demo_consent, error_code, spawn_app, Options, DEFAULT_NOTICE_EN};
 use crate::sockets::*;
 use serde_json::{json, Value};
 
@@ -103,7 +103,7 @@ async fn consent_starts_the_chat_and_the_operator_sees_the_receipt_with_its_exac
     let conv = recv_type(&mut op, "conversation").await["conversation"]["id"].clone();
     send(&mut op, json!({"type": "open", "conversation": conv})).await;
     let receipt = recv_type(&mut op, "receipt").await["receipt"].clone();
-    let shown = confide_protocol::settings::default_disclaimer("en").shown_text();
+    let shown = crate::helpers::demo_shown_text();
     // Independent of the server's helper: sha2 directly over the text the widget shows.
     let expected = {
         use sha2::Digest;
@@ -224,8 +224,72 @@ async fn changing_a_disclaimer_bumps_the_version_and_old_consent_no_longer_start
     let mut ws = connect(&app, "/ws/visitor", None).await;
     let reply = hello_with(&mut ws, Some(demo_consent())).await;
     assert_eq!(reply["error"]["code"], "consent_required");
-    let shown = "Before we chat\nWe keep your messages for 6 months.\nI agree that my messages are kept for this chat.\nStart chat\n";
-    let fresh = json!({"language": "en", "version": 2, "text_sha256": confide_server::consent::text_sha256(shown)});
+    let shown = format!("Before we chat\nWe keep your messages for 6 months.\n{DEFAULT_NOTICE_EN}\nI agree that my messages are kept for this chat.\nStart chat\n");
+    let fresh = json!({"language": "en", "version": 2, "text_sha256": confide_server::consent::text_sha256(&shown)});
+    let mut ws = connect(&app, "/ws/visitor", None).await;
+    assert_eq!(hello_with(&mut ws, Some(fresh)).await["type"], "welcome");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_visitor_is_told_the_retention_and_changing_it_is_a_new_consent_version() {
+    let app = spawn_app(with_consent()).await;
+    let admin = operator_cookie_as(&app, "admin@example.com", "Admin", "admin").await;
+    let config: Value = app
+        .get("/api/widget/demo/config")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let texts = &config["settings"]["consent"]["texts"];
+    assert_eq!(texts["en"]["retention"], DEFAULT_NOTICE_EN);
+    assert!(
+        texts["de"]["retention"]
+            .as_str()
+            .is_some_and(|n| n.contains("6 Monate")),
+        "in German: {}",
+        texts["de"]["retention"]
+    );
+    // An admin cannot word it: the server does, from the periods.
+    let mut s = config["settings"].clone();
+    s["consent"]["texts"]["en"]["retention"] = json!("We keep nothing.");
+    let saved: Value = put(&app, Some(&admin), &s)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        saved["consent"]["version"], 1,
+        "nothing the visitor reads changed"
+    );
+    assert_eq!(
+        saved["consent"]["texts"]["en"]["retention"],
+        DEFAULT_NOTICE_EN
+    );
+
+    // Shorter transcripts and standard mode: new words, a new version, old consents refused.
+    s["retention"]["transcript_months"] = json!(3);
+    s["privacy_mode"] = json!(false);
+    let saved: Value = put(&app, Some(&admin), &s)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(saved["consent"]["version"], 2);
+    let notice = "Conversations are deleted 3 months after their last message. \
+        Details of your visit (page and browser type) are deleted after 30 days. \
+        A record of your consent is kept as proof for 36 months after your last conversation is deleted.";
+    assert_eq!(saved["consent"]["texts"]["en"]["retention"], notice);
+    let mut ws = connect(&app, "/ws/visitor", None).await;
+    let reply = hello_with(&mut ws, Some(demo_consent())).await;
+    assert_eq!(reply["error"]["code"], "consent_required");
+    let shown = format!(
+        "Before we chat\n{}\n{notice}\nI agree that my messages are kept for this chat.\nStart chat\n",
+        config["settings"]["consent"]["texts"]["en"]["body"]
+            .as_str()
+            .expect("body")
+    );
+    let fresh = json!({"language": "en", "version": 2, "text_sha256": confide_server::consent::text_sha256(&shown)});
     let mut ws = connect(&app, "/ws/visitor", None).await;
     assert_eq!(hello_with(&mut ws, Some(fresh)).await["type"], "welcome");
     app.stop().await;

@@ -257,9 +257,21 @@ pub async fn error_code(res: reqwest::Response) -> String {
     body["code"].as_str().expect("code").to_owned()
 }
 
+/// The retention notice of a widget with the default periods in privacy mode with consent
+/// required, written out by hand (not by the code under test).
+pub const DEFAULT_NOTICE_EN: &str = "Conversations are deleted 6 months after their last message. \
+    A record of your consent is kept as proof for 36 months after your last conversation is deleted.";
+
+/// The text the demo widget's default English disclaimer shows, with its retention notice.
+pub fn demo_shown_text() -> String {
+    let mut d = confide_protocol::settings::default_disclaimer("en");
+    d.retention = DEFAULT_NOTICE_EN.to_owned();
+    d.shown_text()
+}
+
 /// The consent a visitor gives to the demo widget's default English disclaimer.
 pub fn demo_consent() -> serde_json::Value {
-    let shown = confide_protocol::settings::default_disclaimer("en").shown_text();
+    let shown = demo_shown_text();
     serde_json::json!({
         "language": "en",
         "version": 1,

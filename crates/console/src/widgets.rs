@@ -92,6 +92,10 @@ pub enum Edit {
     FieldRequirement(usize, Requirement),
     /// The custom field's label in the shown language; empty removes it.
     FieldLabel(usize, String),
+    /// Retention periods; 0 stands for an empty field (a problem until one is typed).
+    TranscriptMonths(u32),
+    DetailsDays(u32),
+    ReceiptMonths(u32),
 }
 
 /// The wire names of a requirement, for the selects.
@@ -108,6 +112,21 @@ pub fn requirement_from(name: &str) -> Requirement {
         "optional" => Requirement::Optional,
         "required" => Requirement::Required,
         _ => Requirement::Off,
+    }
+}
+
+/// A retention period as typed: anything but a whole number is 0, out of range.
+pub fn period_from(text: &str) -> u32 {
+    text.trim().parse().unwrap_or(0)
+}
+
+/// A retention period for its input: 0 is an empty field, so clearing it to type another
+/// number leaves it empty rather than putting a 0 back.
+pub fn period_text(period: u32) -> String {
+    if period == 0 {
+        String::new()
+    } else {
+        period.to_string()
     }
 }
 
@@ -288,6 +307,9 @@ impl SettingsEdit {
                     }
                 }
             }
+            Edit::TranscriptMonths(n) => s.retention.transcript_months = n,
+            Edit::DetailsDays(n) => s.retention.details_days = n,
+            Edit::ReceiptMonths(n) => s.retention.receipt_months = n,
         }
     }
 }
@@ -326,6 +348,7 @@ pub fn blank() -> Disclaimer {
         body: String::new(),
         checkbox_label: String::new(),
         start_label: String::new(),
+        retention: String::new(),
     }
 }
 
@@ -374,6 +397,7 @@ pub fn snippet(origin: &str, key: &str, integrity: Option<&str>, launcher: &Laun
 #[cfg(test)]
 mod tests {
     use super::*;
+    use confide_protocol::settings::Retention;
 
     fn launcher() -> Launcher {
         Launcher {
@@ -599,5 +623,70 @@ mod tests {
             ],
         );
         assert_eq!(e.settings.privacy_link, None);
+    }
+
+    fn problem_fields(e: &SettingsEdit) -> Vec<String> {
+        e.settings.problems().into_iter().map(|p| p.field).collect()
+    }
+
+    #[test]
+    fn retention_periods_are_edited_checked_and_saved_with_the_settings() {
+        let e = run(edit(), [Edit::DetailsDays(200)]);
+        let fields = problem_fields(&e);
+        assert!(!fields.is_empty(), "200 days is refused");
+        assert!(
+            fields.iter().all(|f| f == "retention.details_days"),
+            "{fields:?}"
+        );
+        // Within 1 to 90 days but longer than one month of transcripts (30 days).
+        let e = run(e, [Edit::TranscriptMonths(1), Edit::DetailsDays(31)]);
+        assert_eq!(problem_fields(&e), ["retention.details_days"]);
+        let e = run(e, [Edit::TranscriptMonths(0), Edit::ReceiptMonths(121)]);
+        assert_eq!(
+            problem_fields(&e),
+            [
+                "retention.transcript_months",
+                "retention.receipt_months",
+                "retention.details_days"
+            ],
+            "31 days are longer than 0 months"
+        );
+
+        let e = run(
+            e,
+            [
+                Edit::TranscriptMonths(12),
+                Edit::DetailsDays(90),
+                Edit::ReceiptMonths(60),
+            ],
+        );
+        assert_eq!(e.settings.problems(), vec![]);
+        let retention = Retention {
+            transcript_months: 12,
+            details_days: 90,
+            receipt_months: 60,
+        };
+        assert_eq!(e.settings.retention, retention);
+        // What the form sends on save, and what it keeps from the server's answer.
+        let sent = serde_json::to_value(&e.settings).expect("json");
+        assert_eq!(
+            sent["retention"],
+            serde_json::json!({"transcript_months": 12, "details_days": 90, "receipt_months": 60})
+        );
+        let saved = serde_json::from_value(sent).expect("settings");
+        let e = run(edit(), [Edit::Loaded(saved)]);
+        assert_eq!(e.settings.retention, retention);
+    }
+
+    #[test]
+    fn a_retention_field_reads_whole_numbers_and_shows_0_as_empty() {
+        assert_eq!(period_from(" 12 "), 12);
+        for not_whole in ["", "1.5", "-3", "1e2", "many", "99999999999"] {
+            assert_eq!(period_from(not_whole), 0, "{not_whole}");
+        }
+        assert_eq!(period_text(0), "");
+        assert_eq!(period_text(36), "36");
+        let e = run(edit(), [Edit::ReceiptMonths(period_from(""))]);
+        assert_eq!(problem_fields(&e), ["retention.receipt_months"]);
     }
 }

@@ -518,6 +518,154 @@ async fn type_into(root: &Element, selector: &str, value: &str) {
 }
 
 #[wasm_bindgen_test]
+async fn settings_form_edits_retention_with_labelled_ranges_and_refuses_long_details() {
+    let root = mount_point();
+    yew::Renderer::<SettingsForm>::with_root_and_props(
+        root.clone(),
+        SettingsFormProps {
+            widget: WidgetKey::parse("demo").expect("key"),
+            settings: WidgetSettings::defaults("https://example.com/privacy"),
+            integrity: None,
+        },
+    )
+    .render();
+    yew::scheduler::flush().await;
+
+    let form = one(&root, "form[data-testid=widget-settings]");
+    let fieldset = one(&form, "fieldset[data-testid=retention]");
+    for (name, value, min, max, range) in [
+        (
+            "retention_transcript_months",
+            "6",
+            "1",
+            "36",
+            "1 to 36 months",
+        ),
+        ("retention_details_days", "30", "1", "90", "1 to 90 days"),
+        (
+            "retention_receipt_months",
+            "36",
+            "1",
+            "120",
+            "1 to 120 months",
+        ),
+    ] {
+        let input: HtmlInputElement = one(&fieldset, &format!("input[name={name}]"))
+            .dyn_into()
+            .expect("input");
+        assert_eq!(input.type_(), "number");
+        assert_eq!(input.value(), value, "{name}");
+        assert_eq!(input.get_attribute("min").as_deref(), Some(min), "{name}");
+        assert_eq!(input.get_attribute("max").as_deref(), Some(max), "{name}");
+        // A real label, and the range as a hint the input is described by.
+        let label = one(&fieldset, &format!("label[for={}]", input.id()));
+        assert!(!label.text_content().unwrap_or_default().is_empty());
+        let hint = input.get_attribute("aria-describedby").expect("described");
+        let hint = one(&fieldset, &format!("#{hint}"))
+            .text_content()
+            .unwrap_or_default();
+        assert!(hint.contains(range), "{name}: {hint}");
+    }
+    let hint = one(&fieldset, "#retention_details_days_hint")
+        .text_content()
+        .unwrap_or_default();
+    assert!(hint.contains("never longer than transcripts"), "{hint}");
+
+    let details = "input[name=retention_details_days]";
+    type_into(&fieldset, details, "200").await;
+    let problems = one(&form, "[data-testid=settings-problems]")
+        .text_content()
+        .unwrap_or_default();
+    assert!(problems.contains("retention.details_days"), "{problems}");
+    assert!(one(&form, "button[data-testid=settings-save]").has_attribute("disabled"));
+    assert_eq!(
+        one(&fieldset, details)
+            .get_attribute("aria-invalid")
+            .as_deref(),
+        Some("true")
+    );
+
+    // 90 days fit six months of transcripts, not two.
+    type_into(&fieldset, details, "90").await;
+    assert!(form
+        .query_selector("[data-testid=settings-problems]")
+        .expect("query")
+        .is_none());
+    assert!(!one(&form, "button[data-testid=settings-save]").has_attribute("disabled"));
+    type_into(&fieldset, "input[name=retention_transcript_months]", "2").await;
+    let problems = one(&form, "[data-testid=settings-problems]")
+        .text_content()
+        .unwrap_or_default();
+    assert!(
+        problems.contains("retention.details_days: visitor details are never kept longer"),
+        "{problems}"
+    );
+
+    // A cleared field stays empty (no 0 put back) and is a problem until a number is typed.
+    type_into(&fieldset, "input[name=retention_receipt_months]", "").await;
+    let receipts: HtmlInputElement = one(&fieldset, "input[name=retention_receipt_months]")
+        .dyn_into()
+        .expect("input");
+    assert_eq!(receipts.value(), "");
+    let problems = one(&form, "[data-testid=settings-problems]")
+        .text_content()
+        .unwrap_or_default();
+    assert!(
+        problems.contains("retention.receipt_months: 1 to 120 months"),
+        "{problems}"
+    );
+    type_into(&fieldset, "input[name=retention_receipt_months]", "60").await;
+    type_into(&fieldset, "input[name=retention_transcript_months]", "3").await;
+    assert!(form
+        .query_selector("[data-testid=settings-problems]")
+        .expect("query")
+        .is_none());
+}
+
+#[wasm_bindgen_test]
+async fn retention_inputs_fit_a_320_px_wide_page() {
+    use web_sys::HtmlElement;
+    let document = gloo_utils::document();
+    let style = document.create_element("style").expect("style");
+    style.set_text_content(Some(include_str!("../console.css")));
+    document
+        .head()
+        .expect("head")
+        .append_child(&style)
+        .expect("append");
+    let root = mount_point();
+    // The Widgets page's detail pane, alone in a 320 px wide window.
+    root.set_class_name("widgets-detail");
+    root.set_attribute("style", "width: 320px").expect("style");
+    yew::Renderer::<SettingsForm>::with_root_and_props(
+        root.clone(),
+        SettingsFormProps {
+            widget: WidgetKey::parse("demo").expect("key"),
+            settings: WidgetSettings::defaults("https://example.com/privacy"),
+            integrity: None,
+        },
+    )
+    .render();
+    yew::scheduler::flush().await;
+
+    let width = |e: &Element| e.dyn_ref::<HtmlElement>().expect("html").offset_width();
+    let fieldset = one(&root, "fieldset[data-testid=retention]");
+    assert!(width(&fieldset) <= 320 - 2 * 24, "{}", width(&fieldset));
+    for input in all(&fieldset, "input") {
+        assert!(
+            (80..=width(&fieldset)).contains(&width(&input)),
+            "{}",
+            width(&input)
+        );
+    }
+    for hint in all(&fieldset, "p") {
+        assert!(hint.scroll_width() <= hint.client_width(), "the hint wraps");
+    }
+    style.remove();
+    root.remove();
+}
+
+#[wasm_bindgen_test]
 async fn router_form_checks_the_json_and_tries_visitors_locally() {
     use confide_protocol::router::RouterRules;
     use confide_protocol::settings::WidgetListItem;

@@ -3,10 +3,13 @@
 
 use crate::api;
 use crate::widgets::{
-    requirement_from, requirement_name, side_name, snippet, weak_launcher_contrast,
-    DisclaimerField, Edit, SettingsEdit,
+    period_from, period_text, requirement_from, requirement_name, side_name, snippet,
+    weak_launcher_contrast, DisclaimerField, Edit, SettingsEdit,
 };
-use confide_protocol::settings::{Requirement, Side, WidgetSettings};
+use confide_protocol::settings::{
+    Requirement, Side, WidgetSettings, DAYS_PER_MONTH, DETAILS_DAYS, RECEIPT_MONTHS,
+    TRANSCRIPT_MONTHS,
+};
 use confide_protocol::WidgetKey;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -283,6 +286,33 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
         Callback::from(move |_: MouseEvent| dispatch.emit(Edit::AddField))
     };
 
+    // A retention period: a labelled number input, described by a hint that starts with its
+    // range. Its name is its problem path with `_` for the first `.`.
+    let period = |name: &'static str,
+                  label: &'static str,
+                  value: u32,
+                  (min, max): (u32, u32),
+                  hint: &str,
+                  f: fn(u32) -> Edit| {
+        let dispatch = dispatch.clone();
+        let oninput =
+            Callback::from(move |e: InputEvent| dispatch.emit(f(period_from(&input_value(&e)))));
+        let hint_id = format!("{name}_hint");
+        let invalid = problems
+            .iter()
+            .any(|p| p.field == name.replacen('_', ".", 1));
+        html! {
+            <div class="field">
+                <label for={name}>{ label }</label>
+                <input id={name} {name} type="number" min={min.to_string()} max={max.to_string()} step="1"
+                    value={period_text(value)} aria-describedby={hint_id.clone()}
+                    aria-invalid={invalid.to_string()} {oninput} />
+                <p id={hint_id} class="muted">{ format!("{min} to {max} {hint}") }</p>
+            </div>
+        }
+    };
+    let r = s.retention;
+
     let on_position = {
         let dispatch = dispatch.clone();
         Callback::from(move |e: Event| {
@@ -429,6 +459,19 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
                             { format!("The launcher's white label has a contrast of {}:1 on this colour; WCAG AA needs at least 4.5:1, so some visitors cannot read it. Pick a darker colour.", hundredths(ratio)) }
                         </p>
                     }
+                </fieldset>
+                <fieldset data-testid="retention">
+                    <legend>{ "Retention" }</legend>
+                    <p class="muted">{ format!("How long this widget keeps each kind of data; the server deletes what is older on its own. A month counts as {DAYS_PER_MONTH} days.") }</p>
+                    { period("retention_transcript_months", "Transcripts (months)", r.transcript_months, TRANSCRIPT_MONTHS,
+                        "months after the conversation's last message.",
+                        Edit::TranscriptMonths) }
+                    { period("retention_details_days", "Visit details (days)", r.details_days, DETAILS_DAYS,
+                        "days after the conversation's start, and never longer than transcripts are kept.",
+                        Edit::DetailsDays) }
+                    { period("retention_receipt_months", "Consent receipts (months)", r.receipt_months, RECEIPT_MONTHS,
+                        "months after no conversation refers to the receipt any more.",
+                        Edit::ReceiptMonths) }
                 </fieldset>
                 if !problems.is_empty() {
                     <ul class="settings-problems" data-testid="settings-problems" role="alert">

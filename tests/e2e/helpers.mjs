@@ -1,6 +1,6 @@
 // Shared helpers for the end-to-end tests: start the real `confide` binary on a free loopback
 // port with a fresh SQLite file, and launch Debian's headless Chromium through playwright-core.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -156,6 +156,16 @@ export function sentText(s) {
     .map(([k, v]) => `${k}: ${v}`)
     .join('\n');
   return `${s.url || ''}\n${headers}\n${s.body || ''}`;
+}
+
+/**
+ * The values a query over the server's database returns, each a hex() of a column, as latin1
+ * text like keptBytes (read with the sqlite3 shell, read-only, beside the running server):
+ * to search the files for exactly a sealed row's bytes, since its plain text never is there.
+ */
+export function storedBytes(server, sql) {
+  const out = execFileSync('sqlite3', ['-readonly', join(server.dataDir, 'confide.db'), sql], { encoding: 'utf8' });
+  return out.split('\n').map((l) => l.trim()).filter(Boolean).map((hex) => Buffer.from(hex, 'hex').toString('latin1'));
 }
 
 /** The server's SQLite file and WAL, byte for byte (as latin1 text, for searching). */

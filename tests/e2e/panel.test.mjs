@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startServer, launchBrowser, signInApi, operatorSocket, recordTraffic, keptBytes } from './helpers.mjs';
+import { startServer, launchBrowser, signInApi, operatorSocket, recordTraffic, keptBytes, storedBytes } from './helpers.mjs';
 
 const WAIT = { timeout: 15000 };
 const FIRST = 'canary-deleted-order-4711';
@@ -38,8 +38,12 @@ test('the visitor downloads, deletes and withdraws from the privacy panel', asyn
     const hello = JSON.parse(sent.find((s) => s.kind === 'frame' && s.body.includes('"hello"')).body);
     const receiptHash = hello.consent.text_sha256;
     assert.match(receiptHash, /^[0-9a-f]{64}$/);
+    // Message text is sealed at rest: what the files hold of it is its ciphertext.
+    const [sealedFirst, ...others] = storedBytes(server, `SELECT hex(sealed) FROM messages WHERE conversation_id = ${first}`);
+    assert.equal(others.length, 0);
     let kept = keptBytes(server);
-    assert.ok(kept.includes(FIRST) && kept.includes(receiptHash), 'the search reads the real database');
+    assert.ok(!kept.includes(FIRST), 'never in plain text');
+    assert.ok(kept.includes(sealedFirst) && kept.includes(receiptHash), 'the search reads the real database');
 
     await widget.locator('button[data-testid=privacy-open]').click();
     const panel = widget.locator('[data-testid=privacy-panel]');
@@ -59,7 +63,7 @@ test('the visitor downloads, deletes and withdraws from the privacy panel', asyn
     await panel.waitFor({ state: 'detached', ...WAIT });
     assert.equal(await widget.locator('[data-testid=message]').count(), 0);
     kept = keptBytes(server);
-    assert.ok(!kept.includes(FIRST), 'the deleted message is not in the database or its WAL');
+    assert.ok(!kept.includes(sealedFirst), 'the deleted message is not in the database or its WAL');
     assert.ok(kept.includes(receiptHash), 'the consent receipt stays');
     await widget.locator('button[data-testid=privacy-open]').click();
     await panel.locator('[data-testid=privacy-message-count]').filter({ hasText: '0' }).waitFor(WAIT);
@@ -70,6 +74,8 @@ test('the visitor downloads, deletes and withdraws from the privacy panel', asyn
     seen = await operator.received();
     await say(SECOND);
     const second = (await operator.frame({ type: 'conversation', conversation: { widget: 'demo', open: true } }, seen)).conversation.id;
+    const [sealedSecond] = storedBytes(server, `SELECT hex(sealed) FROM messages WHERE conversation_id = ${second}`);
+    assert.ok(keptBytes(server).includes(sealedSecond));
     await widget.locator('button[data-testid=privacy-open]').click();
     await panel.locator('[data-testid=privacy-message-count]').filter({ hasText: '1' }).waitFor(WAIT);
     await panel.locator('button[data-testid=privacy-withdraw]').click();
@@ -77,7 +83,7 @@ test('the visitor downloads, deletes and withdraws from the privacy panel', asyn
     await widget.locator('[data-testid=consent]').waitFor(WAIT);
     assert.equal(await widget.locator('[data-testid=consent-checkbox]').isChecked(), false);
     kept = keptBytes(server);
-    assert.ok(!kept.includes(SECOND), 'the withdrawn conversation is not in the database or its WAL');
+    assert.ok(!kept.includes(sealedSecond), 'the withdrawn conversation is not in the database or its WAL');
     assert.ok(kept.includes(receiptHash), 'the receipt stays, dated');
 
     // Operators find neither conversation.

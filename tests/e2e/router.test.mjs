@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   startServer, launchBrowser, signInApi, operatorSocket, startHostSite, adminApi, recordTraffic,
-  sentText, keptBytes,
+  sentText, keptBytes, storedBytes,
 } from './helpers.mjs';
 
 const WAIT = { timeout: 15000 };
@@ -154,10 +154,15 @@ test('the router picks by location and language in the browser, fails closed, an
       assert.ok(!n.text.includes(c), `${c} sent to the server`);
     }
 
+    // Messages and the standard-mode widget's page are sealed at rest: the files hold their
+    // ciphertexts (read back with sqlite3), never the text.
     const kept = keptBytes(server);
-    assert.ok(kept.includes('Hallo') && kept.includes('Hello from New York'), 'the audit reads the real database');
-    assert.ok(kept.includes(`${site.url}/shop/${PAGE_PATH}`), 'the standard-mode widget keeps the page');
-    for (const c of ['Europe/Berlin', 'America/New_York', 'de-DE', 'en-US', PAGE_QUERY, GB_IP, PEER]) {
+    const sealed = storedBytes(server, 'SELECT hex(sealed) FROM messages');
+    assert.ok(sealed.length >= 2 && sealed.every((b) => kept.includes(b)), 'the audit reads the real database');
+    const context = storedBytes(server, 'SELECT hex(context) FROM conversations WHERE context IS NOT NULL');
+    assert.equal(context.length, 1, 'the standard-mode widget keeps the page, sealed');
+    assert.ok(kept.includes(context[0]));
+    for (const c of ['Hallo', 'Hello from New York', PAGE_PATH, 'Europe/Berlin', 'America/New_York', 'de-DE', 'en-US', PAGE_QUERY, GB_IP, PEER]) {
       assert.ok(!kept.includes(c), `${c} stored`);
     }
     assert.ok(!keptText(kept).includes('GB'), 'the country stored');

@@ -135,6 +135,7 @@ pub fn run() -> Result<Env, String> {
     npm_tools(&mut report)?;
     node(&mut report)?;
     chromium(&mut report)?;
+    sqlite_cli(&mut report)?;
     e2e_packages(&mut report)?;
     geoip_test_database(&mut report)?;
     let installed = report
@@ -414,6 +415,19 @@ fn chromium(report: &mut Report) -> Result<(), String> {
         "chromium and chromedriver",
         Outcome::Installed(first_line(&c)),
     );
+    Ok(())
+}
+
+/// The `sqlite3` shell: end-to-end tests read a sealed row's bytes with it, to search the
+/// database files for exactly those bytes after an erasure.
+fn sqlite_cli(report: &mut Report) -> Result<(), String> {
+    if let Some(v) = output("sqlite3", &["--version"]) {
+        report.add("sqlite3", Outcome::Skipped(first_line(&v)));
+        return Ok(());
+    }
+    report.apt_install(&["sqlite3"])?;
+    let v = output("sqlite3", &["--version"]).ok_or("sqlite3 installed but does not start")?;
+    report.add("sqlite3", Outcome::Installed(first_line(&v)));
     Ok(())
 }
 

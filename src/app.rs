@@ -220,8 +220,23 @@ pub fn LiveChat(props: &LiveChatProps) -> Html {
                 }
             }
             UiAction::Close => close.emit(()),
-            UiAction::Delete => {
-                socket.request(&VisitorClient::Delete { conversation: None });
+            UiAction::Delete(conversation) => {
+                socket.request(&VisitorClient::Delete { conversation });
+            }
+            UiAction::DeleteAll(list) => {
+                for c in list {
+                    socket.request(&VisitorClient::Delete {
+                        conversation: Some(c),
+                    });
+                }
+            }
+            UiAction::DownloadAll(list) => {
+                socket.download_all(list);
+            }
+            UiAction::Older(before) => {
+                socket.request(&VisitorClient::Conversations {
+                    before: Some(before),
+                });
             }
             UiAction::Withdraw => {
                 socket.request(&VisitorClient::Withdraw);

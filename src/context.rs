@@ -5,7 +5,7 @@
 use crate::gate::ChatSetup;
 use crate::state::ChatState;
 use crate::strings::Strings;
-use confide_protocol::chat::MessageText;
+use confide_protocol::chat::{ConversationId, MessageText};
 use confide_protocol::WidgetKey;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -20,8 +20,15 @@ pub enum UiAction {
     Draft(String),
     /// The close button in the header.
     Close,
-    /// The privacy panel's confirmed "Delete this conversation".
-    Delete,
+    /// The privacy panel's confirmed "Delete this conversation" for the conversation it
+    /// shows (`None`: the current one).
+    Delete(Option<ConversationId>),
+    /// The panel's confirmed "Delete all conversations": these, the current one last.
+    DeleteAll(Vec<ConversationId>),
+    /// The panel's "Download all": these conversations in one file.
+    DownloadAll(Vec<ConversationId>),
+    /// The panel's list asks for the conversations older than this one.
+    Older(ConversationId),
     /// The privacy panel's confirmed "Withdraw consent".
     Withdraw,
 }

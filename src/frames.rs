@@ -8,7 +8,7 @@ use crate::json::{Json, ObjectWriter};
 use crate::state::Outgoing;
 use confide_protocol::chat::{
     Author, ChatMessage, ClientMsgId, ConsentGiven, ConversationId, LeaveMessage, MessageText,
-    OperatorInfo, ReceiptInfo, VisitorClient, VisitorServer, VisitorToken,
+    OperatorInfo, ReceiptInfo, VisitorClient, VisitorConversation, VisitorServer, VisitorToken,
 };
 use confide_protocol::details::{FieldValue, PageContext, PrechatValues, VisitorDetails};
 use confide_protocol::{ErrorBody, ErrorCode};
@@ -225,6 +225,15 @@ pub fn decode_server(text: &str) -> Option<VisitorServer> {
             details: optional(&v, "details", |d| visitor_details(d).map(Box::new))?,
             more: optional(&v, "more", Json::as_bool)?.unwrap_or(false),
         },
+        "conversations" => VisitorServer::Conversations {
+            conversations: v
+                .get("conversations")?
+                .as_array()?
+                .iter()
+                .map(visitor_conversation)
+                .collect::<Option<_>>()?,
+            more: optional(&v, "more", Json::as_bool)?.unwrap_or(false),
+        },
         "deleted" => VisitorServer::Deleted {
             conversation: conversation(&v)?,
         },
@@ -313,6 +322,17 @@ fn optional<T>(v: &Json, key: &str, f: impl FnOnce(&Json) -> Option<T>) -> Optio
 }
 
 /// An optional `conversation` field.
+fn visitor_conversation(v: &Json) -> Option<VisitorConversation> {
+    Some(VisitorConversation {
+        id: ConversationId(v.get("id")?.as_i64()?),
+        open: v.get("open")?.as_bool()?,
+        offline: v.get("offline")?.as_bool()?,
+        started_at: v.get("started_at")?.as_i64()?,
+        last_at: v.get("last_at")?.as_i64()?,
+        messages: v.get("messages")?.as_u64()?,
+    })
+}
+
 fn conversation(v: &Json) -> Option<Option<ConversationId>> {
     optional(v, "conversation", |c| c.as_i64().map(ConversationId))
 }
@@ -510,6 +530,31 @@ mod tests {
                 }),
                 details: Some(Box::default()),
                 more: false,
+            },
+            VisitorServer::Conversations {
+                conversations: vec![],
+                more: false,
+            },
+            VisitorServer::Conversations {
+                conversations: vec![
+                    VisitorConversation {
+                        id: ConversationId(9),
+                        open: true,
+                        offline: false,
+                        started_at: 1_763_800_000_000,
+                        last_at: 1_763_800_060_000,
+                        messages: 4,
+                    },
+                    VisitorConversation {
+                        id: ConversationId(2),
+                        open: false,
+                        offline: true,
+                        started_at: 1,
+                        last_at: 2,
+                        messages: 1,
+                    },
+                ],
+                more: true,
             },
             VisitorServer::Deleted { conversation: None },
             VisitorServer::Deleted {

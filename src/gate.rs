@@ -836,7 +836,10 @@ mod tests {
         let Stage::Consent(view) = &g.stage else {
             panic!("the gate first: {:?}", g.stage);
         };
-        assert_eq!(view.disclaimer.retention, german, "shown with the disclaimer");
+        assert_eq!(
+            view.disclaimer.retention, german,
+            "shown with the disclaimer"
+        );
         assert!(view.shown_text().contains(&german), "and agreed to");
         let given = view.given("ab".repeat(32));
         let g = g.reduce(GateAction::Agreed(given));

@@ -23,6 +23,8 @@ pub struct Transcript {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Confirm {
     Delete,
+    /// Every conversation listed (consent stays).
+    DeleteAll,
     Withdraw,
 }
 
@@ -42,6 +44,24 @@ pub fn transcript_json(t: &Transcript) -> String {
         w = w.raw("details", &details_json(d));
     }
     w.finish()
+}
+
+/// The "download all" file: `{"conversations": [{"id": 7, "transcript": {...}}, ...]}`, each
+/// transcript as [`transcript_json`] writes it, in the order given (newest first).
+pub fn all_json(all: &[Transcript]) -> String {
+    let items: Vec<String> = all
+        .iter()
+        .map(|t| {
+            let id = t.conversation.map_or(0, |c| c.0);
+            ObjectWriter::new()
+                .int("id", id)
+                .raw("transcript", &transcript_json(t))
+                .finish()
+        })
+        .collect();
+    ObjectWriter::new()
+        .raw("conversations", &format!("[{}]", items.join(",")))
+        .finish()
 }
 
 fn details_json(d: &VisitorDetails) -> String {
@@ -270,6 +290,27 @@ mod tests {
             more: false,
         };
         assert_eq!(transcript_json(&empty), r#"{"messages":[],"receipt":null}"#);
+    }
+
+    #[test]
+    fn downloading_all_gives_every_transcript_under_its_id_in_order() {
+        let mut older = transcript(None);
+        older.conversation = Some(ConversationId(2));
+        older.messages.truncate(1);
+        let newer = transcript(Some(receipt(None, None)));
+        let v: serde_json::Value =
+            serde_json::from_str(&all_json(&[newer.clone(), older.clone()])).expect("json");
+        let list = v["conversations"].as_array().expect("a list");
+        assert_eq!(list.len(), 2);
+        for (item, t) in list.iter().zip([&newer, &older]) {
+            assert_eq!(item["id"], t.conversation.expect("id").0);
+            let alone: serde_json::Value = serde_json::from_str(&transcript_json(t)).expect("json");
+            assert_eq!(
+                item["transcript"], alone,
+                "as the single download writes it"
+            );
+        }
+        assert_eq!(all_json(&[]), r#"{"conversations":[]}"#);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use crate::privacy::{Confirm, Transcript};
 use confide_protocol::chat::{
     Author, ChatMessage, ClientMsgId, ConversationId, MessageText, OperatorInfo,
+    VisitorConversation,
 };
 use confide_protocol::ErrorBody;
 use std::rc::Rc;
@@ -133,6 +134,19 @@ pub struct ChatState {
     pub transcript: Option<Rc<Transcript>>,
     /// The panel asks the visitor to confirm this before it goes out.
     pub confirm: Option<Confirm>,
+    /// The panel's list of every conversation under the visitor's token, newest first, as
+    /// far as it is loaded (`None` until the server answers).
+    pub history: Option<Rc<History>>,
+    /// The conversation the panel shows and deletes: `None` for the current one.
+    pub selected: Option<ConversationId>,
+}
+
+/// Pages of the visitor's conversations, as the server listed them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct History {
+    pub list: Vec<VisitorConversation>,
+    /// Older ones remain (ask with `before` = the last id).
+    pub more: bool,
 }
 
 /// A message restored from the outbox in session storage.
@@ -185,8 +199,13 @@ pub enum Action {
     /// The panel's confirm step for a destructive action, or back from it.
     Confirm(Option<Confirm>),
     Transcript(Transcript),
-    /// The server deleted the current conversation: the chat starts empty.
-    Deleted,
+    /// A page of the visitor's conversations (the first when the panel has none yet).
+    History(Vec<VisitorConversation>, bool),
+    /// The panel shows this conversation (`None`: the current one).
+    Select(Option<ConversationId>),
+    /// The server deleted a conversation: the current one (or `None`) empties the chat and
+    /// closes the panel; another leaves the list.
+    Deleted(Option<ConversationId>),
     /// Consent withdrawn: everything goes, as if the page had just loaded.
     Reset,
 }
@@ -378,10 +397,14 @@ impl Reducible for ChatState {
                 s.privacy_open = open;
                 s.transcript = None;
                 s.confirm = None;
+                s.history = None;
+                s.selected = None;
             }
             Action::Confirm(step) => s.confirm = step.filter(|_| s.privacy_open),
             Action::Transcript(t) => {
-                if s.privacy_open {
+                // Only the conversation the panel shows (an answer for one selected before
+                // is dropped).
+                if s.privacy_open && (s.selected.is_none() || s.selected == t.conversation) {
                     // A part after the first: its messages continue the transcript so far.
                     let merged = match s.transcript.take() {
                         Some(so_far) if so_far.more && so_far.conversation == t.conversation => {
@@ -395,7 +418,44 @@ impl Reducible for ChatState {
                     s.transcript = Some(Rc::new(merged));
                 }
             }
-            Action::Deleted => {
+            Action::History(page, more) => {
+                if s.privacy_open {
+                    let mut h = s.history.as_deref().cloned().unwrap_or_default();
+                    for c in page {
+                        if !h.list.iter().any(|x| x.id == c.id) {
+                            h.list.push(c);
+                        }
+                    }
+                    h.more = more;
+                    // After a close, the next conversation's id reaches the widget only here:
+                    // the visitor's one open conversation that is not a left message.
+                    if s.conversation.is_none() && !s.closed && !s.messages.is_empty() {
+                        s.conversation = h.list.iter().find(|c| c.open && !c.offline).map(|c| c.id);
+                    }
+                    s.history = Some(Rc::new(h));
+                }
+            }
+            Action::Select(c) => {
+                let c = c.filter(|c| Some(*c) != s.conversation);
+                if c != s.selected {
+                    s.selected = c;
+                    s.transcript = None;
+                    s.confirm = None;
+                }
+            }
+            Action::Deleted(Some(c)) if Some(c) != s.conversation => {
+                if let Some(h) = &s.history {
+                    let mut h = (**h).clone();
+                    h.list.retain(|x| x.id != c);
+                    s.history = Some(Rc::new(h));
+                }
+                if s.selected == Some(c) {
+                    s.selected = None;
+                    s.transcript = None;
+                }
+                s.confirm = None;
+            }
+            Action::Deleted(_) => {
                 s.next_epoch();
                 s.messages.clear();
                 s.closed = false;
@@ -403,6 +463,8 @@ impl Reducible for ChatState {
                 s.privacy_open = false;
                 s.transcript = None;
                 s.confirm = None;
+                s.history = None;
+                s.selected = None;
             }
             Action::Reset => {
                 s = ChatState {
@@ -810,6 +872,131 @@ mod tests {
         assert_eq!(s.transcript, None);
     }
 
+    fn listed(id: i64, open: bool) -> VisitorConversation {
+        VisitorConversation {
+            id: ConversationId(id),
+            open,
+            offline: false,
+            started_at: 1,
+            last_at: 2,
+            messages: 3,
+        }
+    }
+
+    fn history_ids(s: &ChatState) -> Vec<i64> {
+        s.history
+            .as_ref()
+            .map(|h| h.list.iter().map(|c| c.id.0).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_panel_lists_every_conversation_page_by_page_and_shows_the_one_picked() {
+        let s = run([
+            welcome(Some(3), true),
+            Action::History(vec![listed(3, true)], false),
+        ]);
+        assert_eq!(s.history, None, "not asked for");
+        let s = run([
+            welcome(Some(3), true),
+            Action::Privacy(true),
+            Action::History(vec![listed(3, true), listed(2, false)], true),
+            Action::History(vec![listed(2, false), listed(1, false)], false),
+        ]);
+        assert_eq!(history_ids(&s), vec![3, 2, 1], "pages follow on, once each");
+        assert!(!s.history.as_ref().expect("history").more);
+
+        // Picking another conversation drops what was shown and waits for its transcript.
+        let s = s
+            .reduce(Action::Transcript(transcript(2)))
+            .reduce(Action::Confirm(Some(Confirm::Delete)))
+            .reduce(Action::Select(Some(ConversationId(1))));
+        assert_eq!(s.selected, Some(ConversationId(1)));
+        assert_eq!((s.transcript.clone(), s.confirm), (None, None));
+        // The current conversation's late answer is not shown as conversation 1's.
+        let s = s.reduce(Action::Transcript(transcript(2)));
+        assert_eq!(s.transcript, None);
+        let s = s.reduce(Action::Transcript(Transcript {
+            conversation: Some(ConversationId(1)),
+            ..transcript(4)
+        }));
+        assert_eq!(s.transcript.as_ref().map(|t| t.messages.len()), Some(4));
+        // Picking the current one is the same as picking none.
+        let s = s.reduce(Action::Select(Some(ConversationId(3))));
+        assert_eq!(s.selected, None);
+        // Closing the panel forgets the list and the pick.
+        let s = s
+            .reduce(Action::Select(Some(ConversationId(2))))
+            .reduce(Action::Privacy(false));
+        assert_eq!((s.history.clone(), s.selected), (None, None));
+    }
+
+    #[test]
+    fn the_list_tells_the_chat_its_conversation_after_a_close() {
+        let open = |id| VisitorConversation {
+            offline: false,
+            ..listed(id, true)
+        };
+        let left = |id| VisitorConversation {
+            offline: true,
+            ..listed(id, true)
+        };
+        let s = run([
+            welcome(Some(3), true),
+            Action::Closed(ConversationId(3)),
+            queue("p1", "again"),
+            Action::Acked {
+                id: id("p1"),
+                seq: 1,
+                at: 5,
+            },
+            Action::Privacy(true),
+            Action::History(vec![left(5), open(4), listed(3, false)], false),
+        ]);
+        assert_eq!(
+            s.conversation,
+            Some(ConversationId(4)),
+            "not the left message"
+        );
+        // Deleting it now empties the chat, as deleting the current one does.
+        let s = s.reduce(Action::Deleted(Some(ConversationId(4))));
+        assert!(s.messages.is_empty() && !s.privacy_open);
+        // With nothing written since the close, no conversation is the chat's.
+        let s = run([
+            welcome(Some(3), true),
+            Action::Received(stored(1, "m1", Author::Visitor, "hi")),
+            Action::Closed(ConversationId(3)),
+            Action::Privacy(true),
+            Action::History(vec![open(4)], false),
+        ]);
+        assert_eq!(s.conversation, None);
+    }
+
+    #[test]
+    fn deleting_another_conversation_keeps_the_chat_and_removes_it_from_the_list() {
+        let s = run([
+            welcome(Some(3), true),
+            Action::Received(stored(1, "m1", Author::Visitor, "hi")),
+            Action::Privacy(true),
+            Action::History(
+                vec![listed(3, true), listed(2, false), listed(1, false)],
+                false,
+            ),
+            Action::Select(Some(ConversationId(2))),
+            Action::Confirm(Some(Confirm::Delete)),
+            Action::Deleted(Some(ConversationId(2))),
+        ]);
+        assert_eq!(history_ids(&s), vec![3, 1]);
+        assert_eq!((s.selected, s.confirm), (None, None));
+        assert!(s.privacy_open, "the panel stays");
+        assert_eq!(s.messages.len(), 1, "the chat is untouched");
+        assert_eq!(s.conversation, Some(ConversationId(3)));
+        // The current one empties the chat and closes the panel.
+        let s = s.reduce(Action::Deleted(Some(ConversationId(3))));
+        assert!(s.messages.is_empty() && !s.privacy_open);
+        assert_eq!(s.history, None);
+    }
+
     #[test]
     fn after_deleted_the_chat_is_empty_and_the_next_message_starts_a_new_conversation() {
         let s = run([
@@ -823,7 +1010,7 @@ mod tests {
             Action::Privacy(true),
             Action::Transcript(transcript(3)),
             Action::Confirm(Some(Confirm::Delete)),
-            Action::Deleted,
+            Action::Deleted(Some(ConversationId(3))),
         ]);
         assert!(s.messages.is_empty());
         assert!(s.outbox().is_empty());

@@ -309,7 +309,10 @@ mod tests {
         ("fr", &["messages", "message", "page"]),
         ("it", &["chat", "privacy", "browser"]),
         ("nb", &["chat", "send", "system"]),
-        ("nl", &["chat", "privacy", "online", "browser"]),
+        (
+            "nl",
+            &["chat", "privacy", "online", "browser", "status_open"],
+        ),
         ("pl", &["system"]),
         ("ro", &["browser"]),
         ("sv", &["online", "system"]),

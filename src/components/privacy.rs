@@ -1,17 +1,22 @@
-//! The privacy panel over the chat: what is stored about this conversation (from the server's
-//! `transcript`), the two downloads, and "Delete this conversation" and "Withdraw consent",
-//! each behind a confirm step inside the panel. Plain functions, few elements: its state
-//! (open, the transcript, the confirm step) lives in [`ChatState`].
+//! The privacy panel over the chat: how long the widget keeps each kind of data, every
+//! conversation under the visitor's token (a list, pages of 50, with "Download all" and
+//! "Delete all"), what is stored about the one picked (from the server's `transcript`; the
+//! current one at first), its two downloads, and "Delete this conversation" and "Withdraw
+//! consent", each destructive step behind a confirm step inside the panel. Plain functions,
+//! few elements: its state (open, the list, the pick, the transcript, the confirm step)
+//! lives in [`ChatState`].
 
 use crate::browser;
 use crate::context::{ChatContext, UiAction};
 use crate::privacy::{
     details_rows, safe_policy_url, transcript_json, transcript_text, Confirm, Transcript,
 };
-use crate::state::{Action, ChatState, Connection};
+use crate::state::{Action, ChatState, Connection, History};
 use crate::strings::Strings;
+use confide_protocol::chat::ConversationId;
 use confide_protocol::i18n::Text;
 use std::rc::Rc;
+use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 fn button(testid: &'static str, label: AttrValue, onclick: Callback<MouseEvent>) -> Html {
@@ -130,12 +135,78 @@ fn stored(t: &Rc<Transcript>, s: &Rc<Strings>) -> Html {
     }
 }
 
+/// The list of every conversation, as a native select (one option a conversation: its last
+/// day, messages, and open, ended or left); the one picked is shown below. "Show older" asks
+/// for the next page; "Download all" and "Delete all" take what is listed.
+fn history(ctx: &ChatContext, s: &ChatState, h: &History, online: bool) -> Html {
+    let t = &ctx.t;
+    let shown = s.selected.or(s.conversation);
+    let state = ctx.state.clone();
+    let onchange = move |e: Event| {
+        let value = e.target_unchecked_into::<HtmlSelectElement>().value();
+        if let Ok(id) = value.parse() {
+            state.dispatch(Action::Select(Some(ConversationId(id))));
+        }
+    };
+    let options = h.list.iter().map(|c| {
+        let status = t.get(if c.offline {
+            Text::StatusLeft
+        } else if c.open {
+            Text::StatusOpen
+        } else {
+            Text::StatusEnded
+        });
+        let date = browser::local_date_time(c.last_at, t.lang);
+        let row = t.count(
+            Text::ConversationRow,
+            "count",
+            c.messages,
+            &[("date", &date)],
+        );
+        html! {
+            <option value={c.id.0.to_string()} selected={shown == Some(c.id)}>
+                { format!("{row} · {status}") }
+            </option>
+        }
+    });
+    let ids: Vec<_> = h.list.iter().map(|c| c.id).collect();
+    let actions = ctx.actions.clone();
+    let older = h.list.last().filter(|_| h.more).map(|last| {
+        let (actions, before) = (actions.clone(), last.id);
+        button(
+            "privacy-older",
+            t.get(Text::ShowOlder),
+            Callback::from(move |_: MouseEvent| actions.emit(UiAction::Older(before))),
+        )
+    });
+    let download =
+        Callback::from(move |_: MouseEvent| actions.emit(UiAction::DownloadAll(ids.clone())));
+    html! {
+        <>
+            <label class="confide-field">
+                <span>{ t.get(Text::YourConversations) }</span>
+                <select data-testid="privacy-history" {onchange}>{ for options }</select>
+            </label>
+            <div class="confide-privacy-row">
+                { for older }
+                { button_off("privacy-download-all", t.get(Text::DownloadAll), download, !online) }
+                <span class="confide-danger">
+                    { button_off("privacy-delete-all", t.get(Text::DeleteAll),
+                                 dispatch(ctx, Action::Confirm(Some(Confirm::DeleteAll))), !online) }
+                </span>
+            </div>
+        </>
+    }
+}
+
+fn dispatch(ctx: &ChatContext, action: Action) -> Callback<MouseEvent> {
+    let state = ctx.state.clone();
+    Callback::from(move |_: MouseEvent| state.dispatch(action.clone()))
+}
+
 /// The panel; `s.privacy_open` decides whether it is shown at all.
 pub fn privacy_panel(ctx: &ChatContext, s: &ChatState) -> Html {
-    let dispatch = |action: Action| {
-        let state = ctx.state.clone();
-        Callback::from(move |_: MouseEvent| state.dispatch(action.clone()))
-    };
+    let dispatch = |action: Action| dispatch(ctx, action);
     let online = s.connection == Connection::Online;
     let t = &ctx.t;
     let actions = match s.confirm {
@@ -151,8 +222,24 @@ pub fn privacy_panel(ctx: &ChatContext, s: &ChatState) -> Html {
                     Text::DeleteQuestion,
                     "privacy-delete-confirm",
                     Text::DeleteConfirm,
-                    UiAction::Delete,
+                    UiAction::Delete(s.selected),
                 ),
+                Confirm::DeleteAll => {
+                    // Every one listed, the chat's own last (it closes the panel).
+                    let mut all: Vec<_> = s
+                        .history
+                        .iter()
+                        .flat_map(|h| h.list.iter().map(|c| c.id))
+                        .filter(|c| Some(*c) != s.conversation)
+                        .collect();
+                    all.extend(s.conversation);
+                    (
+                        Text::DeleteAllQuestion,
+                        "privacy-delete-all-confirm",
+                        Text::DeleteConfirm,
+                        UiAction::DeleteAll(all),
+                    )
+                }
                 Confirm::Withdraw => (
                     Text::WithdrawQuestion,
                     "privacy-withdraw-confirm",
@@ -178,6 +265,12 @@ pub fn privacy_panel(ctx: &ChatContext, s: &ChatState) -> Html {
                 <h2 id="confide-privacy-title">{ t.get(Text::YourPrivacy) }</h2>
                 { button("privacy-close", t.get(Text::ClosePanel), dispatch(Action::Privacy(false))) }
             </div>
+            if !ctx.setup.notice.is_empty() {
+                <p class="confide-privacy-note" data-testid="privacy-retention">{ ctx.setup.notice.clone() }</p>
+            }
+            // One node whatever the list holds (`for` would splice its items among the panel's
+            // children, and the close button, which has the focus, would be rebuilt).
+            { s.history.as_deref().filter(|h| !h.list.is_empty()).map(|h| history(ctx, s, h, online)).unwrap_or_default() }
             { match &s.transcript {
                 Some(tr) => stored(tr, t),
                 None => html! { <p role="status">{ t.get(Text::Loading) }</p> },

@@ -11,8 +11,10 @@
 //! - After every `welcome` it resends the whole outbox with the same ids (the server answers a
 //!   resend with the original ack and stores nothing new).
 //! - The outbox also lives in `sessionStorage["confide.outbox.<KEY>"]`, so a reload resends.
-//! - The privacy panel's requests go out on it: `export` whenever the panel opens (and again
-//!   after a reconnect while it is open), `delete` and `withdraw`. After `withdrawn` it
+//! - The privacy panel's requests go out on it: `conversations` and `export` whenever the
+//!   panel opens (and again after a reconnect while it is open, or another conversation is
+//!   picked), `delete` and `withdraw`; "download all" sends one `export` per conversation
+//!   listed and gathers their transcripts into one file here, apart from the panel's state. After `withdrawn` it
 //!   forgets the token and the outbox, stops for good and reports it, so the widget forgets
 //!   the consent and shows the gate again.
 //! - On close or error it reconnects after [`backoff::delay_ms`]; it sends an app-level `ping`
@@ -24,9 +26,11 @@ use crate::frames::{decode_outbox, decode_server, encode_client, encode_outbox};
 use crate::gate::ChatSetup;
 use crate::hooks::PageSlot;
 use crate::persist::{outbox_key, token_key};
-use crate::privacy::Transcript;
+use crate::privacy::{all_json, Transcript};
 use crate::state::{Action, ChatState, Outgoing};
-use confide_protocol::chat::{close, MessageText, VisitorClient, VisitorServer, VisitorToken};
+use confide_protocol::chat::{
+    close, ConversationId, MessageText, VisitorClient, VisitorServer, VisitorToken,
+};
 use confide_protocol::{ErrorCode, WidgetKey};
 use gloo_events::EventListener;
 use gloo_timers::callback::Interval;
@@ -77,6 +81,9 @@ struct Conn {
     attempt: u32,
     stopped: bool,
     ping: Option<Interval>,
+    /// "Download all": the conversations still awaited, and the transcripts complete so far
+    /// (the last one may still be coming in parts).
+    gather: Option<(Vec<ConversationId>, Vec<Transcript>)>,
 }
 
 /// Reads the latest state through a fresh clone of the handle, so the long-lived handle kept
@@ -102,6 +109,7 @@ impl ChatSocket {
             attempt: 0,
             stopped: false,
             ping: None,
+            gather: None,
         })))
     }
 
@@ -171,6 +179,19 @@ impl ChatSocket {
     /// when the socket is not up right now.
     pub fn request(&self, frame: &VisitorClient) -> bool {
         send_frame(&self.0, frame)
+    }
+
+    /// Asks for each of `ids`' transcripts and, once all have come, offers them as one JSON
+    /// file (`false` when the socket is not up right now).
+    pub fn download_all(&self, ids: Vec<ConversationId>) -> bool {
+        let frames: Vec<VisitorClient> = ids
+            .iter()
+            .map(|c| VisitorClient::Export {
+                conversation: Some(*c),
+            })
+            .collect();
+        self.0.borrow_mut().gather = Some((ids, Vec::new()));
+        frames.iter().all(|f| send_frame(&self.0, f))
     }
 
     /// Tells the server the visitor has seen everything up to `seq`.
@@ -330,20 +351,60 @@ fn on_frame(conn: &Rc<RefCell<Conn>>, text: &str) {
             receipt,
             details,
             more,
-        } => chat.dispatch(Action::Transcript(Transcript {
-            conversation,
-            messages,
-            receipt,
-            details,
+        } => {
+            let t = Transcript {
+                conversation,
+                messages,
+                receipt,
+                details,
+                more,
+            };
+            if let Some(t) = gathered(conn, t) {
+                chat.dispatch(Action::Transcript(t));
+            }
+        }
+        VisitorServer::Conversations {
+            conversations,
             more,
-        })),
-        VisitorServer::Deleted { .. } => chat.dispatch(Action::Deleted),
+        } => chat.dispatch(Action::History(conversations, more)),
+        VisitorServer::Deleted { conversation } => chat.dispatch(Action::Deleted(conversation)),
         VisitorServer::Withdrawn { .. } => withdrawn(conn),
-        // Never asked for yet: the panel's list of every conversation comes with its view.
-        VisitorServer::Pong | VisitorServer::Conversations { .. } => {}
+        VisitorServer::Pong => {}
         VisitorServer::Error { error } if error.code == ErrorCode::ConsentRequired => refused(conn),
         VisitorServer::Error { error } => chat.dispatch(Action::ServerError(error)),
     }
+}
+
+/// A transcript "download all" awaits is kept for its file (`None`); any other is the
+/// panel's. The file is offered once the last awaited one is complete.
+fn gathered(conn: &Rc<RefCell<Conn>>, t: Transcript) -> Option<Transcript> {
+    let mut c = conn.borrow_mut();
+    let Some((waiting, done)) = c.gather.as_mut() else {
+        return Some(t);
+    };
+    let Some(pos) = t
+        .conversation
+        .and_then(|id| waiting.iter().position(|w| *w == id))
+    else {
+        return Some(t);
+    };
+    match done.last_mut() {
+        Some(so_far) if so_far.more && so_far.conversation == t.conversation => {
+            so_far.messages.extend(t.messages);
+            so_far.more = t.more;
+        }
+        _ => done.push(t),
+    }
+    if !done.last().is_some_and(|d| d.more) {
+        waiting.remove(pos);
+    }
+    if waiting.is_empty() {
+        let file = all_json(done);
+        c.gather = None;
+        drop(c);
+        browser::download("confide-conversations.json", "application/json", &file);
+    }
+    None
 }
 
 /// The socket closed (`code` known) or failed. Runs once per socket: the generation moves on.
@@ -355,6 +416,8 @@ fn on_lost(conn: &Rc<RefCell<Conn>>, generation: u32, code: Option<u16>) {
         }
         c.generation = c.generation.wrapping_add(1);
         c.welcomed = false;
+        // Answers still awaited are lost with the socket: the visitor asks again.
+        c.gather = None;
         (c.chat.clone(), c.widget.clone())
     };
     match code {
@@ -493,15 +556,29 @@ pub fn use_chat_socket(
         );
     }
 
-    // The privacy panel shows what is stored now: ask when it opens, and again after a
-    // reconnect while it is open.
+    // The privacy panel shows what is stored now: ask when it opens (the list, then the
+    // current conversation), again after a reconnect while it is open, and for the
+    // conversation picked in its list.
     {
         let socket = socket.clone();
         use_effect_with((chat.privacy_open, chat.session), move |(open, _)| {
             if *open {
-                socket.request(&VisitorClient::Export { conversation: None });
+                socket.request(&VisitorClient::Conversations { before: None });
             }
         });
+    }
+    {
+        let socket = socket.clone();
+        use_effect_with(
+            (chat.privacy_open, chat.selected, chat.session),
+            move |(open, selected, _)| {
+                if *open {
+                    socket.request(&VisitorClient::Export {
+                        conversation: *selected,
+                    });
+                }
+            },
+        );
     }
 
     socket

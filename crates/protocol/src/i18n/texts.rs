@@ -208,6 +208,26 @@ texts! {
     Visitor = "visitor";
     /// An operator without a name, in the text download.
     Operator = "operator";
+    /// Heading of the list of every conversation the visitor has had with this site.
+    YourConversations = "your_conversations";
+    /// A row of that list (a button that shows the conversation): the day it last had a
+    /// message, `{date}` (already written in the visitor's language), and its `{count}` of
+    /// messages.
+    ConversationRow = "conversation_row" ["date", "count"] plural "count";
+    /// After a row: the conversation is still open (the chat under the panel).
+    StatusOpen = "status_open";
+    /// After a row: an operator ended the conversation.
+    StatusEnded = "status_ended";
+    /// After a row: a message left while no operator was online.
+    StatusLeft = "status_left";
+    /// Below the list when older conversations exist.
+    ShowOlder = "show_older";
+    /// Button: one file with every conversation in the list.
+    DownloadAll = "download_all";
+    /// Button: delete every conversation in the list (consent is not withdrawn).
+    DeleteAll = "delete_all";
+    /// The confirm step before deleting them all.
+    DeleteAllQuestion = "delete_all_question";
 }
 
 impl Text {

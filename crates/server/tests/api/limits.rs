@@ -164,6 +164,67 @@ async fn sends_typing_and_drafts_beyond_the_socket_rate_are_refused_and_not_stor
 }
 
 #[tokio::test]
+async fn live_preview_drafts_beyond_the_socket_rate_are_refused_and_reach_no_operator() {
+    let app = spawn_app(with(Config {
+        typing_per_socket_per_minute: 5,
+        ..test_config()
+    }))
+    .await;
+    crate::details::set_settings(&app, |s| {
+        s.privacy_mode = false;
+        s.live_preview = true;
+    })
+    .await;
+    let cookie = operator_cookie(&app, "ada@example.com", "Ada").await;
+    let (mut op, _) = operator_socket(&app, &cookie).await;
+    let mut ws = connect(&app, "/ws/visitor", None).await;
+    visitor_hello(&mut ws, None, None).await;
+    send(
+        &mut ws,
+        json!({"type": "send", "id": msg_id(1), "text": "hi"}),
+    )
+    .await;
+    recv_type(&mut ws, "ack").await;
+    let conv = recv_type(&mut op, "conversation").await["conversation"]["id"].clone();
+    send(&mut op, json!({"type": "open", "conversation": conv})).await;
+    recv_type(&mut op, "message").await;
+
+    // Typing frames do not use up the drafts' bucket: they have one each.
+    for _ in 0..3 {
+        send(&mut ws, json!({"type": "typing", "active": true})).await;
+    }
+    for n in 0..3 {
+        let text = format!("draft {n}");
+        send(&mut ws, json!({"type": "draft", "text": text})).await;
+        assert_eq!(recv_type(&mut op, "draft").await["text"], text);
+    }
+    send(
+        &mut ws,
+        json!({"type": "draft", "text": "canary-draft-over-the-rate"}),
+    )
+    .await;
+    assert_eq!(
+        recv_type(&mut ws, "error").await["error"]["code"],
+        "rate_limited"
+    );
+    // The next thing the operator gets is the visitor's next message, not the refused draft.
+    send(
+        &mut ws,
+        json!({"type": "send", "id": msg_id(2), "text": "after"}),
+    )
+    .await;
+    loop {
+        let frame = recv(&mut op).await;
+        assert_ne!(frame["text"], "canary-draft-over-the-rate", "{frame}");
+        if frame["type"] == "message" {
+            assert_eq!(frame["message"]["text"], "after");
+            break;
+        }
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn left_messages_beyond_the_client_rate_are_refused_and_not_stored() {
     let app = spawn_app(with(Config {
         leave_messages_per_client_per_minute: 5,

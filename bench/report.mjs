@@ -14,15 +14,20 @@ const read = (name) => {
   const p = join(IN, `${name}.json`);
   return existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')) : null;
 };
-const sizes = read('sizes');
-const wasmopt = read('wasmopt');
-const browser = read('browser');
-const load = read('load');
+const kept = typeof args.keep === 'string' && existsSync(args.keep) ? JSON.parse(readFileSync(args.keep, 'utf8')) : null;
+// The run the carried sections come from (carried again unchanged by a later --keep).
+const carried = kept ? (kept.carried_over ?? { commit: kept.commit, written: kept.written ?? null, machine: kept.machine, run: kept.run }) : null;
+const sizes = read('sizes') ?? kept?.sizes ?? null;
+const wasmopt = read('wasmopt') ?? kept?.wasm_opt ?? null;
+const browser = read('browser') ?? kept?.browser ?? null;
+const load = read('load') ?? kept?.load ?? null;
+// Never carried: it is what an --only store run measures.
+const store = read('store');
 const meta = read('meta') || { steps: [], options: {} };
 const shrink = JSON.parse(readFileSync(join(ROOT, 'bench/shrink.json'), 'utf8'));
 
 // As in xtask/src/bench.rs, which checks them in `cargo xtask test`.
-const BUDGET = { loader_gzip: 2048, after_click_gzip: 122880, after_click_goal: 81920, router_mode_gzip: 163840, router_goal_above_widget: 10240 };
+const BUDGET = { loader_gzip: 2048, after_click_gzip: 131072, after_click_goal: 81920, router_mode_gzip: 172032, router_goal_above_widget: 10240 };
 // Issue 6's peer figures (each built from source, every file gzip -9 on its own). KB = 1024 B,
 // as in this project's budgets.
 const PEERS = [

@@ -1,6 +1,8 @@
 // Writes bench/report.md and bench/report.json from the raw results of one `cargo xtask bench`
-// run (sizes, wasmopt, browser, load and meta JSON in --in) and bench/shrink.json.
-//   node bench/report.mjs --in target/bench/out --out bench
+// run (sizes, wasmopt, browser, load, store and meta JSON in --in) and bench/shrink.json.
+//   node bench/report.mjs --in target/bench/out --out bench [--keep bench/report.json]
+// --keep (`cargo xtask bench --only store`): the sections this run did not measure are taken
+// from that earlier report, and the report says which and from which run.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem, release, loadavg } from 'node:os';
@@ -92,6 +94,22 @@ const headline = [
   ['durable write rate (SQLite, acked messages/s)', load ? `${load.writes.acks_per_sec.toFixed(0)} msg/s with ${load.writes.writers} writers (ack p50 ${fmtMs(load.writes.ack_p50_ms)}, p99 ${fmtMs(load.writes.ack_p99_ms)})` : 'not measured'],
 ];
 
+// Sealing and the retention purge on the real store (issue 13; crates/server/examples/store_bench.rs).
+const fx = (n, d = 1) => (n == null || Number.isNaN(n) ? 'n/a' : Number(n).toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }));
+const writeAt = (d) => store?.writes?.find((w) => w.durability === d) ?? null;
+const shareAt = (d) => store?.sealing_share?.find((x) => x.durability === d) ?? null;
+const wFull = writeAt('full');
+const sealing = store?.sealing ?? null;
+const purge = store?.purge ?? null;
+headline.push(
+  [`sealing on the write path (real store, durability full${wFull ? `, ${wFull.writers} writers` : ''})`, wFull && sealing
+    ? `${fx(wFull.acks_per_sec, 0)} acked msg/s, every body sealed; sealing costs ${fx(sealing.per_message_us, 1)} µs of ${fx(wFull.wall_us_per_message, 0)} µs per acked message (${fx(shareAt('full')?.sealing_share_of_wall_pct, 1)} %${sealing.per_message_fastest_us != null ? `; fastest rounds ${fx(sealing.per_message_fastest_us, 1)} µs, ${fx(shareAt('full')?.sealing_share_of_wall_pct_fastest, 1)} %` : ''}); an unsealed run is not possible (see below)`
+    : 'not measured'],
+  [`purge of ${purge ? purge.seeded_messages.toLocaleString('en-US') : '100,000'} expired messages: time; longest live ack during it (live p99 before it)`, purge
+    ? `${fx(purge.purge_secs, 2)} s; ${fx(purge.live.during.max_ms, 1)} ms (${fx(purge.live.before.p99_ms, 1)} ms)`
+    : 'not measured'],
+);
+
 // ---- markdown ---------------------------------------------------------------------------
 const md = [];
 const table = (head, rows) => {
@@ -103,13 +121,18 @@ md.push('# Confide bench report', '');
 md.push(`Written by \`cargo xtask bench\` on ${new Date().toISOString().slice(0, 10)}, commit ${gitRev}. `
   + `Machine: ${cpus().length} × ${cpus()[0]?.model?.trim() || 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}; `
   + `server, load generator and browser share these cores, and other work may too: load average ${meta.loadavg_start ? `${meta.loadavg_start} at the start of the bench and ${meta.loadavg_end} at its end` : `${loadavg().map((l) => l.toFixed(1)).join(' / ')} when the report was written`} (1 / 5 / 15 min). Wall-clock figures vary between runs; CI checks bytes only.`, '');
+if (carried) {
+  const r = carried.run || {};
+  const m = carried.machine || {};
+  md.push(`**Partial run** (\`cargo xtask bench --only store\`): only the section "Sealing and purge (issue 13)" was measured by this run. Sizes, wasm-opt, the widget in Chromium and the server load are carried over unchanged from the last full run: commit ${carried.commit}${carried.written ? ` on ${carried.written}` : ''}${m.cpu ? `, ${m.cpus} × ${m.cpu}, Linux ${m.kernel}` : ''}${r.loadavg_start ? `, load average ${r.loadavg_start} at its start and ${r.loadavg_end} at its end` : ''}.`, '');
+}
 md.push('## Summary', '');
 table(['budget', 'limit', 'value', 'result'], summary.map((s) => [s.budget, s.limit, String(s.value), s.ok === 'info' ? 'info' : verdict(s.ok)]));
 if (routerGoalMet === false) md.push(`The router-mode goal (at most ${fmtB(BUDGET.router_goal_above_widget)} above the widget alone) is not met: the router page adds ${fmtB(sizes.router.total.gzip)}, ${fmtB(sizes.router.total.gzip - BUDGET.router_goal_above_widget)} above it${routerMode > BUDGET.router_mode_gzip ? `, and router mode is ${fmtB(routerMode - BUDGET.router_mode_gzip)} above its budget` : ''}.`, '');
 if (goalMet === false) md.push(`The after-click goal (${fmtB(BUDGET.after_click_goal)}) is not met: dist/widget is ${fmtB(distAfter.gzip - BUDGET.after_click_goal)} above it${distAfter.gzip > BUDGET.after_click_gzip ? `, and ${fmtB(distAfter.gzip - BUDGET.after_click_gzip)} above the budget` : ''}.`, '');
 table(['measured', 'value'], headline);
 
-md.push('## Sizes', '', 'Each file compressed on its own: gzip -9 and brotli quality 11 (node zlib). The server sends each bundle file precompressed, brotli or gzip by the request's Accept-Encoding (see `crates/server/src/assets.rs`), so the wire carries one of those two columns.', '');
+md.push('## Sizes', '', 'Each file compressed on its own: gzip -9 and brotli quality 11 (node zlib). The server sends each bundle file precompressed, brotli or gzip by the request\'s Accept-Encoding (see `crates/server/src/assets.rs`), so the wire carries one of those two columns.', '');
 if (sizes) {
   const rows = [];
   for (const group of ['loader', 'widget', 'i18n', 'router', 'console']) {
@@ -191,6 +214,49 @@ if (load) {
   }
 } else md.push('Not measured (load step skipped or failed).', '');
 
+md.push('## Sealing and purge (issue 13)', '');
+if (store) {
+  md.push(`\`crates/server/examples/store_bench.rs\`, built with the \`server\` profile, on the real store: a fresh SQLite database and key store in a temporary folder on this machine's disk, opened as the server opens them, with every message body sealed as the server always does (XChaCha20-Poly1305, a random 24-byte nonce, the visitor's data key, associated data naming the row). Messages are ${store.message_bytes} bytes of text.`, '');
+  md.push('### The write path', '');
+  if (wFull) {
+    md.push(`${wFull.writers} visitors, each in their own conversation, send their next message as soon as the previous one is acknowledged (\`Store::append_visitor_message\`, through the batching writer); 1 s of warm-up, then ${wFull.secs} s measured per durability setting. "Per acked message" is the measured window divided by the messages acknowledged in it (the writer stores them one after another, so this is its time per message); CPU is the whole process's (writer, senders, SQLite), over the same window.`, '');
+    table(['durability', 'acked msg/s', 'ack p50', 'ack p99', 'ack max', 'wall time per acked message', 'CPU time per acked message'],
+      store.writes.map((w) => [w.durability, fx(w.acks_per_sec, 0), `${fx(w.ack_p50_ms, 2)} ms`, `${fx(w.ack_p99_ms, 2)} ms`, `${fx(w.ack_max_ms, 2)} ms`, `${fx(w.wall_us_per_message, 1)} µs`, w.cpu_us_per_message == null ? 'n/a' : `${fx(w.cpu_us_per_message, 1)} µs`]));
+  }
+  if (sealing) {
+    md.push('What sealing adds to each stored message, each part timed on its own in rounds (right after the full-durability run, on the same machine): the median round, the fastest round, and the process\'s CPU time per operation.', '');
+    const part = (p, d = 2) => [`${fx(p.median_us, d)} µs`, `${fx(p.min_us, d)} µs`, p.cpu_us == null ? 'n/a' : `${fx(p.cpu_us, d)} µs`, p.ops.toLocaleString('en-US')];
+    table(['part', 'median', 'fastest round', 'CPU', 'operations'], [
+      [`seal the body: associated data, random nonce, XChaCha20-Poly1305 (${sealing.message_bytes} → ${sealing.sealed_bytes} bytes stored)`, ...part(sealing.seal)],
+      ['look up the conversation\'s data-key reference (the writer\'s query, on a connection of its own)', ...part(sealing.key_lookup_query)],
+      ['the data key from the key store\'s cache', ...part(sealing.key_cache_get, 3)],
+      ['**sealing, in all**', `**${fx(sealing.per_message_us, 2)} µs**`, '', sealing.per_message_cpu_us == null ? 'n/a' : `${fx(sealing.per_message_cpu_us, 2)} µs`, ''],
+      ['(reading) open one body', ...part(sealing.open)],
+    ]);
+    const lines = store.writes.map((w) => {
+      const sh = shareAt(w.durability);
+      return `at durability ${w.durability}, **sealing costs ${fx(sealing.per_message_us, 1)} µs of ${fx(w.wall_us_per_message, 1)} µs per acked message, i.e. ${fx(sh?.sealing_share_of_wall_pct, 1)} % of throughput**${sealing.per_message_fastest_us != null ? ` (${fx(sealing.per_message_fastest_us, 1)} µs, ${fx(sh?.sealing_share_of_wall_pct_fastest, 1)} %, by the fastest rounds)` : ''}; the seal alone ${fx(sealing.seal_us, 1)} µs, ${fx(sh?.seal_share_of_wall_pct, 1)} %; of the CPU time per message, ${fx(sh?.sealing_share_of_cpu_pct, 1)} %`;
+    });
+    md.push(`So ${lines.join('. And ')}. The median and the fastest rounds can differ most for the key lookup: like every statement the writer runs, it is a round trip to SQLite's worker thread, which waits for a free core whenever other work on the machine has it (see the load average below).`, '');
+    md.push(`**Encryption off was not run, because it cannot be:** the store has no unsealed write path (its writer refuses a message it has no data key for) and no switch to turn sealing off was added for the bench. The rate without sealing is estimated, not measured, as 1 / (time per acked message − sealing's time): ${store.sealing_share.map((x) => `${fx(x.estimated_acks_per_sec_unsealed, 0)} msg/s at ${x.durability}${x.estimated_acks_per_sec_unsealed_fastest != null ? ` (${fx(x.estimated_acks_per_sec_unsealed_fastest, 0)} by the fastest rounds)` : ''}, against ${fx(writeAt(x.durability)?.acks_per_sec, 0)} measured sealed`).join('; ')}. It is an upper bound: it assumes the writer's time per message shrinks by all of the sealing work timed on its own (the key lookup was timed outside the writer's transaction, which if anything overstates it), and a stored body 41 bytes shorter saves nothing measurable besides.`, '');
+  }
+  md.push('### Purge of expired messages', '');
+  if (purge) {
+    const l = purge.live;
+    md.push(`${purge.conversations.toLocaleString('en-US')} conversations × ${purge.messages_per_conversation} messages (${purge.seeded_messages.toLocaleString('en-US')} in all, one visitor each) were stored through the writer at a manual clock's time (at durability ${purge.seed_durability}, ${fx(purge.seed_secs, 1)} s); the store was reopened at durability ${purge.purge_durability} (the server's default) and the clock moved ${purge.clock_advanced_days} days on, past the default transcript period (6 months) and the visitors' 30-day tokens. The retention job (\`jobs::purge_once\`, what the server's schedule runs) then ran while a live sender appended ${l.rate_per_sec} messages/s to ${l.conversations} fresh conversations, each message sent on time without waiting for the previous ack and timed from when it was due.`, '');
+    const c = purge.counts;
+    table(['figure', 'value'], [
+      ['purge wall time', `**${fx(purge.purge_secs, 2)} s** (${fx(purge.purged_messages_per_sec, 0)} messages/s)`],
+      ['deleted', `${c.messages.toLocaleString('en-US')} messages, ${c.conversations.toLocaleString('en-US')} conversations, ${c.visitors.toLocaleString('en-US')} visitors and ${c.keys.toLocaleString('en-US')} data keys (crypto-shredded); ${purge.messages_left} live messages left`],
+      [`live acks before the purge (${l.before.n})`, `p50 ${fx(l.before.p50_ms, 2)} ms, p99 ${fx(l.before.p99_ms, 2)} ms, max ${fx(l.before.max_ms, 2)} ms`],
+      [`live acks waiting while it ran (${l.during.n})`, `p50 ${fx(l.during.p50_ms, 2)} ms, p99 ${fx(l.during.p99_ms, 2)} ms, max ${fx(l.during.max_ms, 2)} ms${l.during.over_50_ms != null ? `; ${l.during.over_50_ms} waited over 50 ms, ${l.during.over_100_ms} over 100 ms` : ''}`],
+      ['**longest pause it caused to live chat traffic**', `**${fx(l.during.max_ms, 1)} ms** (the longest ack of a live message during the purge, against a p99 of ${fx(l.before.p99_ms, 1)} ms before it${l.during.worst_sent_after_purge_start_ms != null ? `; that message was due ${fx(l.during.worst_sent_after_purge_start_ms / 1000, 2)} s into the ${fx(purge.purge_secs, 2)} s purge` : ''})`],
+      ['database, WAL and key store on disk', `${fmtMB(purge.folder_bytes_before)} before, ${fmtMB(purge.folder_bytes_after)} after (secure_delete zeroes freed pages; the file does not shrink without VACUUM)`],
+    ]);
+  } else md.push('Not measured.', '');
+  md.push(`Load average during this step: ${store.loadavg_start} at its start, ${store.loadavg_end} at its end (1 / 5 / 15 min); it took ${store.secs} s.`, '');
+} else md.push('Not measured (store step skipped or failed).', '');
+
 md.push('## Peers', '', 'Issue 6\'s figures for the peers beside ours (gzip -9, KB = 1,024 B). Peers load their widget on every page before any click; Confide loads only the loader until the click, so the full widget after the click is compared too.', '');
 const oursBefore = loaderGzip;
 const oursAfter = distAfter?.gzip ?? null;
@@ -214,15 +280,22 @@ md.push('## Not measured, and limits', '',
   '- "Durable" is as durable as the server\'s SQLite settings make it (WAL, synchronous=NORMAL: survives a crash of the process, not necessarily a power cut).',
   '- The JS heap is the renderer isolate\'s (host page and the same-origin iframe share it); the heap added is after minus before the click.',
   '- No network throttling: times are loopback, cold cache, no compression on the wire.',
+  '- Sealing and the purge run on the real store in a temporary folder of this machine\'s disk, with the same shared cores; their "encryption off" rate is an estimate (the store cannot run unsealed), not a run.',
   '');
 
 md.push('## How this was run', '');
 table(['step', 'time'], (meta.steps || []).map((s) => [s.step, s.error ? `failed: ${s.error}` : `${s.secs} s`]));
 md.push(`Options: ${JSON.stringify(meta.options)}. ${meta.secs_before_report != null ? `All steps together: ${meta.secs_before_report} s. ` : ''}Raw results: \`target/bench/out/*.json\`.`, '');
+if (carried?.run) {
+  md.push(`The carried-over sections come from this full run (commit ${carried.commit}):`, '');
+  table(['step', 'time'], (carried.run.steps || []).map((s) => [s.step, s.error ? `failed: ${s.error}` : `${s.secs} s`]));
+  md.push(`Options: ${JSON.stringify(carried.run.options)}.${carried.run.secs_before_report != null ? ` All steps together: ${carried.run.secs_before_report} s.` : ''}`, '');
+}
 
 writeFileSync(join(OUT, 'report.md'), md.join('\n'));
 writeJson(join(OUT, 'report.json'), {
   commit: gitRev,
+  written: new Date().toISOString().slice(0, 10),
   machine: { cpus: cpus().length, cpu: cpus()[0]?.model?.trim(), mem_bytes: totalmem(), kernel: release(), loadavg_start: meta.loadavg_start ?? null, loadavg_end: meta.loadavg_end ?? null },
   budgets: BUDGET,
   summary: summary.map((s) => ({ budget: s.budget, limit: s.limit, value: s.value, result: s.ok === 'info' ? 'info' : s.ok == null ? 'not measured' : s.ok ? 'pass' : 'fail' })),
@@ -231,6 +304,8 @@ writeJson(join(OUT, 'report.json'), {
   wasm_opt: wasmopt,
   browser,
   load,
+  store,
+  carried_over: carried,
   peers: PEERS,
   shrink: shrink.rows,
   run: meta,

@@ -4,8 +4,9 @@
 //! keeps no dependencies). The bench then measures the widget in headless Chromium
 //! (`bench/browser.mjs`), what wasm-opt saves (`bench/wasmopt.mjs`), the server under load
 //! (`crates/loadgen`, built with the `server` profile beside the server, in target/bench),
-//! and writes `bench/report.md` and `bench/report.json` (`bench/report.mjs`). Every step runs
-//! with a time limit, and its whole process group is killed when it overruns.
+//! sealing and the retention purge on the real store (`crates/server/examples/store_bench.rs`,
+//! issue 13), and writes `bench/report.md` and `bench/report.json` (`bench/report.mjs`). Every
+//! step runs with a time limit, and its whole process group is killed when it overruns.
 
 use crate::setup::Env;
 use crate::util::{self, root};
@@ -167,18 +168,25 @@ struct Options {
     load: bool,
     browser: bool,
     build: bool,
+    store: bool,
+    /// `--only store`: the store bench alone; the report keeps the other sections from the
+    /// last full run (bench/report.json) and says so.
+    only_store: bool,
 }
 
 const BENCH_USAGE: &str =
     "usage: cargo xtask bench [--secs N] [--max N] [--runs N] [--no-load] [--no-browser]
-                 [--no-build]
+                 [--no-build] [--no-store] [--only store]
 
   --secs N      time budget of the server load test (default 60)
   --max N       highest number of concurrent visitors to try (default 6400)
   --runs N      timed widget runs in Chromium (default 20)
   --no-load     skip the server load test (its section says so)
   --no-browser  skip the Chromium measurements (their section says so)
-  --no-build    measure dist/ as it is (no `cargo xtask build` first)";
+  --no-build    measure dist/ as it is (no `cargo xtask build` first)
+  --no-store    skip sealing and the purge on the real store (issue 13)
+  --only store  measure only sealing and the purge; the report's other sections are
+                carried over from the last full run (bench/report.json), and say so";
 
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut o = Options {
@@ -188,6 +196,8 @@ fn parse(args: &[String]) -> Result<Options, String> {
         load: true,
         browser: true,
         build: true,
+        store: true,
+        only_store: false,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -203,6 +213,14 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--no-load" => o.load = false,
             "--no-browser" => o.browser = false,
             "--no-build" => o.build = false,
+            "--no-store" => o.store = false,
+            "--only" => match it.next().map(String::as_str) {
+                Some("store") => {
+                    o.only_store = true;
+                    o.store = true;
+                }
+                _ => return Err(format!("--only takes `store`\n\n{BENCH_USAGE}")),
+            },
             "-h" | "--help" => return Err(BENCH_USAGE.into()),
             other => return Err(format!("unknown option {other:?}\n\n{BENCH_USAGE}")),
         }
@@ -316,19 +334,49 @@ fn json_str(s: &str) -> String {
     out
 }
 
-/// `cargo xtask bench`: builds what it measures, measures, writes bench/report.md and .json.
-pub fn run(env: &Env, args: &[String]) -> Result<(), String> {
-    let o = parse(args)?;
-    let started = Instant::now();
-    let load_start = loadavg();
-    let out = bench_target().join("out");
-    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-    // Stale results must not reach a new report.
-    for name in ["sizes", "wasmopt", "browser", "load", "meta"] {
-        let _ = std::fs::remove_file(out.join(format!("{name}.json")));
-    }
-    let mut steps: Vec<(String, Result<f64, String>)> = Vec::new();
+const STORE_STEP: &str = "sealing and purge on the real store";
 
+/// Issue 13's numbers: builds `crates/server/examples/store_bench.rs` with the `server`
+/// profile beside the server (target/bench) and runs it; its one JSON object goes to
+/// `store.json` in `out`. The program bounds each of its phases and takes about a minute.
+fn store_bench(out: &Path) -> Result<f64, String> {
+    util::run(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args([
+                "build",
+                "--profile",
+                "server",
+                "--package",
+                "confide-server",
+                "--example",
+                "store_bench",
+            ])
+            .current_dir(root())
+            .env("CARGO_TARGET_DIR", bench_target()),
+    )?;
+    let path = out.join("store.json");
+    let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let result = run_bounded(
+        STORE_STEP,
+        Command::new(bench_target().join("server/examples/store_bench"))
+            .current_dir(root())
+            .stdout(file),
+        Duration::from_secs(150),
+    );
+    if result.is_err() {
+        // No half-written figures in the report.
+        let _ = std::fs::remove_file(&path);
+    }
+    result
+}
+
+/// The widget's files, wasm-opt, the widget in Chromium and the server under load.
+fn measure_web_and_load(
+    env: &Env,
+    o: &Options,
+    out: &Path,
+    steps: &mut Vec<(String, Result<f64, String>)>,
+) -> Result<(), String> {
     if o.build {
         let t = Instant::now();
         crate::tasks::build(env)?;
@@ -435,6 +483,31 @@ pub fn run(env: &Env, args: &[String]) -> Result<(), String> {
         );
         steps.push(("server load".into(), step));
     }
+    Ok(())
+}
+
+/// `cargo xtask bench`: builds what it measures, measures, writes bench/report.md and .json.
+pub fn run(env: &Env, args: &[String]) -> Result<(), String> {
+    let mut o = parse(args)?;
+    if o.only_store {
+        (o.build, o.browser, o.load) = (false, false, false);
+    }
+    let started = Instant::now();
+    let load_start = loadavg();
+    let out = bench_target().join("out");
+    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    // Stale results must not reach a new report.
+    for name in ["sizes", "wasmopt", "browser", "load", "store", "meta"] {
+        let _ = std::fs::remove_file(out.join(format!("{name}.json")));
+    }
+    let mut steps: Vec<(String, Result<f64, String>)> = Vec::new();
+
+    if !o.only_store {
+        measure_web_and_load(env, &o, &out, &mut steps)?;
+    }
+    if o.store {
+        steps.push((STORE_STEP.into(), store_bench(&out)));
+    }
 
     let step_json: Vec<String> = steps
         .iter()
@@ -444,26 +517,32 @@ pub fn run(env: &Env, args: &[String]) -> Result<(), String> {
         })
         .collect();
     let meta = format!(
-        "{{\"options\":{{\"secs\":{},\"runs\":{},\"max\":{},\"load\":{},\"browser\":{},\"build\":{}}},\"steps\":[{}],\"secs_before_report\":{:.1},\"loadavg_start\":{},\"loadavg_end\":{}}}\n",
+        "{{\"options\":{{\"secs\":{},\"runs\":{},\"max\":{},\"load\":{},\"browser\":{},\"build\":{},\"store\":{},\"only_store\":{}}},\"steps\":[{}],\"secs_before_report\":{:.1},\"loadavg_start\":{},\"loadavg_end\":{}}}\n",
         o.secs,
         o.runs,
         o.max,
         o.load,
         o.browser,
         o.build,
+        o.store,
+        o.only_store,
         step_json.join(","),
         started.elapsed().as_secs_f64(),
         json_str(&load_start),
         json_str(&loadavg()),
     );
     std::fs::write(out.join("meta.json"), meta).map_err(|e| format!("meta.json: {e}"))?;
-    util::run(
-        node("report.mjs")
-            .arg("--in")
-            .arg(&out)
-            .arg("--out")
-            .arg(root().join("bench")),
-    )?;
+    let mut report = node("report.mjs");
+    report
+        .arg("--in")
+        .arg(&out)
+        .arg("--out")
+        .arg(root().join("bench"));
+    if o.only_store {
+        // Only the store section is new: the others come from the last full run.
+        report.arg("--keep").arg(root().join("bench/report.json"));
+    }
+    util::run(&mut report)?;
     println!(
         "bench: wrote bench/report.md and bench/report.json in {:.0} s",
         started.elapsed().as_secs_f64()

@@ -276,10 +276,10 @@ table(['choice', 'saved (gzip)', 'source'], shrinkRows);
 
 md.push('## Not measured, and limits', '',
   '- The peers were not rebuilt here: their figures are issue 6\'s.',
-  '- Latency is loopback on one shared 2-core machine: the load generator (a thread per socket), the server and SQLite compete for the same cores, so the ramp finds this machine\'s limit, not the server\'s alone.',
-  '- "Durable" is as durable as the server\'s SQLite settings make it (WAL, synchronous=NORMAL: survives a crash of the process, not necessarily a power cut).',
+  '- Latency is loopback on one shared 2-core machine: the load generator (one tokio task per socket), the server and SQLite compete for the same cores, so the ramp finds this machine\'s limit, not the server\'s alone.',
+  '- "Durable" is the server\'s default, durability full: one fsync per committed batch, so an acknowledged message survives a power cut (durability normal, in the store section only, survives a crash of the process).',
   '- The JS heap is the renderer isolate\'s (host page and the same-origin iframe share it); the heap added is after minus before the click.',
-  '- No network throttling: times are loopback, cold cache, no compression on the wire.',
+  '- No network throttling: times are loopback and cold cache; bodies come brotli or gzip as the browser asks; the "as the browser loaded it" figure is the gzip -9 of each body, not the bytes on the wire.',
   '- Sealing and the purge run on the real store in a temporary folder of this machine\'s disk, with the same shared cores; their "encryption off" rate is an estimate (the store cannot run unsealed), not a run.',
   '');
 

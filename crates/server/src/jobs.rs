@@ -17,6 +17,7 @@ pub async fn purge_once(store: &Store, config: &Config) -> Result<PurgeCounts, S
         visitors = c.visitors,
         sessions = c.sessions,
         keys = c.keys,
+        audit = c.audit,
         "retention purge"
     );
     Ok(c)

@@ -5,6 +5,7 @@ use confide_protocol::WidgetKey;
 use confide_server::auth::Password;
 use confide_server::crypto::MasterKey;
 use confide_server::keystore::{KeyRing, KeyStore};
+use confide_server::store::audit::{AuditAction, AuditCheck, AuditEntry};
 use confide_server::store::StoreError;
 use confide_server::{assets::Assets, geo::Geo, hub::Hub, store::Store, AppState, Config};
 use std::io::Write;
@@ -44,6 +45,18 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check that every entry follows the one before it and matches its hash; name the first
+    /// that does not (exit 1). Prints the newest entry's hash, to keep elsewhere.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -150,6 +163,9 @@ fn main() -> ExitCode {
         Command::Operator {
             command: OperatorCommand::Remove { email },
         } => runtime.block_on(remove_operator(config, email)),
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => runtime.block_on(verify_audit(config)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -342,9 +358,16 @@ async fn add_operator(
     let password = Password::new(password).map_err(|e| anyhow::anyhow!("password: {e}"))?;
     let hash = password.hash()?;
     let store = Store::open(&config.database_url).await?;
-    let result = store
+    let result = match store
         .add_operator(&email, &name, role.as_str(), &hash)
-        .await;
+        .await
+    {
+        Ok(id) => store
+            .audit(cli_entry(AuditAction::OperatorAdded, id))
+            .await
+            .map(|_| id),
+        Err(e) => Err(e),
+    };
     store.close().await;
     match result {
         Ok(id) => {
@@ -358,16 +381,52 @@ async fn add_operator(
 
 async fn remove_operator(config: Config, email: String) -> anyhow::Result<()> {
     let store = Store::open(&config.database_url).await?;
-    let removed = store.remove_operator(email.trim()).await;
+    let removed = match store.remove_operator(email.trim()).await {
+        Ok(Some(id)) => store
+            .audit(cli_entry(AuditAction::OperatorRemoved, id))
+            .await
+            .map(|_| Some(id)),
+        other => other,
+    };
     store.close().await;
     match removed {
-        Ok(true) => {
+        Ok(Some(_)) => {
             // A running server notices within a second and closes the operator's sockets.
             println!("removed the operator; their sessions have ended");
             Ok(())
         }
-        Ok(false) => anyhow::bail!("no operator with that email"),
+        Ok(None) => anyhow::bail!("no operator with that email"),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// An audit entry for a change made on the command line (no operator is signed in).
+fn cli_entry(action: AuditAction, operator: i64) -> AuditEntry {
+    AuditEntry {
+        operator_id: None,
+        action,
+        target: format!("operator:{operator}"),
+        count: None,
+    }
+}
+
+async fn verify_audit(config: Config) -> anyhow::Result<()> {
+    let store = Store::open(&config.database_url).await?;
+    let check = store.verify_audit().await;
+    store.close().await;
+    match check? {
+        AuditCheck::Intact { entries, newest } => {
+            match newest {
+                Some((id, hash)) => println!(
+                    "audit log intact: {entries} entries; the newest, {id}, has hash {hash}"
+                ),
+                None => println!("audit log intact: no entries"),
+            }
+            Ok(())
+        }
+        AuditCheck::Broken { entry, why } => {
+            anyhow::bail!("audit log broken at entry {entry}: it {why}")
+        }
     }
 }
 

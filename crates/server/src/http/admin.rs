@@ -7,6 +7,7 @@
 
 use super::extract::{Admin, ApiJson, KeyPath, KnownWidget, SignedIn};
 use crate::error::ApiError;
+use crate::store::audit::{AuditAction, AuditEntry};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -82,6 +83,13 @@ async fn create_widget(
     if !state.store.ensure_widget(&new.key, &name).await? {
         return Err(ApiError::Conflict("a widget with that key exists"));
     }
+    audit(
+        &state,
+        op.id,
+        AuditAction::WidgetCreated,
+        format!("widget:{}", new.key),
+    )
+    .await?;
     tracing::info!(operator = op.id, "widget created");
     Ok((
         StatusCode::CREATED,
@@ -114,6 +122,13 @@ async fn put_settings(
         .store
         .save_widget_settings(widget.id, settings)
         .await?;
+    audit(
+        &state,
+        op.id,
+        AuditAction::SettingsChanged,
+        format!("widget:{}", widget.key),
+    )
+    .await?;
     tracing::info!(
         widget = widget.id,
         operator = op.id,
@@ -187,6 +202,13 @@ async fn create_router(
     {
         return Err(ApiError::Conflict("a router with that key exists"));
     }
+    audit(
+        &state,
+        op.id,
+        AuditAction::RouterCreated,
+        format!("router:{}", new.key),
+    )
+    .await?;
     tracing::info!(operator = op.id, "router created");
     Ok((
         StatusCode::CREATED,
@@ -217,6 +239,32 @@ async fn put_router(
         return Err(invalid(&problems));
     }
     state.store.save_router_rules(&key, &rules).await?;
+    audit(
+        &state,
+        op.id,
+        AuditAction::RouterChanged,
+        format!("router:{key}"),
+    )
+    .await?;
     tracing::info!(operator = op.id, rules = rules.rules.len(), "router saved");
     Ok(Json(rules))
+}
+
+/// Records an admin's change in the audit log (ids only).
+async fn audit(
+    state: &AppState,
+    operator: i64,
+    action: AuditAction,
+    target: String,
+) -> Result<(), ApiError> {
+    state
+        .store
+        .audit(AuditEntry {
+            operator_id: Some(operator),
+            action,
+            target,
+            count: None,
+        })
+        .await?;
+    Ok(())
 }

@@ -3,6 +3,7 @@
 use super::extract::{session_cookie, session_token, ApiJson, Client, SameOrigin, SignedIn};
 use crate::auth::{dummy_hash, new_token, token_hash, Password};
 use crate::error::ApiError;
+use crate::store::audit::{AuditAction, AuditEntry};
 use crate::store::{Operator, StoreError};
 use crate::AppState;
 use axum::extract::ws::WebSocketUpgrade;
@@ -91,6 +92,15 @@ async fn login(
         .store
         .create_session(operator.id, &token_hash(&token), SESSION_TTL_MS)
         .await?;
+    state
+        .store
+        .audit(AuditEntry {
+            operator_id: Some(operator.id),
+            action: AuditAction::SignIn,
+            target: format!("operator:{}", operator.id),
+            count: None,
+        })
+        .await?;
     tracing::info!(operator = operator.id, "operator signed in");
     let mut res = Json(me(&operator)).into_response();
     res.headers_mut().insert(
@@ -105,7 +115,17 @@ async fn login(
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     if let Some(token) = session_token(&headers, session_cookie(&state.config)) {
         let hash = token_hash(&token);
-        state.store.delete_session(&hash).await?;
+        if let Some(operator) = state.store.delete_session(&hash).await? {
+            state
+                .store
+                .audit(AuditEntry {
+                    operator_id: Some(operator),
+                    action: AuditAction::SignOut,
+                    target: format!("operator:{operator}"),
+                    count: None,
+                })
+                .await?;
+        }
         // Its open sockets close now, on this node; others notice within a second.
         if let crate::hub::Topic::Session(session) = crate::hub::session_topic(&hash) {
             state

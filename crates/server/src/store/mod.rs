@@ -1,6 +1,7 @@
 //! Storage: one SQLite file (embedded) through sqlx, migrated at start-up. Messages are
 //! written by one batching writer ([`writer`]); everything else goes through a small pool.
 
+pub mod audit;
 mod purge;
 mod sealed;
 pub mod writer;
@@ -867,22 +868,25 @@ impl Store {
         Ok(())
     }
 
-    pub async fn delete_session(&self, token_hash: &[u8]) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+    /// Ends the session; returns its operator's id when there was one.
+    pub async fn delete_session(&self, token_hash: &[u8]) -> Result<Option<i64>, StoreError> {
+        let gone: Option<(i64,)> =
+            sqlx::query_as("DELETE FROM sessions WHERE token_hash = ? RETURNING operator_id")
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(gone.map(|(id,)| id))
     }
 
     /// Removes the operator and (by cascade) their sessions; their messages keep their
-    /// place but lose the name. Returns whether there was one.
-    pub async fn remove_operator(&self, email: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM operators WHERE email = ?")
-            .bind(email)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() == 1)
+    /// place but lose the name. Returns the removed operator's id, if there was one.
+    pub async fn remove_operator(&self, email: &str) -> Result<Option<i64>, StoreError> {
+        let gone: Option<(i64,)> =
+            sqlx::query_as("DELETE FROM operators WHERE email = ? RETURNING id")
+                .bind(email)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(gone.map(|(id,)| id))
     }
 }
 

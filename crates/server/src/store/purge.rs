@@ -33,6 +33,8 @@ pub struct PurgeCounts {
     pub visitors: u64,
     pub sessions: u64,
     pub keys: u64,
+    /// Audit entries past their retention, from the old end.
+    pub audit: u64,
 }
 
 impl PurgeCounts {
@@ -44,6 +46,7 @@ impl PurgeCounts {
             + self.visitors
             + self.sessions
             + self.keys
+            + self.audit
     }
 }
 
@@ -73,6 +76,7 @@ impl Store {
         counts.visitors += visitors;
         counts.keys += keys;
         counts.keys += self.purge_orphan_keys(now - ORPHAN_KEY_GRACE_MS).await?;
+        counts.audit += self.purge_audit(now).await?;
         if counts.total() > 0 {
             self.flush_erasure().await;
         }

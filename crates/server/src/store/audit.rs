@@ -30,6 +30,8 @@ pub enum AuditAction {
     RouterChanged,
     OperatorAdded,
     OperatorRemoved,
+    /// An operator opened a conversation's transcript.
+    TranscriptOpened,
 }
 
 impl AuditAction {
@@ -43,6 +45,7 @@ impl AuditAction {
             AuditAction::RouterChanged => "router_changed",
             AuditAction::OperatorAdded => "operator_added",
             AuditAction::OperatorRemoved => "operator_removed",
+            AuditAction::TranscriptOpened => "transcript_opened",
         }
     }
 }

@@ -11,6 +11,7 @@ use super::session::{self, Conn, Peer};
 use super::{Delivered, Out, Owed, Stop};
 use crate::chat::publish_summary;
 use crate::hub::{session_topic, Audience, Event, OperatorPresence, Published, Topic};
+use crate::store::audit::{AuditAction, AuditEntry};
 use crate::store::{Session, StoreError};
 use crate::AppState;
 use axum::extract::ws::Message;
@@ -186,6 +187,19 @@ impl OperatorPeer {
         let store = &self.state.store;
         if let Err(e) = store.summary(conversation).await {
             return store_error(conn.out, e).await;
+        }
+        // Reading a transcript is an access the audit log records (not a repeat on this
+        // socket: the console opens a conversation again to catch up).
+        if !self.opened.contains_key(&conversation) {
+            let entry = AuditEntry {
+                operator_id: Some(self.operator.id),
+                action: AuditAction::TranscriptOpened,
+                target: format!("conversation:{}", conversation.0),
+                count: None,
+            };
+            if let Err(e) = store.audit(entry).await {
+                return store_error(conn.out, e).await;
+            }
         }
         // Watch before reading history; the sequence check drops what was read twice.
         conn.sub.watch(Topic::Conversation(conversation));

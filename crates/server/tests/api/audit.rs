@@ -83,25 +83,53 @@ async fn sign_ins_sign_outs_and_admin_changes_are_logged_with_ids_only_and_the_c
     let cookie =
         operator_cookie_as(&app, "canary.admin@example.com", "Canary Admin", "admin").await;
     change_settings(&app, &cookie).await;
+    // Opening a visitor's conversation is recorded once per socket, not on a repeat.
+    let (mut op, _) = operator_socket(&app, &cookie).await;
+    let mut v = connect(&app, "/ws/visitor", None).await;
+    visitor_hello(&mut v, None, None).await;
+    send(
+        &mut v,
+        json!({"type": "send", "id": msg_id(1), "text": "canary-message-text"}),
+    )
+    .await;
+    recv_type(&mut v, "ack").await;
+    let conv = recv_type(&mut op, "conversation").await["conversation"]["id"].clone();
+    for _ in 0..2 {
+        send(&mut op, json!({"type": "open", "conversation": conv})).await;
+        recv_type(&mut op, "message").await;
+    }
     sign_out(&app, &cookie).await;
 
     let rows = entries(&app).await;
-    assert_eq!(actions(&rows), ["sign_in", "settings_changed", "sign_out"]);
+    assert_eq!(
+        actions(&rows),
+        [
+            "sign_in",
+            "settings_changed",
+            "transcript_opened",
+            "sign_out"
+        ]
+    );
+    assert_eq!(rows[2].target, format!("conversation:{conv}"));
     let admin = rows[0].operator_id.expect("who signed in");
     assert!(rows.iter().all(|r| r.operator_id == Some(admin)));
     assert_eq!(rows[0].target, format!("operator:{admin}"));
     assert_eq!(rows[1].target, "widget:demo");
     for r in &rows {
         let all = format!("{} {}", r.action, r.target);
-        assert!(!all.contains('@') && !all.contains("Canary"), "{all}");
+        assert!(
+            !all.contains('@') && !all.contains("Canary") && !all.contains("canary"),
+            "{all}"
+        );
     }
     // Chained: each holds the hash of the one before.
-    assert_eq!(rows[1].prev_hash, rows[0].hash);
-    assert_eq!(rows[2].prev_hash, rows[1].hash);
+    for pair in rows.windows(2) {
+        assert_eq!(pair[1].prev_hash, pair[0].hash);
+    }
     match app.store.verify_audit().await.expect("verify") {
         AuditCheck::Intact { entries, newest } => {
-            assert_eq!(entries, 3);
-            assert_eq!(newest.map(|(id, _)| id), Some(rows[2].id));
+            assert_eq!(entries, 4);
+            assert_eq!(newest.map(|(id, _)| id), Some(rows[3].id));
         }
         broken => panic!("{broken:?}"),
     }

@@ -6,6 +6,7 @@
 pub mod chat;
 pub mod details;
 pub mod error;
+pub mod history;
 pub mod i18n;
 pub mod key;
 pub mod linkify;

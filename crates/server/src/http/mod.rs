@@ -13,6 +13,7 @@
 pub mod admin;
 pub mod extract;
 pub mod health;
+pub mod history;
 pub mod operator;
 pub mod pages;
 pub mod widget;
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .merge(widget::routes())
         .merge(operator::routes())
         .merge(admin::routes())
+        .merge(history::routes())
         .merge(health::routes())
         .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -32,6 +32,8 @@ pub enum AuditAction {
     OperatorRemoved,
     /// An operator opened a conversation's transcript.
     TranscriptOpened,
+    /// A page of the history was served (`count`: its rows).
+    HistorySearched,
 }
 
 impl AuditAction {
@@ -46,6 +48,7 @@ impl AuditAction {
             AuditAction::OperatorAdded => "operator_added",
             AuditAction::OperatorRemoved => "operator_removed",
             AuditAction::TranscriptOpened => "transcript_opened",
+            AuditAction::HistorySearched => "history_searched",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! written by one batching writer ([`writer`]); everything else goes through a small pool.
 
 pub mod audit;
+pub mod history;
 mod purge;
 mod sealed;
 pub mod writer;

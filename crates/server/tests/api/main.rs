@@ -9,6 +9,7 @@ mod delivery;
 mod details;
 mod fuzz;
 mod helpers;
+mod history;
 mod http;
 mod limits;
 mod logs;

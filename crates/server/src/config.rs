@@ -24,6 +24,7 @@ pub const SETTINGS: &[&str] = &[
     "cookie_secure",
     "session_idle_minutes",
     "purge_interval_minutes",
+    "audit_retention_months",
     "logins_per_minute",
     "logins_per_client_per_minute",
     "hellos_per_widget_per_minute",
@@ -92,6 +93,9 @@ pub struct Config {
     pub session_idle_minutes: u32,
     /// How often the retention purge runs (the first run is a minute after start).
     pub purge_interval_minutes: u32,
+    /// How long audit entries are kept (months of 30 days); the purge removes older ones from
+    /// the old end of the chain.
+    pub audit_retention_months: u32,
     /// Sign-in attempts the whole server takes a minute (each hashes a password).
     pub logins_per_minute: u32,
     /// Sign-in attempts one client (by address, held in memory only) may make a minute.
@@ -177,6 +181,7 @@ impl Default for Config {
             cookie_secure: true,
             session_idle_minutes: 30,
             purge_interval_minutes: 60,
+            audit_retention_months: 24,
             logins_per_minute: 60,
             logins_per_client_per_minute: 10,
             hellos_per_widget_per_minute: 1200,
@@ -400,6 +405,9 @@ impl Config {
             "purge_interval_minutes" => {
                 self.purge_interval_minutes = parse_number(name, v, 1, 7 * 24 * 60)?
             }
+            "audit_retention_months" => {
+                self.audit_retention_months = parse_number(name, v, 1, 120)?
+            }
             "logins_per_minute" => self.logins_per_minute = parse_number(name, v, 1, 100_000)?,
             "logins_per_client_per_minute" => {
                 self.logins_per_client_per_minute = parse_number(name, v, 1, 100_000)?
@@ -581,6 +589,22 @@ mod tests {
         let mut f = tempfile::NamedTempFile::new().expect("temp file");
         f.write_all(text.as_bytes()).expect("write");
         f
+    }
+
+    #[test]
+    fn audit_entries_are_kept_24_months_unless_set_from_1_to_120() {
+        let cfg = Config::load(None, env(&[])).expect("defaults");
+        assert_eq!(cfg.audit_retention_months, 24);
+        let cfg =
+            Config::load(None, env(&[("CONFIDE_AUDIT_RETENTION_MONTHS", "36")])).expect("env");
+        assert_eq!(cfg.audit_retention_months, 36);
+        for bad in ["0", "121", "two years"] {
+            let err = Config::load(None, env(&[("CONFIDE_AUDIT_RETENTION_MONTHS", bad)]))
+                .expect_err("refused");
+            let err = err.to_string();
+            assert!(err.starts_with("CONFIDE_AUDIT_RETENTION_MONTHS: "), "{err}");
+            assert!(!err.contains("two years"), "{err}");
+        }
     }
 
     #[test]

@@ -8,7 +8,9 @@ use std::time::Duration;
 /// One purge at the store's clock's now, with its counts logged (counts only: no id, key,
 /// value or widget).
 pub async fn purge_once(store: &Store, config: &Config) -> Result<PurgeCounts, StoreError> {
-    let c = store.purge(config.session_idle_ms()).await?;
+    let c = store
+        .purge(config.session_idle_ms(), config.audit_retention_months)
+        .await?;
     tracing::info!(
         conversations = c.conversations,
         messages = c.messages,

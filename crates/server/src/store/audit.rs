@@ -14,9 +14,7 @@ use super::{Store, StoreError};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-/// Entries kept (a month counts as 30 days, as for every retention).
-pub const AUDIT_RETENTION_MONTHS: i64 = 24;
-
+/// A month of the audit retention (`audit_retention_months`): 30 days, as for every retention.
 const MONTH_MS: i64 = 30 * 86_400_000;
 
 /// What an operator (or the command line) did.
@@ -252,10 +250,10 @@ impl Store {
         Ok(AuditCheck::Intact { entries, newest })
     }
 
-    /// Removes entries older than the audit retention from the old end, in one transaction
+    /// Removes entries older than `months` from the old end, in one transaction
     /// with the new anchor, so that what remains still verifies. Returns how many went.
-    pub(crate) async fn purge_audit(&self, now: i64) -> Result<u64, StoreError> {
-        let before = now - AUDIT_RETENTION_MONTHS * MONTH_MS;
+    pub(crate) async fn purge_audit(&self, now: i64, months: u32) -> Result<u64, StoreError> {
+        let before = now - i64::from(months) * MONTH_MS;
         let mut conn = self.pool.acquire().await?;
         sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
         let result = async {

@@ -52,9 +52,13 @@ impl PurgeCounts {
 
 impl Store {
     /// Deletes everything that has expired at the clock's now. `session_idle_ms` is the
-    /// console's idle limit. Each batch is its own transaction; between batches the task
+    /// console's idle limit, `audit_months` how long audit entries are kept. Each batch is its own transaction; between batches the task
     /// yields, so the writer and readers go on.
-    pub async fn purge(&self, session_idle_ms: i64) -> Result<PurgeCounts, StoreError> {
+    pub async fn purge(
+        &self,
+        session_idle_ms: i64,
+        audit_months: u32,
+    ) -> Result<PurgeCounts, StoreError> {
         let now = self.clock.now_ms();
         let mut counts = PurgeCounts::default();
         let widgets: Vec<(i64, String)> = sqlx::query_as("SELECT id, settings FROM widgets")
@@ -76,7 +80,7 @@ impl Store {
         counts.visitors += visitors;
         counts.keys += keys;
         counts.keys += self.purge_orphan_keys(now - ORPHAN_KEY_GRACE_MS).await?;
-        counts.audit += self.purge_audit(now).await?;
+        counts.audit += self.purge_audit(now, audit_months).await?;
         if counts.total() > 0 {
             self.flush_erasure().await;
         }

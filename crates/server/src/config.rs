@@ -35,6 +35,7 @@ pub const SETTINGS: &[&str] = &[
     "typing_per_socket_per_minute",
     "messages_per_conversation",
     "conversations_per_visitor_per_day",
+    "data_requests_per_operator_per_minute",
     "sockets_per_visitor",
     "max_sockets",
     "max_connections",
@@ -114,6 +115,8 @@ pub struct Config {
     pub messages_per_conversation: u32,
     /// Conversations one visitor may start a day.
     pub conversations_per_visitor_per_day: u32,
+    /// Requests one operator may make a minute to the history, data requests and audit log.
+    pub data_requests_per_operator_per_minute: u32,
     /// Sockets one visitor (token) may have open at once.
     pub sockets_per_visitor: u32,
     /// WebSockets this process holds at once.
@@ -192,6 +195,7 @@ impl Default for Config {
             typing_per_socket_per_minute: 240,
             messages_per_conversation: 5000,
             conversations_per_visitor_per_day: 20,
+            data_requests_per_operator_per_minute: 120,
             sockets_per_visitor: 5,
             max_sockets: 20_000,
             max_connections: 25_000,
@@ -435,6 +439,9 @@ impl Config {
             }
             "conversations_per_visitor_per_day" => {
                 self.conversations_per_visitor_per_day = parse_number(name, v, 1, 100_000)?
+            }
+            "data_requests_per_operator_per_minute" => {
+                self.data_requests_per_operator_per_minute = parse_number(name, v, 1, 1_000_000)?
             }
             "sockets_per_visitor" => self.sockets_per_visitor = parse_number(name, v, 1, 1000)?,
             "max_sockets" => self.max_sockets = parse_number(name, v, 1, 10_000_000)?,

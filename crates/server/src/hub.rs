@@ -204,6 +204,20 @@ impl Hub {
         }
     }
 
+    /// A conversation ended (deleted, erased or restricted): its watchers are told, and when
+    /// it was open, consoles see it closed.
+    pub fn conversation_ended(
+        &self,
+        conversation: ConversationId,
+        summary: Option<ConversationSummary>,
+    ) {
+        self.publish(Event::Closed { conversation });
+        if let Some(mut s) = summary {
+            s.open = false;
+            self.publish(Event::Summary(s));
+        }
+    }
+
     /// How many subscriptions watch `topic` (for tests and the bench).
     pub fn watchers(&self, topic: Topic) -> usize {
         let topics = self.topics.read().unwrap_or_else(|e| e.into_inner());

@@ -84,6 +84,7 @@ pub struct Limits {
     leave_widget: DefaultKeyedRateLimiter<i64>,
     leave_client: DefaultKeyedRateLimiter<ClientKey>,
     conversations_visitor: DefaultKeyedRateLimiter<i64>,
+    data_requests: DefaultKeyedRateLimiter<i64>,
     sockets: AtomicUsize,
     visitor_sockets: Mutex<HashMap<i64, u32>>,
     pub socket_messages: Quota,
@@ -126,6 +127,9 @@ impl Limits {
             )),
             conversations_visitor: DefaultKeyedRateLimiter::keyed(per_day(
                 config.conversations_per_visitor_per_day,
+            )),
+            data_requests: DefaultKeyedRateLimiter::keyed(per_minute(
+                config.data_requests_per_operator_per_minute,
             )),
             sockets: AtomicUsize::new(0),
             visitor_sockets: Mutex::new(HashMap::new()),
@@ -247,6 +251,11 @@ impl Limits {
     /// May this visitor start another conversation now?
     pub fn new_conversation(&self, visitor: i64) -> Result<(), RetryAfter> {
         keyed(&self.conversations_visitor, &visitor)
+    }
+
+    /// May this operator read or change the history, a person's data or the audit log now?
+    pub fn data_request(&self, operator: i64) -> Result<(), RetryAfter> {
+        keyed(&self.data_requests, &operator)
     }
 
     /// Counts a WebSocket until the guard drops; `None` when the process has its maximum.

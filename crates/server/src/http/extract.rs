@@ -133,10 +133,28 @@ impl FromRequestParts<AppState> for Admin {
         let op = session.operator;
         if op.role != "admin" {
             return Err(ApiError::Forbidden(
-                "only admins may see and change widgets and routers",
+                "only admins may see and change widgets, routers, the history and the audit log",
             ));
         }
         Ok(Admin(op))
+    }
+}
+
+/// An admin reading or changing personal data (the history, a person's data, the audit
+/// log), within `data_requests_per_operator_per_minute`.
+#[derive(Debug, Clone)]
+pub struct DataAdmin(pub Operator);
+
+impl FromRequestParts<AppState> for DataAdmin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Admin(op) = Admin::from_request_parts(parts, state).await?;
+        state
+            .limits
+            .data_request(op.id)
+            .map_err(ApiError::RateLimited)?;
+        Ok(DataAdmin(op))
     }
 }
 

@@ -5,12 +5,16 @@
 //!   visitor socket;
 //! - [`operator`]: the console's sign-in, `me` and the operator socket;
 //! - [`admin`]: widgets, settings and routers, for admins;
+//! - [`history`], [`export`], [`audit`]: the history, data-subject requests (read, export,
+//!   erase, rectify, restrict, find a person) and the audit log, for admins;
 //! - [`health`]: the health check.
 //!
 //! What a request must carry (a session, an admin, a known widget, a JSON body, a same-origin
 //! socket handshake) is said by the [`extract`] types in each handler's signature.
 
 pub mod admin;
+pub mod audit;
+pub mod export;
 pub mod extract;
 pub mod health;
 pub mod history;
@@ -36,6 +40,8 @@ pub fn router(state: AppState) -> Router {
         .merge(operator::routes())
         .merge(admin::routes())
         .merge(history::routes())
+        .merge(export::routes())
+        .merge(audit::routes())
         .merge(health::routes())
         .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

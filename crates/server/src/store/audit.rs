@@ -32,6 +32,22 @@ pub enum AuditAction {
     TranscriptOpened,
     /// A page of the history was served (`count`: its rows).
     HistorySearched,
+    /// "Find a person" was run (`count`: conversations found).
+    PersonSearched,
+    /// A selection was exported (`target`: its ids or `filter`; `count`: conversations).
+    Exported,
+    /// A selection was erased (`count`: conversations erased).
+    Erased,
+    /// A conversation's visitor-provided values were corrected.
+    Rectified,
+    /// A selection was restricted (`count`: conversations newly restricted).
+    Restricted,
+    /// A restriction was lifted (`count`: conversations).
+    RestrictionLifted,
+    /// A page of the audit log was read (`count`: its entries).
+    AuditRead,
+    /// The audit log was exported as CSV (`count`: entries).
+    AuditExported,
 }
 
 impl AuditAction {
@@ -47,6 +63,14 @@ impl AuditAction {
             AuditAction::OperatorRemoved => "operator_removed",
             AuditAction::TranscriptOpened => "transcript_opened",
             AuditAction::HistorySearched => "history_searched",
+            AuditAction::PersonSearched => "person_searched",
+            AuditAction::Exported => "exported",
+            AuditAction::Erased => "erased",
+            AuditAction::Rectified => "rectified",
+            AuditAction::Restricted => "restricted",
+            AuditAction::RestrictionLifted => "restriction_lifted",
+            AuditAction::AuditRead => "audit_read",
+            AuditAction::AuditExported => "audit_exported",
         }
     }
 }
@@ -73,6 +97,17 @@ pub struct AuditRow {
     pub count: Option<i64>,
     pub prev_hash: Vec<u8>,
     pub hash: Vec<u8>,
+}
+
+/// Which entries the audit page lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    pub operator: Option<i64>,
+    /// At or after (unix ms).
+    pub from: Option<i64>,
+    /// At or before (unix ms).
+    pub to: Option<i64>,
 }
 
 /// What [`Store::verify_audit`] found.
@@ -112,6 +147,19 @@ fn entry_hash(prev: &[u8], row: &AuditRow) -> Vec<u8> {
         h.update(text.as_bytes());
     }
     h.finalize().to_vec()
+}
+
+fn audit_row(r: &sqlx::sqlite::SqliteRow) -> Result<AuditRow, sqlx::Error> {
+    Ok(AuditRow {
+        id: r.try_get("id")?,
+        at: r.try_get("at")?,
+        operator_id: r.try_get("operator_id")?,
+        action: r.try_get("action")?,
+        target: r.try_get("target")?,
+        count: r.try_get("count")?,
+        prev_hash: r.try_get("prev_hash")?,
+        hash: r.try_get("hash")?,
+    })
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -199,19 +247,43 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(AuditRow {
-                    id: r.try_get("id")?,
-                    at: r.try_get("at")?,
-                    operator_id: r.try_get("operator_id")?,
-                    action: r.try_get("action")?,
-                    target: r.try_get("target")?,
-                    count: r.try_get("count")?,
-                    prev_hash: r.try_get("prev_hash")?,
-                    hash: r.try_get("hash")?,
-                })
-            })
+        rows.iter()
+            .map(audit_row)
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
+    /// Entries that match `filter`, newest first, below id `before` when given, at most
+    /// `limit`.
+    pub async fn audit_search(
+        &self,
+        filter: &AuditFilter,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditRow>, StoreError> {
+        let mut sql = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "SELECT id, at, operator_id, action, target, count, prev_hash, hash FROM audit_log \
+             WHERE 1 = 1",
+        );
+        if let Some(action) = &filter.action {
+            sql.push(" AND action = ").push_bind(action.clone());
+        }
+        if let Some(op) = filter.operator {
+            sql.push(" AND operator_id = ").push_bind(op);
+        }
+        if let Some(from) = filter.from {
+            sql.push(" AND at >= ").push_bind(from);
+        }
+        if let Some(to) = filter.to {
+            sql.push(" AND at <= ").push_bind(to);
+        }
+        if let Some(before) = before {
+            sql.push(" AND id < ").push_bind(before);
+        }
+        sql.push(" ORDER BY id DESC LIMIT ").push_bind(limit);
+        let rows = sql.build().fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(audit_row)
             .collect::<Result<_, sqlx::Error>>()
             .map_err(StoreError::from)
     }

@@ -24,6 +24,8 @@ pub struct HistoryQuery {
     /// Words of a name: a conversation matches when any of them is a word of its name.
     pub name: Option<String>,
     pub conversation: Option<ConversationId>,
+    /// Only these conversations (a selection of ids).
+    pub ids: Option<Vec<ConversationId>>,
     /// Only conversations older (lower id) than this one.
     pub before: Option<ConversationId>,
 }
@@ -39,21 +41,27 @@ impl std::fmt::Debug for HistoryQuery {
             .field("email", &self.email.as_ref().map(|_| "…"))
             .field("name", &self.name.as_ref().map(|_| "…"))
             .field("conversation", &self.conversation)
+            .field("ids", &self.ids.as_ref().map(Vec::len))
             .field("before", &self.before)
             .finish()
     }
 }
 
-type Row = (i64, String, bool, bool, i64, i64, i64);
+type Row = (i64, String, bool, bool, i64, i64, i64, bool);
+
+/// Conversations per round when a selection is walked (exports, erasures).
+pub const SELECTION_BATCH: u32 = 100;
 
 impl Store {
-    /// One page of the history, newest first, and whether older conversations match.
-    pub async fn history(&self, q: &HistoryQuery) -> Result<(Vec<HistoryRow>, bool), StoreError> {
-        let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "SELECT c.id, w.key, c.open, c.offline, c.created_at, c.last_at, \
-             (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) \
-             FROM conversations c JOIN widgets w ON w.id = c.widget_id WHERE 1 = 1",
-        );
+    /// `SELECT <columns> FROM conversations c JOIN widgets w … WHERE <the query's filters>`.
+    fn filtered<'q>(
+        &self,
+        columns: &str,
+        q: &'q HistoryQuery,
+    ) -> Result<QueryBuilder<'q, Sqlite>, StoreError> {
+        let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "SELECT {columns} FROM conversations c JOIN widgets w ON w.id = c.widget_id WHERE 1 = 1"
+        ));
         if let Some(w) = q.widget_id {
             sql.push(" AND c.widget_id = ").push_bind(w);
         }
@@ -71,6 +79,17 @@ impl Store {
         }
         if let Some(c) = q.conversation {
             sql.push(" AND c.id = ").push_bind(c.0);
+        }
+        if let Some(ids) = &q.ids {
+            sql.push(" AND c.id IN (");
+            let mut list = sql.separated(", ");
+            for id in ids {
+                list.push_bind(id.0);
+            }
+            if ids.is_empty() {
+                list.push_bind(0i64);
+            }
+            sql.push(")");
         }
         if let Some(before) = q.before {
             sql.push(" AND c.id < ").push_bind(before.0);
@@ -103,15 +122,42 @@ impl Store {
                 sql.push("))");
             }
         }
-        sql.push(" ORDER BY c.id DESC LIMIT ")
-            .push_bind(i64::from(HISTORY_PAGE) + 1);
-        let mut rows: Vec<Row> = sql.build_query_as().fetch_all(&self.pool).await?;
+        Ok(sql)
+    }
+
+    /// One page of the history, newest first, and whether older conversations match.
+    pub async fn history(&self, q: &HistoryQuery) -> Result<(Vec<HistoryRow>, bool), StoreError> {
+        let mut rows = self.history_rows(q, HISTORY_PAGE + 1).await?;
         let more = rows.len() > HISTORY_PAGE as usize;
         rows.truncate(HISTORY_PAGE as usize);
+        Ok((rows, more))
+    }
+
+    /// At most `limit` matching conversations, newest first, with their pre-chat name and
+    /// email opened.
+    pub async fn history_rows(
+        &self,
+        q: &HistoryQuery,
+        limit: u32,
+    ) -> Result<Vec<HistoryRow>, StoreError> {
+        let mut sql = self.filtered(
+            "c.id, w.key, c.open, c.offline, c.created_at, c.last_at, \
+             (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id), \
+             c.restricted_at IS NOT NULL",
+            q,
+        )?;
+        sql.push(" ORDER BY c.id DESC LIMIT ")
+            .push_bind(i64::from(limit));
+        let rows: Vec<Row> = sql.build_query_as().fetch_all(&self.pool).await?;
         let mut page = Vec::with_capacity(rows.len());
-        for (id, key, open, offline, started_at, last_at, messages) in rows {
+        for (id, key, open, offline, started_at, last_at, messages, restricted) in rows {
             let id = ConversationId(id);
-            let details = self.conversation_details(id).await?.unwrap_or_default();
+            // A visitor erased meanwhile leaves nothing to open: the row shows without them.
+            let details = match self.conversation_details(id).await {
+                Ok(d) => d.unwrap_or_default(),
+                Err(StoreError::Erased) => Default::default(),
+                Err(e) => return Err(e),
+            };
             page.push(HistoryRow {
                 id,
                 widget: WidgetKey::parse(&key).map_err(|_| StoreError::NotFound)?,
@@ -125,8 +171,68 @@ impl Store {
                 messages: u64::try_from(messages).unwrap_or(0),
                 name: details.name,
                 email: details.email,
+                restricted,
             });
         }
-        Ok((page, more))
+        Ok(page)
     }
+
+    /// How many conversations match (every page).
+    pub async fn history_count(&self, q: &HistoryQuery) -> Result<u64, StoreError> {
+        let mut sql = self.filtered("COUNT(*)", q)?;
+        let (n,): (i64,) = sql.build_query_as().fetch_one(&self.pool).await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// The ids of every matching conversation, newest first.
+    pub async fn history_ids(&self, q: &HistoryQuery) -> Result<Vec<ConversationId>, StoreError> {
+        let mut sql = self.filtered("c.id", q)?;
+        sql.push(" ORDER BY c.id DESC");
+        let rows: Vec<(i64,)> = sql.build_query_as().fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(|(id,)| ConversationId(id)).collect())
+    }
+
+    /// What "find a person" shows besides the rows: counts, dates, and the receipts' ids.
+    pub async fn history_totals(&self, q: &HistoryQuery) -> Result<HistoryTotals, StoreError> {
+        let mut sql = self.filtered(
+            "COUNT(*), COALESCE(SUM((SELECT COUNT(*) FROM messages m \
+             WHERE m.conversation_id = c.id)), 0), COALESCE(SUM(c.offline), 0), \
+             COALESCE(SUM(c.restricted_at IS NOT NULL), 0), MIN(c.created_at), MAX(c.last_at)",
+            q,
+        )?;
+        let (total, messages, left, restricted, first_at, last_at): (
+            i64,
+            i64,
+            i64,
+            i64,
+            Option<i64>,
+            Option<i64>,
+        ) = sql.build_query_as().fetch_one(&self.pool).await?;
+        let mut sql = self.filtered("DISTINCT c.receipt_id", q)?;
+        sql.push(" AND c.receipt_id IS NOT NULL ORDER BY c.receipt_id");
+        let receipts: Vec<(i64,)> = sql.build_query_as().fetch_all(&self.pool).await?;
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        Ok(HistoryTotals {
+            total: count(total),
+            messages: count(messages),
+            left: count(left),
+            restricted: count(restricted),
+            first_at,
+            last_at,
+            receipts: receipts.into_iter().map(|(id,)| id).collect(),
+        })
+    }
+}
+
+/// Totals over every conversation a query matches.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HistoryTotals {
+    pub total: u64,
+    pub messages: u64,
+    pub left: u64,
+    pub restricted: u64,
+    pub first_at: Option<i64>,
+    pub last_at: Option<i64>,
+    /// Receipt row ids, ascending.
+    pub receipts: Vec<i64>,
 }

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod history;
 mod purge;
+pub mod requests;
 mod sealed;
 pub mod writer;
 

@@ -6,7 +6,8 @@
 //!
 //! Kept how long:
 //! - a conversation (messages, pre-chat values, blind indexes), until `transcript_months`
-//!   after its last message;
+//!   after its last message; a restricted one (Art. 18) stays, details included, until the
+//!   restriction is lifted;
 //! - its details (page, referrer, browser and OS family), until `details_days` after it started;
 //! - a consent receipt, while a conversation refers to it, then `receipt_months` more;
 //! - a visitor (token hash, data key), until their token has expired and no conversation is left;
@@ -95,7 +96,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         loop {
             let ids: Vec<(i64,)> = sqlx::query_as(
-                "SELECT id FROM conversations WHERE widget_id = ? AND last_at < ? LIMIT ?",
+                "SELECT id FROM conversations WHERE widget_id = ? AND last_at < ? \
+                 AND restricted_at IS NULL LIMIT ?",
             )
             .bind(widget_id)
             .bind(before)
@@ -103,40 +105,47 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
             for &(id,) in &ids {
-                // A long conversation goes in several transactions, not one that holds the
-                // write lock for all its messages.
-                loop {
-                    let gone = sqlx::query(
-                        "DELETE FROM messages WHERE rowid IN \
-                         (SELECT rowid FROM messages WHERE conversation_id = ? LIMIT ?)",
-                    )
-                    .bind(id)
-                    .bind(MESSAGE_BATCH)
-                    .execute(&self.pool)
-                    .await?
-                    .rows_affected();
-                    counts.messages += gone;
-                    tokio::task::yield_now().await;
-                    if gone < MESSAGE_BATCH as u64 {
-                        break;
-                    }
-                }
+                counts.messages += self.delete_messages(id).await?;
             }
             let mut tx = self.pool.begin().await?;
             for &(id,) in &ids {
                 // Checked again: a message that arrived meanwhile keeps the conversation.
-                counts.conversations +=
-                    sqlx::query("DELETE FROM conversations WHERE id = ? AND last_at < ?")
-                        .bind(id)
-                        .bind(before)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
+                counts.conversations += sqlx::query(
+                    "DELETE FROM conversations WHERE id = ? AND last_at < ? \
+                     AND restricted_at IS NULL",
+                )
+                .bind(id)
+                .bind(before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             }
             tx.commit().await?;
             tokio::task::yield_now().await;
             if (ids.len() as i64) < BATCH {
                 return Ok(());
+            }
+        }
+    }
+
+    /// Deletes a conversation's messages, several transactions for a long conversation rather
+    /// than one that holds the write lock for all of them. Returns how many.
+    pub(super) async fn delete_messages(&self, conversation: i64) -> Result<u64, StoreError> {
+        let mut total = 0;
+        loop {
+            let gone = sqlx::query(
+                "DELETE FROM messages WHERE rowid IN \
+                 (SELECT rowid FROM messages WHERE conversation_id = ? LIMIT ?)",
+            )
+            .bind(conversation)
+            .bind(MESSAGE_BATCH)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+            total += gone;
+            tokio::task::yield_now().await;
+            if gone < MESSAGE_BATCH as u64 {
+                return Ok(total);
             }
         }
     }
@@ -147,6 +156,7 @@ impl Store {
             let done = sqlx::query(
                 "UPDATE conversations SET context = NULL, details = NULL WHERE id IN \
                  (SELECT id FROM conversations WHERE widget_id = ? AND created_at < ? \
+                  AND restricted_at IS NULL \
                   AND (context IS NOT NULL OR details IS NOT NULL) LIMIT ?)",
             )
             .bind(widget_id)

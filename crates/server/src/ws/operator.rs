@@ -188,6 +188,14 @@ impl OperatorPeer {
         if let Err(e) = store.summary(conversation).await {
             return store_error(conn.out, e).await;
         }
+        // A restricted conversation (Art. 18) is not for agents: to them it does not exist.
+        if self.operator.role != "admin" {
+            match store.is_restricted(conversation).await {
+                Ok(false) => {}
+                Ok(true) => return store_error(conn.out, StoreError::NotFound).await,
+                Err(e) => return store_error(conn.out, e).await,
+            }
+        }
         // Reading a transcript is an access the audit log records (not a repeat on this
         // socket: the console opens a conversation again to catch up).
         if !self.opened.contains_key(&conversation) {

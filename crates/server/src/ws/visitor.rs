@@ -506,7 +506,7 @@ impl VisitorPeer {
                 return error_frame(conn.out, e).await;
             }
             tracing::info!(conversation = c.0, "visitor deleted their conversation");
-            announce_gone(&self.state, c, summary);
+            self.state.hub.conversation_ended(c, summary);
         }
         conn.out
             .send(&VisitorServer::Deleted {
@@ -538,7 +538,7 @@ impl VisitorPeer {
                 .iter()
                 .find(|(id, _)| id == c)
                 .and_then(|(_, s)| s.clone());
-            announce_gone(&self.state, *c, summary);
+            self.state.hub.conversation_ended(*c, summary);
         }
         conn.out
             .send(&VisitorServer::Withdrawn {
@@ -692,20 +692,6 @@ impl Peer for VisitorPeer {
                 active: false,
             });
         }
-    }
-}
-
-/// Tells other sockets a conversation is gone: the visitor's other tabs see it closed, and
-/// operators see its last summary marked closed (it can no longer be opened).
-fn announce_gone(
-    state: &AppState,
-    c: ConversationId,
-    summary: Option<confide_protocol::chat::ConversationSummary>,
-) {
-    state.hub.publish(Event::Closed { conversation: c });
-    if let Some(mut s) = summary {
-        s.open = false;
-        state.hub.publish(Event::Summary(s));
     }
 }
 

@@ -9,7 +9,7 @@ use crate::sockets::*;
 use confide_protocol::settings::Requirement;
 use serde_json::{json, Value};
 
-async fn get(app: &TestApp, cookie: Option<&str>, query: &str) -> reqwest::Response {
+pub(crate) async fn get(app: &TestApp, cookie: Option<&str>, query: &str) -> reqwest::Response {
     let mut req = reqwest::Client::new().get(format!("{}/api/admin/conversations{query}", app.url));
     if let Some(c) = cookie {
         req = req.header("cookie", c);
@@ -17,7 +17,7 @@ async fn get(app: &TestApp, cookie: Option<&str>, query: &str) -> reqwest::Respo
     req.send().await.expect("request")
 }
 
-async fn ids(app: &TestApp, cookie: &str, query: &str) -> Vec<i64> {
+pub(crate) async fn ids(app: &TestApp, cookie: &str, query: &str) -> Vec<i64> {
     let res = get(app, Some(cookie), query).await;
     assert_eq!(res.status(), 200, "{query}");
     let page: Value = res.json().await.expect("json");
@@ -31,7 +31,7 @@ async fn ids(app: &TestApp, cookie: &str, query: &str) -> Vec<i64> {
 
 /// A visitor who gives these pre-chat values and sends one message; returns the
 /// conversation's id.
-async fn visitor(app: &TestApp, op: &mut Ws, fields: Value, text: &str) -> i64 {
+pub(crate) async fn visitor(app: &TestApp, op: &mut Ws, fields: Value, text: &str) -> i64 {
     let mut v = connect(app, "/ws/visitor", None).await;
     send(
         &mut v,

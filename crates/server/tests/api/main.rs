@@ -16,6 +16,7 @@ mod logs;
 mod operator;
 mod process;
 mod reach;
+mod requests;
 mod retention;
 mod routers;
 mod sealing;

@@ -1,7 +1,12 @@
 //! The operator HTTP endpoints: sign in, who am I, sign out. Same origin, the session cookie
 //! is HttpOnly and travels by itself; nothing here ever logs a credential.
 
-use confide_protocol::chat::{LoginRequest, OperatorMe};
+use confide_protocol::chat::{ConversationId, LoginRequest, OperatorMe};
+use confide_protocol::details::VisitorDetails;
+use confide_protocol::history::{
+    AuditPage, EraseRequest, HistoryFilter, PersonFound, Rectify, RestrictRequest, SelectionDone,
+    Transcript,
+};
 use confide_protocol::router::api::{NewRouter, RouterListItem};
 use confide_protocol::router::RouterRules;
 use confide_protocol::settings::{LoaderIntegrity, NewWidget, WidgetListItem, WidgetSettings};
@@ -18,6 +23,8 @@ pub enum ApiError {
     Unauthorized(String),
     /// Any other answer that is not a success.
     Server(String),
+    /// 409 to an erasure: the selection no longer holds the count confirmed; nothing changed.
+    Conflict(String),
     /// No answer at all.
     Network,
 }
@@ -25,7 +32,7 @@ pub enum ApiError {
 impl ApiError {
     pub fn message(&self) -> &str {
         match self {
-            ApiError::Unauthorized(m) | ApiError::Server(m) => m,
+            ApiError::Unauthorized(m) | ApiError::Server(m) | ApiError::Conflict(m) => m,
             ApiError::Network => {
                 "The server could not be reached. Check the connection and try again."
             }
@@ -108,6 +115,62 @@ pub async fn save_router_rules(
     parse(&call("PUT", &router_path(key), Some(body)).await?)
 }
 
+/// `GET /api/admin/conversations`: a page of the history (the path from
+/// [`crate::history::ListRequest::path`]).
+pub async fn history_page(path: &str) -> Result<confide_protocol::history::HistoryPage, ApiError> {
+    parse(&call("GET", path, None).await?)
+}
+
+/// `GET /api/admin/conversations/{id}`: one conversation, read-only.
+pub async fn transcript(id: ConversationId) -> Result<Transcript, ApiError> {
+    parse(&call("GET", &crate::history::transcript_path(id), None).await?)
+}
+
+/// `PUT /api/admin/conversations/{id}/details`: answers with the details as stored.
+pub async fn rectify(id: ConversationId, rectify: &Rectify) -> Result<VisitorDetails, ApiError> {
+    let body = serde_json::to_string(rectify).map_err(|_| ApiError::Network)?;
+    parse(&call("PUT", &crate::history::details_path(id), Some(body)).await?)
+}
+
+/// `POST /api/admin/conversations/erase`; a 409 is [`ApiError::Conflict`].
+pub async fn erase(request: &EraseRequest) -> Result<SelectionDone, ApiError> {
+    let body = serde_json::to_string(request).map_err(|_| ApiError::Network)?;
+    let (status, text) = call_raw("POST", crate::history::ERASE_PATH, Some(body)).await?;
+    if (200..300).contains(&status) {
+        parse(&text)
+    } else {
+        Err(erase_error(status, &text))
+    }
+}
+
+/// An erasure's refusal: a 409 says the count changed, with the server's words if it sent any.
+pub fn erase_error(status: u16, body: &str) -> ApiError {
+    match status {
+        409 => ApiError::Conflict(
+            serde_json::from_str::<ErrorBody>(body)
+                .map(|b| b.message)
+                .unwrap_or_else(|_| crate::history::ERASE_CONFLICT.to_owned()),
+        ),
+        _ => error_for(status, body),
+    }
+}
+
+/// `POST /api/admin/conversations/restrict`.
+pub async fn restrict(request: &RestrictRequest) -> Result<SelectionDone, ApiError> {
+    let body = serde_json::to_string(request).map_err(|_| ApiError::Network)?;
+    parse(&call("POST", crate::history::RESTRICT_PATH, Some(body)).await?)
+}
+
+/// `GET /api/admin/person?email=…[&name=…]`.
+pub async fn person(filter: &HistoryFilter) -> Result<PersonFound, ApiError> {
+    parse(&call("GET", &crate::history::person_path(filter), None).await?)
+}
+
+/// `GET /api/admin/audit`: a page (the path from [`crate::audit::AuditRequest::path`]).
+pub async fn audit_page(path: &str) -> Result<AuditPage, ApiError> {
+    parse(&call("GET", path, None).await?)
+}
+
 /// Router keys are widget keys: no escaping needed.
 fn router_path(key: &WidgetKey) -> String {
     format!("/api/admin/routers/{}", key.as_str())
@@ -147,6 +210,20 @@ pub fn error_for(status: u16, body: &str) -> ApiError {
 
 /// One same-origin request; the body, if any, is JSON. Returns the response text on 2xx.
 async fn call(method: &str, path: &str, body: Option<String>) -> Result<String, ApiError> {
+    let (status, text) = call_raw(method, path, body).await?;
+    if (200..300).contains(&status) {
+        Ok(text)
+    } else {
+        Err(error_for(status, &text))
+    }
+}
+
+/// One same-origin request: its status and text, whatever the status.
+async fn call_raw(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+) -> Result<(u16, String), ApiError> {
     let window = web_sys::window().ok_or(ApiError::Network)?;
     let init = RequestInit::new();
     init.set_method(method);
@@ -163,7 +240,7 @@ async fn call(method: &str, path: &str, body: Option<String>) -> Result<String, 
     send(&window, &request).await
 }
 
-async fn send(window: &web_sys::Window, request: &Request) -> Result<String, ApiError> {
+async fn send(window: &web_sys::Window, request: &Request) -> Result<(u16, String), ApiError> {
     let response = JsFuture::from(window.fetch_with_request(request))
         .await
         .map_err(|_| ApiError::Network)?;
@@ -176,11 +253,7 @@ async fn send(window: &web_sys::Window, request: &Request) -> Result<String, Api
             .unwrap_or_default(),
         Err(_) => String::new(),
     };
-    if response.ok() {
-        Ok(text)
-    } else {
-        Err(error_for(response.status(), &text))
-    }
+    Ok((response.status(), text))
 }
 
 #[cfg(test)]
@@ -203,6 +276,25 @@ mod tests {
         assert_eq!(
             error_for(503, "<html>"),
             ApiError::Server("The server answered with status 503.".into())
+        );
+    }
+
+    #[test]
+    fn an_erasure_refused_for_a_changed_count_is_a_conflict() {
+        assert_eq!(
+            erase_error(
+                409,
+                r#"{"code":"conflict","message":"the selection now holds 4 conversations, not 5"}"#
+            ),
+            ApiError::Conflict("the selection now holds 4 conversations, not 5".into())
+        );
+        assert_eq!(
+            erase_error(409, ""),
+            ApiError::Conflict(crate::history::ERASE_CONFLICT.into())
+        );
+        assert_eq!(
+            erase_error(400, r#"{"code":"invalid","message":"expect: 0"}"#),
+            ApiError::Server("expect: 0".into())
         );
     }
 

@@ -5,16 +5,21 @@
 //! state holds, so tests render them from a prepared state without a server.
 
 pub mod api;
+pub mod audit;
 pub mod components;
+pub mod history;
 pub mod hooks;
 pub mod ids;
+pub mod person;
 pub mod reconnect;
 pub mod routers;
 pub mod sound;
 pub mod state;
 pub mod widgets;
 
-use components::{Desk, Header, LoginForm, RoutersPage, WidgetsPage};
+use components::{
+    AuditPage, Desk, Header, HistoryPage, LoginForm, PersonPage, RoutersPage, WidgetsPage,
+};
 use confide_protocol::chat::{OperatorClient, OperatorMe};
 use hooks::{
     use_alert_sound, use_document_title, use_operator_socket, use_page_visible, SocketEvent,
@@ -112,6 +117,9 @@ pub fn Console() -> Html {
         },
         Auth::SignedIn(_) if state.page == Page::Widgets => html! { <WidgetsPage /> },
         Auth::SignedIn(_) if state.page == Page::Routers => html! { <RoutersPage /> },
+        Auth::SignedIn(_) if state.page == Page::History => html! { <HistoryPage /> },
+        Auth::SignedIn(_) if state.page == Page::Person => html! { <PersonPage /> },
+        Auth::SignedIn(_) if state.page == Page::Audit => html! { <AuditPage /> },
         Auth::SignedIn(_) => html! { <Desk /> },
     };
     let context = ConsoleContext { state, send };

@@ -30,6 +30,12 @@ pub enum Page {
     Widgets,
     /// Routers and their rules: admins only.
     Routers,
+    /// Every conversation, searched, exported, erased, restricted (issue 14): admins only.
+    History,
+    /// Everything held on one person, for their request: admins only.
+    Person,
+    /// The hash-chained audit log: admins only.
+    Audit,
 }
 
 /// The operator socket, as the header shows it.
@@ -1165,5 +1171,23 @@ mod tests {
         );
         assert_eq!(s.page, Page::Routers);
         assert_eq!(run(s, [Action::SignedOut]).page, Page::Inbox);
+    }
+
+    #[test]
+    fn only_an_admin_gets_the_history_person_and_audit_pages() {
+        let admin = OperatorMe {
+            role: "admin".into(),
+            ..me()
+        };
+        for page in [Page::History, Page::Person, Page::Audit] {
+            let s = run(state(), [Action::ShowPage(page)]);
+            assert_eq!(s.page, Page::Inbox, "an agent never sees {page:?}");
+            let s = run(
+                ConsoleState::for_operator(admin.clone()),
+                [Action::ShowPage(page)],
+            );
+            assert_eq!(s.page, page);
+            assert_eq!(run(s, [Action::SignedOut]).page, Page::Inbox);
+        }
     }
 }

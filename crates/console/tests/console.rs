@@ -21,6 +21,10 @@ use yew::prelude::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// The History, Find a person and Audit log pages against a stand-in server.
+#[path = "console/requests.rs"]
+mod requests;
+
 fn mount_point() -> Element {
     let document = gloo_utils::document();
     let root = document.create_element("div").expect("div");
@@ -424,7 +428,13 @@ async fn only_admins_see_the_widgets_link() {
         .render();
         yew::scheduler::flush().await;
         one(&root, "[data-testid=nav-inbox]");
-        for link in ["nav-widgets", "nav-routers"] {
+        for link in [
+            "nav-widgets",
+            "nav-routers",
+            "nav-history",
+            "nav-person",
+            "nav-audit",
+        ] {
             assert_eq!(
                 root.query_selector(&format!("[data-testid={link}]"))
                     .expect("query")

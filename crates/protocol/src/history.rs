@@ -413,6 +413,40 @@ pub struct AuditView {
     pub count: Option<i64>,
 }
 
+/// Which entries the audit page lists and its CSV export holds; travels as the query string
+/// of `GET /api/admin/audit` and `/api/admin/audit/export` ([`AuditFilter::to_query`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// One of [`AUDIT_ACTIONS`].
+    pub action: Option<String>,
+    /// An operator's id.
+    pub operator: Option<i64>,
+    /// At or after (unix ms).
+    pub from: Option<i64>,
+    /// At or before (unix ms).
+    pub to: Option<i64>,
+}
+
+impl AuditFilter {
+    /// `action=&operator=&from=&to=`, only those set, percent-encoded.
+    pub fn to_query(&self) -> String {
+        let mut pairs = Vec::new();
+        if let Some(a) = &self.action {
+            pairs.push(format!("action={}", percent_encode(a)));
+        }
+        if let Some(o) = self.operator {
+            pairs.push(format!("operator={o}"));
+        }
+        if let Some(f) = self.from {
+            pairs.push(format!("from={f}"));
+        }
+        if let Some(t) = self.to {
+            pairs.push(format!("to={t}"));
+        }
+        pairs.join("&")
+    }
+}
+
 /// `GET /api/admin/audit?action=&operator=&from=&to=&before=`: newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditPage {

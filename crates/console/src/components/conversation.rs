@@ -121,14 +121,14 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
 }
 
 #[derive(Debug, Clone, PartialEq, Properties)]
-struct VisitorDetailsProps {
-    details: VisitorDetails,
+pub(super) struct VisitorDetailsProps {
+    pub(super) details: VisitorDetails,
 }
 
 /// What the visitor filled in before the chat and, for standard-mode widgets, the page,
 /// referrer, browser and OS. Every value is text; URLs are shown, not linked.
 #[component]
-fn VisitorDetailsList(props: &VisitorDetailsProps) -> Html {
+pub(super) fn VisitorDetailsList(props: &VisitorDetailsProps) -> Html {
     let d = &props.details;
     let mut rows: Vec<(String, String, &'static str)> = Vec::new();
     let mut push = |label: &str, value: &Option<String>, key: &'static str| {

@@ -1,5 +1,5 @@
-//! The top bar: product name, pages (Widgets and Routers for admins only), connection state,
-//! who is signed in, sign out.
+//! The top bar: product name, pages (Widgets, Routers, History, Find a person and Audit log
+//! for admins only), connection state, who is signed in, sign out.
 
 use super::use_console;
 use crate::api;
@@ -59,6 +59,9 @@ pub fn Header() -> Html {
                 if state.is_admin() {
                     { link(Page::Widgets, "Widgets", "nav-widgets") }
                     { link(Page::Routers, "Routers", "nav-routers") }
+                    { link(Page::History, "History", "nav-history") }
+                    { link(Page::Person, "Find a person", "nav-person") }
+                    { link(Page::Audit, "Audit log", "nav-audit") }
                 }
             </nav>
         }

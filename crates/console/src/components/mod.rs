@@ -1,29 +1,37 @@
 //! The console's views. They read [`crate::ConsoleContext`] and render only what it holds.
 
+mod audit;
 mod composer;
 mod conversation;
 mod desk;
 mod header;
+mod history;
 mod inbox;
 mod login;
 mod message;
+mod person;
 mod router_rules;
 mod routers;
 mod settings_form;
+mod transcript;
 mod try_visitor;
 mod widgets;
 
+pub use audit::AuditPage;
 pub use composer::Composer;
 pub use conversation::ConversationView;
 pub use conversation::ConversationViewProps;
 pub use desk::Desk;
 pub use header::Header;
+pub use history::{EraseConfirm, EraseConfirmProps, HistoryPage};
 pub use inbox::Inbox;
 pub use login::{LoginForm, LoginFormProps};
 pub use message::{MessageItem, MessageItemProps, MessageTextView, MessageTextViewProps};
+pub use person::PersonPage;
 pub use router_rules::{RouterRulesForm, RouterRulesFormProps};
 pub use routers::RoutersPage;
 pub use settings_form::{SettingsForm, SettingsFormProps};
+pub use transcript::{TranscriptView, TranscriptViewProps};
 pub use try_visitor::{TryVisitor, TryVisitorProps};
 pub use widgets::WidgetsPage;
 

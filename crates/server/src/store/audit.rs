@@ -99,16 +99,7 @@ pub struct AuditRow {
     pub hash: Vec<u8>,
 }
 
-/// Which entries the audit page lists.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AuditFilter {
-    pub action: Option<String>,
-    pub operator: Option<i64>,
-    /// At or after (unix ms).
-    pub from: Option<i64>,
-    /// At or before (unix ms).
-    pub to: Option<i64>,
-}
+pub use confide_protocol::history::AuditFilter;
 
 /// What [`Store::verify_audit`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,871 @@
+//! The History, Find a person and Audit log pages (issue 14) against a stand-in server: a
+//! `window.fetch` that answers from a table and records every request, so the tests see
+//! exactly what the console sends and what it makes of each answer.
+
+use super::{all, mount_point, one, type_into};
+use confide_console::components::{AuditPage, HistoryPage, PersonPage};
+use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement, Request};
+use web_sys::{Response, ResponseInit};
+
+/// One request the console made.
+#[derive(Debug, Clone)]
+struct Seen {
+    method: String,
+    /// From `/api/` on, with the query.
+    path: String,
+    body: String,
+}
+
+type Route = dyn Fn(&str, &str, &str) -> (u16, Value);
+
+/// `window.fetch`, replaced until dropped.
+struct FakeServer {
+    seen: Rc<RefCell<Vec<Seen>>>,
+    original: JsValue,
+    _fetch: Closure<dyn FnMut(Request) -> js_sys::Promise>,
+}
+
+impl FakeServer {
+    fn start(route: impl Fn(&str, &str, &str) -> (u16, Value) + 'static) -> Self {
+        let window = gloo_utils::window();
+        let original = js_sys::Reflect::get(&window, &"fetch".into()).expect("fetch");
+        let seen: Rc<RefCell<Vec<Seen>>> = Rc::default();
+        let route: Rc<Route> = Rc::new(route);
+        let fetch = {
+            let seen = seen.clone();
+            Closure::<dyn FnMut(Request) -> js_sys::Promise>::new(move |request: Request| {
+                let (seen, route) = (seen.clone(), route.clone());
+                wasm_bindgen_futures::future_to_promise(async move {
+                    let body = JsFuture::from(request.text()?)
+                        .await?
+                        .as_string()
+                        .unwrap_or_default();
+                    let url = request.url();
+                    let path = url
+                        .find("/api/")
+                        .map_or(url.clone(), |i| url[i..].to_owned());
+                    let method = request.method();
+                    let (status, answer) = route(&method, &path, &body);
+                    seen.borrow_mut().push(Seen { method, path, body });
+                    let init = ResponseInit::new();
+                    init.set_status(status);
+                    let text = answer.to_string();
+                    Ok(Response::new_with_opt_str_and_init(Some(&text), &init)?.into())
+                })
+            })
+        };
+        js_sys::Reflect::set(&window, &"fetch".into(), fetch.as_ref()).expect("stub fetch");
+        Self {
+            seen,
+            original,
+            _fetch: fetch,
+        }
+    }
+
+    fn requests(&self, method: &str, prefix: &str) -> Vec<Seen> {
+        self.seen
+            .borrow()
+            .iter()
+            .filter(|s| s.method == method && s.path.starts_with(prefix))
+            .cloned()
+            .collect()
+    }
+
+    fn last(&self, method: &str, prefix: &str) -> Seen {
+        self.requests(method, prefix)
+            .pop()
+            .unwrap_or_else(|| panic!("no {method} {prefix} in {:#?}", self.seen.borrow()))
+    }
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        let _ = js_sys::Reflect::set(&gloo_utils::window(), &"fetch".into(), &self.original);
+    }
+}
+
+/// A macrotask later: the fetch stand-in's promises and their `text()` have settled.
+async fn sleep_ms(ms: i32) {
+    let tick = js_sys::Promise::new(&mut |resolve, _| {
+        gloo_utils::window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .expect("setTimeout");
+    });
+    let _ = JsFuture::from(tick).await;
+}
+
+/// Lets the fetches resolve and yew render, until `done` holds (at most about 2 s).
+async fn until(what: &str, done: impl Fn() -> bool) {
+    for _ in 0..400 {
+        yew::scheduler::flush().await;
+        if done() {
+            return;
+        }
+        sleep_ms(5).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+async fn wait_for(root: &Element, selector: &str) -> Element {
+    until(selector, || {
+        root.query_selector(selector).ok().flatten().is_some()
+    })
+    .await;
+    one(root, selector)
+}
+
+async fn click(root: &Element, selector: &str) {
+    one(root, selector)
+        .dyn_into::<HtmlElement>()
+        .expect("html element")
+        .click();
+    yew::scheduler::flush().await;
+}
+
+fn text(root: &Element, selector: &str) -> String {
+    one(root, selector).text_content().unwrap_or_default()
+}
+
+fn row(id: i64, restricted: bool) -> Value {
+    json!({
+        "id": id, "widget": "demo", "status": "closed", "started_at": 1_700_000_000_000_i64 + id,
+        "last_at": 1_700_000_100_000_i64 + id, "messages": 2, "email": "ann@example.com",
+        "name": "Ann Lee", "restricted": restricted
+    })
+}
+
+fn receipt() -> Value {
+    json!({"language": "en", "version": 3, "text_sha256": "ab".repeat(32), "policy_url": null,
+           "at": 1_700_000_000_000_i64, "withdrawn_at": null})
+}
+
+/// The browser's start of a local day, as the console computes it.
+fn local_midnight(y: u32, m: i32, d: i32) -> i64 {
+    js_sys::Date::new_with_year_month_day(y, m - 1, d).get_time() as i64
+}
+
+#[wasm_bindgen_test]
+async fn history_lists_picks_exports_and_erases_the_count_confirmed() {
+    let server = FakeServer::start(|method, path, _| match (method, path) {
+        ("GET", "/api/admin/widgets") => (200, json!([{"key": "demo", "name": "Demo site"}])),
+        ("GET", p) if p.starts_with("/api/admin/conversations") => (
+            200,
+            json!({"conversations": [row(3, false), row(2, true), row(1, false)], "more": true, "total": 7}),
+        ),
+        ("POST", "/api/admin/conversations/erase") => {
+            (200, json!({"done": 1, "messages": 2, "restricted": [2]}))
+        }
+        _ => (
+            404,
+            json!({"code": "not_found", "message": "no such route"}),
+        ),
+    });
+    let root = mount_point();
+    yew::Renderer::<HistoryPage>::with_root(root.clone()).render();
+    wait_for(&root, "[data-testid=history-row][data-conversation='1']").await;
+    assert_eq!(
+        server.last("GET", "/api/admin/conversations").path,
+        "/api/admin/conversations",
+        "the first page, unfiltered"
+    );
+    assert_eq!(
+        text(&root, "[data-testid=history-total]"),
+        "7 conversations match"
+    );
+    until("the widget list", || {
+        all(&root, "select[data-testid=history-widget] option").len() == 2
+    })
+    .await;
+    // The selects start at "any" (yew inserts options last first: the browser would
+    // otherwise keep the last one selected).
+    for testid in ["history-widget", "history-status"] {
+        let select: web_sys::HtmlSelectElement = one(&root, &format!("[data-testid={testid}]"))
+            .dyn_into()
+            .expect("select");
+        assert_eq!(select.value(), "", "{testid}");
+    }
+    // Every input has a label around it.
+    for testid in [
+        "history-widget",
+        "history-status",
+        "history-from",
+        "history-to",
+        "history-email",
+        "history-name",
+        "history-conversation",
+    ] {
+        let input = one(&root, &format!("[data-testid={testid}]"));
+        let label = input.closest("label").expect("query").expect("labelled");
+        assert!(
+            label.text_content().unwrap_or_default().len()
+                > input.text_content().unwrap_or_default().len(),
+            "{testid} has label text"
+        );
+    }
+    assert_eq!(
+        all(&root, "table th[scope=col]").len(),
+        10,
+        "a header per column"
+    );
+    let restricted = one(&root, "[data-testid=history-row][data-conversation='2']");
+    assert!(restricted
+        .text_content()
+        .unwrap_or_default()
+        .contains("restricted"));
+    assert!(
+        root.query_selector("[data-testid=history-export-csv]")
+            .expect("query")
+            .is_none(),
+        "nothing picked, nothing to export"
+    );
+    assert!(one(&root, "[data-testid=history-erase]").has_attribute("disabled"));
+
+    // Two picked: the exports name them, the erasure asks about exactly two.
+    click(
+        &root,
+        "[data-conversation='3'] input[data-testid=history-select]",
+    )
+    .await;
+    click(
+        &root,
+        "[data-conversation='2'] input[data-testid=history-select]",
+    )
+    .await;
+    assert_eq!(text(&root, "[data-testid=history-selected]"), "2 selected");
+    let href = |testid: &str| {
+        one(&root, &format!("a[data-testid={testid}]"))
+            .get_attribute("href")
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        href("history-export-csv"),
+        "/api/admin/export?format=csv&rows=messages&ids=3,2"
+    );
+    assert_eq!(
+        href("history-export-conversations-csv"),
+        "/api/admin/export?format=csv&rows=conversations&ids=3,2"
+    );
+    assert_eq!(
+        href("history-export-json"),
+        "/api/admin/export?format=json&ids=3,2"
+    );
+    assert!(one(&root, "a[data-testid=history-export-json]").has_attribute("download"));
+
+    click(&root, "[data-testid=history-erase]").await;
+    let confirm = one(&root, "[data-testid=erase-confirmation]");
+    assert_eq!(
+        confirm.text_content().unwrap_or_default(),
+        "Erase 2 conversations? This cannot be undone.Yes, eraseCancel"
+    );
+    let focused = gloo_utils::document().active_element().expect("focus");
+    assert_eq!(
+        focused.get_attribute("data-testid").as_deref(),
+        Some("erase-cancel"),
+        "the safe choice has the focus"
+    );
+    click(&root, "[data-testid=erase-cancel]").await;
+    assert!(root
+        .query_selector("[data-testid=erase-confirmation]")
+        .expect("query")
+        .is_none());
+    assert!(server
+        .requests("POST", "/api/admin/conversations/erase")
+        .is_empty());
+
+    click(&root, "[data-testid=history-erase]").await;
+    click(&root, "[data-testid=erase-confirm]").await;
+    let result = wait_for(&root, "[data-testid=selection-result]").await;
+    assert_eq!(result.get_attribute("role").as_deref(), Some("status"));
+    assert_eq!(
+        result.text_content().unwrap_or_default(),
+        "Erased 1 conversation and 2 messages. 1 conversation was kept because it is \
+         restricted; lift the restriction to erase it."
+    );
+    let sent: Value =
+        serde_json::from_str(&server.last("POST", "/api/admin/conversations/erase").body)
+            .expect("json");
+    assert_eq!(sent, json!({"selection": {"ids": [3, 2]}, "expect": 2}));
+    until("the list fetched again", || {
+        server.requests("GET", "/api/admin/conversations").len() == 2
+    })
+    .await;
+    assert_eq!(
+        text(&root, "[data-testid=history-selected]"),
+        "None selected"
+    );
+
+    // All that match: every box ticked and fixed; the exports carry the filter.
+    click(&root, "[data-testid=history-select-matching]").await;
+    let toggle = one(&root, "[data-testid=history-select-matching]");
+    assert_eq!(
+        toggle.get_attribute("aria-pressed").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        toggle.text_content().unwrap_or_default(),
+        "Select all 7 that match"
+    );
+    for b in all(&root, "input[data-testid=history-select]") {
+        let b: HtmlInputElement = b.dyn_into().expect("checkbox");
+        assert!(b.checked() && b.disabled());
+    }
+    assert_eq!(href("history-export-json"), "/api/admin/export?format=json");
+
+    // A search: the form's values, dates as local days, become the query and the selection.
+    type_into(&root, "[data-testid=history-email]", "ann+x@example.com").await;
+    type_into(&root, "[data-testid=history-from]", "2026-12-01").await;
+    type_into(&root, "[data-testid=history-to]", "2026-12-06").await;
+    click(&root, "[data-testid=history-search]").await;
+    until("the search", || {
+        server.requests("GET", "/api/admin/conversations").len() == 3
+    })
+    .await;
+    let (from, to) = (local_midnight(2026, 12, 1), local_midnight(2026, 12, 7) - 1);
+    assert_eq!(
+        server.last("GET", "/api/admin/conversations").path,
+        format!("/api/admin/conversations?from={from}&to={to}&email=ann%2Bx%40example.com")
+    );
+    wait_for(&root, "[data-testid=history-row]").await;
+    assert_eq!(
+        text(&root, "[data-testid=history-selected]"),
+        "None selected"
+    );
+    click(&root, "[data-testid=history-select-matching]").await;
+    assert_eq!(
+        href("history-export-csv"),
+        format!("/api/admin/export?format=csv&rows=messages&from={from}&to={to}&email=ann%2Bx%40example.com")
+    );
+
+    // Older pages.
+    click(&root, "[data-testid=history-more]").await;
+    until("an older page", || {
+        server
+            .last("GET", "/api/admin/conversations")
+            .path
+            .ends_with("&before=1")
+    })
+    .await;
+
+    // A bad form asks nothing and says why.
+    let asked = server.seen.borrow().len();
+    type_into(&root, "[data-testid=history-conversation]", "twelve").await;
+    click(&root, "[data-testid=history-search]").await;
+    let alert = one(&root, "[data-testid=history-error]");
+    assert_eq!(alert.get_attribute("role").as_deref(), Some("alert"));
+    assert!(alert
+        .text_content()
+        .unwrap_or_default()
+        .starts_with("Conversation:"));
+    assert_eq!(server.seen.borrow().len(), asked);
+    let email: HtmlInputElement = one(&root, "[data-testid=history-email]")
+        .dyn_into()
+        .expect("input");
+    assert_eq!(
+        email.value(),
+        "ann+x@example.com",
+        "the form keeps what was typed"
+    );
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_changed_count_erases_nothing_and_counts_again_and_refusals_are_alerts() {
+    let total = Rc::new(RefCell::new(3));
+    let server = {
+        let total = total.clone();
+        FakeServer::start(move |method, path, _| match (method, path) {
+            ("GET", p) if p.starts_with("/api/admin/conversations") => (
+                200,
+                json!({"conversations": [row(3, false)], "more": false, "total": *total.borrow()}),
+            ),
+            ("POST", "/api/admin/conversations/erase") => {
+                *total.borrow_mut() = 4;
+                (
+                    409,
+                    json!({"code": "conflict", "message": "The selection now holds 4 conversations, not 3."}),
+                )
+            }
+            ("POST", "/api/admin/conversations/restrict") => (
+                400,
+                json!({"code": "invalid", "message": "selection.ids: at most 500"}),
+            ),
+            _ => (404, json!({"code": "not_found", "message": "no"})),
+        })
+    };
+    let root = mount_point();
+    yew::Renderer::<HistoryPage>::with_root(root.clone()).render();
+    wait_for(&root, "[data-testid=history-row]").await;
+    click(&root, "[data-testid=history-select-matching]").await;
+    click(&root, "[data-testid=history-erase]").await;
+    assert_eq!(
+        text(&root, "#erase-question"),
+        "Erase 3 conversations? This cannot be undone."
+    );
+    click(&root, "[data-testid=erase-confirm]").await;
+    let alert = wait_for(&root, "[data-testid=history-error]").await;
+    assert_eq!(alert.get_attribute("role").as_deref(), Some("alert"));
+    assert_eq!(
+        alert.text_content().unwrap_or_default(),
+        "The selection now holds 4 conversations, not 3."
+    );
+    let sent: Value =
+        serde_json::from_str(&server.last("POST", "/api/admin/conversations/erase").body)
+            .expect("json");
+    assert_eq!(sent, json!({"selection": {"matching": {}}, "expect": 3}));
+    until("the new count", || {
+        text(&root, "[data-testid=history-total]") == "4 conversations match"
+    })
+    .await;
+    assert!(root
+        .query_selector("[data-testid=selection-result]")
+        .expect("query")
+        .is_none());
+    click(&root, "[data-testid=history-erase]").await;
+    assert_eq!(
+        text(&root, "#erase-question"),
+        "Erase 4 conversations? This cannot be undone.",
+        "asked again with the new count"
+    );
+    click(&root, "[data-testid=erase-cancel]").await;
+
+    click(&root, "[data-testid=history-restrict]").await;
+    until("the refusal", || {
+        root.query_selector("[data-testid=history-error]")
+            .ok()
+            .flatten()
+            .and_then(|e| e.text_content())
+            .as_deref()
+            == Some("selection.ids: at most 500")
+    })
+    .await;
+    let sent: Value = serde_json::from_str(
+        &server
+            .last("POST", "/api/admin/conversations/restrict")
+            .body,
+    )
+    .expect("json");
+    assert_eq!(
+        sent,
+        json!({"selection": {"matching": {}}, "restricted": true})
+    );
+    root.remove();
+}
+
+fn transcript(restricted: bool) -> Value {
+    json!({
+        "conversation": row(3, restricted),
+        "messages": [
+            {"seq": 1, "id": "visitor-0001", "author": "visitor", "text": "<b>hi</b> my order is 123", "at": 1_700_000_000_000_i64},
+            {"seq": 2, "id": "operator-0001", "author": "operator", "author_name": "Ada", "text": "Looking now", "at": 1_700_000_050_000_i64}
+        ],
+        "receipt": receipt(),
+        "details": {"name": "Ann Lee", "email": "ann@example.com",
+                    "custom": [{"key": "order", "label": "Order number", "value": "123"}],
+                    "browser": "Firefox"}
+    })
+}
+
+#[wasm_bindgen_test]
+async fn a_transcript_is_read_only_and_its_details_are_corrected_in_place() {
+    let server = FakeServer::start(|method, path, body| match (method, path) {
+        ("GET", "/api/admin/conversations/3") => (200, transcript(false)),
+        ("GET", p) if p.starts_with("/api/admin/conversations") => (
+            200,
+            json!({"conversations": [row(3, false)], "more": false, "total": 1}),
+        ),
+        ("PUT", "/api/admin/conversations/3/details") => {
+            let sent: Value = serde_json::from_str(body).expect("json");
+            if sent["email"] == "broken" {
+                (
+                    400,
+                    json!({"code": "invalid", "message": "email: not an email address"}),
+                )
+            } else {
+                (
+                    200,
+                    json!({"name": sent["name"], "custom": [{"key": "order", "label": "Order number", "value": sent["custom"]["order"]}], "browser": "Firefox"}),
+                )
+            }
+        }
+        ("POST", "/api/admin/conversations/restrict") => (200, json!({"done": 1})),
+        ("POST", "/api/admin/conversations/erase") => (200, json!({"done": 1, "messages": 2})),
+        _ => (404, json!({"code": "not_found", "message": "no"})),
+    });
+    let root = mount_point();
+    yew::Renderer::<HistoryPage>::with_root(root.clone()).render();
+    wait_for(&root, "[data-testid=history-row]").await;
+    click(&root, "[data-testid=history-open]").await;
+    let section = wait_for(
+        &root,
+        "section[data-testid=transcript][data-conversation='3']",
+    )
+    .await;
+    wait_for(&section, "[data-testid=transcript-message]").await;
+    assert!(
+        one(&root, "[data-testid=history-filters]")
+            .closest("[hidden]")
+            .expect("query")
+            .is_some(),
+        "the list is hidden, not gone"
+    );
+    let focused = || gloo_utils::document().active_element().expect("focus");
+    assert_eq!(
+        focused().id(),
+        "transcript-title",
+        "the focus follows to the transcript"
+    );
+    let messages = all(&section, "[data-testid=transcript-message]");
+    assert_eq!(messages.len(), 2);
+    assert_eq!(
+        messages[0].get_attribute("data-author").as_deref(),
+        Some("visitor")
+    );
+    assert!(
+        messages[0].query_selector("b").expect("query").is_none(),
+        "text, never HTML"
+    );
+    assert!(messages[1]
+        .text_content()
+        .unwrap_or_default()
+        .contains("Ada"));
+    assert!(section
+        .query_selector("textarea[data-testid=composer]")
+        .expect("q")
+        .is_none());
+    let receipt = text(&section, "[data-testid=transcript-receipt]");
+    assert!(
+        receipt.contains("version 3 (en)") && receipt.contains(&"ab".repeat(32)),
+        "{receipt}"
+    );
+    let details = text(&section, "[data-testid=visitor-details]");
+    assert!(
+        details.contains("Order number") && details.contains("Firefox"),
+        "{details}"
+    );
+
+    // Rectify: the form holds the values; a bad one is refused with the server's words.
+    let name: HtmlInputElement = one(&section, "[data-testid=rectify-name]")
+        .dyn_into()
+        .expect("input");
+    assert_eq!(name.value(), "Ann Lee");
+    let order: HtmlInputElement = one(&section, "[data-testid=rectify-custom-order]")
+        .dyn_into()
+        .expect("input");
+    assert_eq!(order.value(), "123");
+    type_into(&section, "[data-testid=rectify-email]", "broken").await;
+    click(&section, "[data-testid=rectify-save]").await;
+    let alert = wait_for(&section, "[data-testid=rectify-error]").await;
+    assert_eq!(alert.get_attribute("role").as_deref(), Some("alert"));
+    assert_eq!(
+        alert.text_content().unwrap_or_default(),
+        "email: not an email address"
+    );
+
+    type_into(&section, "[data-testid=rectify-name]", " Ann Smith ").await;
+    type_into(&section, "[data-testid=rectify-email]", "").await;
+    type_into(&section, "[data-testid=rectify-custom-order]", "456").await;
+    click(&section, "[data-testid=rectify-save]").await;
+    let saved = wait_for(&section, "[data-testid=rectify-saved]").await;
+    assert_eq!(saved.get_attribute("role").as_deref(), Some("status"));
+    assert_eq!(saved.text_content().unwrap_or_default(), "Saved");
+    let sent: Value = serde_json::from_str(
+        &server
+            .last("PUT", "/api/admin/conversations/3/details")
+            .body,
+    )
+    .expect("json");
+    assert_eq!(
+        sent,
+        json!({"name": "Ann Smith", "email": null, "custom": {"order": "456"}})
+    );
+    let details = text(&section, "[data-testid=visitor-details]");
+    assert!(
+        details.contains("Ann Smith") && details.contains("456"),
+        "{details}"
+    );
+    assert!(!details.contains("ann@example.com"), "{details}");
+
+    // Restrict: the button turns into "Lift restriction" and erasing waits for it.
+    click(&section, "[data-testid=transcript-restrict]").await;
+    until("the restriction", || {
+        text(&root, "[data-testid=transcript-restrict]") == "Lift restriction"
+    })
+    .await;
+    assert!(one(&root, "[data-testid=transcript-erase]").has_attribute("disabled"));
+    let sent: Value = serde_json::from_str(
+        &server
+            .last("POST", "/api/admin/conversations/restrict")
+            .body,
+    )
+    .expect("json");
+    assert_eq!(sent, json!({"selection": {"ids": [3]}, "restricted": true}));
+
+    // Back: the list again, with the row as it is now.
+    click(&root, "[data-testid=transcript-back]").await;
+    assert!(root
+        .query_selector("[data-testid=transcript]")
+        .expect("q")
+        .is_none());
+    assert_eq!(
+        focused().get_attribute("data-testid").as_deref(),
+        Some("history-open"),
+        "and back to the row's Open button"
+    );
+    let listed = one(&root, "[data-testid=history-row][data-conversation='3']");
+    assert_eq!(
+        listed.get_attribute("data-restricted").as_deref(),
+        Some("true")
+    );
+    assert!(listed
+        .text_content()
+        .unwrap_or_default()
+        .contains("Ann Smith"));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn an_erasure_from_the_transcript_returns_to_the_list_with_the_result() {
+    let server = FakeServer::start(|method, path, _| match (method, path) {
+        ("GET", "/api/admin/conversations/3") => (200, transcript(false)),
+        ("GET", p) if p.starts_with("/api/admin/conversations") => (
+            200,
+            json!({"conversations": [row(3, false)], "more": false, "total": 1}),
+        ),
+        ("POST", "/api/admin/conversations/erase") => (200, json!({"done": 1, "messages": 2})),
+        _ => (404, json!({"code": "not_found", "message": "no"})),
+    });
+    let root = mount_point();
+    yew::Renderer::<HistoryPage>::with_root(root.clone()).render();
+    wait_for(&root, "[data-testid=history-row]").await;
+    click(&root, "[data-testid=history-open]").await;
+    wait_for(&root, "[data-testid=transcript-erase]").await;
+    click(&root, "[data-testid=transcript-erase]").await;
+    assert_eq!(
+        text(&root, "#erase-question"),
+        "Erase 1 conversation? This cannot be undone."
+    );
+    click(&root, "[data-testid=erase-confirm]").await;
+    let result = wait_for(&root, "[data-testid=selection-result]").await;
+    assert_eq!(
+        result.text_content().unwrap_or_default(),
+        "Erased 1 conversation and 2 messages."
+    );
+    assert!(root
+        .query_selector("[data-testid=transcript]")
+        .expect("q")
+        .is_none());
+    let sent: Value =
+        serde_json::from_str(&server.last("POST", "/api/admin/conversations/erase").body)
+            .expect("json");
+    assert_eq!(sent, json!({"selection": {"ids": [3]}, "expect": 1}));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn find_a_person_exports_erases_everything_and_writes_the_report() {
+    let erased = Rc::new(RefCell::new(false));
+    let server = {
+        let erased = erased.clone();
+        FakeServer::start(move |method, path, _| match (method, path) {
+            ("GET", p) if p.starts_with("/api/admin/person") => (
+                200,
+                json!({"conversations": [row(5, false), row(4, true)], "total": 2, "messages": 4,
+                       "left": 1, "restricted": 1, "receipts": [receipt()],
+                       "first_at": 1_700_000_000_000_i64, "last_at": 1_700_000_000_000_i64}),
+            ),
+            ("POST", "/api/admin/conversations/erase") => {
+                *erased.borrow_mut() = true;
+                (200, json!({"done": 1, "messages": 2, "restricted": [4]}))
+            }
+            _ => (404, json!({"code": "not_found", "message": "no"})),
+        })
+    };
+    let root = mount_point();
+    yew::Renderer::<PersonPage>::with_root(root.clone()).render();
+    yew::scheduler::flush().await;
+    let form = one(&root, "form[data-testid=person-form]");
+    assert!(one(&form, "[data-testid=person-email]").has_attribute("required"));
+    click(&root, "[data-testid=person-find]").await;
+    assert!(text(&root, "[data-testid=person-error]").starts_with("Email:"));
+    assert!(
+        server.seen.borrow().is_empty(),
+        "no search without an email"
+    );
+
+    type_into(&root, "[data-testid=person-email]", " ann@example.com ").await;
+    type_into(&root, "[data-testid=person-name]", "Ann").await;
+    click(&root, "[data-testid=person-find]").await;
+    let summary = wait_for(&root, "[data-testid=person-summary]").await;
+    assert_eq!(
+        server.last("GET", "/api/admin/person").path,
+        "/api/admin/person?email=ann%40example.com&name=Ann"
+    );
+    let count = |key: &str| text(&summary, &format!("[data-count={key}] dd"));
+    assert_eq!(
+        [
+            "conversations",
+            "messages",
+            "left",
+            "restricted",
+            "receipts"
+        ]
+        .map(count),
+        ["2", "4", "1", "1", "1"]
+    );
+    assert_eq!(all(&summary, "[data-testid=history-row]").len(), 2);
+    assert_eq!(all(&summary, "[data-testid=person-receipt]").len(), 1);
+    let href = |testid: &str| {
+        one(&root, &format!("a[data-testid={testid}]"))
+            .get_attribute("href")
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        href("person-export-json"),
+        "/api/admin/export?format=json&email=ann%40example.com&name=Ann"
+    );
+    assert_eq!(
+        href("person-export-csv"),
+        "/api/admin/export?format=csv&rows=messages&email=ann%40example.com&name=Ann"
+    );
+    let report = || -> String {
+        one(&root, "textarea[data-testid=person-report]")
+            .dyn_into::<HtmlTextAreaElement>()
+            .expect("textarea")
+            .value()
+    };
+    assert!(
+        report().contains("We found 2 conversations with 4 messages"),
+        "{}",
+        report()
+    );
+    let area = one(&root, "textarea[data-testid=person-report]");
+    assert!(area.has_attribute("readonly"));
+    assert_eq!(
+        text(&root, &format!("label[for={}]", area.id())),
+        "Report for your reply"
+    );
+    one(&root, "button[data-testid=person-report-copy]");
+
+    click(&root, "[data-testid=person-erase]").await;
+    assert_eq!(
+        text(&root, "#erase-question"),
+        "Erase 2 conversations? This cannot be undone."
+    );
+    click(&root, "[data-testid=erase-confirm]").await;
+    let result = wait_for(&root, "[data-testid=selection-result]").await;
+    assert!(result
+        .text_content()
+        .unwrap_or_default()
+        .starts_with("Erased 1 conversation and 2 messages. 1 conversation was kept"));
+    let sent: Value =
+        serde_json::from_str(&server.last("POST", "/api/admin/conversations/erase").body)
+            .expect("json");
+    assert_eq!(
+        sent,
+        json!({"selection": {"matching": {"email": "ann@example.com", "name": "Ann"}}, "expect": 2})
+    );
+    assert!(*erased.borrow());
+    assert!(
+        report().contains("we erased 1 conversation and 2 messages"),
+        "{}",
+        report()
+    );
+    assert!(report().contains("We kept 1 conversation"), "{}", report());
+    assert!(
+        !report().contains("ann@example.com"),
+        "no address in the report"
+    );
+    let rows = all(&root, "[data-testid=history-row]");
+    assert_eq!(rows.len(), 1, "only the kept one is listed");
+    assert!(one(&root, "[data-testid=person-erase]").has_attribute("disabled"));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_audit_log_lists_filters_exports_and_states_the_chain() {
+    let server = FakeServer::start(|method, path, _| match method {
+        "GET" if path.contains("before=") => (
+            200,
+            json!({"entries": [{"id": 1, "at": 1_700_000_000_000_i64, "action": "sign_in", "target": ""}],
+                   "more": false, "intact": false, "broken_at": 1}),
+        ),
+        "GET" if path.starts_with("/api/admin/audit") => (
+            200,
+            json!({"entries": [
+                {"id": 3, "at": 1_700_000_000_000_i64, "operator_id": 1, "action": "erased", "target": "filter", "count": 4},
+                {"id": 2, "at": 1_700_000_000_000_i64, "operator_id": 1, "action": "transcript_opened", "target": "conversation:12"}
+            ], "more": true, "intact": true}),
+        ),
+        _ => (404, json!({"code": "not_found", "message": "no"})),
+    });
+    let root = mount_point();
+    yew::Renderer::<AuditPage>::with_root(root.clone()).render();
+    let chain = wait_for(&root, "[data-testid=audit-chain]").await;
+    assert_eq!(chain.get_attribute("data-intact").as_deref(), Some("true"));
+    assert_eq!(
+        chain.text_content().unwrap_or_default(),
+        "The log verifies: every entry follows the one before."
+    );
+    let rows = all(&root, "tr[data-testid=audit-row]");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        rows[0].get_attribute("data-action").as_deref(),
+        Some("erased")
+    );
+    assert!(rows[0].text_content().unwrap_or_default().contains("#1"));
+    assert_eq!(
+        all(&root, "select[data-testid=audit-action] option").len(),
+        1 + confide_protocol::history::AUDIT_ACTIONS.len()
+    );
+    assert_eq!(
+        one(&root, "a[data-testid=audit-export]")
+            .get_attribute("href")
+            .as_deref(),
+        Some("/api/admin/audit/export")
+    );
+
+    click(&root, "[data-testid=audit-more]").await;
+    until("the older page", || {
+        all(&root, "tr[data-testid=audit-row]").len() == 3
+    })
+    .await;
+    assert_eq!(
+        server.last("GET", "/api/admin/audit").path,
+        "/api/admin/audit?before=2"
+    );
+    let chain = one(&root, "[data-testid=audit-chain]");
+    assert_eq!(chain.get_attribute("data-intact").as_deref(), Some("false"));
+    assert_eq!(
+        chain.text_content().unwrap_or_default(),
+        "The log is broken at entry 1."
+    );
+
+    let select: web_sys::HtmlSelectElement = one(&root, "[data-testid=audit-action]")
+        .dyn_into()
+        .expect("select");
+    select.set_value("erased");
+    type_into(&root, "[data-testid=audit-operator]", "1").await;
+    type_into(&root, "[data-testid=audit-from]", "2026-12-01").await;
+    click(&root, "[data-testid=audit-search]").await;
+    let from = local_midnight(2026, 12, 1);
+    until("the filtered page", || {
+        server.last("GET", "/api/admin/audit").path
+            == format!("/api/admin/audit?action=erased&operator=1&from={from}")
+    })
+    .await;
+    until("the export link", || {
+        one(&root, "a[data-testid=audit-export]").get_attribute("href")
+            == Some(format!(
+                "/api/admin/audit/export?action=erased&operator=1&from={from}"
+            ))
+    })
+    .await;
+    root.remove();
+}

@@ -1,8 +1,9 @@
 // Writes bench/report.md and bench/report.json from the raw results of one `cargo xtask bench`
-// run (sizes, wasmopt, browser, load, store and meta JSON in --in) and bench/shrink.json.
+// run (sizes, wasmopt, browser, load, store, history and meta JSON in --in) and
+// bench/shrink.json.
 //   node bench/report.mjs --in target/bench/out --out bench [--keep bench/report.json]
-// --keep (`cargo xtask bench --only store`): the sections this run did not measure are taken
-// from that earlier report, and the report says which and from which run.
+// --keep (`cargo xtask bench --only store` or `--only history`): the sections this run did not
+// measure are taken from that earlier report, and the report says which and from which run.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem, release, loadavg } from 'node:os';
@@ -23,9 +24,14 @@ const sizes = read('sizes') ?? kept?.sizes ?? null;
 const wasmopt = read('wasmopt') ?? kept?.wasm_opt ?? null;
 const browser = read('browser') ?? kept?.browser ?? null;
 const load = read('load') ?? kept?.load ?? null;
-// Never carried: it is what an --only store run measures.
-const store = read('store');
 const meta = read('meta') || { steps: [], options: {} };
+// The store and history sections are what `--only store` and `--only history` measure: each is
+// carried over only by a partial run that did not measure it (a failed step is "not measured").
+const only = { store: !!meta.options.only_store, history: !!meta.options.only_history };
+const carriedStore = kept && only.history && !only.store ? kept.store ?? null : null;
+const carriedHistory = kept && only.store && !only.history ? kept.history ?? null : null;
+const store = read('store') ?? carriedStore;
+const history = read('history') ?? carriedHistory;
 const shrink = JSON.parse(readFileSync(join(ROOT, 'bench/shrink.json'), 'utf8'));
 
 // As in xtask/src/bench.rs, which checks them in `cargo xtask test`.
@@ -111,6 +117,22 @@ headline.push(
     : 'not measured'],
 );
 
+// The operators' history: search and export (issue 14; crates/server/examples/history_bench.rs).
+const hSeed = history?.seed ?? null;
+const hStore = history?.search?.store ?? null;
+const hHttp = history?.search?.http ?? null;
+const hExport = history?.export ?? null;
+const pp = (x) => (x ? `${fx(x.p50_ms, 2)} / ${fx(x.p95_ms, 2)} ms` : 'n/a');
+const nConv = hSeed ? hSeed.conversations.toLocaleString('en-US') : '100,000';
+headline.push(
+  [`history, first page of a search (${nConv} conversations), p50 / p95`, hStore
+    ? `by email ${pp(hStore.email)}; by a word of the name ${pp(hStore.name)}; no filter ${pp(hStore.none)} (\`Store::history\`; served over HTTP with the total and the audit entry: ${pp(hHttp?.email)}; ${pp(hHttp?.name)}; ${pp(hHttp?.none)})`
+    : 'not measured'],
+  [`export of ${hExport?.large ? hExport.large.conversations.toLocaleString('en-US') : '10,000'} conversations as CSV (one row per message): time; server peak RSS during it, and during an export three times larger`, hExport?.large
+    ? `${fx(hExport.large.secs, 2)} s for ${fmtN(hExport.large.rows)} rows (${fmtMB(hExport.large.bytes)}); peak ${fmtMB(hExport.large.hwm_after_bytes)}, ${fmtMB(hExport.large.hwm_after_bytes - hExport.large.rss_before_bytes)} above the RSS before it${hExport.largest ? `; ${fmtN(hExport.largest.conversations)} conversations (${fmtMB(hExport.largest.bytes)}): peak ${fmtMB(hExport.largest.hwm_after_bytes)}, ${fmtMB(Math.max(0, hExport.largest.hwm_after_bytes - hExport.largest.rss_before_bytes))} above` : ''}`
+    : 'not measured'],
+);
+
 // ---- markdown ---------------------------------------------------------------------------
 const md = [];
 const table = (head, rows) => {
@@ -125,7 +147,11 @@ md.push(`Written by \`cargo xtask bench\` on ${new Date().toISOString().slice(0,
 if (carried) {
   const r = carried.run || {};
   const m = carried.machine || {};
-  md.push(`**Partial run** (\`cargo xtask bench --only store\`): only the section "Sealing and purge (issue 13)" was measured by this run. Sizes, wasm-opt, the widget in Chromium and the server load are carried over unchanged from the last full run: commit ${carried.commit}${carried.written ? ` on ${carried.written}` : ''}${m.cpu ? `, ${m.cpus} × ${m.cpu}, Linux ${m.kernel}` : ''}${r.loadavg_start ? `, load average ${r.loadavg_start} at its start and ${r.loadavg_end} at its end` : ''}.`, '');
+  const sections = { store: '"Sealing and purge (issue 13)"', history: '"Operators\' history (issue 14)"' };
+  const measured = Object.keys(sections).filter((k) => only[k]);
+  const also = [carriedStore ? sections.store : null, carriedHistory ? sections.history : null].filter(Boolean);
+  const flags = measured.map((k) => `--only ${k}`).join(' ');
+  md.push(`**Partial run** (\`cargo xtask bench ${flags || '--only'}\`): only ${measured.length > 1 ? 'the sections' : 'the section'} ${measured.map((k) => sections[k]).join(' and ')} ${measured.length > 1 ? 'were' : 'was'} measured by this run. Sizes, wasm-opt, the widget in Chromium and the server load are carried over unchanged from the last full run: commit ${carried.commit}${carried.written ? ` on ${carried.written}` : ''}${m.cpu ? `, ${m.cpus} × ${m.cpu}, Linux ${m.kernel}` : ''}${r.loadavg_start ? `, load average ${r.loadavg_start} at its start and ${r.loadavg_end} at its end` : ''}.${also.length ? ` ${also.join(' and ')} ${also.length > 1 ? 'are' : 'is'} carried over unchanged from the previous report (commit ${kept.commit}${kept.written ? ` on ${kept.written}` : ''}).` : ''}`, '');
 }
 md.push('## Summary', '');
 table(['budget', 'limit', 'value', 'result'], summary.map((s) => [s.budget, s.limit, String(s.value), s.ok === 'info' ? 'info' : verdict(s.ok)]));
@@ -277,6 +303,58 @@ if (store) {
   md.push(`Load average during this step: ${store.loadavg_start} at its start, ${store.loadavg_end} at its end (1 / 5 / 15 min); it took ${store.secs} s.`, '');
 } else md.push('Not measured (store step skipped or failed).', '');
 
+md.push('## Operators\' history (issue 14)', '');
+if (history && hSeed) {
+  const c = hSeed.counts;
+  md.push(`\`crates/server/examples/history_bench.rs\`, built with the \`server\` profile, seeds a fresh sealed store in a temporary folder: ${c.conversations.toLocaleString('en-US')} conversations (one visitor and data key each, over ${2 + hSeed.widgets.others} widgets; most closed, 5 % open, 5 % left messages) with ${c.messages.toLocaleString('en-US')} messages (${hSeed.messages_per_conversation} each, visitor and operator in turn), every conversation with pre-chat details: a name of two words from ${hSeed.first_names} first names × ${hSeed.last_names} last names (a few accented) and a unique email \`first.last.N@example.com\`, so the blind index holds ${(c.conversations * 3).toLocaleString('en-US')} entries and each first name is shared by ${hSeed.conversations_per_first_name_min} to ${hSeed.conversations_per_first_name_max} conversations. Conversations and details went through the store's own functions (\`create_visitor\`, \`create_conversation\`: sealed and blind-indexed as the server does it); the messages went in by SQL in big transactions, each body sealed as the writer seals it (see the notes). Seeding took ${fx(hSeed.secs, 0)} s (${fx(hSeed.conversations_secs, 0)} s for the conversations, ${fx(hSeed.messages_secs, 0)} s for the messages); the folder holds ${fmtMB(hSeed.folder_bytes)}.`, '');
+  const s = history.search;
+  md.push(`### Search, first page (${s.page} conversations)`, '');
+  md.push(`${s.runs} searches of each kind after ${s.warmup} unmeasured ones, each a new random person or first name. "Store" is \`Store::history\` on the store reopened as the server opens it (durability ${s.durability}): the matching conversations, newest first, with each row's name and email opened; "with the total" adds \`Store::history_count\`, the "N that match" the page shows. "As served" is \`GET /api/admin/conversations\` on the real server, signed in as an admin: the same two calls, the JSON, and the audit entry every page served writes (one fsync at durability full).`, '');
+  const row = (label, k) => {
+    const st = hStore[k];
+    return [label, fmtN(st.matching_conversations_mean), fmtN(st.rows_per_page), pp(st.page), pp(st.page_and_count), pp(hHttp?.[k])];
+  };
+  table(['search', 'matching conversations', 'rows on the page', 'store, p50 / p95', 'store with the total, p50 / p95', 'as served (HTTP), p50 / p95'], [
+    row('by exact email (a random person)', 'email'),
+    row('by one word of the name (a random first name)', 'name'),
+    row('no filter (every conversation)', 'none'),
+  ]);
+  md.push('### Export, CSV with one row per message', '');
+  if (hExport?.large) {
+    const e = hExport;
+    const ex = (label, x) => [label, fmtN(x.conversations), `${fmtN(x.rows)}${x.rows_as_expected ? '' : ` (**expected ${fmtN(x.expected_rows)}**)`}`, `${fmtB(x.bytes)} (${fmtMB(x.bytes)})`, `${fx(x.secs, 2)} s (first byte ${fx(x.ttfb_ms, 0)} ms)`, `${fmtMB(x.rss_before_bytes)} → **${fmtMB(x.hwm_after_bytes)}** → ${fmtMB(x.rss_after_bytes)}`];
+    md.push(`The real \`confide\` binary (server profile) on the seeded folder, with its own defaults (durability full, a secure cookie) except the purge interval and the limit on data requests per operator; an admin added with \`confide operator add\` signs in (\`POST /api/operator/login\`), then \`GET /api/admin/export?format=csv&rows=messages&widget=…\` of a widget holding ${fmtN(e.large.conversations)} conversations, and of one holding ${fmtN(e.small.conversations)}, each read as a stream to its end (bytes and rows counted, nothing kept). The ${fmtN(e.first.conversations)}-conversation export ran once first, so that the first measured export is not also the server's first; the ${fmtN(e.large.conversations)}-conversation one then ran twice${e.largest ? `, then a widget of ${fmtN(e.largest.conversations)} conversations (three times the rows)` : ''}, and the ${fmtN(e.small.conversations)} again. The server's VmHWM is set back to its VmRSS before each export (\`/proc/PID/clear_refs\`${e.hwm_reset_between_exports ? '' : ', **which failed here: the peaks after the first are the highest so far**'}), so each peak is that export's own; RSS is also sampled every 5 ms.`, '');
+    table(['export', 'conversations', 'rows', 'bytes', 'time', 'server RSS: before → peak → after'], [
+      ex('first (cold)', e.first),
+      ex(`**${fmtN(e.large.conversations)} conversations**`, e.large),
+      ...(e.large_again ? [ex(`${fmtN(e.large_again.conversations)} conversations, again`, e.large_again)] : []),
+      ...(e.largest ? [ex(`${fmtN(e.largest.conversations)} conversations (another widget)`, e.largest)] : []),
+      ex(`${fmtN(e.small.conversations)} conversations, again`, e.small),
+    ]);
+    const prog = e.large.rss_by_rows || [];
+    const at = (f) => prog[Math.min(prog.length - 1, Math.max(0, Math.round(f * prog.length) - 1))];
+    const progress = prog.length ? [0.1, 0.5, 1].map((f) => at(f)).filter(Boolean).map(([rows, rss]) => `${fmtMB(rss)} after ${fmtN(rows)} rows`).join(', ') : null;
+    const grew = (x) => Math.max(0, x.hwm_after_bytes - x.rss_before_bytes);
+    // Bounded: the export three times larger needs little more than the 10k did (far less
+    // than a quarter of its own CSV).
+    const big = e.largest ?? e.large;
+    const bounded = grew(big) < big.bytes / 4;
+    const later = [e.large_again, e.largest, e.small].filter(Boolean);
+    const laterText = [
+      e.large_again ? `the same ${fmtN(e.large_again.conversations)} again ${fmtMB(grew(e.large_again))}` : null,
+      e.largest ? `the ${fmtN(e.largest.conversations)}-conversation one (${fmtMB(e.largest.bytes)}, ${fx(e.largest.bytes / e.large.bytes, 1)}× the rows) ${fmtMB(grew(e.largest))}, to a peak of ${fmtMB(e.largest.hwm_after_bytes)}` : null,
+      `the ${fmtN(e.small.conversations)} again ${fmtMB(grew(e.small))}`,
+    ].filter(Boolean).join('; ');
+    md.push(`**${bounded ? 'Memory does not follow the export\'s size' : 'Memory grew with the export'}:** before the first export the server held ${fmtMB(e.baseline_rss_bytes)}. The first ${fmtN(e.large.conversations)}-conversation export (${fmtMB(e.large.bytes)} of CSV) took it from ${fmtMB(e.large.rss_before_bytes)} to a peak of ${fmtMB(e.large.hwm_after_bytes)}${progress ? `, most of it early (${progress})` : ''}. ${later.length ? `Each later export added far less than its own size: ${laterText}. ` : ''}${bounded ? 'What the server grows is kept, not given back after an export (most likely SQLite\'s page caches, up to 2 MB for each pooled connection by default, the key store\'s cache of data keys, and memory the allocator keeps; the bench does not break it down), and it levels off instead of following the rows. ' : ''}The server started in ${fx(e.server_start_secs, 1)} s on this folder, held ${fmtMB(e.rss_signed_in_bytes)} once signed in (VmHWM ${fmtMB(e.hwm_signed_in_bytes)}, from start-up), and ${e.stopped_cleanly ? 'stopped cleanly' : '**did not stop cleanly**'} on SIGTERM. Export times vary with the machine's load (see the load average below).`, '');
+  } else md.push('Not measured.', '');
+  if (history.notes?.length) {
+    md.push('Notes:', '');
+    for (const n of history.notes) md.push(`- ${n}`);
+    md.push('');
+  }
+  md.push(`Load average during this step: ${history.loadavg_start} at its start, ${history.loadavg_end} at its end (1 / 5 / 15 min); it took ${history.secs} s.`, '');
+} else md.push('Not measured (history step skipped or failed).', '');
+
 md.push('## Peers', '', 'Issue 6\'s figures for the peers beside ours (gzip -9, KB = 1,024 B). Peers load their widget on every page before any click; Confide loads only the loader until the click, so the full widget after the click is compared too.', '');
 const oursBefore = loaderGzip;
 const oursAfter = distAfter?.gzip ?? null;
@@ -301,6 +379,7 @@ md.push('## Not measured, and limits', '',
   '- The JS heap is the renderer isolate\'s (host page and the same-origin iframe share it); the heap added is after minus before the click.',
   '- No network throttling: times are loopback and cold cache; bodies come brotli or gzip as the browser asks; the "as the browser loaded it" figure is the gzip -9 of each body, not the bytes on the wire.',
   '- Sealing and the purge run on the real store in a temporary folder of this machine\'s disk, with the same shared cores; their "encryption off" rate is an estimate (the store cannot run unsealed), not a run.',
+  '- The history\'s million messages are seeded by SQL with bodies sealed as the writer seals them, not through the writer (which would take minutes); searches and exports then run on the store and the server as they are.',
   '');
 
 md.push('## How this was run', '');
@@ -325,6 +404,7 @@ writeJson(join(OUT, 'report.json'), {
   browser,
   load,
   store,
+  history,
   carried_over: carried,
   peers: PEERS,
   shrink: shrink.rows,

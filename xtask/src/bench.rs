@@ -5,8 +5,10 @@
 //! (`bench/browser.mjs`), what wasm-opt saves (`bench/wasmopt.mjs`), the server under load
 //! (`crates/loadgen`, built with the `server` profile beside the server, in target/bench),
 //! sealing and the retention purge on the real store (`crates/server/examples/store_bench.rs`,
-//! issue 13), and writes `bench/report.md` and `bench/report.json` (`bench/report.mjs`). Every
-//! step runs with a time limit, and its whole process group is killed when it overruns.
+//! issue 13), the operators' history search and export on 100,000 seeded conversations
+//! (`crates/server/examples/history_bench.rs`, issue 14), and writes `bench/report.md` and
+//! `bench/report.json` (`bench/report.mjs`). Every step runs with a time limit, and its whole
+//! process group is killed when it overruns.
 
 use crate::setup::Env;
 use crate::util::{self, root};
@@ -169,14 +171,34 @@ struct Options {
     browser: bool,
     build: bool,
     store: bool,
+    history: bool,
     /// `--only store`: the store bench alone; the report keeps the other sections from the
-    /// last full run (bench/report.json) and says so.
+    /// last report (bench/report.json) and says so.
     only_store: bool,
+    /// `--only history`: the history bench alone, likewise. Both `--only`s together: both.
+    only_history: bool,
+}
+
+impl Options {
+    /// An `--only` run: the web, browser and load steps are skipped and their sections kept.
+    fn partial(&self) -> bool {
+        self.only_store || self.only_history
+    }
+
+    /// Whether this run measures the store bench.
+    fn runs_store(&self) -> bool {
+        self.store && (!self.partial() || self.only_store)
+    }
+
+    /// Whether this run measures the history bench.
+    fn runs_history(&self) -> bool {
+        self.history && (!self.partial() || self.only_history)
+    }
 }
 
 const BENCH_USAGE: &str =
     "usage: cargo xtask bench [--secs N] [--max N] [--runs N] [--no-load] [--no-browser]
-                 [--no-build] [--no-store] [--only store]
+                 [--no-build] [--no-store] [--no-history] [--only store|history]
 
   --secs N      time budget of the server load test (default 60)
   --max N       highest number of concurrent visitors to try (default 6400)
@@ -185,8 +207,13 @@ const BENCH_USAGE: &str =
   --no-browser  skip the Chromium measurements (their section says so)
   --no-build    measure dist/ as it is (no `cargo xtask build` first)
   --no-store    skip sealing and the purge on the real store (issue 13)
+  --no-history  skip the operators' history search and export (issue 14)
   --only store  measure only sealing and the purge; the report's other sections are
-                carried over from the last full run (bench/report.json), and say so";
+                carried over from the last report (bench/report.json), and say so
+  --only history
+                measure only the history search and export (100,000 conversations seeded,
+                about 3 minutes), the other sections carried over likewise; `--only` may be
+                given twice";
 
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut o = Options {
@@ -197,7 +224,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
         browser: true,
         build: true,
         store: true,
+        history: true,
         only_store: false,
+        only_history: false,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -214,12 +243,21 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--no-browser" => o.browser = false,
             "--no-build" => o.build = false,
             "--no-store" => o.store = false,
+            "--no-history" => o.history = false,
             "--only" => match it.next().map(String::as_str) {
                 Some("store") => {
                     o.only_store = true;
                     o.store = true;
                 }
-                _ => return Err(format!("--only takes `store`\n\n{BENCH_USAGE}")),
+                Some("history") => {
+                    o.only_history = true;
+                    o.history = true;
+                }
+                _ => {
+                    return Err(format!(
+                        "--only takes `store` or `history`\n\n{BENCH_USAGE}"
+                    ))
+                }
             },
             "-h" | "--help" => return Err(BENCH_USAGE.into()),
             other => return Err(format!("unknown option {other:?}\n\n{BENCH_USAGE}")),
@@ -370,6 +408,49 @@ fn store_bench(out: &Path) -> Result<f64, String> {
     result
 }
 
+const HISTORY_STEP: &str = "operators' history: search and export";
+
+/// Issue 14's numbers: builds `crates/server/examples/history_bench.rs` and the server it
+/// exports from with the `server` profile (target/bench) and runs it on the server binary
+/// beside it; its one JSON object goes to `history.json` in `out`. It seeds 100,000
+/// conversations and 1,000,000 messages (about two minutes on two cores), then times the
+/// searches and the exports; the program bounds each phase itself, and this bounds it all.
+fn history_bench(out: &Path) -> Result<f64, String> {
+    util::run(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args([
+                "build",
+                "--profile",
+                "server",
+                "--package",
+                "confide-server",
+                "--example",
+                "history_bench",
+                "--bin",
+                "confide",
+            ])
+            .current_dir(root())
+            .env("CARGO_TARGET_DIR", bench_target()),
+    )?;
+    let release = bench_target().join("server");
+    let path = out.join("history.json");
+    let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let result = run_bounded(
+        HISTORY_STEP,
+        Command::new(release.join("examples/history_bench"))
+            .arg("--server")
+            .arg(release.join("confide"))
+            .current_dir(root())
+            .stdout(file),
+        Duration::from_secs(900),
+    );
+    if result.is_err() {
+        // No half-written figures in the report.
+        let _ = std::fs::remove_file(&path);
+    }
+    result
+}
+
 /// The widget's files, wasm-opt, the widget in Chromium and the server under load.
 fn measure_web_and_load(
     env: &Env,
@@ -489,7 +570,7 @@ fn measure_web_and_load(
 /// `cargo xtask bench`: builds what it measures, measures, writes bench/report.md and .json.
 pub fn run(env: &Env, args: &[String]) -> Result<(), String> {
     let mut o = parse(args)?;
-    if o.only_store {
+    if o.partial() {
         (o.build, o.browser, o.load) = (false, false, false);
     }
     let started = Instant::now();
@@ -497,16 +578,21 @@ pub fn run(env: &Env, args: &[String]) -> Result<(), String> {
     let out = bench_target().join("out");
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     // Stale results must not reach a new report.
-    for name in ["sizes", "wasmopt", "browser", "load", "store", "meta"] {
+    for name in [
+        "sizes", "wasmopt", "browser", "load", "store", "history", "meta",
+    ] {
         let _ = std::fs::remove_file(out.join(format!("{name}.json")));
     }
     let mut steps: Vec<(String, Result<f64, String>)> = Vec::new();
 
-    if !o.only_store {
+    if !o.partial() {
         measure_web_and_load(env, &o, &out, &mut steps)?;
     }
-    if o.store {
+    if o.runs_store() {
         steps.push((STORE_STEP.into(), store_bench(&out)));
+    }
+    if o.runs_history() {
+        steps.push((HISTORY_STEP.into(), history_bench(&out)));
     }
 
     let step_json: Vec<String> = steps
@@ -517,15 +603,17 @@ pub fn run(env: &Env, args: &[String]) -> Result<(), String> {
         })
         .collect();
     let meta = format!(
-        "{{\"options\":{{\"secs\":{},\"runs\":{},\"max\":{},\"load\":{},\"browser\":{},\"build\":{},\"store\":{},\"only_store\":{}}},\"steps\":[{}],\"secs_before_report\":{:.1},\"loadavg_start\":{},\"loadavg_end\":{}}}\n",
+        "{{\"options\":{{\"secs\":{},\"runs\":{},\"max\":{},\"load\":{},\"browser\":{},\"build\":{},\"store\":{},\"history\":{},\"only_store\":{},\"only_history\":{}}},\"steps\":[{}],\"secs_before_report\":{:.1},\"loadavg_start\":{},\"loadavg_end\":{}}}\n",
         o.secs,
         o.runs,
         o.max,
         o.load,
         o.browser,
         o.build,
-        o.store,
+        o.runs_store(),
+        o.runs_history(),
         o.only_store,
+        o.only_history,
         step_json.join(","),
         started.elapsed().as_secs_f64(),
         json_str(&load_start),
@@ -538,8 +626,8 @@ pub fn run(env: &Env, args: &[String]) -> Result<(), String> {
         .arg(&out)
         .arg("--out")
         .arg(root().join("bench"));
-    if o.only_store {
-        // Only the store section is new: the others come from the last full run.
+    if o.partial() {
+        // Only the sections this run measured are new: the others come from the last report.
         report.arg("--keep").arg(root().join("bench/report.json"));
     }
     util::run(&mut report)?;
@@ -635,5 +723,35 @@ mod budget_tests {
         // No language files at all: the widget cannot show anything, so it fails too.
         let none: Vec<FileSize> = sizes.into_iter().filter(|f| f.group != "i18n").collect();
         assert!(!budget_report(&none).1);
+    }
+}
+
+#[cfg(test)]
+mod option_tests {
+    use super::*;
+
+    fn opts(args: &[&str]) -> Options {
+        parse(&args.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>()).expect("parses")
+    }
+
+    #[test]
+    fn only_runs_the_named_benches_and_the_flags_skip_theirs() {
+        let all = opts(&[]);
+        assert!(!all.partial() && all.runs_store() && all.runs_history());
+
+        let store = opts(&["--only", "store"]);
+        assert!(store.partial() && store.runs_store() && !store.runs_history());
+
+        let history = opts(&["--only", "history"]);
+        assert!(history.partial() && !history.runs_store() && history.runs_history());
+
+        let both = opts(&["--only", "history", "--only", "store"]);
+        assert!(both.runs_store() && both.runs_history());
+
+        let no_history = opts(&["--no-history"]);
+        assert!(!no_history.partial() && no_history.runs_store() && !no_history.runs_history());
+        assert!(!opts(&["--no-store"]).runs_store());
+
+        assert!(parse(&["--only".to_owned(), "load".to_owned()]).is_err());
     }
 }

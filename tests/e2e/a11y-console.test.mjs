@@ -1,6 +1,7 @@
 // WCAG 2.2 AA for the operator console: axe-core (WCAG 2.0/2.1/2.2 A and AA rules) finds
 // nothing on the sign-in page (also with its error), the inbox, a conversation, the Widgets
-// page with a widget's settings and the Routers page with a router's rules. The Widgets page
+// page with a widget's settings, the Routers page with a router's rules, and the History,
+// transcript, Find a person and Audit log pages. The Widgets page
 // lists every language's disclaimer with its completeness and warns when the launcher colour
 // gives its white label less than 4.5:1.
 import { test } from 'node:test';
@@ -80,6 +81,28 @@ test('every console page passes axe, and the Widgets page shows languages and a 
     await op.locator('[data-testid=router-item][data-router=site]').click(WAIT);
     await op.locator('[data-testid=routers] textarea').first().waitFor(WAIT);
     await assertAccessible(op, 'the Routers page');
+
+    // The pages that answer data-subject requests: the history with its rows and a selection
+    // confirmation, a transcript, a person found, the audit log.
+    await op.locator('[data-testid=nav-history]').click();
+    await op.locator('tr[data-testid=history-row]').first().waitFor(WAIT);
+    await op.locator('[data-testid=history-select]').first().check();
+    await assertAccessible(op, 'the History page with a row selected');
+    await op.locator('[data-testid=history-erase]').click();
+    await op.locator('[data-testid=erase-confirmation]').waitFor(WAIT);
+    await assertAccessible(op, 'the History page asking to confirm an erasure');
+    await op.locator('[data-testid=erase-cancel]').click();
+    await op.locator('[data-testid=history-open]').first().click();
+    await op.locator('section[data-testid=transcript] [data-testid=transcript-message]').first().waitFor(WAIT);
+    await assertAccessible(op, 'a transcript with its rectify form');
+    await op.locator('[data-testid=nav-person]').click();
+    await op.locator('[data-testid=person-email]').fill('nobody@example.com');
+    await op.locator('[data-testid=person-find]').click();
+    await op.locator('[data-testid=person-summary]').waitFor(WAIT);
+    await assertAccessible(op, 'Find a person with its report');
+    await op.locator('[data-testid=nav-audit]').click();
+    await op.locator('tr[data-testid=audit-row]').first().waitFor(WAIT);
+    await assertAccessible(op, 'the Audit log page');
   } finally {
     await browser.close();
     await server.stop();

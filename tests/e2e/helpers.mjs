@@ -11,12 +11,28 @@ const SERVER_BIN = process.env.E2E_SERVER_BIN;
 const ASSETS_DIR = process.env.E2E_ASSETS_DIR;
 const CHROMIUM = process.env.E2E_CHROMIUM || '/usr/bin/chromium';
 
-/** Starts `confide serve --demo` on 127.0.0.1:<free port>; resolves once it prints its URL. */
-export async function startServer({ demo = true, env = {}, timeoutMs = 20000 } = {}) {
+/**
+ * Starts `confide serve --demo` on 127.0.0.1:<free port>; resolves once it prints its URL.
+ * `dataDir`: start on an earlier server's data (stopped with `{ keep: true }`); `daysLater`:
+ * the server's clock runs that many days ahead (libfaketime, installed by `cargo xtask setup`;
+ * monotonic time, which timers use, stays real).
+ */
+export async function startServer({ demo = true, env = {}, timeoutMs = 20000, dataDir = null, daysLater = 0 } = {}) {
   if (!SERVER_BIN || !ASSETS_DIR) {
     throw new Error('run through `cargo xtask test` (E2E_SERVER_BIN and E2E_ASSETS_DIR unset)');
   }
-  const dataDir = mkdtempSync(join(tmpdir(), 'confide-e2e-'));
+  dataDir = dataDir ?? mkdtempSync(join(tmpdir(), 'confide-e2e-'));
+  const faketime = {};
+  if (daysLater) {
+    const lib = process.env.E2E_FAKETIME_LIB || '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+    if (!existsSync(lib)) throw new Error(`${lib} is missing: run \`cargo xtask setup\``);
+    Object.assign(faketime, {
+      LD_PRELOAD: lib,
+      FAKETIME: `+${daysLater}d`,
+      FAKETIME_DONT_FAKE_MONOTONIC: '1',
+      FAKETIME_NO_CACHE: '1',
+    });
+  }
   const args = ['serve'];
   if (demo) args.push('--demo');
   const child = spawn(SERVER_BIN, args, {
@@ -32,6 +48,7 @@ export async function startServer({ demo = true, env = {}, timeoutMs = 20000 } =
       // treat them as one (tests of the limits set their own).
       CONFIDE_HELLOS_PER_CLIENT_PER_MINUTE: '100000',
       CONFIDE_LEAVE_MESSAGES_PER_CLIENT_PER_MINUTE: '100000',
+      ...faketime,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -58,14 +75,14 @@ export async function startServer({ demo = true, env = {}, timeoutMs = 20000 } =
     dataDir,
     login,
     logs: () => stdout + stderr,
-    async stop() {
+    async stop({ keep = false } = {}) {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
         if (child.exitCode === null) child.kill('SIGKILL');
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!keep) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

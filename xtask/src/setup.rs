@@ -136,6 +136,7 @@ pub fn run() -> Result<Env, String> {
     node(&mut report)?;
     chromium(&mut report)?;
     sqlite_cli(&mut report)?;
+    faketime(&mut report)?;
     e2e_packages(&mut report)?;
     geoip_test_database(&mut report)?;
     let installed = report
@@ -428,6 +429,24 @@ fn sqlite_cli(report: &mut Report) -> Result<(), String> {
     report.apt_install(&["sqlite3"])?;
     let v = output("sqlite3", &["--version"]).ok_or("sqlite3 installed but does not start")?;
     report.add("sqlite3", Outcome::Installed(first_line(&v)));
+    Ok(())
+}
+
+/// Where Debian's `faketime` package puts its preload library.
+pub const FAKETIME_LIB: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+
+/// libfaketime: the end-to-end test of operators' data requests restarts the real server on
+/// the same database "days later", with its clock moved forward by `FAKETIME`.
+fn faketime(report: &mut Report) -> Result<(), String> {
+    if std::path::Path::new(FAKETIME_LIB).exists() {
+        report.add("libfaketime", Outcome::Skipped(FAKETIME_LIB.to_owned()));
+        return Ok(());
+    }
+    report.apt_install(&["faketime"])?;
+    if !std::path::Path::new(FAKETIME_LIB).exists() {
+        return Err(format!("faketime installed but {FAKETIME_LIB} is missing"));
+    }
+    report.add("libfaketime", Outcome::Installed(FAKETIME_LIB.to_owned()));
     Ok(())
 }
 

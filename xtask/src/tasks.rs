@@ -403,6 +403,7 @@ fn e2e() -> Result<(), String> {
             .current_dir(root())
             .env("E2E_SERVER_BIN", server_bin())
             .env("E2E_ASSETS_DIR", root().join("dist"))
-            .env("E2E_CHROMIUM", "/usr/bin/chromium"),
+            .env("E2E_CHROMIUM", "/usr/bin/chromium")
+            .env("E2E_FAKETIME_LIB", crate::setup::FAKETIME_LIB),
     )
 }

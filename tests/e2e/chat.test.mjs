@@ -1,6 +1,7 @@
 // Live chat end to end: a visitor on the demo page and an operator in the console, in two
 // separate browser contexts, exchange messages both ways and see each other typing; the
-// operator sees the conversation appear without reloading.
+// operator sees the conversation appear without reloading. The visitor sees the operator's
+// alias ("Sam"), never their real name ("Demo Operator"): not on the page, not in a frame.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, signInOperator } from './helpers.mjs';
@@ -17,6 +18,8 @@ test('visitor and operator chat both ways, with typing indicators and a live inb
 
     // Visitor opens the widget on the demo page.
     const visitor = await (await browser.newContext()).newPage();
+    const received = [];
+    visitor.on('websocket', (ws) => ws.on('framereceived', (f) => received.push({ body: String(f.payload) })));
     await visitor.goto(`${server.url}/`);
     await visitor.locator('[data-confide] button').click();
     const widget = visitor.frameLocator('iframe[title="Chat"]');
@@ -47,13 +50,13 @@ test('visitor and operator chat both ways, with typing indicators and a live inb
     await oComposer.pressSequentially('Sure', { delay: 20 });
     await widget.locator('[data-testid=typing]').waitFor(WAIT);
 
-    // Operator replies; the visitor gets it with the operator's name.
+    // Operator replies; the visitor gets it with the operator's alias.
     await oComposer.fill('Yes! How can I help?');
     await oComposer.press('Enter');
     const reply = widget.locator('[data-testid=message][data-author=operator] [data-testid=message-text]');
     await reply.first().waitFor(WAIT);
     assert.equal(await reply.first().textContent(), 'Yes! How can I help?');
-    await widget.locator('[data-testid=operator-name]').filter({ hasText: 'Demo Operator' }).first().waitFor(WAIT);
+    await widget.locator('[data-testid=operator-name]').filter({ hasText: 'Sam' }).first().waitFor(WAIT);
 
     // And the visitor's next message reaches the operator live.
     await vComposer.fill('Where is my order?');
@@ -64,6 +67,14 @@ test('visitor and operator chat both ways, with typing indicators and a live inb
       .waitFor(WAIT);
     const seqs = await conv.locator('[data-testid=message]').evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
     assert.deepEqual(seqs, [1, 2, 3], 'each message once, in order');
+
+    // The real name is in the console, nowhere on the visitor's side.
+    assert.match(await op.locator('.console-operator').innerText(), /Demo Operator/);
+    const page = await widget.locator('body').innerText();
+    assert.ok(page.includes('Sam') && !page.includes('Demo Operator'), page);
+    const frames = received.map((f) => f.body).join('\n');
+    assert.ok(frames.includes('"author_name":"Sam"'), 'the frames were recorded');
+    assert.ok(!frames.includes('Demo Operator'), 'no frame names the operator');
   } finally {
     await browser.close();
     await server.stop();

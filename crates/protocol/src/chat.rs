@@ -624,6 +624,15 @@ impl fmt::Debug for LeaveMessage {
     }
 }
 
+/// The alias an operator gets when none is given: the first word of their name. Visitors see
+/// the alias, never the name.
+pub fn default_alias(name: &str) -> String {
+    name.split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// Initials for an avatar: the first letter of the first two words, upper-cased.
 pub fn initials(name: &str) -> String {
     name.split_whitespace()

@@ -82,8 +82,12 @@ enum OperatorCommand {
     Add {
         #[arg(long)]
         email: String,
+        /// The real name: shown in the console and the audit log only.
         #[arg(long)]
         name: String,
+        /// What visitors see instead of the name; the name's first word when not given.
+        #[arg(long)]
+        alias: Option<String>,
         #[arg(long, value_enum, default_value_t = Role::Agent)]
         role: Role,
     },
@@ -158,8 +162,14 @@ fn main() -> ExitCode {
             command: KeysCommand::Rotate { batch },
         } => runtime.block_on(rotate_keys(&config, batch)),
         Command::Operator {
-            command: OperatorCommand::Add { email, name, role },
-        } => runtime.block_on(add_operator(config, email, name, role)),
+            command:
+                OperatorCommand::Add {
+                    email,
+                    name,
+                    alias,
+                    role,
+                },
+        } => runtime.block_on(add_operator(config, email, name, alias, role)),
         Command::Operator {
             command: OperatorCommand::Remove { email },
         } => runtime.block_on(remove_operator(config, email)),
@@ -275,7 +285,7 @@ async fn serve(config: Config, demo: bool, geo: Geo, keys: Arc<KeyStore>) -> any
             .map_err(|e| anyhow::anyhow!(e))?
             .hash()?;
         store
-            .add_operator(DEMO_OPERATOR_EMAIL, "Demo Operator", "admin", &hash)
+            .add_operator_with_alias(DEMO_OPERATOR_EMAIL, "Demo Operator", "Sam", "admin", &hash)
             .await?;
         Some(generated)
     } else {
@@ -330,36 +340,47 @@ async fn serve(config: Config, demo: bool, geo: Geo, keys: Arc<KeyStore>) -> any
     Ok(())
 }
 
+/// A display name from the command line: trimmed, 1 to `MAX_NAME_CHARS`, nothing hidden.
+fn display_name(flag: &str, name: &str) -> anyhow::Result<String> {
+    let name = name.trim().to_owned();
+    let chars = name.chars().count();
+    if chars == 0 || chars > confide_protocol::chat::MAX_NAME_CHARS {
+        anyhow::bail!(
+            "{flag}: 1 to {} characters",
+            confide_protocol::chat::MAX_NAME_CHARS
+        );
+    }
+    if let Some(found) = confide_protocol::text::hidden_format(&name) {
+        anyhow::bail!(
+            "{flag}: {}",
+            confide_protocol::text::hidden_format_problem(&found)
+        );
+    }
+    Ok(name)
+}
+
 async fn add_operator(
     config: Config,
     email: String,
     name: String,
+    alias: Option<String>,
     role: Role,
 ) -> anyhow::Result<()> {
     let email = email.trim().to_owned();
     if !confide_protocol::details::is_plausible_email(&email) {
         anyhow::bail!("--email: not an email address");
     }
-    let name = name.trim().to_owned();
-    let chars = name.chars().count();
-    if chars == 0 || chars > confide_protocol::chat::MAX_NAME_CHARS {
-        anyhow::bail!(
-            "--name: 1 to {} characters",
-            confide_protocol::chat::MAX_NAME_CHARS
-        );
-    }
-    if let Some(found) = confide_protocol::text::hidden_format(&name) {
-        anyhow::bail!(
-            "--name: {}",
-            confide_protocol::text::hidden_format_problem(&found)
-        );
-    }
+    let name = display_name("--name", &name)?;
+    let alias = match alias {
+        Some(alias) => display_name("--alias", &alias)?,
+        None => confide_protocol::chat::default_alias(&name),
+    };
     let password = read_password()?;
     let password = Password::new(password).map_err(|e| anyhow::anyhow!("password: {e}"))?;
     let hash = password.hash()?;
     let store = Store::open(&config.database_url).await?;
     let result = match store
-        .add_operator(&email, &name, role.as_str(), &hash)
+        .add_operator_with_alias(&email, &name, &alias, role.as_str(), &hash)
         .await
     {
         Ok(id) => store

@@ -325,7 +325,10 @@ pub struct Visitor {
 pub struct Operator {
     pub id: i64,
     pub email: String,
+    /// The real name: the console and the audit log only.
     pub name: String,
+    /// What visitors see.
+    pub alias: String,
     pub role: String,
     pub password_hash: String,
 }
@@ -339,21 +342,22 @@ impl std::fmt::Debug for Operator {
     }
 }
 
-const OPERATOR_COLUMNS: &str = "o.id, o.email, o.name, o.role, o.password_hash";
+const OPERATOR_COLUMNS: &str = "o.id, o.email, o.name, o.alias, o.role, o.password_hash";
 
-type OperatorRow = (i64, String, String, String, String);
+type OperatorRow = (i64, String, String, String, String, String);
 
-fn operator_from_row((id, email, name, role, password_hash): OperatorRow) -> Operator {
+fn operator_from_row((id, email, name, alias, role, password_hash): OperatorRow) -> Operator {
     Operator {
         id,
         email,
         name,
+        alias,
         role,
         password_hash,
     }
 }
 
-/// seq, client id, author, operator name, sealed body, plain body (before sealing), time,
+/// seq, client id, author, operator alias, sealed body, plain body (before sealing), time,
 /// conversation.
 type MessageRow = (
     i64,
@@ -405,7 +409,7 @@ fn author_str(author: Author) -> &'static str {
     }
 }
 
-const MESSAGE_COLUMNS: &str = "m.seq, m.client_id, m.author, o.name, m.sealed, m.body, m.at, \
+const MESSAGE_COLUMNS: &str = "m.seq, m.client_id, m.author, o.alias, m.sealed, m.body, m.at, \
      m.conversation_id FROM messages m LEFT JOIN operators o ON o.id = m.operator_id";
 
 const SUMMARY_SELECT: &str = "SELECT c.id, w.key, c.open, c.last_seq, c.offline, c.last_at, \
@@ -774,6 +778,7 @@ impl Store {
 
 /// Operators and their sessions.
 impl Store {
+    /// Adds an operator whose alias is their name's first word.
     pub async fn add_operator(
         &self,
         email: &str,
@@ -781,12 +786,27 @@ impl Store {
         role: &str,
         password_hash: &str,
     ) -> Result<i64, StoreError> {
+        let alias = confide_protocol::chat::default_alias(name);
+        self.add_operator_with_alias(email, name, &alias, role, password_hash)
+            .await
+    }
+
+    /// Adds an operator; visitors see `alias`, never `name`.
+    pub async fn add_operator_with_alias(
+        &self,
+        email: &str,
+        name: &str,
+        alias: &str,
+        role: &str,
+        password_hash: &str,
+    ) -> Result<i64, StoreError> {
         let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO operators (email, name, role, password_hash, created_at) \
-             VALUES (?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO operators (email, name, alias, role, password_hash, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(email)
         .bind(name)
+        .bind(alias)
         .bind(role)
         .bind(password_hash)
         .bind(self.clock.now_ms())
@@ -837,19 +857,32 @@ impl Store {
     /// `idle_ms`; `NotFound` otherwise (also when it was ended or its operator removed).
     pub async fn session(&self, token_hash: &[u8], idle_ms: i64) -> Result<Session, StoreError> {
         let now = self.clock.now_ms();
-        let row: (i64, String, String, String, String, i64, i64) = sqlx::query_as(&format!(
-            "SELECT {OPERATOR_COLUMNS}, s.expires_at, s.last_active_at \
+        let (operator, (expires_at, last_active_at)): (OperatorRow, (i64, i64)) = {
+            let row: sqlx::sqlite::SqliteRow = sqlx::query(&format!(
+                "SELECT {OPERATOR_COLUMNS}, s.expires_at, s.last_active_at \
              FROM sessions s JOIN operators o ON o.id = s.operator_id \
              WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_active_at > ?"
-        ))
-        .bind(token_hash)
-        .bind(now)
-        .bind(now - idle_ms)
-        .fetch_one(&self.pool)
-        .await?;
-        let (id, email, name, role, password_hash, expires_at, last_active_at) = row;
+            ))
+            .bind(token_hash)
+            .bind(now)
+            .bind(now - idle_ms)
+            .fetch_one(&self.pool)
+            .await?;
+            use sqlx::Row;
+            (
+                (
+                    row.try_get(0)?,
+                    row.try_get(1)?,
+                    row.try_get(2)?,
+                    row.try_get(3)?,
+                    row.try_get(4)?,
+                    row.try_get(5)?,
+                ),
+                (row.try_get(6)?, row.try_get(7)?),
+            )
+        };
         Ok(Session {
-            operator: operator_from_row((id, email, name, role, password_hash)),
+            operator: operator_from_row(operator),
             token_hash: token_hash.to_vec(),
             expires_at,
             last_active_at,
@@ -916,13 +949,13 @@ impl std::fmt::Debug for Session {
 
 /// Lookups across a visitor's conversations.
 impl Store {
-    /// The display name of the operator who wrote last in the conversation.
-    pub async fn last_operator_name(
+    /// The alias of the operator who wrote last in the conversation.
+    pub async fn last_operator_alias(
         &self,
         conversation: ConversationId,
     ) -> Result<Option<String>, StoreError> {
         let row: Option<(String,)> = sqlx::query_as(
-            "SELECT o.name FROM messages m JOIN operators o ON o.id = m.operator_id \
+            "SELECT o.alias FROM messages m JOIN operators o ON o.id = m.operator_id \
              WHERE m.conversation_id = ? ORDER BY m.seq DESC LIMIT 1",
         )
         .bind(conversation.0)

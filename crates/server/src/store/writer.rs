@@ -267,7 +267,7 @@ async fn store_one(
     .execute(&mut *conn)
     .await?;
     let author_name = match job.operator_id {
-        Some(op) => sqlx::query_as::<_, (String,)>("SELECT name FROM operators WHERE id = ?")
+        Some(op) => sqlx::query_as::<_, (String,)>("SELECT alias FROM operators WHERE id = ?")
             .bind(op)
             .fetch_optional(&mut *conn)
             .await?

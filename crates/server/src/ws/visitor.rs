@@ -156,7 +156,7 @@ where
     let operator = match conversation {
         Some(c) => state
             .store
-            .last_operator_name(c)
+            .last_operator_alias(c)
             .await
             .ok()
             .flatten()

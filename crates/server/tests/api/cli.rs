@@ -122,9 +122,14 @@ fn operator_add(
     name: &str,
     password: &str,
 ) -> std::process::Output {
+    operator_add_with(dir, &["--email", email, "--name", name], password)
+}
+
+fn operator_add_with(dir: &std::path::Path, args: &[&str], password: &str) -> std::process::Output {
     use std::io::Write;
     let mut child = confide()
-        .args(["operator", "add", "--email", email, "--name", name])
+        .args(["operator", "add"])
+        .args(args)
         .current_dir(dir)
         .env("CONFIDE_DATA_DIR", dir.join("state"))
         .stdin(Stdio::piped())
@@ -188,4 +193,70 @@ async fn operator_add_refuses_bad_input_with_a_clear_message_and_stores_nothing(
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("exists"));
     assert_eq!(operator_count(dir.path()).await, 1);
+}
+
+#[tokio::test]
+async fn operator_add_sets_the_alias_visitors_see_or_the_names_first_word() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let password = "long enough password";
+    for (alias, why) in [("", "--alias: 1 to"), ("Sam\u{202e}", "--alias:")] {
+        let out = operator_add_with(
+            dir.path(),
+            &[
+                "--email",
+                "sam@example.com",
+                "--name",
+                "Samuel Canary",
+                "--alias",
+                alias,
+            ],
+            password,
+        );
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(why), "{stderr}");
+        assert!(!stderr.contains("Canary"), "{stderr}");
+    }
+    assert_eq!(operator_count(dir.path()).await, 0, "nothing stored");
+    let out = operator_add_with(
+        dir.path(),
+        &[
+            "--email",
+            "sam@example.com",
+            "--name",
+            "Samuel Canary",
+            "--alias",
+            " Support Sam ",
+        ],
+        password,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = operator_add(dir.path(), "ada@example.com", "Ada Lovelace", password);
+    assert!(out.status.success());
+    let url = confide_server::config::DatabaseUrl::parse(&format!(
+        "sqlite://{}",
+        dir.path().join("state/confide.db").display()
+    ))
+    .expect("url");
+    let store = confide_server::store::Store::open(&url)
+        .await
+        .expect("open");
+    let sam = store
+        .operator_by_email("sam@example.com")
+        .await
+        .expect("sam");
+    assert_eq!(
+        (sam.name.as_str(), sam.alias.as_str()),
+        ("Samuel Canary", "Support Sam")
+    );
+    let ada = store
+        .operator_by_email("ada@example.com")
+        .await
+        .expect("ada");
+    assert_eq!(ada.alias, "Ada");
+    store.close().await;
 }

@@ -1,6 +1,7 @@
 //! The server's integration tests: one binary, each test on a fresh SQLite file.
 
 mod admission;
+mod alias;
 mod audit;
 mod channels;
 mod cli;

@@ -7,6 +7,7 @@ use confide_protocol::history::{
     AuditPage, EraseRequest, HistoryFilter, PersonFound, Rectify, RestrictRequest, SelectionDone,
     Transcript,
 };
+use confide_protocol::roles::Role;
 use confide_protocol::router::api::{NewRouter, RouterListItem};
 use confide_protocol::router::RouterRules;
 use confide_protocol::settings::{LoaderIntegrity, NewWidget, WidgetListItem, WidgetSettings};
@@ -171,6 +172,60 @@ pub async fn audit_page(path: &str) -> Result<AuditPage, ApiError> {
     parse(&call("GET", path, None).await?)
 }
 
+/// `GET /api/admin/roles`: every role, the built-in ones first.
+pub async fn roles() -> Result<Vec<Role>, ApiError> {
+    parse(&call("GET", ROLES_PATH, None).await?)
+}
+
+/// `POST /api/admin/roles` (`create`) or `PUT /api/admin/roles/{name}`: answers with the role
+/// as saved. A 409 (the name is taken) is [`ApiError::Conflict`].
+pub async fn save_role(role: &Role, create: bool) -> Result<Role, ApiError> {
+    let body = serde_json::to_string(role).map_err(|_| ApiError::Network)?;
+    let (method, path) = role_request(&role.name, create);
+    let (status, text) = call_raw(method, &path, Some(body)).await?;
+    if (200..300).contains(&status) {
+        parse(&text)
+    } else {
+        Err(role_error(status, &text))
+    }
+}
+
+pub const ROLES_PATH: &str = "/api/admin/roles";
+
+/// The method and path that save a role: a new one is posted to the list, a saved one put at
+/// its name. Role names are `a-z0-9_-` (checked before sending); anything else is escaped.
+pub fn role_request(name: &str, create: bool) -> (&'static str, String) {
+    if create {
+        return ("POST", ROLES_PATH.to_owned());
+    }
+    let mut path = format!("{ROLES_PATH}/");
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            path.push(char::from(b));
+        } else {
+            path.push_str(&format!("%{b:02X}"));
+        }
+    }
+    ("PUT", path)
+}
+
+/// A role save's refusal, with the server's words when it sent any: 409 is the name taken,
+/// 403 a built-in role (or a role that may not change roles), 400 names the field.
+pub fn role_error(status: u16, body: &str) -> ApiError {
+    let message = serde_json::from_str::<ErrorBody>(body)
+        .ok()
+        .map(|b| b.message);
+    match status {
+        409 => ApiError::Conflict(message.unwrap_or_else(|| {
+            "A role with this name exists already; choose another name.".into()
+        })),
+        403 => ApiError::Server(message.unwrap_or_else(|| {
+            "Not allowed: built-in roles cannot be changed, and changing roles needs the operators permission.".into()
+        })),
+        _ => error_for(status, body),
+    }
+}
+
 /// Router keys are widget keys: no escaping needed.
 fn router_path(key: &WidgetKey) -> String {
     format!("/api/admin/routers/{}", key.as_str())
@@ -295,6 +350,45 @@ mod tests {
         assert_eq!(
             erase_error(400, r#"{"code":"invalid","message":"expect: 0"}"#),
             ApiError::Server("expect: 0".into())
+        );
+    }
+
+    #[test]
+    fn roles_are_posted_new_and_put_at_their_name() {
+        assert_eq!(
+            role_request("readers", true),
+            ("POST", "/api/admin/roles".to_owned())
+        );
+        assert_eq!(
+            role_request("site-a_2", false),
+            ("PUT", "/api/admin/roles/site-a_2".to_owned())
+        );
+        assert_eq!(
+            role_request("a/b ?", false).1,
+            "/api/admin/roles/a%2Fb%20%3F"
+        );
+    }
+
+    #[test]
+    fn a_refused_role_keeps_the_server_message_and_a_taken_name_is_a_conflict() {
+        assert_eq!(
+            role_error(409, r#"{"code":"conflict","message":"name: taken"}"#),
+            ApiError::Conflict("name: taken".into())
+        );
+        assert!(
+            matches!(role_error(409, ""), ApiError::Conflict(m) if m.contains("exists already"))
+        );
+        assert_eq!(
+            role_error(
+                400,
+                r#"{"code":"invalid","message":"permissions.widgets: at most 100 widgets"}"#
+            ),
+            ApiError::Server("permissions.widgets: at most 100 widgets".into())
+        );
+        assert!(matches!(role_error(403, ""), ApiError::Server(m) if m.contains("built-in")));
+        assert_eq!(
+            role_error(403, r#"{"code":"forbidden","message":"admin is built in"}"#),
+            ApiError::Server("admin is built in".into())
         );
     }
 

@@ -12,13 +12,15 @@ pub mod hooks;
 pub mod ids;
 pub mod person;
 pub mod reconnect;
+pub mod roles;
 pub mod routers;
 pub mod sound;
 pub mod state;
 pub mod widgets;
 
 use components::{
-    AuditPage, Desk, Header, HistoryPage, LoginForm, PersonPage, RoutersPage, WidgetsPage,
+    AuditPage, Desk, Header, HistoryPage, LoginForm, PersonPage, RolesPage, RoutersPage,
+    WidgetsPage,
 };
 use confide_protocol::chat::{OperatorClient, OperatorMe};
 use hooks::{
@@ -108,6 +110,14 @@ pub fn Console() -> Html {
         let dispatcher = state.dispatcher();
         Callback::from(move |me: OperatorMe| dispatcher.dispatch(Action::SignedIn(me)))
     };
+    // The page is only ever one the role allows (the reducer refuses the others); each is
+    // checked again here, so a page never renders for a role without its permission.
+    let page = if state.may_show(state.page) {
+        state.page
+    } else {
+        Page::Inbox
+    };
+    let edit = state.may_edit_transcripts();
     let body = match &state.auth {
         Auth::Checking => html! {
             <main class="console-main console-loading"><p>{ "Loading…" }</p></main>
@@ -115,12 +125,15 @@ pub fn Console() -> Html {
         Auth::SignedOut => html! {
             <main class="console-main console-signin"><LoginForm {on_signed_in} /></main>
         },
-        Auth::SignedIn(_) if state.page == Page::Widgets => html! { <WidgetsPage /> },
-        Auth::SignedIn(_) if state.page == Page::Routers => html! { <RoutersPage /> },
-        Auth::SignedIn(_) if state.page == Page::History => html! { <HistoryPage /> },
-        Auth::SignedIn(_) if state.page == Page::Person => html! { <PersonPage /> },
-        Auth::SignedIn(_) if state.page == Page::Audit => html! { <AuditPage /> },
-        Auth::SignedIn(_) => html! { <Desk /> },
+        Auth::SignedIn(_) => match page {
+            Page::Inbox => html! { <Desk /> },
+            Page::Widgets => html! { <WidgetsPage /> },
+            Page::Routers => html! { <RoutersPage /> },
+            Page::History => html! { <HistoryPage {edit} /> },
+            Page::Person => html! { <PersonPage {edit} /> },
+            Page::Audit => html! { <AuditPage /> },
+            Page::Roles => html! { <RolesPage /> },
+        },
     };
     let context = ConsoleContext { state, send };
     html! {

@@ -6,6 +6,7 @@ use confide_protocol::chat::{
     MessageText, OperatorInfo, OperatorMe, OperatorServer, ReceiptInfo,
 };
 use confide_protocol::details::VisitorDetails;
+use confide_protocol::roles::{Permissions, TranscriptAccess};
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -21,22 +22,87 @@ pub enum Auth {
     SignedIn(OperatorMe),
 }
 
-/// Which page of the console is shown.
+/// Which page of the console is shown. Every page but the inbox needs a permission of the
+/// signed-in operator's role ([`Page::allowed`]); the server checks it anyway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Page {
     #[default]
     Inbox,
-    /// Widget settings and embed snippets: admins only.
+    /// Widget settings and embed snippets: `settings`.
     Widgets,
-    /// Routers and their rules: admins only.
+    /// Routers and their rules: `settings`.
     Routers,
-    /// Every conversation, searched, exported, erased, restricted (issue 14): admins only.
+    /// Every conversation, searched (issue 14): `transcripts` read; exported, erased,
+    /// restricted: `transcripts` edit.
     History,
-    /// Everything held on one person, for their request: admins only.
+    /// Everything held on one person, for their request: `transcripts` read (edit to export
+    /// or erase).
     Person,
-    /// The hash-chained audit log: admins only.
+    /// The hash-chained audit log: `audit`.
     Audit,
+    /// Roles and their permissions (issue 15): `operators`.
+    Roles,
 }
+
+impl Page {
+    /// Every page, in the navigation's order.
+    pub const ALL: [Page; 7] = [
+        Page::Inbox,
+        Page::Widgets,
+        Page::Routers,
+        Page::History,
+        Page::Person,
+        Page::Audit,
+        Page::Roles,
+    ];
+
+    /// Whether a role with these permissions may see this page.
+    pub fn allowed(self, p: &Permissions) -> bool {
+        match self {
+            Page::Inbox => true,
+            Page::Widgets | Page::Routers => p.settings,
+            Page::History | Page::Person => p.transcripts >= TranscriptAccess::Read,
+            Page::Audit => p.audit,
+            Page::Roles => p.operators,
+        }
+    }
+
+    /// Its navigation link's text.
+    pub fn label(self) -> &'static str {
+        match self {
+            Page::Inbox => "Inbox",
+            Page::Widgets => "Widgets",
+            Page::Routers => "Routers",
+            Page::History => "History",
+            Page::Person => "Find a person",
+            Page::Audit => "Audit log",
+            Page::Roles => "Roles",
+        }
+    }
+
+    /// Its navigation link's `data-testid`.
+    pub fn testid(self) -> &'static str {
+        match self {
+            Page::Inbox => "nav-inbox",
+            Page::Widgets => "nav-widgets",
+            Page::Routers => "nav-routers",
+            Page::History => "nav-history",
+            Page::Person => "nav-person",
+            Page::Audit => "nav-audit",
+            Page::Roles => "nav-roles",
+        }
+    }
+}
+
+/// What nobody signed in may do.
+static NO_PERMISSIONS: Permissions = Permissions {
+    transcripts: TranscriptAccess::None,
+    settings: false,
+    operators: false,
+    audit: false,
+    api_tokens: false,
+    widgets: Vec::new(),
+};
 
 /// The operator socket, as the header shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -230,7 +296,7 @@ pub struct ConsoleState {
     pub notice: Option<String>,
     /// False while the console's tab is hidden: then nothing on screen counts as seen.
     pub page_hidden: bool,
-    /// The page shown; [`Page::Widgets`] only ever for an admin.
+    /// The page shown; only ever one the operator's role allows ([`ConsoleState::may_show`]).
     pub page: Page,
 }
 
@@ -268,7 +334,7 @@ pub enum Action {
     DismissNotice,
     /// The tab was hidden (`true`) or shown again.
     PageHidden(bool),
-    /// Switch pages; the Widgets page is refused to anyone but an admin.
+    /// Switch pages; a page the operator's role does not allow is refused (the inbox stays).
     ShowPage(Page),
 }
 
@@ -357,7 +423,7 @@ impl ConsoleState {
             Action::DismissNotice => self.notice = None,
             Action::PageHidden(hidden) => self.page_hidden = hidden,
             Action::ShowPage(page) => {
-                if page == Page::Inbox || self.is_admin() {
+                if self.may_show(page) {
                     self.page = page;
                 }
             }
@@ -485,9 +551,49 @@ impl ConsoleState {
         }
     }
 
-    /// True when the signed-in operator may manage widgets.
-    pub fn is_admin(&self) -> bool {
-        matches!(&self.auth, Auth::SignedIn(me) if me.role == "admin")
+    /// What the signed-in operator's role may do; nothing while signed out.
+    pub fn permissions(&self) -> &Permissions {
+        match &self.auth {
+            Auth::SignedIn(me) => &me.permissions,
+            _ => &NO_PERMISSIONS,
+        }
+    }
+
+    /// Widgets, routers and retention.
+    pub fn may_change_settings(&self) -> bool {
+        self.permissions().settings
+    }
+
+    /// The history, closed transcripts and "Find a person", read-only.
+    pub fn may_read_transcripts(&self) -> bool {
+        self.permissions().transcripts >= TranscriptAccess::Read
+    }
+
+    /// Export, erase, rectify, restrict and lift.
+    pub fn may_edit_transcripts(&self) -> bool {
+        self.permissions().transcripts >= TranscriptAccess::Edit
+    }
+
+    pub fn may_read_audit(&self) -> bool {
+        self.permissions().audit
+    }
+
+    /// Operator accounts and roles.
+    pub fn may_manage_operators(&self) -> bool {
+        self.permissions().operators
+    }
+
+    /// Whether the console shows this page to the signed-in operator.
+    pub fn may_show(&self, page: Page) -> bool {
+        page.allowed(self.permissions())
+    }
+
+    /// The pages the navigation links to, in order.
+    pub fn pages(&self) -> Vec<Page> {
+        Page::ALL
+            .into_iter()
+            .filter(|&p| self.may_show(p))
+            .collect()
     }
 
     fn operator_name(&self) -> Option<String> {
@@ -634,8 +740,20 @@ mod tests {
         OperatorMe {
             id: 1,
             name: "Ada".into(),
-            role: "operator".into(),
+            alias: "Ada".into(),
+            role: "agent".into(),
+            permissions: Permissions::agent(),
         }
+    }
+
+    /// An operator whose role has these permissions (named anything but `admin`: the name
+    /// decides nothing).
+    fn with(permissions: Permissions) -> ConsoleState {
+        ConsoleState::for_operator(OperatorMe {
+            role: "custom".into(),
+            permissions,
+            ..me()
+        })
     }
 
     fn state() -> ConsoleState {
@@ -1134,60 +1252,116 @@ mod tests {
     }
 
     #[test]
-    fn only_an_admin_gets_the_widgets_page_and_signing_out_leaves_it() {
-        let s = run(state(), [Action::ShowPage(Page::Widgets)]);
-        assert!(!s.is_admin());
-        assert_eq!(s.page, Page::Inbox, "an agent never sees widgets");
-
-        let admin = OperatorMe {
+    fn the_navigation_follows_the_permissions_not_the_role_name() {
+        use Page::*;
+        let pages = |p: Permissions| with(p).pages();
+        assert_eq!(pages(Permissions::agent()), [Inbox]);
+        assert_eq!(
+            pages(Permissions::admin()),
+            [Inbox, Widgets, Routers, History, Person, Audit, Roles]
+        );
+        let read = Permissions {
+            transcripts: TranscriptAccess::Read,
+            ..Permissions::default()
+        };
+        assert_eq!(pages(read.clone()), [Inbox, History, Person]);
+        let edit = Permissions {
+            transcripts: TranscriptAccess::Edit,
+            ..Permissions::default()
+        };
+        assert_eq!(pages(edit), [Inbox, History, Person]);
+        let settings = Permissions {
+            settings: true,
+            ..Permissions::default()
+        };
+        assert_eq!(pages(settings), [Inbox, Widgets, Routers]);
+        let audit = Permissions {
+            audit: true,
+            ..Permissions::default()
+        };
+        assert_eq!(pages(audit), [Inbox, Audit]);
+        let operators = Permissions {
+            operators: true,
+            ..Permissions::default()
+        };
+        assert_eq!(pages(operators), [Inbox, Roles]);
+        // API tokens and a widget scope add no page.
+        let tokens = Permissions {
+            api_tokens: true,
+            widgets: vec![WidgetKey::parse("demo").expect("key")],
+            ..Permissions::default()
+        };
+        assert_eq!(pages(tokens), [Inbox]);
+        // A role called admin is only what its permissions say.
+        let named_admin = ConsoleState::for_operator(OperatorMe {
             role: "admin".into(),
             ..me()
-        };
-        let s = run(
-            ConsoleState::for_operator(admin.clone()),
-            [Action::ShowPage(Page::Widgets)],
-        );
-        assert!(s.is_admin());
-        assert_eq!(s.page, Page::Widgets);
-        let back = run(s.clone(), [Action::ShowPage(Page::Inbox)]);
-        assert_eq!(back.page, Page::Inbox);
-        let out = run(s.clone(), [Action::SignedOut]);
-        assert_eq!(out.page, Page::Inbox);
-        let other = run(s, [Action::SignedIn(me()), Action::ShowPage(Page::Widgets)]);
-        assert_eq!(other.page, Page::Inbox);
+        });
+        assert_eq!(named_admin.pages(), [Inbox]);
+        // Signed out: nothing.
+        let out = run(with(Permissions::admin()), [Action::SignedOut]);
+        assert_eq!(out.permissions(), &Permissions::agent());
+        assert_eq!(out.pages(), [Inbox]);
+        // Every page has its own link.
+        let ids: std::collections::BTreeSet<_> = Page::ALL.iter().map(|p| p.testid()).collect();
+        assert_eq!(ids.len(), Page::ALL.len());
+        assert_eq!(Roles.testid(), "nav-roles");
+        assert_eq!(Roles.label(), "Roles");
     }
 
     #[test]
-    fn only_an_admin_gets_the_routers_page() {
-        let s = run(state(), [Action::ShowPage(Page::Routers)]);
-        assert_eq!(s.page, Page::Inbox, "an agent never sees routers");
-        let admin = OperatorMe {
-            role: "admin".into(),
-            ..me()
+    fn transcripts_are_edited_only_with_edit_access() {
+        let level = |transcripts| {
+            let s = with(Permissions {
+                transcripts,
+                ..Permissions::default()
+            });
+            (s.may_read_transcripts(), s.may_edit_transcripts())
         };
-        let s = run(
-            ConsoleState::for_operator(admin),
-            [Action::ShowPage(Page::Routers)],
+        assert_eq!(level(TranscriptAccess::None), (false, false));
+        assert_eq!(level(TranscriptAccess::Read), (true, false));
+        assert_eq!(level(TranscriptAccess::Edit), (true, true));
+        let admin = with(Permissions::admin());
+        assert!(
+            admin.may_change_settings() && admin.may_read_audit() && admin.may_manage_operators()
         );
-        assert_eq!(s.page, Page::Routers);
-        assert_eq!(run(s, [Action::SignedOut]).page, Page::Inbox);
+        let agent = state();
+        assert!(
+            !agent.may_change_settings()
+                && !agent.may_read_audit()
+                && !agent.may_manage_operators()
+        );
     }
 
     #[test]
-    fn only_an_admin_gets_the_history_person_and_audit_pages() {
-        let admin = OperatorMe {
-            role: "admin".into(),
-            ..me()
-        };
-        for page in [Page::History, Page::Person, Page::Audit] {
+    fn a_page_the_role_lacks_is_refused_and_signing_in_again_starts_at_the_inbox() {
+        for page in Page::ALL {
             let s = run(state(), [Action::ShowPage(page)]);
             assert_eq!(s.page, Page::Inbox, "an agent never sees {page:?}");
-            let s = run(
-                ConsoleState::for_operator(admin.clone()),
-                [Action::ShowPage(page)],
-            );
+            let s = run(with(Permissions::admin()), [Action::ShowPage(page)]);
             assert_eq!(s.page, page);
-            assert_eq!(run(s, [Action::SignedOut]).page, Page::Inbox);
+            assert_eq!(run(s.clone(), [Action::SignedOut]).page, Page::Inbox);
+            let other = run(s, [Action::SignedIn(me()), Action::ShowPage(page)]);
+            assert_eq!(other.page, Page::Inbox, "{page:?}");
         }
+        // Reading transcripts is enough for the history, not for the audit log or roles.
+        let reader = with(Permissions {
+            transcripts: TranscriptAccess::Read,
+            ..Permissions::default()
+        });
+        let s = run(reader.clone(), [Action::ShowPage(Page::History)]);
+        assert_eq!(s.page, Page::History);
+        let s = run(s, [Action::ShowPage(Page::Audit)]);
+        assert_eq!(s.page, Page::History, "refused: stays where it was");
+        let s = run(reader, [Action::ShowPage(Page::Roles)]);
+        assert_eq!(s.page, Page::Inbox);
+        let back = run(
+            with(Permissions::admin()),
+            [
+                Action::ShowPage(Page::Widgets),
+                Action::ShowPage(Page::Inbox),
+            ],
+        );
+        assert_eq!(back.page, Page::Inbox);
     }
 }

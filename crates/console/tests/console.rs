@@ -10,6 +10,7 @@ use confide_protocol::chat::{
     Author, ChatMessage, ClientMsgId, ConversationId, ConversationSummary, MessageText,
     OperatorClient, OperatorMe, OperatorServer,
 };
+use confide_protocol::roles::{Permissions, TranscriptAccess};
 use confide_protocol::settings::WidgetSettings;
 use confide_protocol::WidgetKey;
 use std::cell::RefCell;
@@ -106,12 +107,19 @@ fn message(seq: u64, id: &str, author: Author, text: &str) -> Action {
     })
 }
 
-fn prepared() -> ConsoleState {
-    let mut s = ConsoleState::for_operator(OperatorMe {
+/// A signed-in operator whose role has these permissions.
+fn operator(role: &str, permissions: Permissions) -> OperatorMe {
+    OperatorMe {
         id: 1,
         name: "Ada".into(),
-        role: "operator".into(),
-    });
+        alias: "Ada".into(),
+        role: role.into(),
+        permissions,
+    }
+}
+
+fn prepared() -> ConsoleState {
+    let mut s = ConsoleState::for_operator(operator("agent", Permissions::agent()));
     for a in [
         Action::Connected,
         Action::Server(OperatorServer::Inbox {
@@ -412,37 +420,74 @@ fn HeaderHarness(props: &HeaderHarnessProps) -> Html {
 }
 
 #[wasm_bindgen_test]
-async fn only_admins_see_the_widgets_link() {
-    for (role, shown) in [("operator", false), ("agent", false), ("admin", true)] {
+async fn the_navigation_links_only_the_pages_the_role_allows() {
+    let reader = Permissions {
+        transcripts: TranscriptAccess::Read,
+        audit: true,
+        ..Permissions::default()
+    };
+    let keeper = Permissions {
+        operators: true,
+        ..Permissions::default()
+    };
+    let designer = Permissions {
+        settings: true,
+        api_tokens: true,
+        ..Permissions::default()
+    };
+    let cases: [(&str, Permissions, &[&str]); 6] = [
+        ("agent", Permissions::agent(), &["nav-inbox"]),
+        // The role's name decides nothing: its permissions do.
+        ("admin", Permissions::agent(), &["nav-inbox"]),
+        (
+            "admin",
+            Permissions::admin(),
+            &[
+                "nav-inbox",
+                "nav-widgets",
+                "nav-routers",
+                "nav-history",
+                "nav-person",
+                "nav-audit",
+                "nav-roles",
+            ],
+        ),
+        (
+            "reader",
+            reader,
+            &["nav-inbox", "nav-history", "nav-person", "nav-audit"],
+        ),
+        ("keeper", keeper, &["nav-inbox", "nav-roles"]),
+        (
+            "designer",
+            designer,
+            &["nav-inbox", "nav-widgets", "nav-routers"],
+        ),
+    ];
+    for (role, permissions, expected) in cases {
         let root = mount_point();
         yew::Renderer::<HeaderHarness>::with_root_and_props(
             root.clone(),
             HeaderHarnessProps {
-                initial: ConsoleState::for_operator(OperatorMe {
-                    id: 1,
-                    name: "Ada".into(),
-                    role: role.into(),
-                }),
+                initial: ConsoleState::for_operator(operator(role, permissions)),
             },
         )
         .render();
         yew::scheduler::flush().await;
-        one(&root, "[data-testid=nav-inbox]");
-        for link in [
-            "nav-widgets",
-            "nav-routers",
-            "nav-history",
-            "nav-person",
-            "nav-audit",
-        ] {
+        let links: Vec<String> = all(&root, "nav button")
+            .iter()
+            .filter_map(|b| b.get_attribute("data-testid"))
+            .collect();
+        assert_eq!(links, expected, "{role}");
+        if expected.contains(&"nav-roles") {
             assert_eq!(
-                root.query_selector(&format!("[data-testid={link}]"))
-                    .expect("query")
-                    .is_some(),
-                shown,
-                "{role} {link}"
+                one(&root, "[data-testid=nav-roles]")
+                    .text_content()
+                    .as_deref(),
+                Some("Roles")
             );
         }
+        root.remove();
     }
 }
 

@@ -580,8 +580,15 @@ impl fmt::Debug for LoginRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OperatorMe {
     pub id: i64,
+    /// The real name (the console only).
     pub name: String,
+    /// What visitors see.
+    #[serde(default)]
+    pub alias: String,
     pub role: String,
+    /// What the role may do: the console shows only that (the server checks it anyway).
+    #[serde(default)]
+    pub permissions: crate::roles::Permissions,
 }
 
 /// The answer to a left message (201): the conversation it started, and the visitor's token

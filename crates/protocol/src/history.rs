@@ -459,7 +459,7 @@ pub struct AuditPage {
 }
 
 /// The audit actions, as stored and as the audit page filters them.
-pub const AUDIT_ACTIONS: [&str; 18] = [
+pub const AUDIT_ACTIONS: [&str; 20] = [
     "sign_in",
     "sign_out",
     "widget_created",
@@ -478,6 +478,8 @@ pub const AUDIT_ACTIONS: [&str; 18] = [
     "restriction_lifted",
     "audit_read",
     "audit_exported",
+    "role_created",
+    "role_changed",
 ];
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod history;
 pub mod i18n;
 pub mod key;
 pub mod linkify;
+pub mod roles;
 pub mod router;
 pub mod settings;
 pub mod text;

@@ -88,8 +88,9 @@ enum OperatorCommand {
         /// What visitors see instead of the name; the name's first word when not given.
         #[arg(long)]
         alias: Option<String>,
-        #[arg(long, value_enum, default_value_t = Role::Agent)]
-        role: Role,
+        /// A role's name: admin, agent, or one defined in the console.
+        #[arg(long, default_value = "agent")]
+        role: String,
     },
     /// Remove an operator. Their sessions end at once, open consoles included; their past
     /// messages stay in the transcripts.
@@ -97,21 +98,6 @@ enum OperatorCommand {
         #[arg(long)]
         email: String,
     },
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum Role {
-    Admin,
-    Agent,
-}
-
-impl Role {
-    fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Agent => "agent",
-        }
-    }
 }
 
 /// The demo operator `--demo` creates once.
@@ -364,7 +350,7 @@ async fn add_operator(
     email: String,
     name: String,
     alias: Option<String>,
-    role: Role,
+    role: String,
 ) -> anyhow::Result<()> {
     let email = email.trim().to_owned();
     if !confide_protocol::details::is_plausible_email(&email) {
@@ -379,8 +365,12 @@ async fn add_operator(
     let password = Password::new(password).map_err(|e| anyhow::anyhow!("password: {e}"))?;
     let hash = password.hash()?;
     let store = Store::open(&config.database_url).await?;
+    if !confide_protocol::roles::is_role_name(&role) || store.role(&role).await.is_err() {
+        store.close().await;
+        anyhow::bail!("--role: not a role here (admin, agent, or one defined in the console)");
+    }
     let result = match store
-        .add_operator_with_alias(&email, &name, &alias, role.as_str(), &hash)
+        .add_operator_with_alias(&email, &name, &alias, &role, &hash)
         .await
     {
         Ok(id) => store
@@ -392,7 +382,7 @@ async fn add_operator(
     store.close().await;
     match result {
         Ok(id) => {
-            println!("added operator {id} ({})", role.as_str());
+            println!("added operator {id} ({role})");
             Ok(())
         }
         Err(StoreError::Conflict) => anyhow::bail!("an operator with that email exists"),
@@ -417,6 +407,9 @@ async fn remove_operator(config: Config, email: String) -> anyhow::Result<()> {
             Ok(())
         }
         Ok(None) => anyhow::bail!("no operator with that email"),
+        Err(StoreError::Conflict) => anyhow::bail!(
+            "this is the last operator whose role may manage operators; add another admin first"
+        ),
         Err(e) => Err(e.into()),
     }
 }

@@ -1,9 +1,10 @@
-//! The top bar: product name, pages (Widgets, Routers, History, Find a person and Audit log
-//! for admins only), connection state, who is signed in, sign out.
+//! The top bar: product name, the pages the operator's role allows (Widgets and Routers with
+//! `settings`, History and Find a person with `transcripts` read, Audit log with `audit`,
+//! Roles with `operators`), connection state, who is signed in, sign out.
 
 use super::use_console;
 use crate::api;
-use crate::state::{Action, Auth, Connection, Page};
+use crate::state::{Action, Auth, Connection};
 use yew::prelude::*;
 
 #[component]
@@ -41,28 +42,21 @@ pub fn Header() -> Html {
         html! { <span class={class} role="status" data-testid="connection">{ label }</span> }
     });
     let nav = signed_in.as_ref().map(|_| {
-        let link = |page: Page, label: &'static str, testid: &'static str| {
+        let links = state.pages().into_iter().map(|page| {
             let dispatcher = state.dispatcher();
             let current = state.page == page;
             let onclick =
                 Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::ShowPage(page)));
             html! {
-                <button type="button" class={classes!("nav-link", current.then_some("nav-current"))}
-                    aria-current={current.then_some("page")} data-testid={testid} {onclick}>
-                    { label }
+                <button key={page.testid()} type="button" class={classes!("nav-link", current.then_some("nav-current"))}
+                    aria-current={current.then_some("page")} data-testid={page.testid()} {onclick}>
+                    { page.label() }
                 </button>
             }
-        };
+        });
         html! {
             <nav class="console-nav" aria-label="Pages">
-                { link(Page::Inbox, "Inbox", "nav-inbox") }
-                if state.is_admin() {
-                    { link(Page::Widgets, "Widgets", "nav-widgets") }
-                    { link(Page::Routers, "Routers", "nav-routers") }
-                    { link(Page::History, "History", "nav-history") }
-                    { link(Page::Person, "Find a person", "nav-person") }
-                    { link(Page::Audit, "Audit log", "nav-audit") }
-                }
+                { for links }
             </nav>
         }
     });

@@ -1,6 +1,7 @@
-//! The History page (admins only, issue 14): every conversation, filtered and searched, a page
-//! at a time; conversations picked one by one or "all that match", then exported (a real
-//! download link), erased after a confirmation that states the count, restricted or released.
+//! The History page (issue 14; roles that may read transcripts): every conversation, filtered
+//! and searched, a page at a time. With edit access, conversations are picked one by one or
+//! "all that match", then exported (a real download link), erased after a confirmation that
+//! states the count, restricted or released; without it the page only reads.
 //! "Open" shows a conversation's transcript over the list.
 //!
 //! Also the pieces the "Find a person" page shares: the conversation table and the erase
@@ -62,8 +63,17 @@ fn select(node: &NodeRef) -> String {
         .unwrap_or_default()
 }
 
+#[derive(Debug, Clone, PartialEq, Properties)]
+pub struct HistoryPageProps {
+    /// The role may export, erase, rectify and restrict (`transcripts: edit`). Without it
+    /// there is nothing to pick conversations for: no checkboxes, exports or actions.
+    #[prop_or_default]
+    pub edit: bool,
+}
+
 #[component]
-pub fn HistoryPage() -> Html {
+pub fn HistoryPage(props: &HistoryPageProps) -> Html {
+    let edit = props.edit;
     let state = use_reducer_eq(HistoryState::default);
     let widgets = use_state(Vec::<WidgetListItem>::new);
     let list = use_return_focus(state.open);
@@ -203,7 +213,7 @@ pub fn HistoryPage() -> Html {
             let dispatcher = state.dispatcher();
             Callback::from(move |row: HistoryRow| dispatcher.dispatch(HistoryAction::Updated(row)))
         };
-        html! { <TranscriptView key={id.0} {id} {on_back} {on_erased} {on_changed} /> }
+        html! { <TranscriptView key={id.0} {id} {edit} {on_back} {on_erased} {on_changed} /> }
     });
 
     let busy = state.busy;
@@ -287,46 +297,50 @@ pub fn HistoryPage() -> Html {
                 }
                 if state.loaded {
                     <p class="history-total" data-testid="history-total">{ total_text(total) }</p>
-                    <div class="selection-bar" role="group" aria-label="Selected conversations">
-                        <span class="selection-count" data-testid="history-selected">{ selected_text }</span>
-                        <button type="button" class="button" data-testid="history-select-matching"
-                            aria-pressed={matching.to_string()} disabled={total == 0 || busy}
-                            onclick={dispatch(HistoryAction::SelectMatching(!matching))}>
-                            { format!("Select all {total} that match") }
-                        </button>
-                        if count > 0 {
-                            <button type="button" class="button button-quiet" data-testid="history-select-none"
-                                disabled={busy} onclick={dispatch(HistoryAction::ClearSelection)}>
-                                { "Clear selection" }
+                    if edit {
+                        <div class="selection-bar" role="group" aria-label="Selected conversations">
+                            <span class="selection-count" data-testid="history-selected">{ selected_text }</span>
+                            <button type="button" class="button" data-testid="history-select-matching"
+                                aria-pressed={matching.to_string()} disabled={total == 0 || busy}
+                                onclick={dispatch(HistoryAction::SelectMatching(!matching))}>
+                                { format!("Select all {total} that match") }
                             </button>
+                            if count > 0 {
+                                <button type="button" class="button button-quiet" data-testid="history-select-none"
+                                    disabled={busy} onclick={dispatch(HistoryAction::ClearSelection)}>
+                                    { "Clear selection" }
+                                </button>
+                            }
+                        </div>
+                        if let Some(selection) = selection.filter(|_| count > 0) {
+                            { export_links(&selection, "history", false) }
                         }
-                    </div>
-                    if let Some(selection) = selection.filter(|_| count > 0) {
-                        { export_links(&selection, "history", false) }
-                    }
-                    <div class="row">
-                        <button type="button" class="button button-danger" data-testid="history-erase"
-                            disabled={count == 0 || busy} onclick={dispatch(HistoryAction::AskErase)}>
-                            { "Erase…" }
-                        </button>
-                        <button type="button" class="button" data-testid="history-restrict"
-                            disabled={count == 0 || busy} onclick={restrict(true)}>
-                            { "Restrict" }
-                        </button>
-                        <button type="button" class="button" data-testid="history-unrestrict"
-                            disabled={count == 0 || busy} onclick={restrict(false)}>
-                            { "Lift restriction" }
-                        </button>
-                    </div>
-                    if let Some(count) = state.confirm {
-                        <EraseConfirm {count} {busy} on_confirm={on_erase}
-                            on_cancel={
-                                let dispatcher = state.dispatcher();
-                                Callback::from(move |()| dispatcher.dispatch(HistoryAction::CancelErase))
-                            } />
+                        <div class="row">
+                            <button type="button" class="button button-danger" data-testid="history-erase"
+                                disabled={count == 0 || busy} onclick={dispatch(HistoryAction::AskErase)}>
+                                { "Erase…" }
+                            </button>
+                            <button type="button" class="button" data-testid="history-restrict"
+                                disabled={count == 0 || busy} onclick={restrict(true)}>
+                                { "Restrict" }
+                            </button>
+                            <button type="button" class="button" data-testid="history-unrestrict"
+                                disabled={count == 0 || busy} onclick={restrict(false)}>
+                                { "Lift restriction" }
+                            </button>
+                        </div>
+                        if let Some(count) = state.confirm {
+                            <EraseConfirm {count} {busy} on_confirm={on_erase}
+                                on_cancel={
+                                    let dispatcher = state.dispatcher();
+                                    Callback::from(move |()| dispatcher.dispatch(HistoryAction::CancelErase))
+                                } />
+                        }
+                    } else {
+                        <p class="muted" data-testid="history-read-only">{ READ_ONLY }</p>
                     }
                     if !state.rows.is_empty() {
-                        { conversation_table(&state.rows, Some(&state.picked), &on_toggle, &on_open,
+                        { conversation_table(&state.rows, edit.then_some(&state.picked), &on_toggle, &on_open,
                             "Conversations found") }
                     }
                     if state.more {
@@ -342,6 +356,10 @@ pub fn HistoryPage() -> Html {
         </main>
     }
 }
+
+/// What a role that may only read transcripts is told where the edit tools would be.
+pub(super) const READ_ONLY: &str =
+    "Your role may read conversations. Exporting, erasing, correcting and restricting them needs a role that may also edit them.";
 
 /// Download links for a selection, `data-testid` `{prefix}-export-…`. Links, not fetches: the
 /// browser streams the file to disk. `messages_only` leaves the per-conversation CSV out.

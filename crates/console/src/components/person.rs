@@ -1,9 +1,10 @@
-//! "Find a person" (admins only, issue 14): everything held on one person, found by the email
-//! address they gave (and optionally a word of their name), to answer their request: the
-//! counts, their conversations and consent receipts, the export to send them, "Erase
-//! everything", and a report for the reply that holds counts and dates only.
+//! "Find a person" (issue 14; roles that may read transcripts): everything held on one
+//! person, found by the email address they gave (and optionally a word of their name), to
+//! answer their request: the counts, their conversations and consent receipts, a report for
+//! the reply that holds counts and dates only, and with edit access the export to send them
+//! and "Erase everything".
 
-use super::history::{conversation_table, export_links, use_return_focus};
+use super::history::{conversation_table, export_links, use_return_focus, READ_ONLY};
 use super::transcript::receipt_line;
 use super::{clock, EraseConfirm, TranscriptView};
 use crate::api::{self, ApiError};
@@ -12,8 +13,16 @@ use confide_protocol::history::{EraseRequest, HistoryRow, SelectionDone};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+#[derive(Debug, Clone, PartialEq, Properties)]
+pub struct PersonPageProps {
+    /// The role may export and erase (`transcripts: edit`); without it the page only reads.
+    #[prop_or_default]
+    pub edit: bool,
+}
+
 #[component]
-pub fn PersonPage() -> Html {
+pub fn PersonPage(props: &PersonPageProps) -> Html {
+    let edit = props.edit;
     let state = use_reducer_eq(PersonState::default);
     let copied = use_state(|| None::<String>);
     let list = use_return_focus(state.open);
@@ -110,7 +119,7 @@ pub fn PersonPage() -> Html {
         };
         let on_changed =
             Callback::from(move |row: HistoryRow| dispatcher.dispatch(PersonAction::Updated(row)));
-        html! { <TranscriptView key={id.0} {id} {on_back} {on_erased} {on_changed} /> }
+        html! { <TranscriptView key={id.0} {id} {edit} {on_back} {on_erased} {on_changed} /> }
     });
 
     let summary = state.found.as_ref().map(|found| {
@@ -165,16 +174,20 @@ pub fn PersonPage() -> Html {
                     <ul class="receipts">{ for receipts }</ul>
                 }
                 <h3>{ "Answer the request" }</h3>
-                if let Some(selection) = state.selection().filter(|_| found.total > 0) {
-                    { export_links(&selection, "person", true) }
-                }
-                <div class="row">
-                    <button type="button" class="button button-danger" data-testid="person-erase"
-                        disabled={found.total == 0 || erased || state.busy || state.confirm.is_some()}
-                        onclick={ask}>{ "Erase everything…" }</button>
-                </div>
-                if let Some(count) = state.confirm {
-                    <EraseConfirm {count} busy={state.busy} on_confirm={on_erase.clone()} {on_cancel} />
+                if edit {
+                    if let Some(selection) = state.selection().filter(|_| found.total > 0) {
+                        { export_links(&selection, "person", true) }
+                    }
+                    <div class="row">
+                        <button type="button" class="button button-danger" data-testid="person-erase"
+                            disabled={found.total == 0 || erased || state.busy || state.confirm.is_some()}
+                            onclick={ask}>{ "Erase everything…" }</button>
+                    </div>
+                    if let Some(count) = state.confirm {
+                        <EraseConfirm {count} busy={state.busy} on_confirm={on_erase.clone()} {on_cancel} />
+                    }
+                } else {
+                    <p class="muted" data-testid="person-read-only">{ READ_ONLY }</p>
                 }
             </section>
         }

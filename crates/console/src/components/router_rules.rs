@@ -150,9 +150,11 @@ pub fn RouterRulesForm(props: &RouterRulesFormProps) -> Html {
                     </label>
                 </fieldset>
                 if !problems.is_empty() {
-                    <ul class="settings-problems" data-testid="router-problems" role="alert">
-                        { for problems.iter().map(|p| html! { <li>{ p.to_string() }</li> }) }
-                    </ul>
+                    <div data-testid="router-problems" role="alert">
+                        <ul class="settings-problems">
+                            { for problems.iter().map(|p| html! { <li>{ p.to_string() }</li> }) }
+                        </ul>
+                    </div>
                 }
                 <div class="row">
                     <button type="submit" class="button button-primary" data-testid="router-save"

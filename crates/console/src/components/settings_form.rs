@@ -474,9 +474,11 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
                         Edit::ReceiptMonths) }
                 </fieldset>
                 if !problems.is_empty() {
-                    <ul class="settings-problems" data-testid="settings-problems" role="alert">
-                        { for problems.iter().map(|p| html! { <li>{ p.to_string() }</li> }) }
-                    </ul>
+                    <div data-testid="settings-problems" role="alert">
+                        <ul class="settings-problems">
+                            { for problems.iter().map(|p| html! { <li>{ p.to_string() }</li> }) }
+                        </ul>
+                    </div>
                 }
                 <div class="row">
                     <button type="submit" class="button button-primary" data-testid="settings-save"

@@ -1,9 +1,10 @@
-//! One conversation, read-only, for an admin answering a request (issue 14): its facts, the
-//! visitor's details, the consent receipt and every message; a form to correct the details
-//! (rectification), and buttons to restrict it or erase it. Opened from the History page or
-//! from "Find a person"; "Back" returns there.
+//! One conversation, read-only, for someone answering a request (issue 14): its facts, the
+//! visitor's details, the consent receipt and every message; with edit access also a form to
+//! correct the details (rectification), and buttons to restrict it or erase it. Opened from
+//! the History page or from "Find a person"; "Back" returns there.
 
 use super::conversation::VisitorDetailsList;
+use super::history::READ_ONLY;
 use super::{clock, EraseConfirm, MessageTextView};
 use crate::api;
 use crate::history::{done_text, rectify_request, status_label, with_details, Did};
@@ -18,6 +19,10 @@ use yew::prelude::*;
 #[derive(Debug, Clone, PartialEq, Properties)]
 pub struct TranscriptViewProps {
     pub id: ConversationId,
+    /// The role may rectify, restrict and erase (`transcripts: edit`); without it the view
+    /// only reads (the details are shown above the messages either way).
+    #[prop_or_default]
+    pub edit: bool,
     pub on_back: Callback<()>,
     /// It was erased from here: what the server did (the view is then closed).
     pub on_erased: Callback<SelectionDone>,
@@ -200,25 +205,29 @@ pub fn TranscriptView(props: &TranscriptViewProps) -> Html {
             <h3>{ format!("Messages ({})", t.messages.len()) }</h3>
             <ol class="transcript-messages">{ for messages }</ol>
 
-            <RectifyForm key={id.0} {id} details={t.details.clone()} {on_saved} />
+            if props.edit {
+                <RectifyForm key={id.0} {id} details={t.details.clone()} {on_saved} />
 
-            <h3>{ "Restrict or erase" }</h3>
-            <p class="muted">
-                { "A restricted conversation is kept through the retention purge, hidden from agents and closed to replies, until the restriction is lifted." }
-            </p>
-            <div class="row">
-                <button type="button" class="button" data-testid="transcript-restrict" aria-pressed={restricted.to_string()}
-                    disabled={*busy} onclick={on_restrict}>
-                    { if restricted { "Lift restriction" } else { "Restrict" } }
-                </button>
-                <button type="button" class="button button-danger" data-testid="transcript-erase"
-                    disabled={*busy || restricted || *confirm} onclick={ask_erase}>{ "Erase…" }</button>
-                if restricted {
-                    <span class="muted">{ "Lift the restriction to erase it." }</span>
+                <h3>{ "Restrict or erase" }</h3>
+                <p class="muted">
+                    { "A restricted conversation is kept through the retention purge, hidden from agents and closed to replies, until the restriction is lifted." }
+                </p>
+                <div class="row">
+                    <button type="button" class="button" data-testid="transcript-restrict" aria-pressed={restricted.to_string()}
+                        disabled={*busy} onclick={on_restrict}>
+                        { if restricted { "Lift restriction" } else { "Restrict" } }
+                    </button>
+                    <button type="button" class="button button-danger" data-testid="transcript-erase"
+                        disabled={*busy || restricted || *confirm} onclick={ask_erase}>{ "Erase…" }</button>
+                    if restricted {
+                        <span class="muted">{ "Lift the restriction to erase it." }</span>
+                    }
+                </div>
+                if *confirm {
+                    <EraseConfirm count={1} busy={*busy} on_confirm={on_erase} {on_cancel} />
                 }
-            </div>
-            if *confirm {
-                <EraseConfirm count={1} busy={*busy} on_confirm={on_erase} {on_cancel} />
+            } else {
+                <p class="muted" data-testid="transcript-read-only">{ READ_ONLY }</p>
             }
             if let Some(message) = (*status).clone() {
                 <p class="saved" role="status" data-testid="transcript-result">{ message }</p>

@@ -3,7 +3,9 @@
 //! exactly what the console sends and what it makes of each answer.
 
 use super::{all, mount_point, one, type_into};
-use confide_console::components::{AuditPage, HistoryPage, PersonPage};
+use confide_console::components::{
+    AuditPage, HistoryPage, HistoryPageProps, PersonPage, PersonPageProps, RolesPage,
+};
 use serde_json::{json, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -146,6 +148,24 @@ fn receipt() -> Value {
            "at": 1_700_000_000_000_i64, "withdrawn_at": null})
 }
 
+/// The History page for a role that may edit transcripts (`edit`) or only read them.
+fn history_page(root: &Element, edit: bool) {
+    yew::Renderer::<HistoryPage>::with_root_and_props(root.clone(), HistoryPageProps { edit })
+        .render();
+}
+
+/// "Find a person" for a role that may edit transcripts (`edit`) or only read them.
+fn person_page(root: &Element, edit: bool) {
+    yew::Renderer::<PersonPage>::with_root_and_props(root.clone(), PersonPageProps { edit })
+        .render();
+}
+
+fn absent(root: &Element, selector: &str) -> bool {
+    root.query_selector(selector)
+        .expect("valid selector")
+        .is_none()
+}
+
 /// The browser's start of a local day, as the console computes it.
 fn local_midnight(y: u32, m: i32, d: i32) -> i64 {
     js_sys::Date::new_with_year_month_day(y, m - 1, d).get_time() as i64
@@ -168,7 +188,7 @@ async fn history_lists_picks_exports_and_erases_the_count_confirmed() {
         ),
     });
     let root = mount_point();
-    yew::Renderer::<HistoryPage>::with_root(root.clone()).render();
+    history_page(&root, true);
     wait_for(&root, "[data-testid=history-row][data-conversation='1']").await;
     assert_eq!(
         server.last("GET", "/api/admin/conversations").path,
@@ -400,7 +420,7 @@ async fn a_changed_count_erases_nothing_and_counts_again_and_refusals_are_alerts
         })
     };
     let root = mount_point();
-    yew::Renderer::<HistoryPage>::with_root(root.clone()).render();
+    history_page(&root, true);
     wait_for(&root, "[data-testid=history-row]").await;
     click(&root, "[data-testid=history-select-matching]").await;
     click(&root, "[data-testid=history-erase]").await;
@@ -499,7 +519,7 @@ async fn a_transcript_is_read_only_and_its_details_are_corrected_in_place() {
         _ => (404, json!({"code": "not_found", "message": "no"})),
     });
     let root = mount_point();
-    yew::Renderer::<HistoryPage>::with_root(root.clone()).render();
+    history_page(&root, true);
     wait_for(&root, "[data-testid=history-row]").await;
     click(&root, "[data-testid=history-open]").await;
     let section = wait_for(
@@ -642,7 +662,7 @@ async fn an_erasure_from_the_transcript_returns_to_the_list_with_the_result() {
         _ => (404, json!({"code": "not_found", "message": "no"})),
     });
     let root = mount_point();
-    yew::Renderer::<HistoryPage>::with_root(root.clone()).render();
+    history_page(&root, true);
     wait_for(&root, "[data-testid=history-row]").await;
     click(&root, "[data-testid=history-open]").await;
     wait_for(&root, "[data-testid=transcript-erase]").await;
@@ -688,7 +708,7 @@ async fn find_a_person_exports_erases_everything_and_writes_the_report() {
         })
     };
     let root = mount_point();
-    yew::Renderer::<PersonPage>::with_root(root.clone()).render();
+    person_page(&root, true);
     yew::scheduler::flush().await;
     let form = one(&root, "form[data-testid=person-form]");
     assert!(one(&form, "[data-testid=person-email]").has_attribute("required"));
@@ -867,5 +887,333 @@ async fn the_audit_log_lists_filters_exports_and_states_the_chain() {
             ))
     })
     .await;
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_role_that_only_reads_transcripts_gets_no_tools_to_change_them() {
+    let server = FakeServer::start(|method, path, _| match (method, path) {
+        ("GET", "/api/admin/conversations/3") => (200, transcript(false)),
+        ("GET", p) if p.starts_with("/api/admin/conversations") => (
+            200,
+            json!({"conversations": [row(3, false), row(2, true)], "more": false, "total": 2}),
+        ),
+        ("GET", p) if p.starts_with("/api/admin/person") => (
+            200,
+            json!({"conversations": [row(3, false)], "total": 1, "messages": 2, "left": 0,
+                   "restricted": 0, "receipts": [receipt()],
+                   "first_at": 1_700_000_000_000_i64, "last_at": 1_700_000_000_000_i64}),
+        ),
+        _ => (404, json!({"code": "not_found", "message": "no"})),
+    });
+    // The editing tools the end-to-end tests use, none of which a reader gets.
+    let tools = [
+        "[data-testid=history-select]",
+        "[data-testid=history-selected]",
+        "[data-testid=history-select-matching]",
+        "[data-testid=history-export-json]",
+        "[data-testid=history-export-csv]",
+        "[data-testid=history-erase]",
+        "[data-testid=history-restrict]",
+        "[data-testid=history-unrestrict]",
+        "[data-testid=erase-confirmation]",
+        "[data-testid=rectify]",
+        "[data-testid=rectify-save]",
+        "[data-testid=transcript-restrict]",
+        "[data-testid=transcript-erase]",
+        "[data-testid=person-erase]",
+        "[data-testid=person-export-json]",
+        "[data-testid=person-export-csv]",
+    ];
+
+    let root = mount_point();
+    history_page(&root, false);
+    wait_for(&root, "[data-testid=history-row][data-conversation='2']").await;
+    assert_eq!(
+        text(&root, "[data-testid=history-total]"),
+        "2 conversations match"
+    );
+    for tool in tools {
+        assert!(absent(&root, tool), "the history shows {tool}");
+    }
+    assert_eq!(
+        all(&root, "table th[scope=col]").len(),
+        9,
+        "no column of checkboxes"
+    );
+    assert!(text(&root, "[data-testid=history-read-only]").contains("read conversations"));
+
+    // The transcript: everything to read, the details read-only, nothing to change.
+    click(&root, "[data-conversation='3'] [data-testid=history-open]").await;
+    let section = wait_for(&root, "section[data-testid=transcript]").await;
+    wait_for(&section, "[data-testid=transcript-message]").await;
+    let details = text(&section, "[data-testid=visitor-details]");
+    assert!(
+        details.contains("Ann Lee") && details.contains("Order number"),
+        "{details}"
+    );
+    one(&section, "[data-testid=transcript-receipt]");
+    assert!(all(&section, "input").is_empty(), "no form to correct them");
+    for tool in tools {
+        assert!(absent(&root, tool), "the transcript shows {tool}");
+    }
+    one(&section, "[data-testid=transcript-read-only]");
+    click(&root, "[data-testid=transcript-back]").await;
+    root.remove();
+
+    // Find a person: the counts, the rows and the report, no export or erasure.
+    let root = mount_point();
+    person_page(&root, false);
+    yew::scheduler::flush().await;
+    type_into(&root, "[data-testid=person-email]", "ann@example.com").await;
+    click(&root, "[data-testid=person-find]").await;
+    let summary = wait_for(&root, "[data-testid=person-summary]").await;
+    assert_eq!(all(&summary, "[data-testid=history-row]").len(), 1);
+    one(&root, "textarea[data-testid=person-report]");
+    for tool in tools {
+        assert!(absent(&root, tool), "Find a person shows {tool}");
+    }
+    one(&summary, "[data-testid=person-read-only]");
+    assert!(
+        server.seen.borrow().iter().all(|s| s.method == "GET"),
+        "a reader's pages only ever read"
+    );
+    root.remove();
+}
+
+fn role(name: &str, permissions: Value, builtin: bool) -> Value {
+    json!({"name": name, "permissions": permissions, "builtin": builtin})
+}
+
+/// A `change` that bubbles, as the browser fires after a choice in a select.
+async fn choose(root: &Element, selector: &str, value: &str) {
+    let select: web_sys::HtmlSelectElement = one(root, selector).dyn_into().expect("select");
+    select.set_value(value);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let change = web_sys::Event::new_with_event_init_dict("change", &init).expect("event");
+    select.dispatch_event(&change).expect("dispatch");
+    yew::scheduler::flush().await;
+}
+
+fn attribute(root: &Element, selector: &str, name: &str) -> Option<String> {
+    one(root, selector).get_attribute(name)
+}
+
+#[wasm_bindgen_test]
+async fn roles_are_listed_summarised_created_changed_and_refused_by_field() {
+    let server = FakeServer::start(|method, path, body| match (method, path) {
+        ("GET", "/api/admin/roles") => (
+            200,
+            json!([
+                role(
+                    "admin",
+                    json!({"transcripts": "edit", "settings": true, "operators": true,
+                                     "audit": true, "api_tokens": true}),
+                    true
+                ),
+                role("agent", json!({}), true),
+                role(
+                    "readers",
+                    json!({"transcripts": "read", "audit": true, "widgets": ["demo"]}),
+                    false
+                ),
+            ]),
+        ),
+        ("GET", "/api/admin/widgets") => (
+            200,
+            json!([{"key": "demo", "name": "Demo site"}, {"key": "shop", "name": "Shop"}]),
+        ),
+        ("POST", "/api/admin/roles") => {
+            let sent: Value = serde_json::from_str(body).expect("json");
+            if sent["name"] == "readers" {
+                (
+                    409,
+                    json!({"code": "conflict", "message": "name: readers is taken"}),
+                )
+            } else {
+                (
+                    201,
+                    json!({"name": sent["name"], "permissions": sent["permissions"], "builtin": false}),
+                )
+            }
+        }
+        ("PUT", "/api/admin/roles/site-a") => (
+            400,
+            json!({"code": "invalid", "message": "permissions.widgets: no such widget: shop"}),
+        ),
+        _ => (404, json!({"code": "not_found", "message": "no"})),
+    });
+    let root = mount_point();
+    yew::Renderer::<RolesPage>::with_root(root.clone()).render();
+    let page = wait_for(&root, "section[data-testid=roles-page]").await;
+    wait_for(&page, "[data-testid=role-item][data-role=readers]").await;
+    let names: Vec<_> = all(&page, "[data-testid=role-item]")
+        .iter()
+        .filter_map(|i| i.get_attribute("data-role"))
+        .collect();
+    assert_eq!(names, ["admin", "agent", "readers"]);
+    let item = |name: &str| text(&page, &format!("[data-testid=role-item][data-role={name}]"));
+    assert!(item("admin").contains("built in") && !item("readers").contains("built in"));
+    assert_eq!(
+        text(&page, "[data-role=readers] [data-testid=role-summary]"),
+        "Transcripts: read · Audit log · Only: demo"
+    );
+    assert_eq!(
+        text(&page, "[data-role=agent] [data-testid=role-summary]"),
+        "Live chats only · Every widget"
+    );
+
+    // The form for a new role: every control labelled, the checkboxes in fieldsets.
+    let form = one(&page, "form[data-testid=role-form]");
+    wait_for(&form, "input[data-testid=role-widget-shop]").await;
+    for testid in [
+        "role-name",
+        "role-transcripts",
+        "role-settings",
+        "role-operators",
+        "role-audit",
+        "role-api-tokens",
+        "role-widget-demo",
+        "role-widget-shop",
+    ] {
+        let control = one(&form, &format!("[data-testid={testid}]"));
+        let label = match control.closest("label").expect("query") {
+            Some(label) => label,
+            None => one(&form, &format!("label[for={}]", control.id())),
+        };
+        assert!(
+            !label.text_content().unwrap_or_default().trim().is_empty(),
+            "{testid} has a label"
+        );
+    }
+    for testid in ["role-settings", "role-widget-demo"] {
+        let fieldset = one(&form, &format!("[data-testid={testid}]"))
+            .closest("fieldset")
+            .expect("query")
+            .expect("in a fieldset");
+        assert!(!text(&fieldset, "legend").is_empty());
+    }
+    let options: Vec<_> = all(&form, "[data-testid=role-transcripts] option")
+        .iter()
+        .map(|o| {
+            (
+                o.get_attribute("value").unwrap_or_default(),
+                o.text_content().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        options,
+        [
+            ("none".to_owned(), "Live chats only".to_owned()),
+            ("read".to_owned(), "Read history".to_owned()),
+            (
+                "edit".to_owned(),
+                "Read and edit (export, erase, correct, restrict)".to_owned()
+            ),
+        ]
+    );
+    assert!(text(&form, "#role-widgets-hint").contains("None ticked: every widget"));
+
+    // A bad name is refused here, marked, and never sent.
+    type_into(&form, "[data-testid=role-name]", "Site A").await;
+    assert_eq!(
+        attribute(&form, "[data-testid=role-name]", "aria-invalid").as_deref(),
+        Some("false"),
+        "not before a save"
+    );
+    click(&form, "[data-testid=role-save]").await;
+    let problems = one(&form, "[data-testid=role-problems]");
+    assert_eq!(problems.get_attribute("role").as_deref(), Some("alert"));
+    assert!(problems
+        .text_content()
+        .unwrap_or_default()
+        .starts_with("name:"));
+    assert_eq!(
+        attribute(&form, "[data-testid=role-name]", "aria-invalid").as_deref(),
+        Some("true")
+    );
+    assert!(server.requests("POST", "/api/admin/roles").is_empty());
+
+    // A good one is created with what was ticked, then listed and selected.
+    type_into(&form, "[data-testid=role-name]", "site-a").await;
+    assert!(absent(&form, "[data-testid=role-problems]"));
+    choose(&form, "[data-testid=role-transcripts]", "edit").await;
+    click(&form, "[data-testid=role-audit]").await;
+    click(&form, "[data-testid=role-widget-shop]").await;
+    click(&form, "[data-testid=role-save]").await;
+    let saved = wait_for(&page, "[data-testid=role-saved]").await;
+    assert_eq!(saved.get_attribute("role").as_deref(), Some("status"));
+    let sent: Value =
+        serde_json::from_str(&server.last("POST", "/api/admin/roles").body).expect("json");
+    assert_eq!(
+        sent,
+        json!({"name": "site-a", "permissions": {"transcripts": "edit", "settings": false,
+               "operators": false, "audit": true, "api_tokens": false, "widgets": ["shop"]},
+               "builtin": false})
+    );
+    assert_eq!(
+        text(&page, "[data-role=site-a] [data-testid=role-summary]"),
+        "Transcripts: read and edit · Audit log · Only: shop"
+    );
+    assert_eq!(
+        attribute(
+            &page,
+            "[data-testid=role-item][data-role=site-a]",
+            "aria-current"
+        )
+        .as_deref(),
+        Some("true")
+    );
+    assert!(one(&page, "[data-testid=role-name]").has_attribute("disabled"));
+
+    // Changed: PUT at its name; the server's refusal is an alert and marks the widgets.
+    click(&page, "[data-testid=role-widget-demo]").await;
+    assert!(
+        absent(&page, "[data-testid=role-saved]"),
+        "an edit clears it"
+    );
+    click(&page, "[data-testid=role-save]").await;
+    let error = wait_for(&page, "[data-testid=role-error]").await;
+    assert_eq!(error.get_attribute("role").as_deref(), Some("alert"));
+    assert_eq!(
+        error.text_content().unwrap_or_default(),
+        "permissions.widgets: no such widget: shop"
+    );
+    let sent: Value =
+        serde_json::from_str(&server.last("PUT", "/api/admin/roles/site-a").body).expect("json");
+    assert_eq!(sent["permissions"]["widgets"], json!(["shop", "demo"]));
+    assert_eq!(
+        attribute(&page, "[data-testid=role-widget-demo]", "aria-invalid").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        attribute(&page, "[data-testid=role-name]", "aria-invalid").as_deref(),
+        Some("false")
+    );
+
+    // A built-in role is shown, not edited.
+    click(&page, "[data-testid=role-item][data-role=admin]").await;
+    let builtin = one(&page, "[data-testid=role-builtin]");
+    assert!(absent(&page, "form[data-testid=role-form]"));
+    assert!(text(&builtin, "dl").contains("Read and edit"));
+
+    // A taken name: the server's words, and the name marked.
+    click(&page, "[data-testid=role-new]").await;
+    let form = one(&page, "form[data-testid=role-form]");
+    assert!(!one(&form, "[data-testid=role-name]").has_attribute("disabled"));
+    type_into(&form, "[data-testid=role-name]", "readers").await;
+    click(&form, "[data-testid=role-save]").await;
+    let error = wait_for(&form, "[data-testid=role-error]").await;
+    assert_eq!(
+        error.text_content().unwrap_or_default(),
+        "name: readers is taken"
+    );
+    assert_eq!(
+        attribute(&form, "[data-testid=role-name]", "aria-invalid").as_deref(),
+        Some("true")
+    );
+    assert_eq!(server.requests("POST", "/api/admin/roles").len(), 2);
     root.remove();
 }

@@ -1,11 +1,11 @@
 //! The console's administration endpoints: widgets and their settings, the loader's
-//! integrity value, routers and their rules. Every one needs an admin's session ([`Admin`]),
+//! integrity value, routers and their rules. Every one needs a role with `settings` ([`Allowed<Settings>`]),
 //! except the loader's integrity value, which any signed-in operator may read.
 //!
 //! Validation is the protocol's own `problems()`: every problem is named by its field path in
 //! the body that was sent, and nothing is saved unless there are none.
 
-use super::extract::{Admin, ApiJson, KeyPath, KnownWidget, SignedIn};
+use super::extract::{Allowed, ApiJson, KeyPath, KnownWidget, SeeWidgets, Settings, SignedIn};
 use crate::error::ApiError;
 use crate::store::audit::{AuditAction, AuditEntry};
 use crate::AppState;
@@ -60,14 +60,17 @@ fn display_name(name: &str) -> Result<String, SettingsProblem> {
     Ok(name)
 }
 
+/// `GET /api/admin/widgets`: the widgets' keys and names, for whoever picks among them (the
+/// settings, the history's filter, a role's widgets), limited to the role's widgets.
 async fn list_widgets(
     State(state): State<AppState>,
-    _: Admin,
+    Allowed(op, _): Allowed<SeeWidgets>,
 ) -> Result<Json<Vec<WidgetListItem>>, ApiError> {
     let widgets = state.store.widgets().await?;
     Ok(Json(
         widgets
             .into_iter()
+            .filter(|(key, _)| op.permissions.covers(key))
             .map(|(key, name)| WidgetListItem { key, name })
             .collect(),
     ))
@@ -76,7 +79,7 @@ async fn list_widgets(
 /// `POST /api/admin/widgets`: a new widget with Confide's default settings.
 async fn create_widget(
     State(state): State<AppState>,
-    Admin(op): Admin,
+    Allowed(op, _): Allowed<Settings>,
     ApiJson(new): ApiJson<NewWidget>,
 ) -> Result<Response, ApiError> {
     let name = display_name(&new.name).map_err(|p| invalid(&[p]))?;
@@ -100,7 +103,7 @@ async fn create_widget(
 
 async fn get_settings(
     State(state): State<AppState>,
-    _: Admin,
+    _: Allowed<Settings>,
     KnownWidget(widget): KnownWidget,
 ) -> Result<Json<WidgetSettings>, ApiError> {
     Ok(Json(state.store.widget_settings(widget.id).await?))
@@ -110,7 +113,7 @@ async fn get_settings(
 /// by the server (up by one when any disclaimer text changes).
 async fn put_settings(
     State(state): State<AppState>,
-    Admin(op): Admin,
+    Allowed(op, _): Allowed<Settings>,
     KnownWidget(widget): KnownWidget,
     ApiJson(settings): ApiJson<WidgetSettings>,
 ) -> Result<Json<WidgetSettings>, ApiError> {
@@ -168,7 +171,7 @@ async fn rule_problems(
 
 async fn list_routers(
     State(state): State<AppState>,
-    _: Admin,
+    _: Allowed<Settings>,
 ) -> Result<Json<Vec<RouterListItem>>, ApiError> {
     let routers = state.store.routers().await?;
     Ok(Json(
@@ -183,7 +186,7 @@ async fn list_routers(
 /// (problems of the rules are named `rules.…`, as in the body).
 async fn create_router(
     State(state): State<AppState>,
-    Admin(op): Admin,
+    Allowed(op, _): Allowed<Settings>,
     ApiJson(new): ApiJson<NewRouter>,
 ) -> Result<Response, ApiError> {
     let mut problems = Vec::new();
@@ -219,7 +222,7 @@ async fn create_router(
 
 async fn get_router(
     State(state): State<AppState>,
-    _: Admin,
+    _: Allowed<Settings>,
     KeyPath(key): KeyPath,
 ) -> Result<Json<RouterRules>, ApiError> {
     Ok(Json(state.store.router_rules(&key).await?))
@@ -228,7 +231,7 @@ async fn get_router(
 /// `PUT /api/admin/routers/{key}`: validated as a whole; returns what was saved.
 async fn put_router(
     State(state): State<AppState>,
-    Admin(op): Admin,
+    Allowed(op, _): Allowed<Settings>,
     KeyPath(key): KeyPath,
     ApiJson(rules): ApiJson<RouterRules>,
 ) -> Result<Json<RouterRules>, ApiError> {

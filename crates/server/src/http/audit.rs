@@ -5,7 +5,7 @@
 //! itself recorded.
 
 use super::export::{csv_head, csv_rows};
-use super::extract::DataAdmin;
+use super::extract::{Audit, Data};
 use super::history::audit;
 use crate::error::ApiError;
 use crate::store::audit::{AuditAction, AuditCheck, AuditFilter, AuditRow};
@@ -87,7 +87,7 @@ fn view(r: AuditRow) -> AuditView {
 
 async fn page(
     State(state): State<AppState>,
-    DataAdmin(op): DataAdmin,
+    Data(op, _): Data<Audit>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<AuditPage>, ApiError> {
     let (filter, before) = read(raw.as_deref().unwrap_or(""), true)?;
@@ -117,7 +117,7 @@ async fn page(
 
 async fn export(
     State(state): State<AppState>,
-    DataAdmin(op): DataAdmin,
+    Data(op, _): Data<Audit>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let (filter, _) = read(raw.as_deref().unwrap_or(""), false)?;

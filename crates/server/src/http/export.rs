@@ -11,8 +11,8 @@
 //! `+`, `-`, `@`, tab or carriage return) with a leading apostrophe. An export that fails
 //! part-way aborts the response, so the download fails rather than ending short.
 
-use super::extract::DataAdmin;
-use super::history::{audit, ids_target, query, read_params, read_transcript};
+use super::extract::{Data, EditTranscripts};
+use super::history::{audit, ids_target, limit_to, query, read_params, read_transcript};
 use crate::error::ApiError;
 use crate::store::audit::AuditAction;
 use crate::store::history::{HistoryQuery, SELECTION_BATCH};
@@ -43,7 +43,7 @@ enum Format {
 
 async fn export(
     State(state): State<AppState>,
-    DataAdmin(op): DataAdmin,
+    Data(op, _): Data<EditTranscripts>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let p = read_params(raw.as_deref().unwrap_or(""), &["ids", "format", "rows"])?;
@@ -72,13 +72,16 @@ async fn export(
             ))
         }
         Some(ids) => (
-            HistoryQuery {
-                ids: Some(ids.clone()),
-                ..HistoryQuery::default()
-            },
+            limit_to(
+                &op,
+                HistoryQuery {
+                    ids: Some(ids.clone()),
+                    ..HistoryQuery::default()
+                },
+            ),
             ids_target(ids),
         ),
-        None => (query(&state, &p.filter).await?, "filter".to_owned()),
+        None => (query(&state, &op, &p.filter).await?, "filter".to_owned()),
     };
     let count = state.store.history_count(&q).await?;
     let missing = p
@@ -92,7 +95,7 @@ async fn export(
     );
 
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(CHANNEL);
-    tokio::spawn(produce(state.clone(), q, format, tx));
+    tokio::spawn(produce(state.clone(), op, q, format, tx));
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|chunk| (chunk, rx))
     });
@@ -118,11 +121,12 @@ async fn export(
 /// the stream's error, which aborts the response.
 async fn produce(
     state: AppState,
+    op: crate::store::Operator,
     mut q: HistoryQuery,
     format: Format,
     tx: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) {
-    if let Err(e) = write_all(&state, &mut q, format, &tx).await {
+    if let Err(e) = write_all(&state, &op, &mut q, format, &tx).await {
         tracing::error!(error = %e, "export failed part-way");
         let _ = tx
             .send(Err(std::io::Error::other("the export failed")))
@@ -132,6 +136,7 @@ async fn produce(
 
 async fn write_all(
     state: &AppState,
+    op: &crate::store::Operator,
     q: &mut HistoryQuery,
     format: Format,
     tx: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
@@ -159,7 +164,7 @@ async fn write_all(
         };
         q.before = Some(last.id);
         for row in rows {
-            let Some(t) = read_transcript(state, row.id).await? else {
+            let Some(t) = read_transcript(state, op, row.id).await? else {
                 // Erased since the batch was read.
                 continue;
             };

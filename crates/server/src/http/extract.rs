@@ -1,5 +1,6 @@
 //! Extractors that say, in a handler's signature, what the request must carry: a JSON body
-//! ([`ApiJson`]), an operator session ([`SignedIn`]), an admin's session ([`Admin`]), a widget
+//! ([`ApiJson`]), an operator session ([`SignedIn`]), one whose role grants a permission
+//! ([`Allowed`], [`Data`] with the data-request rate), a widget
 //! key that names a widget ([`KnownWidget`]), a well-formed key ([`KeyPath`]) and, for socket
 //! upgrades, a browser origin that is this server's ([`SameOrigin`]). Each refuses with an
 //! [`ApiError`], so every handler answers the same `{code, message}` for the same fault.
@@ -12,8 +13,10 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
+use confide_protocol::roles::{Permissions, TranscriptAccess};
 use confide_protocol::WidgetKey;
 use serde::de::DeserializeOwned;
+use std::marker::PhantomData;
 
 /// The operator session cookie over plain http (`cookie_secure = false`, local use only).
 pub const SESSION_COOKIE: &str = "confide_session";
@@ -121,40 +124,104 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
-/// A signed-in operator who is an admin; agents get 403.
-#[derive(Debug, Clone)]
-pub struct Admin(pub Operator);
+/// One permission of a role (protocol `roles`), as a type: a handler that needs it takes
+/// [`Allowed<N>`] (or [`Data<N>`]) and never compares role names.
+pub trait Need {
+    /// The refusal when the role lacks it.
+    const REFUSAL: &'static str;
+    fn allows(p: &Permissions) -> bool;
+}
 
-impl FromRequestParts<AppState> for Admin {
+/// Change widgets, routers and retention.
+#[derive(Debug)]
+pub struct Settings;
+/// Read the history and closed transcripts.
+#[derive(Debug)]
+pub struct ReadTranscripts;
+/// Export, erase, rectify and restrict conversations.
+#[derive(Debug)]
+pub struct EditTranscripts;
+/// Manage operators and roles.
+#[derive(Debug)]
+pub struct Operators;
+/// Read the audit log.
+#[derive(Debug)]
+pub struct Audit;
+/// List the widgets (to pick among them): settings, transcripts read, or operators.
+#[derive(Debug)]
+pub struct SeeWidgets;
+
+impl Need for SeeWidgets {
+    const REFUSAL: &'static str = "your role has no use for the list of widgets";
+    fn allows(p: &Permissions) -> bool {
+        p.settings || p.transcripts >= TranscriptAccess::Read || p.operators
+    }
+}
+
+impl Need for Settings {
+    const REFUSAL: &'static str = "your role may not see or change widgets, routers or retention";
+    fn allows(p: &Permissions) -> bool {
+        p.settings
+    }
+}
+impl Need for ReadTranscripts {
+    const REFUSAL: &'static str = "your role may not read the history or closed transcripts";
+    fn allows(p: &Permissions) -> bool {
+        p.transcripts >= TranscriptAccess::Read
+    }
+}
+impl Need for EditTranscripts {
+    const REFUSAL: &'static str =
+        "your role may not export, erase, correct or restrict conversations";
+    fn allows(p: &Permissions) -> bool {
+        p.transcripts >= TranscriptAccess::Edit
+    }
+}
+impl Need for Operators {
+    const REFUSAL: &'static str = "your role may not manage operators or roles";
+    fn allows(p: &Permissions) -> bool {
+        p.operators
+    }
+}
+impl Need for Audit {
+    const REFUSAL: &'static str = "your role may not read the audit log";
+    fn allows(p: &Permissions) -> bool {
+        p.audit
+    }
+}
+
+/// A signed-in operator whose role grants `N`; others get 403.
+#[derive(Debug)]
+pub struct Allowed<N: Need>(pub Operator, pub PhantomData<N>);
+
+impl<N: Need + Send + Sync> FromRequestParts<AppState> for Allowed<N> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let SignedIn(session) = SignedIn::from_request_parts(parts, state).await?;
         let op = session.operator;
-        if op.role != "admin" {
-            return Err(ApiError::Forbidden(
-                "only admins may see and change widgets, routers, the history and the audit log",
-            ));
+        if !N::allows(&op.permissions) {
+            return Err(ApiError::Forbidden(N::REFUSAL));
         }
-        Ok(Admin(op))
+        Ok(Allowed(op, PhantomData))
     }
 }
 
-/// An admin reading or changing personal data (the history, a person's data, the audit
+/// [`Allowed<N>`] reading or changing personal data (the history, a person's data, the audit
 /// log), within `data_requests_per_operator_per_minute`.
-#[derive(Debug, Clone)]
-pub struct DataAdmin(pub Operator);
+#[derive(Debug)]
+pub struct Data<N: Need>(pub Operator, pub PhantomData<N>);
 
-impl FromRequestParts<AppState> for DataAdmin {
+impl<N: Need + Send + Sync> FromRequestParts<AppState> for Data<N> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let Admin(op) = Admin::from_request_parts(parts, state).await?;
+        let Allowed(op, _) = Allowed::<N>::from_request_parts(parts, state).await?;
         state
             .limits
             .data_request(op.id)
             .map_err(ApiError::RateLimited)?;
-        Ok(DataAdmin(op))
+        Ok(Data(op, PhantomData))
     }
 }
 

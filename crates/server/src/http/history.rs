@@ -13,10 +13,11 @@
 //! was searched. Query strings are read by hand, so that every refusal names its parameter
 //! and quotes nothing that was sent.
 
-use super::extract::{ApiJson, DataAdmin};
+use super::extract::{ApiJson, Data, EditTranscripts, ReadTranscripts};
 use crate::error::ApiError;
 use crate::store::audit::{AuditAction, AuditEntry};
 use crate::store::history::HistoryQuery;
+use crate::store::Operator;
 use crate::store::StoreError;
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
@@ -29,6 +30,7 @@ use confide_protocol::history::{
     RestrictRequest, Selection, SelectionDone, Transcript, MAX_SEARCH_CHARS, MAX_SELECTED,
     PERSON_LIST,
 };
+use confide_protocol::roles::TranscriptAccess;
 use confide_protocol::settings::{CustomField, PrechatFields, Requirement};
 use confide_protocol::WidgetKey;
 
@@ -175,8 +177,22 @@ fn filter_problems(f: &HistoryFilter) -> Vec<String> {
     problems
 }
 
-/// The store's query for a checked filter: the widget key looked up.
-pub(super) async fn query(state: &AppState, f: &HistoryFilter) -> Result<HistoryQuery, ApiError> {
+/// What `op`'s role may not see is left out of `q`: other widgets' conversations, and
+/// restricted ones without edit access.
+pub(super) fn limit_to(op: &Operator, mut q: HistoryQuery) -> HistoryQuery {
+    let p = &op.permissions;
+    q.scope = p.scope().map(<[WidgetKey]>::to_vec);
+    q.hide_restricted = p.transcripts < TranscriptAccess::Edit;
+    q
+}
+
+/// The store's query for a checked filter (the widget key looked up), limited to what `op`
+/// may see.
+pub(super) async fn query(
+    state: &AppState,
+    op: &Operator,
+    f: &HistoryFilter,
+) -> Result<HistoryQuery, ApiError> {
     let problems = filter_problems(f);
     if !problems.is_empty() {
         return Err(ApiError::Invalid(problems.join("; ")));
@@ -191,22 +207,26 @@ pub(super) async fn query(state: &AppState, f: &HistoryFilter) -> Result<History
             Err(e) => return Err(e.into()),
         },
     };
-    Ok(HistoryQuery {
-        widget_id,
-        status: f.status,
-        from: f.from,
-        to: f.to,
-        email: f.email.as_ref().map(|e| e.trim().to_owned()),
-        name: f.name.clone(),
-        conversation: f.conversation,
-        ids: None,
-        before: None,
-    })
+    Ok(limit_to(
+        op,
+        HistoryQuery {
+            widget_id,
+            status: f.status,
+            from: f.from,
+            to: f.to,
+            email: f.email.as_ref().map(|e| e.trim().to_owned()),
+            name: f.name.clone(),
+            conversation: f.conversation,
+            ..HistoryQuery::default()
+        },
+    ))
 }
 
-/// The store's query for a selection: the ids named (at most [`MAX_SELECTED`]), or the filter.
+/// The store's query for a selection: the ids named (at most [`MAX_SELECTED`]), or the filter;
+/// limited to what `op` may see.
 pub(super) async fn selection_query(
     state: &AppState,
+    op: &Operator,
     selection: &Selection,
 ) -> Result<HistoryQuery, ApiError> {
     match selection {
@@ -215,11 +235,14 @@ pub(super) async fn selection_query(
                 "selection.ids: 1 to {MAX_SELECTED} conversation ids"
             )))
         }
-        Selection::Ids(ids) => Ok(HistoryQuery {
-            ids: Some(ids.clone()),
-            ..HistoryQuery::default()
-        }),
-        Selection::Matching(f) => query(state, f).await.map_err(|e| match e {
+        Selection::Ids(ids) => Ok(limit_to(
+            op,
+            HistoryQuery {
+                ids: Some(ids.clone()),
+                ..HistoryQuery::default()
+            },
+        )),
+        Selection::Matching(f) => query(state, op, f).await.map_err(|e| match e {
             ApiError::Invalid(m) => ApiError::Invalid(format!("selection.matching.{m}")),
             other => other,
         }),
@@ -260,11 +283,11 @@ pub(super) async fn audit(
 
 async fn history(
     State(state): State<AppState>,
-    DataAdmin(op): DataAdmin,
+    Data(op, _): Data<ReadTranscripts>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<HistoryPage>, ApiError> {
     let p = read_params(raw.as_deref().unwrap_or(""), &["before"])?;
-    let mut q = query(&state, &p.filter).await?;
+    let mut q = query(&state, &op, &p.filter).await?;
     let total = state.store.history_count(&q).await?;
     q.before = p.before;
     let (conversations, more) = state.store.history(&q).await?;
@@ -300,12 +323,16 @@ fn path_id(raw: &str) -> Result<ConversationId, ApiError> {
 /// A conversation read whole: its row, messages, receipt and details.
 pub(super) async fn read_transcript(
     state: &AppState,
+    op: &Operator,
     id: ConversationId,
 ) -> Result<Option<Transcript>, ApiError> {
-    let q = HistoryQuery {
-        ids: Some(vec![id]),
-        ..HistoryQuery::default()
-    };
+    let q = limit_to(
+        op,
+        HistoryQuery {
+            ids: Some(vec![id]),
+            ..HistoryQuery::default()
+        },
+    );
     let Some(conversation) = state.store.history_rows(&q, 1).await?.pop() else {
         return Ok(None);
     };
@@ -328,11 +355,11 @@ pub(super) async fn read_transcript(
 
 async fn transcript(
     State(state): State<AppState>,
-    DataAdmin(op): DataAdmin,
+    Data(op, _): Data<ReadTranscripts>,
     Path(raw): Path<String>,
 ) -> Result<Json<Transcript>, ApiError> {
     let id = path_id(&raw)?;
-    let transcript = read_transcript(&state, id)
+    let transcript = read_transcript(&state, &op, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     audit(
@@ -348,11 +375,21 @@ async fn transcript(
 
 async fn rectify(
     State(state): State<AppState>,
-    DataAdmin(op): DataAdmin,
+    Data(op, _): Data<EditTranscripts>,
     Path(raw): Path<String>,
     ApiJson(body): ApiJson<Rectify>,
 ) -> Result<Json<VisitorDetails>, ApiError> {
     let id = path_id(&raw)?;
+    let visible = limit_to(
+        &op,
+        HistoryQuery {
+            ids: Some(vec![id]),
+            ..HistoryQuery::default()
+        },
+    );
+    if state.store.history_count(&visible).await? == 0 {
+        return Err(ApiError::NotFound);
+    }
     let current = state
         .store
         .conversation_details(id)
@@ -395,18 +432,15 @@ async fn rectify(
 
 async fn erase(
     State(state): State<AppState>,
-    DataAdmin(op): DataAdmin,
+    Data(op, _): Data<EditTranscripts>,
     ApiJson(body): ApiJson<EraseRequest>,
 ) -> Result<Json<SelectionDone>, ApiError> {
-    let q = selection_query(&state, &body.selection).await?;
-    let (ids, expected) = match &body.selection {
-        // Named ids: what exists is erased, the rest reported.
-        Selection::Ids(ids) => (ids.clone(), ids.len() as u64),
-        Selection::Matching(_) => {
-            let ids = state.store.history_ids(&q).await?;
-            let n = ids.len() as u64;
-            (ids, n)
-        }
+    let q = selection_query(&state, &op, &body.selection).await?;
+    // What exists and the role may see; named ids beyond it are reported as missing.
+    let ids = state.store.history_ids(&q).await?;
+    let (expected, unseen) = match &body.selection {
+        Selection::Ids(named) => (named.len() as u64, not_in(named, &ids)),
+        Selection::Matching(_) => (ids.len() as u64, Vec::new()),
     };
     if expected != body.expect {
         return Err(ApiError::Conflict(
@@ -436,12 +470,25 @@ async fn erase(
         restricted = done.restricted.len(),
         "conversations erased by an operator"
     );
+    let mut missing = unseen;
+    missing.extend(done.missing);
     Ok(Json(SelectionDone {
         done: done.erased.len() as u64,
         messages: done.messages,
-        missing: done.missing,
+        missing,
         restricted: done.restricted,
     }))
+}
+
+/// The ids named that are not among those found, in the order named.
+fn not_in(named: &[ConversationId], found: &[ConversationId]) -> Vec<ConversationId> {
+    let found: std::collections::BTreeSet<_> = found.iter().collect();
+    let mut seen = std::collections::BTreeSet::new();
+    named
+        .iter()
+        .filter(|id| !found.contains(id) && seen.insert(**id))
+        .copied()
+        .collect()
 }
 
 /// The open ones' summaries, for telling consoles they are gone.
@@ -462,13 +509,14 @@ async fn summaries(
 
 async fn restrict(
     State(state): State<AppState>,
-    DataAdmin(op): DataAdmin,
+    Data(op, _): Data<EditTranscripts>,
     ApiJson(body): ApiJson<RestrictRequest>,
 ) -> Result<Json<SelectionDone>, ApiError> {
-    let q = selection_query(&state, &body.selection).await?;
-    let ids = match &body.selection {
-        Selection::Ids(ids) => ids.clone(),
-        Selection::Matching(_) => state.store.history_ids(&q).await?,
+    let q = selection_query(&state, &op, &body.selection).await?;
+    let ids = state.store.history_ids(&q).await?;
+    let unseen = match &body.selection {
+        Selection::Ids(named) => not_in(named, &ids),
+        Selection::Matching(_) => Vec::new(),
     };
     let summaries = if body.restricted {
         summaries(&state, &ids).await
@@ -495,17 +543,19 @@ async fn restrict(
         Some(done.changed.len() as u64),
     )
     .await?;
+    let mut missing = unseen;
+    missing.extend(done.missing);
     Ok(Json(SelectionDone {
         done: done.changed.len() as u64,
         messages: 0,
-        missing: done.missing,
+        missing,
         restricted: Vec::new(),
     }))
 }
 
 async fn person(
     State(state): State<AppState>,
-    DataAdmin(op): DataAdmin,
+    Data(op, _): Data<ReadTranscripts>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<PersonFound>, ApiError> {
     let p = read_params(raw.as_deref().unwrap_or(""), &[])?;
@@ -520,7 +570,7 @@ async fn person(
             "email: required; a person is found by email and optionally name, nothing else".into(),
         ));
     }
-    let q = query(&state, f).await?;
+    let q = query(&state, &op, f).await?;
     let conversations = state.store.history_rows(&q, PERSON_LIST).await?;
     let totals = state.store.history_totals(&q).await?;
     let mut receipts = Vec::with_capacity(totals.receipts.len());

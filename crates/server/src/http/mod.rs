@@ -6,7 +6,8 @@
 //! - [`operator`]: the console's sign-in, `me` and the operator socket;
 //! - [`admin`]: widgets, settings and routers, for admins;
 //! - [`history`], [`export`], [`audit`]: the history, data-subject requests (read, export,
-//!   erase, rectify, restrict, find a person) and the audit log, for admins;
+//!   erase, rectify, restrict, find a person) and the audit log, by permission;
+//! - [`roles`]: the roles operators hold (issue 15);
 //! - [`health`]: the health check.
 //!
 //! What a request must carry (a session, an admin, a known widget, a JSON body, a same-origin
@@ -20,6 +21,7 @@ pub mod health;
 pub mod history;
 pub mod operator;
 pub mod pages;
+pub mod roles;
 pub mod widget;
 
 use crate::AppState;
@@ -42,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .merge(history::routes())
         .merge(export::routes())
         .merge(audit::routes())
+        .merge(roles::routes())
         .merge(health::routes())
         .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -41,7 +41,9 @@ fn me(op: &Operator) -> OperatorMe {
     OperatorMe {
         id: op.id,
         name: op.name.clone(),
+        alias: op.alias.clone(),
         role: op.role.clone(),
+        permissions: op.permissions.clone(),
     }
 }
 

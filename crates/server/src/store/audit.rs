@@ -48,6 +48,10 @@ pub enum AuditAction {
     AuditRead,
     /// The audit log was exported as CSV (`count`: entries).
     AuditExported,
+    /// A role was created (`target`: `role:<name>`).
+    RoleCreated,
+    /// A role's permissions changed (`count`: operators holding it).
+    RoleChanged,
 }
 
 impl AuditAction {
@@ -71,6 +75,8 @@ impl AuditAction {
             AuditAction::RestrictionLifted => "restriction_lifted",
             AuditAction::AuditRead => "audit_read",
             AuditAction::AuditExported => "audit_exported",
+            AuditAction::RoleCreated => "role_created",
+            AuditAction::RoleChanged => "role_changed",
         }
     }
 }

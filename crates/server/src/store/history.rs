@@ -28,6 +28,10 @@ pub struct HistoryQuery {
     pub ids: Option<Vec<ConversationId>>,
     /// Only conversations older (lower id) than this one.
     pub before: Option<ConversationId>,
+    /// Only these widgets' conversations (a role limited to some widgets).
+    pub scope: Option<Vec<WidgetKey>>,
+    /// Leave restricted conversations out (a role without edit access to transcripts).
+    pub hide_restricted: bool,
 }
 
 impl std::fmt::Debug for HistoryQuery {
@@ -43,6 +47,8 @@ impl std::fmt::Debug for HistoryQuery {
             .field("conversation", &self.conversation)
             .field("ids", &self.ids.as_ref().map(Vec::len))
             .field("before", &self.before)
+            .field("scope", &self.scope)
+            .field("hide_restricted", &self.hide_restricted)
             .finish()
     }
 }
@@ -93,6 +99,20 @@ impl Store {
         }
         if let Some(before) = q.before {
             sql.push(" AND c.id < ").push_bind(before.0);
+        }
+        if let Some(widgets) = &q.scope {
+            sql.push(" AND w.key IN (");
+            let mut list = sql.separated(", ");
+            for w in widgets {
+                list.push_bind(w.as_str().to_owned());
+            }
+            if widgets.is_empty() {
+                list.push_bind("");
+            }
+            sql.push(")");
+        }
+        if q.hide_restricted {
+            sql.push(" AND c.restricted_at IS NULL");
         }
         if q.email.is_some() || q.name.is_some() {
             let index = self.keys()?.index_key();

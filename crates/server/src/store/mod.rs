@@ -5,6 +5,7 @@ pub mod audit;
 pub mod history;
 mod purge;
 pub mod requests;
+pub mod roles;
 mod sealed;
 pub mod writer;
 
@@ -330,6 +331,8 @@ pub struct Operator {
     /// What visitors see.
     pub alias: String,
     pub role: String,
+    /// What the role may do (none when the role is gone).
+    pub permissions: confide_protocol::roles::Permissions,
     pub password_hash: String,
 }
 
@@ -342,17 +345,24 @@ impl std::fmt::Debug for Operator {
     }
 }
 
-const OPERATOR_COLUMNS: &str = "o.id, o.email, o.name, o.alias, o.role, o.password_hash";
+const OPERATOR_COLUMNS: &str = "o.id, o.email, o.name, o.alias, o.role, o.password_hash, \
+     COALESCE((SELECT r.permissions FROM roles r WHERE r.name = o.role), '{}')";
 
-type OperatorRow = (i64, String, String, String, String, String);
+type OperatorRow = (i64, String, String, String, String, String, String);
 
-fn operator_from_row((id, email, name, alias, role, password_hash): OperatorRow) -> Operator {
+fn operator_from_row(
+    (id, email, name, alias, role, password_hash, permissions): OperatorRow,
+) -> Operator {
     Operator {
         id,
         email,
         name,
         alias,
         role,
+        permissions: serde_json::from_str(&permissions).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "a role's stored permissions do not parse: none granted");
+            Default::default()
+        }),
         password_hash,
     }
 }
@@ -662,22 +672,30 @@ impl Store {
     }
 
     /// Open conversations that have at least one message, most recent first, at most
-    /// `limit`, older than `before` (activity time, then id) when given.
+    /// `limit`, older than `before` (activity time, then id) when given, of the widgets in
+    /// `scope` when given.
     pub async fn open_summaries(
         &self,
         before: Option<(i64, ConversationId)>,
         limit: u32,
+        scope: Option<&[WidgetKey]>,
     ) -> Result<Vec<ConversationSummary>, StoreError> {
         let (at, id) = before.map_or((i64::MAX, i64::MAX), |(at, id)| (at, id.0));
-        let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
-            "{SUMMARY_SELECT} WHERE c.open = 1 AND c.last_seq > 0 AND (c.last_at, c.id) < (?, ?) \
-             ORDER BY c.last_at DESC, c.id DESC LIMIT ?"
-        ))
-        .bind(at)
-        .bind(id)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
+        let mut sql = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!(
+            "{SUMMARY_SELECT} WHERE c.open = 1 AND c.last_seq > 0 AND (c.last_at, c.id) < ("
+        ));
+        sql.push_bind(at).push(", ").push_bind(id).push(")");
+        if let Some(widgets) = scope {
+            sql.push(" AND w.key IN (");
+            let mut list = sql.separated(", ");
+            for w in widgets {
+                list.push_bind(w.as_str().to_owned());
+            }
+            sql.push(")");
+        }
+        sql.push(" ORDER BY c.last_at DESC, c.id DESC LIMIT ")
+            .push_bind(i64::from(limit));
+        let rows: Vec<SummaryRow> = sql.build_query_as().fetch_all(&self.pool).await?;
         rows.into_iter().map(summary_from_row).collect()
     }
 
@@ -877,8 +895,9 @@ impl Store {
                     row.try_get(3)?,
                     row.try_get(4)?,
                     row.try_get(5)?,
+                    row.try_get(6)?,
                 ),
-                (row.try_get(6)?, row.try_get(7)?),
+                (row.try_get(7)?, row.try_get(8)?),
             )
         };
         Ok(Session {
@@ -915,12 +934,24 @@ impl Store {
 
     /// Removes the operator and (by cascade) their sessions; their messages keep their
     /// place but lose the name. Returns the removed operator's id, if there was one.
+    /// Removes the operator; `Conflict` when they are the last one whose role may manage
+    /// operators (nobody could add or fix an account afterwards).
     pub async fn remove_operator(&self, email: &str) -> Result<Option<i64>, StoreError> {
+        const MANAGERS: &str = "SELECT COUNT(*) FROM operators o JOIN roles r ON r.name = o.role \
+             WHERE json_extract(r.permissions, '$.operators') = 1";
+        let mut tx = self.pool.begin().await?;
+        let (before,): (i64,) = sqlx::query_as(MANAGERS).fetch_one(&mut *tx).await?;
         let gone: Option<(i64,)> =
             sqlx::query_as("DELETE FROM operators WHERE email = ? RETURNING id")
                 .bind(email)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *tx)
                 .await?;
+        let (after,): (i64,) = sqlx::query_as(MANAGERS).fetch_one(&mut *tx).await?;
+        if before > 0 && after == 0 {
+            tx.rollback().await?;
+            return Err(StoreError::Conflict);
+        }
+        tx.commit().await?;
         Ok(gone.map(|(id,)| id))
     }
 }

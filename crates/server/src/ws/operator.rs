@@ -19,6 +19,7 @@ use confide_protocol::chat::{
     initials, Author, ChatMessage, ConversationId, ConversationSummary, InboxCursor,
     OperatorClient, OperatorInfo, OperatorServer, INBOX_PAGE,
 };
+use confide_protocol::roles::TranscriptAccess;
 use confide_protocol::{ErrorBody, ErrorCode};
 use futures_util::{Sink, Stream};
 use std::collections::HashMap;
@@ -135,7 +136,39 @@ fn operator_frame(event: &Event) -> Option<String> {
     serde_json::to_string(&frame).ok()
 }
 
+/// The conversation a frame acts on, if any.
+fn target(frame: &OperatorClient) -> Option<ConversationId> {
+    match frame {
+        OperatorClient::Open { conversation, .. }
+        | OperatorClient::Send { conversation, .. }
+        | OperatorClient::Typing { conversation, .. }
+        | OperatorClient::Read { conversation, .. }
+        | OperatorClient::Close { conversation } => Some(*conversation),
+        OperatorClient::Unwatch { .. }
+        | OperatorClient::InboxPage { .. }
+        | OperatorClient::Ping => None,
+    }
+}
+
 impl OperatorPeer {
+    /// Whether the operator's role may not see this conversation, which then does not exist
+    /// for it: another widget's (a role limited to some widgets), or a restricted one
+    /// (Art. 18) without edit access to transcripts. The one check every frame that names a
+    /// conversation passes.
+    async fn hidden(&self, conversation: ConversationId) -> Result<bool, StoreError> {
+        let p = &self.operator.permissions;
+        if p.scope().is_some() {
+            let summary = self.state.store.summary(conversation).await?;
+            if !p.covers(&summary.widget) {
+                return Ok(true);
+            }
+        }
+        if p.transcripts < TranscriptAccess::Edit {
+            return self.state.store.is_restricted(conversation).await;
+        }
+        Ok(false)
+    }
+
     /// The operator did something: the session's idle clock starts again (written at most
     /// once a minute).
     async fn active(&mut self) {
@@ -159,7 +192,13 @@ impl OperatorPeer {
     where
         S: Sink<Message, Error = axum::Error> + Unpin + Send,
     {
-        match self.state.store.open_summaries(None, INBOX_PAGE).await {
+        let scope = self.operator.permissions.scope();
+        match self
+            .state
+            .store
+            .open_summaries(None, INBOX_PAGE, scope)
+            .await
+        {
             Ok(conversations) => {
                 let more = more_after(&conversations);
                 out.send(&OperatorServer::Inbox { conversations }).await?;
@@ -185,16 +224,13 @@ impl OperatorPeer {
         S: Sink<Message, Error = axum::Error> + Unpin + Send,
     {
         let store = &self.state.store;
-        if let Err(e) = store.summary(conversation).await {
-            return store_error(conn.out, e).await;
-        }
-        // A restricted conversation (Art. 18) is not for agents: to them it does not exist.
-        if self.operator.role != "admin" {
-            match store.is_restricted(conversation).await {
-                Ok(false) => {}
-                Ok(true) => return store_error(conn.out, StoreError::NotFound).await,
-                Err(e) => return store_error(conn.out, e).await,
-            }
+        let summary = match store.summary(conversation).await {
+            Ok(s) => s,
+            Err(e) => return store_error(conn.out, e).await,
+        };
+        // A closed conversation is a transcript: not for a role limited to live chats.
+        if !summary.open && self.operator.permissions.transcripts < TranscriptAccess::Read {
+            return store_error(conn.out, StoreError::NotFound).await;
         }
         // Reading a transcript is an access the audit log records (not a repeat on this
         // socket: the console opens a conversation again to catch up).
@@ -321,6 +357,13 @@ impl Peer for OperatorPeer {
         if frame != OperatorClient::Ping {
             self.active().await;
         }
+        if let Some(conversation) = target(&frame) {
+            match self.hidden(conversation).await {
+                Ok(false) => {}
+                Ok(true) => return store_error(conn.out, StoreError::NotFound).await,
+                Err(e) => return store_error(conn.out, e).await,
+            }
+        }
         let state = &self.state;
         match frame {
             OperatorClient::Open {
@@ -396,7 +439,11 @@ impl Peer for OperatorPeer {
             OperatorClient::InboxPage { before } => {
                 match state
                     .store
-                    .open_summaries(Some((before.last_at, before.id)), INBOX_PAGE)
+                    .open_summaries(
+                        Some((before.last_at, before.id)),
+                        INBOX_PAGE,
+                        self.operator.permissions.scope(),
+                    )
                     .await
                 {
                     Ok(conversations) => {
@@ -423,7 +470,7 @@ impl Peer for OperatorPeer {
             Event::SessionEnded { .. } | Event::OperatorChanged { .. } => {
                 return Err(session_ended(conn.out).await);
             }
-            Event::Summary(_) => true,
+            Event::Summary(s) => self.operator.permissions.covers(&s.widget),
             Event::Message {
                 conversation,
                 message,

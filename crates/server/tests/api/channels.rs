@@ -156,7 +156,7 @@ async fn chatting_visitor(app: &TestApp, buffer: usize, text: &str) -> (Chan, Co
     // The newest conversation is this visitor's.
     let c = app
         .store
-        .open_summaries(None, 100)
+        .open_summaries(None, 100, None)
         .await
         .expect("summaries")
         .into_iter()

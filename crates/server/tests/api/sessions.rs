@@ -195,3 +195,33 @@ async fn a_session_ends_twelve_hours_after_sign_in_however_busy() {
     assert_eq!(code, 4401);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_last_operator_who_may_manage_operators_cannot_be_removed() {
+    let app = spawn_app(Options::default()).await;
+    operator_cookie_as(&app, "boss@example.com", "Boss", "admin").await;
+    operator_cookie(&app, "ada@example.com", "Ada").await;
+    let remove = |email: &str| {
+        crate::process::confide_with_db(&crate::helpers::db_path(app.dir.path()))
+            .args(["operator", "remove", "--email", email])
+            .output()
+            .expect("confide operator remove")
+    };
+    let out = remove("boss@example.com");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("last operator whose role may manage"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        app.store.operator_count().await.expect("count"),
+        2,
+        "nothing removed"
+    );
+    // An agent goes; with another admin, so does the first.
+    assert!(remove("ada@example.com").status.success());
+    operator_cookie_as(&app, "second@example.com", "Second", "admin").await;
+    assert!(remove("boss@example.com").status.success());
+    app.stop().await;
+}

@@ -1,7 +1,7 @@
 // WCAG 2.2 AA for the operator console: axe-core (WCAG 2.0/2.1/2.2 A and AA rules) finds
 // nothing on the sign-in page (also with its error), the inbox, a conversation, the Widgets
 // page with a widget's settings, the Routers page with a router's rules, and the History,
-// transcript, Find a person, Audit log and Roles pages. The Widgets page
+// transcript, Find a person, Audit log, Roles and Sessions pages. The Widgets page
 // lists every language's disclaimer with its completeness and warns when the launcher colour
 // gives its white label less than 4.5:1.
 import { test } from 'node:test';
@@ -109,6 +109,9 @@ test('every console page passes axe, and the Widgets page shows languages and a 
     await op.locator('[data-testid=role-save]').click();
     await op.locator('[data-testid=role-problems]').waitFor(WAIT);
     await assertAccessible(op, 'the Roles page with a new role\'s problems');
+    await op.locator('[data-testid=nav-sessions]').click();
+    await op.locator('table[data-testid=all-sessions] tr[data-testid=admin-session-row]').first().waitFor(WAIT);
+    await assertAccessible(op, 'the Sessions page with everyone\'s sessions');
   } finally {
     await browser.close();
     await server.stop();

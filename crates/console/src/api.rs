@@ -1,6 +1,7 @@
 //! The operator HTTP endpoints: sign in, who am I, sign out. Same origin, the session cookie
 //! is HttpOnly and travels by itself; nothing here ever logs a credential.
 
+use confide_protocol::accounts::{SessionView, SessionsEnded};
 use confide_protocol::chat::{ConversationId, LoginRequest, OperatorMe};
 use confide_protocol::details::VisitorDetails;
 use confide_protocol::history::{
@@ -187,6 +188,43 @@ pub async fn save_role(role: &Role, create: bool) -> Result<Role, ApiError> {
         parse(&text)
     } else {
         Err(role_error(status, &text))
+    }
+}
+
+/// `GET /api/operator/sessions` (`all`: false) or `GET /api/admin/sessions` (`all`, needs
+/// `operators`): live console sessions.
+pub async fn sessions(all: bool) -> Result<Vec<SessionView>, ApiError> {
+    let path = if all {
+        crate::sessions::ALL_PATH
+    } else {
+        crate::sessions::OWN_PATH
+    };
+    parse(&call("GET", path, None).await?)
+}
+
+/// Ends one session, or all the operator's others: how many ended.
+pub async fn end_sessions(ending: crate::sessions::Ending) -> Result<u64, ApiError> {
+    let (method, path) = ending.request();
+    let body = (method == "POST").then(String::new);
+    let (status, text) = call_raw(method, &path, body).await?;
+    match status {
+        200..=299 if ending == crate::sessions::Ending::Others => {
+            parse::<SessionsEnded>(&text).map(|e| e.ended)
+        }
+        200..=299 => Ok(1),
+        _ => Err(end_error(status, &text)),
+    }
+}
+
+/// An ending's refusal: a 404 is a session that had ended already; a 403 without the server's
+/// words names the permission.
+pub fn end_error(status: u16, body: &str) -> ApiError {
+    match status {
+        404 => ApiError::Server(crate::sessions::GONE.into()),
+        403 if serde_json::from_str::<ErrorBody>(body).is_err() => {
+            ApiError::Server(crate::sessions::FORBIDDEN.into())
+        }
+        _ => error_for(status, body),
     }
 }
 
@@ -390,6 +428,23 @@ mod tests {
             role_error(403, r#"{"code":"forbidden","message":"admin is built in"}"#),
             ApiError::Server("admin is built in".into())
         );
+    }
+
+    #[test]
+    fn a_refused_ending_says_why() {
+        assert_eq!(
+            end_error(404, r#"{"code":"not_found","message":"not found"}"#),
+            ApiError::Server(crate::sessions::GONE.into())
+        );
+        assert_eq!(
+            end_error(403, ""),
+            ApiError::Server(crate::sessions::FORBIDDEN.into())
+        );
+        assert_eq!(
+            end_error(403, r#"{"code":"forbidden","message":"needs operators"}"#),
+            ApiError::Server("needs operators".into())
+        );
+        assert!(matches!(end_error(401, ""), ApiError::Unauthorized(_)));
     }
 
     #[test]

@@ -14,13 +14,14 @@ pub mod person;
 pub mod reconnect;
 pub mod roles;
 pub mod routers;
+pub mod sessions;
 pub mod sound;
 pub mod state;
 pub mod widgets;
 
 use components::{
     AuditPage, Desk, Header, HistoryPage, LoginForm, PersonPage, RolesPage, RoutersPage,
-    WidgetsPage,
+    SessionsPage, WidgetsPage,
 };
 use confide_protocol::chat::{OperatorClient, OperatorMe};
 use hooks::{
@@ -133,6 +134,7 @@ pub fn Console() -> Html {
             Page::Person => html! { <PersonPage {edit} /> },
             Page::Audit => html! { <AuditPage /> },
             Page::Roles => html! { <RolesPage /> },
+            Page::Sessions => html! { <SessionsPage admin={state.may_manage_operators()} /> },
         },
     };
     let context = ConsoleContext { state, send };

@@ -22,8 +22,8 @@ pub enum Auth {
     SignedIn(OperatorMe),
 }
 
-/// Which page of the console is shown. Every page but the inbox needs a permission of the
-/// signed-in operator's role ([`Page::allowed`]); the server checks it anyway.
+/// Which page of the console is shown. Every page but the inbox and the sessions needs a
+/// permission of the signed-in operator's role ([`Page::allowed`]); the server checks it anyway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Page {
     #[default]
@@ -42,11 +42,14 @@ pub enum Page {
     Audit,
     /// Roles and their permissions (issue 15): `operators`.
     Roles,
+    /// The operator's own console sessions (issue 15): everyone; everyone's sessions too
+    /// with `operators`.
+    Sessions,
 }
 
 impl Page {
     /// Every page, in the navigation's order.
-    pub const ALL: [Page; 7] = [
+    pub const ALL: [Page; 8] = [
         Page::Inbox,
         Page::Widgets,
         Page::Routers,
@@ -54,12 +57,13 @@ impl Page {
         Page::Person,
         Page::Audit,
         Page::Roles,
+        Page::Sessions,
     ];
 
     /// Whether a role with these permissions may see this page.
     pub fn allowed(self, p: &Permissions) -> bool {
         match self {
-            Page::Inbox => true,
+            Page::Inbox | Page::Sessions => true,
             Page::Widgets | Page::Routers => p.settings,
             Page::History | Page::Person => p.transcripts >= TranscriptAccess::Read,
             Page::Audit => p.audit,
@@ -77,6 +81,7 @@ impl Page {
             Page::Person => "Find a person",
             Page::Audit => "Audit log",
             Page::Roles => "Roles",
+            Page::Sessions => "Sessions",
         }
     }
 
@@ -90,6 +95,7 @@ impl Page {
             Page::Person => "nav-person",
             Page::Audit => "nav-audit",
             Page::Roles => "nav-roles",
+            Page::Sessions => "nav-sessions",
         }
     }
 }
@@ -1255,58 +1261,60 @@ mod tests {
     fn the_navigation_follows_the_permissions_not_the_role_name() {
         use Page::*;
         let pages = |p: Permissions| with(p).pages();
-        assert_eq!(pages(Permissions::agent()), [Inbox]);
+        assert_eq!(pages(Permissions::agent()), [Inbox, Sessions]);
         assert_eq!(
             pages(Permissions::admin()),
-            [Inbox, Widgets, Routers, History, Person, Audit, Roles]
+            [Inbox, Widgets, Routers, History, Person, Audit, Roles, Sessions]
         );
         let read = Permissions {
             transcripts: TranscriptAccess::Read,
             ..Permissions::default()
         };
-        assert_eq!(pages(read.clone()), [Inbox, History, Person]);
+        assert_eq!(pages(read.clone()), [Inbox, History, Person, Sessions]);
         let edit = Permissions {
             transcripts: TranscriptAccess::Edit,
             ..Permissions::default()
         };
-        assert_eq!(pages(edit), [Inbox, History, Person]);
+        assert_eq!(pages(edit), [Inbox, History, Person, Sessions]);
         let settings = Permissions {
             settings: true,
             ..Permissions::default()
         };
-        assert_eq!(pages(settings), [Inbox, Widgets, Routers]);
+        assert_eq!(pages(settings), [Inbox, Widgets, Routers, Sessions]);
         let audit = Permissions {
             audit: true,
             ..Permissions::default()
         };
-        assert_eq!(pages(audit), [Inbox, Audit]);
+        assert_eq!(pages(audit), [Inbox, Audit, Sessions]);
         let operators = Permissions {
             operators: true,
             ..Permissions::default()
         };
-        assert_eq!(pages(operators), [Inbox, Roles]);
+        assert_eq!(pages(operators), [Inbox, Roles, Sessions]);
         // API tokens and a widget scope add no page.
         let tokens = Permissions {
             api_tokens: true,
             widgets: vec![WidgetKey::parse("demo").expect("key")],
             ..Permissions::default()
         };
-        assert_eq!(pages(tokens), [Inbox]);
+        assert_eq!(pages(tokens), [Inbox, Sessions]);
         // A role called admin is only what its permissions say.
         let named_admin = ConsoleState::for_operator(OperatorMe {
             role: "admin".into(),
             ..me()
         });
-        assert_eq!(named_admin.pages(), [Inbox]);
+        assert_eq!(named_admin.pages(), [Inbox, Sessions]);
         // Signed out: nothing.
         let out = run(with(Permissions::admin()), [Action::SignedOut]);
         assert_eq!(out.permissions(), &Permissions::agent());
-        assert_eq!(out.pages(), [Inbox]);
+        assert_eq!(out.pages(), [Inbox, Sessions]);
         // Every page has its own link.
         let ids: std::collections::BTreeSet<_> = Page::ALL.iter().map(|p| p.testid()).collect();
         assert_eq!(ids.len(), Page::ALL.len());
         assert_eq!(Roles.testid(), "nav-roles");
         assert_eq!(Roles.label(), "Roles");
+        assert_eq!(Sessions.testid(), "nav-sessions");
+        assert_eq!(Sessions.label(), "Sessions");
     }
 
     #[test]
@@ -1337,12 +1345,15 @@ mod tests {
     fn a_page_the_role_lacks_is_refused_and_signing_in_again_starts_at_the_inbox() {
         for page in Page::ALL {
             let s = run(state(), [Action::ShowPage(page)]);
-            assert_eq!(s.page, Page::Inbox, "an agent never sees {page:?}");
+            // Every operator has the inbox and their own sessions; nothing else.
+            let open = matches!(page, Page::Inbox | Page::Sessions);
+            let expected = if open { page } else { Page::Inbox };
+            assert_eq!(s.page, expected, "an agent sees {page:?}: {open}");
             let s = run(with(Permissions::admin()), [Action::ShowPage(page)]);
             assert_eq!(s.page, page);
             assert_eq!(run(s.clone(), [Action::SignedOut]).page, Page::Inbox);
             let other = run(s, [Action::SignedIn(me()), Action::ShowPage(page)]);
-            assert_eq!(other.page, Page::Inbox, "{page:?}");
+            assert_eq!(other.page, expected, "{page:?}");
         }
         // Reading transcripts is enough for the history, not for the audit log or roles.
         let reader = with(Permissions {

@@ -436,9 +436,17 @@ async fn the_navigation_links_only_the_pages_the_role_allows() {
         ..Permissions::default()
     };
     let cases: [(&str, Permissions, &[&str]); 6] = [
-        ("agent", Permissions::agent(), &["nav-inbox"]),
+        (
+            "agent",
+            Permissions::agent(),
+            &["nav-inbox", "nav-sessions"],
+        ),
         // The role's name decides nothing: its permissions do.
-        ("admin", Permissions::agent(), &["nav-inbox"]),
+        (
+            "admin",
+            Permissions::agent(),
+            &["nav-inbox", "nav-sessions"],
+        ),
         (
             "admin",
             Permissions::admin(),
@@ -450,18 +458,29 @@ async fn the_navigation_links_only_the_pages_the_role_allows() {
                 "nav-person",
                 "nav-audit",
                 "nav-roles",
+                "nav-sessions",
             ],
         ),
         (
             "reader",
             reader,
-            &["nav-inbox", "nav-history", "nav-person", "nav-audit"],
+            &[
+                "nav-inbox",
+                "nav-history",
+                "nav-person",
+                "nav-audit",
+                "nav-sessions",
+            ],
         ),
-        ("keeper", keeper, &["nav-inbox", "nav-roles"]),
+        (
+            "keeper",
+            keeper,
+            &["nav-inbox", "nav-roles", "nav-sessions"],
+        ),
         (
             "designer",
             designer,
-            &["nav-inbox", "nav-widgets", "nav-routers"],
+            &["nav-inbox", "nav-widgets", "nav-routers", "nav-sessions"],
         ),
     ];
     for (role, permissions, expected) in cases {
@@ -487,6 +506,12 @@ async fn the_navigation_links_only_the_pages_the_role_allows() {
                 Some("Roles")
             );
         }
+        assert_eq!(
+            one(&root, "[data-testid=nav-sessions]")
+                .text_content()
+                .as_deref(),
+            Some("Sessions")
+        );
         root.remove();
     }
 }

@@ -459,7 +459,7 @@ pub struct AuditPage {
 }
 
 /// The audit actions, as stored and as the audit page filters them.
-pub const AUDIT_ACTIONS: [&str; 20] = [
+pub const AUDIT_ACTIONS: [&str; 21] = [
     "sign_in",
     "sign_out",
     "widget_created",
@@ -480,6 +480,7 @@ pub const AUDIT_ACTIONS: [&str; 20] = [
     "audit_exported",
     "role_created",
     "role_changed",
+    "session_ended",
 ];
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! Everything here is plain serde data that builds for wasm32 and native alike, so the server
 //! validates input with exactly the code the browser runs, and tests run natively.
 
+pub mod accounts;
 pub mod chat;
 pub mod details;
 pub mod error;

@@ -1,6 +1,7 @@
 //! The top bar: product name, the pages the operator's role allows (Widgets and Routers with
 //! `settings`, History and Find a person with `transcripts` read, Audit log with `audit`,
-//! Roles with `operators`), connection state, who is signed in, sign out.
+//! Roles with `operators`, Sessions for everyone), connection state, who is signed in, sign
+//! out.
 
 use super::use_console;
 use crate::api;

@@ -4,7 +4,8 @@
 
 use super::{all, mount_point, one, type_into};
 use confide_console::components::{
-    AuditPage, HistoryPage, HistoryPageProps, PersonPage, PersonPageProps, RolesPage,
+    AuditPage, HistoryPage, HistoryPageProps, PersonPage, PersonPageProps, RolesPage, SessionsPage,
+    SessionsPageProps,
 };
 use serde_json::{json, Value};
 use std::cell::RefCell;
@@ -58,8 +59,9 @@ impl FakeServer {
                     seen.borrow_mut().push(Seen { method, path, body });
                     let init = ResponseInit::new();
                     init.set_status(status);
-                    let text = answer.to_string();
-                    Ok(Response::new_with_opt_str_and_init(Some(&text), &init)?.into())
+                    // A 204 has no body (a Response refuses one).
+                    let text = (status != 204).then(|| answer.to_string());
+                    Ok(Response::new_with_opt_str_and_init(text.as_deref(), &init)?.into())
                 })
             })
         };
@@ -1215,5 +1217,234 @@ async fn roles_are_listed_summarised_created_changed_and_refused_by_field() {
         Some("true")
     );
     assert_eq!(server.requests("POST", "/api/admin/roles").len(), 2);
+    root.remove();
+}
+
+fn session(id: i64, operator: i64, browser: Option<&str>, os: Option<&str>) -> Value {
+    json!({"id": id, "operator_id": operator, "browser": browser, "os": os,
+           "created_at": 1_700_000_000_000_i64 + id, "last_active_at": 1_700_000_500_000_i64 - id})
+}
+
+/// A stand-in for the sessions endpoints: Ada (operator 1) signed in as session 1 and three
+/// more; Grace (operator 2) as session 7. Endings take sessions off the live list.
+/// A live session at the stand-in: id, operator, browser, OS.
+type Live = (i64, i64, Option<&'static str>, Option<&'static str>);
+
+fn sessions_server() -> FakeServer {
+    let live: Rc<RefCell<Vec<Live>>> = Rc::new(RefCell::new(vec![
+        (1, 1, Some("Firefox"), Some("Linux")),
+        (2, 1, Some("Chrome"), Some("Windows")),
+        (3, 1, None, None),
+        (4, 1, Some("Safari"), Some("iOS")),
+        (7, 2, Some("Safari"), Some("macOS")),
+    ]));
+    FakeServer::start(move |method, path, _| {
+        let mut live = live.borrow_mut();
+        let view = |&(id, op, b, o): &Live, admin: bool| {
+            let mut v = session(id, op, b, o);
+            v["current"] = json!(id == 1);
+            if admin {
+                v["operator_name"] = json!(if op == 1 { "Ada" } else { "Grace" });
+            }
+            v
+        };
+        let id = |p: &str| p.rsplit('/').next().and_then(|i| i.parse::<i64>().ok());
+        match (method, path) {
+            ("GET", "/api/operator/sessions") => (
+                200,
+                live.iter()
+                    .filter(|s| s.1 == 1)
+                    .map(|s| view(s, false))
+                    .collect(),
+            ),
+            ("GET", "/api/admin/sessions") => (200, live.iter().map(|s| view(s, true)).collect()),
+            ("POST", "/api/operator/sessions/end-others") => {
+                let before = live.len();
+                live.retain(|s| s.1 != 1 || s.0 == 1);
+                (200, json!({"ended": before - live.len()}))
+            }
+            ("DELETE", p) if p.starts_with("/api/operator/sessions/") => {
+                let id = id(p).expect("id");
+                live.retain(|s| s.0 != id);
+                if id == 4 {
+                    // It expired meanwhile.
+                    (404, json!({"code": "not_found", "message": "not found"}))
+                } else {
+                    (204, Value::Null)
+                }
+            }
+            ("DELETE", p) if p.starts_with("/api/admin/sessions/") => {
+                live.retain(|s| Some(s.0) != id(p));
+                (204, Value::Null)
+            }
+            _ => (404, json!({"code": "not_found", "message": "no"})),
+        }
+    })
+}
+
+fn row_ids(root: &Element, selector: &str) -> Vec<String> {
+    all(root, selector)
+        .iter()
+        .filter_map(|r| r.get_attribute("data-session"))
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn sessions_are_listed_by_browser_and_ended_one_by_one_or_all_at_once() {
+    let server = sessions_server();
+    let root = mount_point();
+    yew::Renderer::<SessionsPage>::with_root_and_props(
+        root.clone(),
+        SessionsPageProps { admin: true },
+    )
+    .render();
+    let page = wait_for(&root, "section[data-testid=sessions-page]").await;
+    wait_for(&page, "tr[data-testid=admin-session-row][data-session='7']").await;
+    // This one first, then the most recently active.
+    assert_eq!(
+        row_ids(&page, "tr[data-testid=session-row]"),
+        ["1", "2", "3", "4"]
+    );
+    let here = one(&page, "tr[data-testid=session-row][data-session='1']");
+    assert_eq!(here.get_attribute("data-current").as_deref(), Some("true"));
+    assert!(text(&here, "td").contains("Firefox on Linux"));
+    assert_eq!(text(&here, "[data-testid=session-current]"), "This session");
+    assert!(absent(&here, "[data-testid=session-end]"));
+    let chrome = one(&page, "tr[data-testid=session-row][data-session='2']");
+    assert_eq!(
+        chrome.get_attribute("data-current").as_deref(),
+        Some("false")
+    );
+    let label = attribute(&chrome, "[data-testid=session-end]", "aria-label").unwrap_or_default();
+    assert!(
+        label.starts_with("End the Chrome on Windows session, signed in "),
+        "{label}"
+    );
+    assert_eq!(
+        text(&page, "tr[data-testid=session-row][data-session='3'] td"),
+        "Unknown browser"
+    );
+    assert_eq!(all(&page, "[data-testid=session-end]").len(), 3);
+    assert_eq!(all(&page, "table th[scope=col]").len(), 9);
+
+    // Everyone's: whose, and no End for this session.
+    let everyone = one(&page, "table[data-testid=all-sessions]");
+    assert_eq!(
+        row_ids(&everyone, "tr[data-testid=admin-session-row]"),
+        ["1", "2", "3", "4", "7"]
+    );
+    let grace = one(
+        &everyone,
+        "tr[data-testid=admin-session-row][data-operator='2']",
+    );
+    assert!(text(&grace, "td").contains("Grace"));
+    let label =
+        attribute(&grace, "[data-testid=admin-session-end]", "aria-label").unwrap_or_default();
+    assert!(
+        label.starts_with("End the Safari on macOS session of Grace, signed in "),
+        "{label}"
+    );
+    assert!(absent(
+        &everyone,
+        "tr[data-session='1'] [data-testid=admin-session-end]"
+    ));
+    assert_eq!(all(&everyone, "[data-testid=admin-session-end]").len(), 4);
+    // Browser and system only: no address anywhere.
+    let shown = page.text_content().unwrap_or_default();
+    assert!(
+        !shown.contains("127.0.0") && !shown.contains("IP"),
+        "{shown}"
+    );
+
+    // One of one's own.
+    click(&chrome, "[data-testid=session-end]").await;
+    let result = wait_for(&page, "[data-testid=sessions-result]").await;
+    assert_eq!(result.get_attribute("role").as_deref(), Some("status"));
+    assert_eq!(result.text_content().unwrap_or_default(), "Session ended.");
+    assert_eq!(
+        server.last("DELETE", "/api/operator/sessions/").path,
+        "/api/operator/sessions/2"
+    );
+    until("the list reloaded", || {
+        row_ids(&page, "tr[data-testid=session-row]") == ["1", "3", "4"]
+    })
+    .await;
+
+    // One that had ended meanwhile: said so, and gone from the list.
+    click(&page, "tr[data-session='4'] [data-testid=session-end]").await;
+    let error = wait_for(&page, "[data-testid=sessions-error]").await;
+    assert_eq!(error.get_attribute("role").as_deref(), Some("alert"));
+    assert_eq!(
+        error.text_content().unwrap_or_default(),
+        "That session had ended already."
+    );
+    assert!(absent(&page, "[data-testid=sessions-result]"));
+    until("the expired one gone", || {
+        row_ids(&page, "tr[data-testid=session-row]") == ["1", "3"]
+    })
+    .await;
+
+    // Everywhere else.
+    let gets = server.requests("GET", "/api/operator/sessions").len();
+    click(&page, "[data-testid=sessions-end-others]").await;
+    until("the list reloaded", || {
+        row_ids(&page, "tr[data-testid=session-row]") == ["1"]
+    })
+    .await;
+    let sent = server.last("POST", "/api/operator/sessions/end-others");
+    assert_eq!(sent.body, "");
+    assert_eq!(
+        text(&page, "[data-testid=sessions-result]"),
+        "Session ended."
+    );
+    assert!(absent(&page, "[data-testid=sessions-error]"));
+    assert!(absent(&page, "[data-testid=sessions-end-others]"));
+    assert!(server.requests("GET", "/api/operator/sessions").len() > gets);
+
+    // Someone else's.
+    click(
+        &page,
+        "tr[data-operator='2'] [data-testid=admin-session-end]",
+    )
+    .await;
+    until("Grace's session gone", || {
+        row_ids(&page, "tr[data-testid=admin-session-row]") == ["1"]
+    })
+    .await;
+    assert_eq!(
+        server.last("DELETE", "/api/admin/sessions/").path,
+        "/api/admin/sessions/7"
+    );
+    assert_eq!(
+        text(&page, "[data-testid=sessions-result]"),
+        "Session ended."
+    );
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn without_operators_only_ones_own_sessions_are_listed() {
+    let server = sessions_server();
+    let root = mount_point();
+    yew::Renderer::<SessionsPage>::with_root_and_props(
+        root.clone(),
+        SessionsPageProps { admin: false },
+    )
+    .render();
+    let page = wait_for(&root, "section[data-testid=sessions-page]").await;
+    wait_for(&page, "tr[data-testid=session-row][data-session='4']").await;
+    // The stand-in answers GET /api/admin/sessions to anyone: the page must not ask.
+    sleep_ms(50).await;
+    yew::scheduler::flush().await;
+    assert!(absent(&page, "table[data-testid=all-sessions]"));
+    assert!(absent(&page, "[data-testid=admin-session-row]"));
+    assert!(server.requests("GET", "/api/admin/sessions").is_empty());
+    // Three others: "N sessions ended."
+    click(&page, "[data-testid=sessions-end-others]").await;
+    let result = wait_for(&page, "[data-testid=sessions-result]").await;
+    assert_eq!(
+        result.text_content().unwrap_or_default(),
+        "3 sessions ended."
+    );
     root.remove();
 }

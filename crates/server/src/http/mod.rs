@@ -8,6 +8,7 @@
 //! - [`history`], [`export`], [`audit`]: the history, data-subject requests (read, export,
 //!   erase, rectify, restrict, find a person) and the audit log, by permission;
 //! - [`roles`]: the roles operators hold (issue 15);
+//! - [`sessions`]: operators' console sessions, listed and ended;
 //! - [`health`]: the health check.
 //!
 //! What a request must carry (a session, an admin, a known widget, a JSON body, a same-origin
@@ -22,6 +23,7 @@ pub mod history;
 pub mod operator;
 pub mod pages;
 pub mod roles;
+pub mod sessions;
 pub mod widget;
 
 use crate::AppState;
@@ -45,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .merge(export::routes())
         .merge(audit::routes())
         .merge(roles::routes())
+        .merge(sessions::routes())
         .merge(health::routes())
         .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -53,6 +53,7 @@ fn me(op: &Operator) -> OperatorMe {
 async fn login(
     State(state): State<AppState>,
     Client(client): Client,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let wrong = ApiError::Unauthorized("wrong email or password");
@@ -92,7 +93,12 @@ async fn login(
     let token = new_token().map_err(ApiError::Internal)?;
     state
         .store
-        .create_session(operator.id, &token_hash(&token), SESSION_TTL_MS)
+        .create_session(
+            operator.id,
+            &token_hash(&token),
+            SESSION_TTL_MS,
+            crate::ua::UaFamily::from_headers(&headers),
+        )
         .await?;
     state
         .store

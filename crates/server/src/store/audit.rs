@@ -52,6 +52,9 @@ pub enum AuditAction {
     RoleCreated,
     /// A role's permissions changed (`count`: operators holding it).
     RoleChanged,
+    /// A console session was ended by its operator or an admin (`target`:
+    /// `operator:<id>,session:<id>`).
+    SessionEnded,
 }
 
 impl AuditAction {
@@ -77,6 +80,7 @@ impl AuditAction {
             AuditAction::AuditExported => "audit_exported",
             AuditAction::RoleCreated => "role_created",
             AuditAction::RoleChanged => "role_changed",
+            AuditAction::SessionEnded => "session_ended",
         }
     }
 }

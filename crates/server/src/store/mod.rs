@@ -1,6 +1,7 @@
 //! Storage: one SQLite file (embedded) through sqlx, migrated at start-up. Messages are
 //! written by one batching writer ([`writer`]); everything else goes through a small pool.
 
+pub mod accounts;
 pub mod audit;
 pub mod history;
 mod purge;
@@ -850,22 +851,26 @@ impl Store {
         Ok(n)
     }
 
+    /// A new console session; `device` is the browser and OS family it was opened from.
     pub async fn create_session(
         &self,
         operator_id: i64,
         token_hash: &[u8],
         ttl_ms: i64,
+        device: Option<crate::ua::UaFamily>,
     ) -> Result<(), StoreError> {
         let now = self.clock.now_ms();
         sqlx::query(
-            "INSERT INTO sessions (token_hash, operator_id, created_at, expires_at, last_active_at) \
-             VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (token_hash, operator_id, created_at, expires_at, \
+             last_active_at, browser, os) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(token_hash)
         .bind(operator_id)
         .bind(now)
         .bind(now + ttl_ms)
         .bind(now)
+        .bind(device.map(|d| d.browser))
+        .bind(device.map(|d| d.os))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -875,9 +880,9 @@ impl Store {
     /// `idle_ms`; `NotFound` otherwise (also when it was ended or its operator removed).
     pub async fn session(&self, token_hash: &[u8], idle_ms: i64) -> Result<Session, StoreError> {
         let now = self.clock.now_ms();
-        let (operator, (expires_at, last_active_at)): (OperatorRow, (i64, i64)) = {
+        let (operator, (expires_at, last_active_at, id)): (OperatorRow, (i64, i64, i64)) = {
             let row: sqlx::sqlite::SqliteRow = sqlx::query(&format!(
-                "SELECT {OPERATOR_COLUMNS}, s.expires_at, s.last_active_at \
+                "SELECT {OPERATOR_COLUMNS}, s.expires_at, s.last_active_at, s.id \
              FROM sessions s JOIN operators o ON o.id = s.operator_id \
              WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_active_at > ?"
             ))
@@ -897,10 +902,11 @@ impl Store {
                     row.try_get(5)?,
                     row.try_get(6)?,
                 ),
-                (row.try_get(7)?, row.try_get(8)?),
+                (row.try_get(7)?, row.try_get(8)?, row.try_get(9)?),
             )
         };
         Ok(Session {
+            id,
             operator: operator_from_row(operator),
             token_hash: token_hash.to_vec(),
             expires_at,
@@ -962,6 +968,8 @@ pub const SESSION_TOUCH_MS: i64 = 60 * 1000;
 /// A live console session.
 #[derive(Clone)]
 pub struct Session {
+    /// What the session is shown and named by (never its token).
+    pub id: i64,
     pub operator: Operator,
     /// The SHA-256 of its token (what the table keeps).
     pub token_hash: Vec<u8>,

@@ -137,7 +137,7 @@ async fn agent(app: &TestApp, email: &str) -> Session {
         .expect("operator");
     let hash = confide_server::auth::token_hash(email);
     app.store
-        .create_session(id, &hash, 3_600_000)
+        .create_session(id, &hash, 3_600_000, None)
         .await
         .expect("session");
     app.store.session(&hash, 3_600_000).await.expect("session")

@@ -68,6 +68,11 @@ const TABLE: &[(&str, &str, Needs)] = &[
     ("GET", "/api/admin/roles", Needs::Operators),
     ("POST", "/api/admin/roles", Needs::Operators),
     ("PUT", "/api/admin/roles/{name}", Needs::Operators),
+    ("GET", "/api/operator/sessions", Needs::SignedIn),
+    ("DELETE", "/api/operator/sessions/{id}", Needs::SignedIn),
+    ("POST", "/api/operator/sessions/end-others", Needs::SignedIn),
+    ("GET", "/api/admin/sessions", Needs::Operators),
+    ("DELETE", "/api/admin/sessions/{id}", Needs::Operators),
 ];
 
 /// (method, path) of every route in the server's source.
@@ -166,7 +171,7 @@ async fn request(
 ) -> reqwest::Response {
     let path = path
         .replace("{key}", "demo")
-        .replace("{id}", "1")
+        .replace("{id}", "999999")
         .replace("{name}", "nobody");
     let mut req = reqwest::Client::new()
         .request(

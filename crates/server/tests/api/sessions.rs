@@ -225,3 +225,158 @@ async fn the_last_operator_who_may_manage_operators_cannot_be_removed() {
     assert!(remove("boss@example.com").status.success());
     app.stop().await;
 }
+
+const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+const CHROME: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 \
+     (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36";
+
+async fn call(app: &TestApp, cookie: &str, method: &str, path: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .request(
+            method.parse().expect("method"),
+            format!("{}{path}", app.url),
+        )
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("request")
+}
+
+#[tokio::test]
+async fn an_operator_lists_their_sessions_by_family_and_ends_another_one_at_once() {
+    let app = spawn_app(Options::default()).await;
+    operator_cookie(&app, "ada@example.com", "Ada").await;
+    let laptop = sign_in(&app, "ada@example.com", Some(FIREFOX)).await;
+    let phone = sign_in(&app, "ada@example.com", Some(CHROME)).await;
+    let res = call(&app, &laptop, "GET", "/api/operator/sessions").await;
+    assert_eq!(res.status(), 200);
+    let text = res.text().await.expect("body");
+    assert!(
+        !text.contains("127.0.0.1") && !text.contains("Mozilla"),
+        "{text}"
+    );
+    let list: Value = serde_json::from_str(&text).expect("json");
+    let list = list.as_array().expect("list");
+    assert_eq!(list.len(), 3, "the first sign-in, the laptop, the phone");
+    let mine = |browser: &str| {
+        list.iter()
+            .find(|s| s["browser"] == browser)
+            .unwrap_or_else(|| panic!("a {browser} session in {list:?}"))
+            .clone()
+    };
+    let (firefox, chrome) = (mine("Firefox"), mine("Chrome"));
+    assert_eq!(
+        (firefox["os"].as_str(), firefox["current"].as_bool()),
+        (Some("Linux"), Some(true))
+    );
+    assert_eq!(
+        (chrome["os"].as_str(), chrome["current"].as_bool()),
+        (Some("macOS"), Some(false))
+    );
+    assert!(firefox.get("operator_name").is_none());
+
+    // Another operator cannot end it by naming its id.
+    let bob = operator_cookie(&app, "bob@example.com", "Bob").await;
+    let chrome_id = chrome["id"].as_i64().expect("id");
+    let res = call(
+        &app,
+        &bob,
+        "DELETE",
+        &format!("/api/operator/sessions/{chrome_id}"),
+    )
+    .await;
+    assert_eq!(res.status(), 404);
+
+    // Ada ends the phone's session from the laptop: its socket closes at once.
+    let (mut phone_ws, _) = operator_socket(&app, &phone).await;
+    let res = call(
+        &app,
+        &laptop,
+        "DELETE",
+        &format!("/api/operator/sessions/{chrome_id}"),
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    let started = Instant::now();
+    assert_eq!(
+        closed_with_nothing_before(&mut phone_ws, Duration::from_secs(1)).await,
+        4401
+    );
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert_eq!(
+        call(&app, &phone, "GET", "/api/operator/me").await.status(),
+        401
+    );
+
+    // All the others: the first sign-in's goes, the laptop stays.
+    let res = call(&app, &laptop, "POST", "/api/operator/sessions/end-others").await;
+    assert_eq!(res.json::<Value>().await.expect("json")["ended"], 1);
+    let left: Value = call(&app, &laptop, "GET", "/api/operator/sessions")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(left.as_array().map(Vec::len), Some(1));
+    let log = app.store.audit_entries(0, 1000).await.expect("audit");
+    let ended: Vec<&str> = log
+        .iter()
+        .filter(|r| r.action == "session_ended")
+        .map(|r| r.target.as_str())
+        .collect();
+    assert_eq!(ended.len(), 2);
+    assert!(
+        ended[0].ends_with(&format!("session:{chrome_id}")),
+        "{ended:?}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_admin_sees_everyones_sessions_and_ends_an_agents_at_once() {
+    let app = spawn_app(Options::default()).await;
+    let admin = operator_cookie_as(&app, "admin@example.com", "Admin", "admin").await;
+    let agent = operator_cookie(&app, "agent@example.com", "Agent Canary").await;
+    assert_eq!(
+        call(&app, &agent, "GET", "/api/admin/sessions")
+            .await
+            .status(),
+        403
+    );
+    let all: Value = call(&app, &admin, "GET", "/api/admin/sessions")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let theirs = all
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|s| s["operator_name"] == "Agent Canary")
+        .expect("the agent's session")
+        .clone();
+    let (mut ws, _) = operator_socket(&app, &agent).await;
+    let id = theirs["id"].as_i64().expect("id");
+    assert_eq!(
+        call(&app, &agent, "DELETE", &format!("/api/admin/sessions/{id}"))
+            .await
+            .status(),
+        403
+    );
+    let res = call(&app, &admin, "DELETE", &format!("/api/admin/sessions/{id}")).await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(
+        closed_with_nothing_before(&mut ws, Duration::from_secs(1)).await,
+        4401
+    );
+    assert_eq!(
+        call(&app, &agent, "GET", "/api/operator/me").await.status(),
+        401
+    );
+    assert_eq!(
+        call(&app, &admin, "DELETE", &format!("/api/admin/sessions/{id}"))
+            .await
+            .status(),
+        404
+    );
+    app.stop().await;
+}

@@ -138,12 +138,19 @@ pub async fn operator_cookie_as(app: &TestApp, email: &str, name: &str, role: &s
         .add_operator(email, name, role, &hash)
         .await
         .expect("operator");
-    let res = reqwest::Client::new()
+    sign_in(app, email, None).await
+}
+
+/// Signs an operator made by [`operator_cookie_as`] in again (from a browser with this user
+/// agent, when given); returns the cookie header value.
+pub async fn sign_in(app: &TestApp, email: &str, user_agent: Option<&str>) -> String {
+    let mut req = reqwest::Client::new()
         .post(format!("{}/api/operator/login", app.url))
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await
-        .expect("login");
+        .json(&json!({"email": email, "password": "operator password 1"}));
+    if let Some(ua) = user_agent {
+        req = req.header("user-agent", ua);
+    }
+    let res = req.send().await.expect("login");
     assert_eq!(res.status(), 200);
     let set = res.headers()["set-cookie"]
         .to_str()

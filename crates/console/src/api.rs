@@ -1,7 +1,7 @@
 //! The operator HTTP endpoints: sign in, who am I, sign out. Same origin, the session cookie
 //! is HttpOnly and travels by itself; nothing here ever logs a credential.
 
-use confide_protocol::accounts::{SessionView, SessionsEnded};
+use confide_protocol::accounts::{ConsoleAccess, SessionView, SessionsEnded};
 use confide_protocol::chat::{ConversationId, LoginRequest, OperatorMe};
 use confide_protocol::details::VisitorDetails;
 use confide_protocol::history::{
@@ -225,6 +225,29 @@ pub fn end_error(status: u16, body: &str) -> ApiError {
             ApiError::Server(crate::sessions::FORBIDDEN.into())
         }
         _ => error_for(status, body),
+    }
+}
+
+/// `GET /api/admin/access` (`operators`): the console's allowlist as saved.
+pub async fn access() -> Result<ConsoleAccess, ApiError> {
+    parse(&call("GET", crate::access::PATH, None).await?)
+}
+
+/// `PUT /api/admin/access`: answers with the list as saved (normalised). A 400 (an entry is
+/// not an address or a range) and a 409 (the list would shut out the address saving it) are
+/// told apart from other failures.
+pub async fn save_access(
+    access: &ConsoleAccess,
+) -> Result<ConsoleAccess, crate::access::SaveError> {
+    use crate::access::SaveError;
+    let body = serde_json::to_string(access).map_err(|_| SaveError::Failed(ApiError::Network))?;
+    let (status, text) = call_raw("PUT", crate::access::PATH, Some(body))
+        .await
+        .map_err(SaveError::Failed)?;
+    if (200..300).contains(&status) {
+        parse(&text).map_err(SaveError::Failed)
+    } else {
+        Err(crate::access::save_error(status, &text))
     }
 }
 

@@ -4,6 +4,7 @@
 //! shares both with the views through [`ConsoleContext`]. The views render only what the
 //! state holds, so tests render them from a prepared state without a server.
 
+pub mod access;
 pub mod api;
 pub mod audit;
 pub mod components;

@@ -29,3 +29,18 @@ pub struct SessionView {
 pub struct SessionsEnded {
     pub ended: u64,
 }
+
+/// The most entries the console's allowlist holds.
+pub const MAX_ALLOWLIST: usize = 100;
+
+/// `GET /api/admin/access`: the addresses and CIDR ranges (IPv4 or IPv6) the console, the
+/// operator API and the operator socket answer; empty: every address. `PUT` saves it; a list
+/// that would shut out the address saving it needs `lock_out_confirmed` (409 `conflict`
+/// otherwise). `confide access reset` empties it from the command line.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleAccess {
+    pub allowlist: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lock_out_confirmed: bool,
+}

@@ -459,7 +459,7 @@ pub struct AuditPage {
 }
 
 /// The audit actions, as stored and as the audit page filters them.
-pub const AUDIT_ACTIONS: [&str; 21] = [
+pub const AUDIT_ACTIONS: [&str; 23] = [
     "sign_in",
     "sign_out",
     "widget_created",
@@ -481,6 +481,8 @@ pub const AUDIT_ACTIONS: [&str; 21] = [
     "role_created",
     "role_changed",
     "session_ended",
+    "access_changed",
+    "access_reset",
 ];
 
 #[cfg(test)]

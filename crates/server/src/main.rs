@@ -50,6 +50,20 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The console's IP allowlist.
+    Access {
+        #[command(subcommand)]
+        command: AccessCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AccessCommand {
+    /// Print the addresses and ranges the console answers (none: every address).
+    Show,
+    /// Empty the list, so that the console answers every address again (when a list shut
+    /// everyone out).
+    Reset,
 }
 
 #[derive(Debug, Subcommand)]
@@ -162,6 +176,7 @@ fn main() -> ExitCode {
         Command::Audit {
             command: AuditCommand::Verify,
         } => runtime.block_on(verify_audit(config)),
+        Command::Access { command } => runtime.block_on(access(config, command)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -422,6 +437,38 @@ fn cli_entry(action: AuditAction, operator: i64) -> AuditEntry {
         target: format!("operator:{operator}"),
         count: None,
     }
+}
+
+async fn access(config: Config, command: AccessCommand) -> anyhow::Result<()> {
+    let store = Store::open(&config.database_url).await?;
+    let result = async {
+        match command {
+            AccessCommand::Show => {
+                let list = store.console_allowlist().await?;
+                if list.is_empty() {
+                    println!("the console answers every address (the allowlist is empty)");
+                } else {
+                    println!("the console answers only: {}", list.join(", "));
+                }
+            }
+            AccessCommand::Reset => {
+                store.save_console_allowlist(&[]).await?;
+                store
+                    .audit(AuditEntry {
+                        operator_id: None,
+                        action: AuditAction::AccessReset,
+                        target: String::new(),
+                        count: None,
+                    })
+                    .await?;
+                println!("the allowlist is empty: the console answers every address again");
+            }
+        }
+        Ok::<(), StoreError>(())
+    }
+    .await;
+    store.close().await;
+    result.map_err(Into::into)
 }
 
 async fn verify_audit(config: Config) -> anyhow::Result<()> {

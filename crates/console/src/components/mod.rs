@@ -1,5 +1,6 @@
 //! The console's views. They read [`crate::ConsoleContext`] and render only what it holds.
 
+mod access;
 mod audit;
 mod composer;
 mod conversation;
@@ -19,6 +20,7 @@ mod transcript;
 mod try_visitor;
 mod widgets;
 
+pub use access::AccessSection;
 pub use audit::AuditPage;
 pub use composer::Composer;
 pub use conversation::ConversationView;

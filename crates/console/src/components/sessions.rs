@@ -1,9 +1,10 @@
 //! The Sessions page (issue 15; every operator): where the operator is signed in to the
 //! console, by browser and OS family (never an address), with an End button for each other
-//! session and "Sign out everywhere else". With `operators`, everyone's sessions too. The
-//! logic lives in [`crate::sessions`].
+//! session and "Sign out everywhere else". With `operators`, everyone's sessions too, and who
+//! may reach the console at all (its IP allowlist, [`AccessSection`]). The logic lives in
+//! [`crate::sessions`] and [`crate::access`].
 
-use super::clock;
+use super::{clock, AccessSection};
 use crate::api::{self, ApiError};
 use crate::sessions::{
     end_label, endable, error_text, family, has_others, operator_text, Ending, SessionsAction,
@@ -16,7 +17,8 @@ use yew::prelude::*;
 
 #[derive(Debug, Clone, PartialEq, Properties)]
 pub struct SessionsPageProps {
-    /// The role may manage operators: everyone's sessions are listed too.
+    /// The role may manage operators: everyone's sessions are listed too, and the console's
+    /// allowlist can be changed.
     pub admin: bool,
 }
 
@@ -182,6 +184,9 @@ pub fn SessionsPage(props: &SessionsPageProps) -> Html {
                     { own }
                 </section>
                 { all }
+                if props.admin {
+                    <AccessSection />
+                }
             </section>
         </main>
     }

@@ -1258,6 +1258,7 @@ fn sessions_server() -> FakeServer {
                     .collect(),
             ),
             ("GET", "/api/admin/sessions") => (200, live.iter().map(|s| view(s, true)).collect()),
+            ("GET", "/api/admin/access") => (200, json!({"allowlist": []})),
             ("POST", "/api/operator/sessions/end-others") => {
                 let before = live.len();
                 live.retain(|s| s.1 != 1 || s.0 == 1);
@@ -1446,5 +1447,199 @@ async fn without_operators_only_ones_own_sessions_are_listed() {
         result.text_content().unwrap_or_default(),
         "3 sessions ended."
     );
+    root.remove();
+}
+
+/// A stand-in for `/api/admin/access`: the console is reached from 10.1.2.3; `10.1.2.3/8` is
+/// saved as `10.0.0.0/8`; an entry with letters is refused; a list without a `10.` entry shuts
+/// the saver out unless confirmed.
+fn access_server() -> FakeServer {
+    let saved: Rc<RefCell<Vec<String>>> = Rc::new(RefCell::new(vec!["192.0.2.0/24".into()]));
+    FakeServer::start(move |method, path, body| match (method, path) {
+        ("GET", "/api/operator/sessions" | "/api/admin/sessions") => (200, json!([])),
+        ("GET", "/api/admin/access") => (200, json!({"allowlist": *saved.borrow()})),
+        ("PUT", "/api/admin/access") => {
+            let sent: Value = serde_json::from_str(body).expect("json");
+            let list: Vec<String> = sent["allowlist"]
+                .as_array()
+                .expect("allowlist")
+                .iter()
+                .map(|e| e.as_str().expect("entry").to_owned())
+                .collect();
+            let problems: Vec<String> = list
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.chars().any(|c| c.is_ascii_alphabetic() && !"abcdef".contains(c)))
+                .map(|(i, _)| format!("allowlist.{i}: not an address or a CIDR range (such as 192.0.2.0/24 or 2001:db8::/32)"))
+                .collect();
+            if !problems.is_empty() {
+                return (
+                    400,
+                    json!({"code": "invalid", "message": problems.join("; ")}),
+                );
+            }
+            let confirmed = sent["lock_out_confirmed"].as_bool().unwrap_or(false);
+            if !list.is_empty() && !list.iter().any(|e| e.starts_with("10.")) && !confirmed {
+                return (
+                    409,
+                    json!({"code": "conflict", "message": "this list does not include the address you are saving it from: you would be shut out; confirm to save it anyway"}),
+                );
+            }
+            let list: Vec<String> = list
+                .into_iter()
+                .map(|e| {
+                    if e == "10.1.2.3/8" {
+                        "10.0.0.0/8".into()
+                    } else {
+                        e
+                    }
+                })
+                .collect();
+            *saved.borrow_mut() = list.clone();
+            (200, json!({"allowlist": list}))
+        }
+        _ => (404, json!({"code": "not_found", "message": "no"})),
+    })
+}
+
+fn area_value(root: &Element) -> String {
+    one(root, "[data-testid=access-list]")
+        .dyn_into::<HtmlTextAreaElement>()
+        .expect("textarea")
+        .value()
+}
+
+#[wasm_bindgen_test]
+async fn the_allowlist_is_loaded_saved_normalised_refused_and_confirmed() {
+    let server = access_server();
+    let root = mount_point();
+    yew::Renderer::<SessionsPage>::with_root_and_props(
+        root.clone(),
+        SessionsPageProps { admin: true },
+    )
+    .render();
+    let form = wait_for(&root, "form[data-testid=access-form]").await;
+    assert_eq!(area_value(&form), "192.0.2.0/24");
+    let area = one(&form, "textarea[data-testid=access-list]");
+    let id = area.get_attribute("id").expect("id");
+    assert!(
+        one(&form, &format!("label[for='{id}']"))
+            .text_content()
+            .is_some_and(|t| !t.is_empty()),
+        "labelled"
+    );
+    let hint = area.get_attribute("aria-describedby").expect("described");
+    assert_eq!(
+        text(&form, &format!("#{hint}")),
+        "Empty: every address. Behind a proxy, set client_ip_header. If you shut yourself out, run confide access reset on the server."
+    );
+    assert!(area.get_attribute("aria-invalid").is_none());
+    assert!(
+        text(&root, "section[data-testid=access-section] h3").contains("Who may reach the console")
+    );
+
+    // Saved: blank lines ignored, shown as the server normalised it.
+    type_into(
+        &form,
+        "[data-testid=access-list]",
+        "10.1.2.3/8\n\n  2001:db8::/32 \n",
+    )
+    .await;
+    click(&form, "[data-testid=access-save]").await;
+    let saved = wait_for(&form, "[data-testid=access-saved]").await;
+    assert_eq!(saved.get_attribute("role").as_deref(), Some("status"));
+    assert_eq!(saved.text_content().unwrap_or_default(), "Saved.");
+    let sent: Value =
+        serde_json::from_str(&server.last("PUT", "/api/admin/access").body).expect("json");
+    assert_eq!(sent, json!({"allowlist": ["10.1.2.3/8", "2001:db8::/32"]}));
+    assert_eq!(area_value(&form), "10.0.0.0/8\n2001:db8::/32");
+    assert!(absent(&form, "[data-testid=access-error]"));
+
+    // Refused: the server's words, and the textarea marked.
+    type_into(
+        &form,
+        "[data-testid=access-list]",
+        "10.0.0.0/8\nnot-an-address",
+    )
+    .await;
+    assert!(absent(&form, "[data-testid=access-saved]"));
+    click(&form, "[data-testid=access-save]").await;
+    let error = wait_for(&form, "[data-testid=access-error]").await;
+    assert_eq!(error.get_attribute("role").as_deref(), Some("alert"));
+    assert!(
+        error
+            .text_content()
+            .unwrap_or_default()
+            .starts_with("allowlist.1: not an address or a CIDR range"),
+        "{:?}",
+        error.text_content()
+    );
+    assert_eq!(
+        attribute(&form, "[data-testid=access-list]", "aria-invalid").as_deref(),
+        Some("true")
+    );
+    assert!(absent(&form, "[data-testid=access-saved]"));
+
+    // A list that shuts the saver out: cancelled, nothing saved.
+    type_into(&form, "[data-testid=access-list]", "192.0.2.0/24").await;
+    click(&form, "[data-testid=access-save]").await;
+    let lockout = wait_for(&form, "[data-testid=access-lockout]").await;
+    assert_eq!(lockout.get_attribute("role").as_deref(), Some("alert"));
+    assert!(lockout
+        .text_content()
+        .unwrap_or_default()
+        .contains("you would be shut out"));
+    assert!(absent(&form, "[data-testid=access-error]"));
+    assert!(attribute(&form, "[data-testid=access-list]", "aria-invalid").is_none());
+    assert_eq!(
+        text(&lockout, "[data-testid=access-confirm]"),
+        "Save anyway"
+    );
+    let puts = server.requests("PUT", "/api/admin/access").len();
+    click(&lockout, "[data-testid=access-cancel]").await;
+    assert!(absent(&form, "[data-testid=access-lockout]"));
+    assert_eq!(server.requests("PUT", "/api/admin/access").len(), puts);
+    assert_eq!(area_value(&form), "192.0.2.0/24");
+
+    // Again, and saved anyway: the same list, confirmed.
+    click(&form, "[data-testid=access-save]").await;
+    wait_for(&form, "[data-testid=access-lockout]").await;
+    click(&form, "[data-testid=access-confirm]").await;
+    wait_for(&form, "[data-testid=access-saved]").await;
+    let sent: Value =
+        serde_json::from_str(&server.last("PUT", "/api/admin/access").body).expect("json");
+    assert_eq!(
+        sent,
+        json!({"allowlist": ["192.0.2.0/24"], "lock_out_confirmed": true})
+    );
+    assert!(absent(&form, "[data-testid=access-lockout]"));
+    assert_eq!(server.requests("PUT", "/api/admin/access").len(), puts + 2);
+
+    // Emptied: every address.
+    type_into(&form, "[data-testid=access-list]", "\n").await;
+    click(&form, "[data-testid=access-save]").await;
+    wait_for(&form, "[data-testid=access-saved]").await;
+    let sent: Value =
+        serde_json::from_str(&server.last("PUT", "/api/admin/access").body).expect("json");
+    assert_eq!(sent, json!({"allowlist": []}));
+    assert_eq!(area_value(&form), "");
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn without_operators_there_is_no_allowlist() {
+    let server = access_server();
+    let root = mount_point();
+    yew::Renderer::<SessionsPage>::with_root_and_props(
+        root.clone(),
+        SessionsPageProps { admin: false },
+    )
+    .render();
+    let page = wait_for(&root, "section[data-testid=sessions-page]").await;
+    sleep_ms(50).await;
+    yew::scheduler::flush().await;
+    assert!(absent(&page, "[data-testid=access-section]"));
+    assert!(absent(&page, "[data-testid=access-form]"));
+    assert!(server.requests("GET", "/api/admin/access").is_empty());
     root.remove();
 }

@@ -9,11 +9,13 @@
 //!   erase, rectify, restrict, find a person) and the audit log, by permission;
 //! - [`roles`]: the roles operators hold (issue 15);
 //! - [`sessions`]: operators' console sessions, listed and ended;
+//! - [`access`]: the console's IP allowlist, checked before anything else operator-side;
 //! - [`health`]: the health check.
 //!
 //! What a request must carry (a session, an admin, a known widget, a JSON body, a same-origin
 //! socket handshake) is said by the [`extract`] types in each handler's signature.
 
+pub mod access;
 pub mod admin;
 pub mod audit;
 pub mod export;
@@ -48,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .merge(audit::routes())
         .merge(roles::routes())
         .merge(sessions::routes())
+        .merge(access::routes())
         .merge(health::routes())
         .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -56,6 +59,7 @@ pub fn router(state: AppState) -> Router {
             std::time::Duration::from_secs(u64::from(state.config.request_timeout_secs)),
         ))
         .layer(middleware::from_fn_with_state(state.clone(), guard_writes))
+        .layer(middleware::from_fn_with_state(state.clone(), access::guard))
         .layer(middleware::from_fn(crate::telemetry::log_request))
         .layer(middleware::from_fn_with_state(
             state.clone(),

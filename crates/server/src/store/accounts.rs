@@ -106,3 +106,33 @@ impl Store {
             .collect())
     }
 }
+
+impl Store {
+    /// The console's allowlist as saved (entries already checked); empty lets everyone in.
+    pub async fn console_allowlist(&self) -> Result<Vec<String>, StoreError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT allowlist FROM console_access WHERE id = 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        match row {
+            None => Ok(Vec::new()),
+            Some((json,)) => {
+                serde_json::from_str(&json).map_err(|e| super::json_error("console_access", &e))
+            }
+        }
+    }
+
+    /// Replaces the console's allowlist.
+    pub async fn save_console_allowlist(&self, entries: &[String]) -> Result<(), StoreError> {
+        let json =
+            serde_json::to_string(entries).map_err(|e| super::json_error("console_access", &e))?;
+        sqlx::query(
+            "INSERT INTO console_access (id, allowlist) VALUES (1, ?) \
+             ON CONFLICT (id) DO UPDATE SET allowlist = excluded.allowlist",
+        )
+        .bind(json)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

@@ -55,6 +55,10 @@ pub enum AuditAction {
     /// A console session was ended by its operator or an admin (`target`:
     /// `operator:<id>,session:<id>`).
     SessionEnded,
+    /// The console's allowlist was saved (`count`: entries).
+    AccessChanged,
+    /// The console's allowlist was emptied from the command line.
+    AccessReset,
 }
 
 impl AuditAction {
@@ -81,6 +85,8 @@ impl AuditAction {
             AuditAction::RoleCreated => "role_created",
             AuditAction::RoleChanged => "role_changed",
             AuditAction::SessionEnded => "session_ended",
+            AuditAction::AccessChanged => "access_changed",
+            AuditAction::AccessReset => "access_reset",
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The server's integration tests: one binary, each test on a fresh SQLite file.
 
+mod access;
 mod admission;
 mod alias;
 mod audit;

@@ -73,6 +73,8 @@ const TABLE: &[(&str, &str, Needs)] = &[
     ("POST", "/api/operator/sessions/end-others", Needs::SignedIn),
     ("GET", "/api/admin/sessions", Needs::Operators),
     ("DELETE", "/api/admin/sessions/{id}", Needs::Operators),
+    ("GET", "/api/admin/access", Needs::Operators),
+    ("PUT", "/api/admin/access", Needs::Operators),
 ];
 
 /// (method, path) of every route in the server's source.

@@ -50,6 +50,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+#[path = "common/mod.rs"]
+mod common;
+use common::{ms, pct, r};
+
 const TOKEN_TTL_MS: i64 = confide_server::chat::admission::TOKEN_TTL_MS;
 const DAY_MS: i64 = 86_400_000;
 /// The conversations were started over this many days before now (inside every retention
@@ -136,25 +140,6 @@ fn parse_args() -> anyhow::Result<Args> {
 
 fn say(what: impl std::fmt::Display) {
     eprintln!("history_bench: {what}");
-}
-
-/// The `p`-th percentile (0..=100) of sorted values.
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
-/// Rounded to `digits` decimals (for a readable JSON).
-fn r(x: f64, digits: i32) -> f64 {
-    let f = 10f64.powi(digits);
-    (x * f).round() / f
 }
 
 fn loadavg() -> String {

@@ -31,6 +31,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[path = "common/mod.rs"]
+mod common;
+use common::{ms, pct, r};
+
 /// A typical chat message: 80 bytes.
 const TEXT: &str =
     "Hi! I ordered the blue jacket last week and it has not arrived yet. Order 48213.";
@@ -87,25 +91,6 @@ fn parse_args() -> anyhow::Result<Args> {
 
 fn say(what: impl std::fmt::Display) {
     eprintln!("store_bench: {what}");
-}
-
-/// The `p`-th percentile (0..=100) of sorted values.
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
-/// Rounded to `digits` decimals (for a readable JSON).
-fn r(x: f64, digits: i32) -> f64 {
-    let f = 10f64.powi(digits);
-    (x * f).round() / f
 }
 
 /// User + system CPU time of this process so far (from /proc/self/stat), in seconds.

@@ -420,7 +420,8 @@ fn author_str(author: Author) -> &'static str {
     }
 }
 
-const MESSAGE_COLUMNS: &str = "m.seq, m.client_id, m.author, o.alias, m.sealed, m.body, m.at, \
+const MESSAGE_COLUMNS: &str =
+    "m.seq, m.client_id, m.author, COALESCE(m.author_alias, o.alias), m.sealed, m.body, m.at, \
      m.conversation_id FROM messages m LEFT JOIN operators o ON o.id = m.operator_id";
 
 const SUMMARY_SELECT: &str = "SELECT c.id, w.key, c.open, c.last_seq, c.offline, c.last_at, \
@@ -994,8 +995,8 @@ impl Store {
         conversation: ConversationId,
     ) -> Result<Option<String>, StoreError> {
         let row: Option<(String,)> = sqlx::query_as(
-            "SELECT o.alias FROM messages m JOIN operators o ON o.id = m.operator_id \
-             WHERE m.conversation_id = ? ORDER BY m.seq DESC LIMIT 1",
+            "SELECT m.author_alias FROM messages m WHERE m.conversation_id = ? \
+             AND m.author_alias IS NOT NULL ORDER BY m.seq DESC LIMIT 1",
         )
         .bind(conversation.0)
         .fetch_optional(&self.pool)

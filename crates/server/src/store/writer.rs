@@ -253,19 +253,7 @@ async fn store_one(
         &super::sealed::body_ad(job.conversation.0, seq),
         job.text.as_str().as_bytes(),
     )?;
-    sqlx::query(
-        "INSERT INTO messages (conversation_id, seq, client_id, author, operator_id, body, sealed, at) \
-         VALUES (?, ?, ?, ?, ?, '', ?, ?)",
-    )
-    .bind(job.conversation.0)
-    .bind(seq)
-    .bind(job.id.as_str())
-    .bind(author_str(job.author))
-    .bind(job.operator_id)
-    .bind(sealed)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
+    // The alias visitors see, kept with the message so that it outlives the operator.
     let author_name = match job.operator_id {
         Some(op) => sqlx::query_as::<_, (String,)>("SELECT alias FROM operators WHERE id = ?")
             .bind(op)
@@ -274,6 +262,20 @@ async fn store_one(
             .map(|(n,)| n),
         None => None,
     };
+    sqlx::query(
+        "INSERT INTO messages (conversation_id, seq, client_id, author, operator_id, author_alias, \
+         body, sealed, at) VALUES (?, ?, ?, ?, ?, ?, '', ?, ?)",
+    )
+    .bind(job.conversation.0)
+    .bind(seq)
+    .bind(job.id.as_str())
+    .bind(author_str(job.author))
+    .bind(job.operator_id)
+    .bind(&author_name)
+    .bind(sealed)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
     let widget = match keys.get(&widget_id) {
         Some(k) => k.clone(),
         None => {

@@ -1,6 +1,7 @@
 //! Visitors see an operator's alias, never their real name (issue 15): not in a message
 //! frame, not in the welcome that names who answered last, not in the visitor's export;
-//! the console and the audit log keep the real name. `confide operator add --alias` sets it,
+//! the console and the audit log keep the real name, and a message keeps its alias after its
+//! operator is removed. `confide operator add --alias` sets it,
 //! and without it the alias is the name's first word.
 
 use crate::helpers::{spawn_app, Options};
@@ -62,5 +63,21 @@ async fn no_frame_to_a_visitor_carries_the_operators_real_name() {
     }
     let all = serde_json::to_string(&frames).expect("json");
     assert!(!all.contains("Canary") && !all.contains("Hopper"), "{all}");
+
+    // The operator is removed: the transcript still says who answered, by the same alias.
+    drop(v);
+    app.store
+        .remove_operator("grace@example.com")
+        .await
+        .expect("remove")
+        .expect("removed");
+    let mut v = connect(&app, "/ws/visitor", None).await;
+    let welcome = visitor_hello(&mut v, Some(&token), Some(0)).await;
+    assert_eq!(welcome["operator"]["name"], "Grace");
+    let mut names = Vec::new();
+    for _ in 0..2 {
+        names.push(recv_type(&mut v, "message").await["message"]["author_name"].clone());
+    }
+    assert!(names.contains(&json!("Grace")), "{names:?}");
     app.stop().await;
 }

@@ -180,6 +180,7 @@ fn login(server: &Server) -> Result<String, String> {
     let body = serde_json::to_string(&LoginRequest {
         email: server.login.0.clone(),
         password: server.login.1.clone(),
+        code: None,
     })
     .map_err(|e| e.to_string())?;
     let res = http(server.addr, "POST", "/api/operator/login", Some(&body))?;

@@ -568,6 +568,11 @@ pub enum OperatorServer {
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// The second factor, when the operator has one: six digits from their authenticator
+    /// app, or one of their recovery codes. Without it such an operator gets 401
+    /// `second_factor_required` (only once the password is right).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 impl fmt::Debug for LoginRequest {
@@ -589,6 +594,14 @@ pub struct OperatorMe {
     /// What the role may do: the console shows only that (the server checks it anyway).
     #[serde(default)]
     pub permissions: crate::roles::Permissions,
+    /// An authenticator app is enrolled.
+    #[serde(default)]
+    pub totp: bool,
+    /// The role requires a second factor and this operator has none: the console shows
+    /// only the enrolment, and the server refuses everything else (403
+    /// `enrolment_required`).
+    #[serde(default)]
+    pub must_enrol: bool,
 }
 
 /// The answer to a left message (201): the conversation it started, and the visitor's token
@@ -674,10 +687,11 @@ mod tests {
         let login = LoginRequest {
             email: "op@example.com".into(),
             password: "hunter2".into(),
+            code: Some("123456".into()),
         };
         let shown = format!("{login:?}");
         assert!(
-            !shown.contains("example") && !shown.contains("hunter2"),
+            !shown.contains("example") && !shown.contains("hunter2") && !shown.contains("123456"),
             "{shown}"
         );
         let leave = LeaveMessage {

@@ -35,11 +35,18 @@ pub enum ErrorCode {
     LimitReached,
     /// The server failed; details are in the server's log, never in the response.
     Internal,
+    /// The password was right; the operator's second factor (a code from their
+    /// authenticator app, or a recovery code) is needed too.
+    SecondFactorRequired,
+    /// The operator's role requires a second factor and they have none: enrol one first.
+    EnrolmentRequired,
+    /// A one-time link was used, replaced, or is too old.
+    LinkExpired,
 }
 
 impl ErrorCode {
     /// Every code, for clients that map a wire name back to its variant without serde.
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 16] = [
         ErrorCode::Malformed,
         ErrorCode::Invalid,
         ErrorCode::Conflict,
@@ -53,6 +60,9 @@ impl ErrorCode {
         ErrorCode::RateLimited,
         ErrorCode::LimitReached,
         ErrorCode::Internal,
+        ErrorCode::SecondFactorRequired,
+        ErrorCode::EnrolmentRequired,
+        ErrorCode::LinkExpired,
     ];
 
     /// The wire name, as it appears in the `code` field.
@@ -71,6 +81,9 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::LimitReached => "limit_reached",
             ErrorCode::Internal => "internal",
+            ErrorCode::SecondFactorRequired => "second_factor_required",
+            ErrorCode::EnrolmentRequired => "enrolment_required",
+            ErrorCode::LinkExpired => "link_expired",
         }
     }
 }
@@ -118,6 +131,9 @@ mod tests {
             ErrorCode::RateLimited => 10,
             ErrorCode::LimitReached => 11,
             ErrorCode::Internal => 12,
+            ErrorCode::SecondFactorRequired => 13,
+            ErrorCode::EnrolmentRequired => 14,
+            ErrorCode::LinkExpired => 15,
         };
         for (i, code) in ErrorCode::ALL.into_iter().enumerate() {
             assert_eq!(position(code), i, "{code}");

@@ -459,7 +459,7 @@ pub struct AuditPage {
 }
 
 /// The audit actions, as stored and as the audit page filters them.
-pub const AUDIT_ACTIONS: [&str; 23] = [
+pub const AUDIT_ACTIONS: [&str; 30] = [
     "sign_in",
     "sign_out",
     "widget_created",
@@ -483,6 +483,13 @@ pub const AUDIT_ACTIONS: [&str; 23] = [
     "session_ended",
     "access_changed",
     "access_reset",
+    "operator_changed",
+    "password_link_issued",
+    "password_set",
+    "password_changed",
+    "second_factor_enrolled",
+    "second_factor_removed",
+    "recovery_code_used",
 ];
 
 #[cfg(test)]

@@ -42,6 +42,9 @@ pub struct Permissions {
     pub audit: bool,
     #[serde(default)]
     pub api_tokens: bool,
+    /// Its operators must sign in with a second factor; one without is sent to enrol.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub second_factor: bool,
     /// Only these widgets' conversations; empty: every widget.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub widgets: Vec<WidgetKey>,
@@ -56,6 +59,7 @@ impl Permissions {
             operators: true,
             audit: true,
             api_tokens: true,
+            second_factor: false,
             widgets: Vec::new(),
         }
     }

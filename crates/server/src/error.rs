@@ -36,6 +36,12 @@ pub enum ApiError {
     LimitReached(&'static str),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
+    #[error("enter the code from your authenticator app, or a recovery code")]
+    SecondFactorRequired,
+    #[error("your role requires a second factor: set up an authenticator app first")]
+    EnrolmentRequired,
+    #[error("this link was used or has expired; ask an admin for a new one")]
+    LinkExpired,
 }
 
 impl ApiError {
@@ -51,6 +57,9 @@ impl ApiError {
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::LimitReached(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::SecondFactorRequired => StatusCode::UNAUTHORIZED,
+            ApiError::EnrolmentRequired => StatusCode::FORBIDDEN,
+            ApiError::LinkExpired => StatusCode::GONE,
         }
     }
 
@@ -69,6 +78,9 @@ impl ApiError {
             ApiError::RateLimited(_) => ErrorCode::RateLimited,
             ApiError::LimitReached(_) => ErrorCode::LimitReached,
             ApiError::Internal(_) => ErrorCode::Internal,
+            ApiError::SecondFactorRequired => ErrorCode::SecondFactorRequired,
+            ApiError::EnrolmentRequired => ErrorCode::EnrolmentRequired,
+            ApiError::LinkExpired => ErrorCode::LinkExpired,
         }
     }
 

@@ -21,6 +21,7 @@ pub mod hub;
 pub mod jobs;
 pub mod keystore;
 pub mod limits;
+pub mod second_factor;
 pub mod store;
 pub mod telemetry;
 pub mod ua;

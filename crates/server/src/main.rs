@@ -1,6 +1,7 @@
 //! The `confide` command: runs the server and (later) administers it.
 
 use clap::{Parser, Subcommand};
+use confide_protocol::accounts::OperatorChange;
 use confide_protocol::WidgetKey;
 use confide_server::auth::Password;
 use confide_server::crypto::MasterKey;
@@ -92,7 +93,8 @@ enum KeysCommand {
 #[derive(Debug, Subcommand)]
 enum OperatorCommand {
     /// Add an operator. The password is read from a prompt, or from the first line of
-    /// standard input when it is not a terminal.
+    /// standard input when it is not a terminal; with --link, the operator sets it through a
+    /// one-time link printed instead.
     Add {
         #[arg(long)]
         email: String,
@@ -105,6 +107,33 @@ enum OperatorCommand {
         /// A role's name: admin, agent, or one defined in the console.
         #[arg(long, default_value = "agent")]
         role: String,
+        /// Print a one-time link (24 hours) for the operator to set their password.
+        #[arg(long)]
+        link: bool,
+    },
+    /// List the operators: id, email, role, state, second factor.
+    List,
+    /// Change an operator: their role, disabled or enabled, second factor cleared (a lost
+    /// phone). Never leaves no enabled operator who may manage operators.
+    Change {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        role: Option<String>,
+        /// Disabled operators cannot sign in; their sessions end at once.
+        #[arg(long, conflicts_with = "enable")]
+        disable: bool,
+        #[arg(long)]
+        enable: bool,
+        /// Removes their authenticator app and recovery codes.
+        #[arg(long)]
+        clear_second_factor: bool,
+    },
+    /// Reset an operator's password: it stops working, their sessions end, and a one-time
+    /// link (24 hours) to set a new one is printed.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
     },
     /// Remove an operator. Their sessions end at once, open consoles included; their past
     /// messages stay in the transcripts.
@@ -168,8 +197,33 @@ fn main() -> ExitCode {
                     name,
                     alias,
                     role,
+                    link,
                 },
-        } => runtime.block_on(add_operator(config, email, name, alias, role)),
+        } => runtime.block_on(add_operator(config, email, name, alias, role, link)),
+        Command::Operator {
+            command: OperatorCommand::List,
+        } => runtime.block_on(list_operators(config)),
+        Command::Operator {
+            command:
+                OperatorCommand::Change {
+                    email,
+                    role,
+                    disable,
+                    enable,
+                    clear_second_factor,
+                },
+        } => {
+            let change = OperatorChange {
+                role,
+                disabled: (disable || enable).then_some(disable),
+                clear_second_factor,
+                ..OperatorChange::default()
+            };
+            runtime.block_on(change_operator(config, email, change))
+        }
+        Command::Operator {
+            command: OperatorCommand::ResetPassword { email },
+        } => runtime.block_on(reset_password(config, email)),
         Command::Operator {
             command: OperatorCommand::Remove { email },
         } => runtime.block_on(remove_operator(config, email)),
@@ -343,21 +397,8 @@ async fn serve(config: Config, demo: bool, geo: Geo, keys: Arc<KeyStore>) -> any
 
 /// A display name from the command line: trimmed, 1 to `MAX_NAME_CHARS`, nothing hidden.
 fn display_name(flag: &str, name: &str) -> anyhow::Result<String> {
-    let name = name.trim().to_owned();
-    let chars = name.chars().count();
-    if chars == 0 || chars > confide_protocol::chat::MAX_NAME_CHARS {
-        anyhow::bail!(
-            "{flag}: 1 to {} characters",
-            confide_protocol::chat::MAX_NAME_CHARS
-        );
-    }
-    if let Some(found) = confide_protocol::text::hidden_format(&name) {
-        anyhow::bail!(
-            "{flag}: {}",
-            confide_protocol::text::hidden_format_problem(&found)
-        );
-    }
-    Ok(name)
+    confide_protocol::accounts::checked_display_name(name)
+        .map_err(|e| anyhow::anyhow!("{flag}: {e}"))
 }
 
 async fn add_operator(
@@ -366,6 +407,7 @@ async fn add_operator(
     name: String,
     alias: Option<String>,
     role: String,
+    link: bool,
 ) -> anyhow::Result<()> {
     let email = email.trim().to_owned();
     if !confide_protocol::details::is_plausible_email(&email) {
@@ -376,9 +418,13 @@ async fn add_operator(
         Some(alias) => display_name("--alias", &alias)?,
         None => confide_protocol::chat::default_alias(&name),
     };
-    let password = read_password()?;
-    let password = Password::new(password).map_err(|e| anyhow::anyhow!("password: {e}"))?;
-    let hash = password.hash()?;
+    let hash = if link {
+        String::new()
+    } else {
+        let password = read_password()?;
+        let password = Password::new(password).map_err(|e| anyhow::anyhow!("password: {e}"))?;
+        password.hash()?
+    };
     let store = Store::open(&config.database_url).await?;
     if !confide_protocol::roles::is_role_name(&role) || store.role(&role).await.is_err() {
         store.close().await;
@@ -394,6 +440,10 @@ async fn add_operator(
             .map(|_| id),
         Err(e) => Err(e),
     };
+    let result = match result {
+        Ok(id) if link => print_link(&config, &store, id, false).await.map(|_| id),
+        other => other,
+    };
     store.close().await;
     match result {
         Ok(id) => {
@@ -403,6 +453,111 @@ async fn add_operator(
         Err(StoreError::Conflict) => anyhow::bail!("an operator with that email exists"),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Makes a one-time link for the operator (with `reset`, their password and sessions end)
+/// and prints it: under `public_url`, or the address the server binds.
+async fn print_link(
+    config: &Config,
+    store: &Store,
+    operator: i64,
+    reset: bool,
+) -> Result<(), StoreError> {
+    use confide_protocol::accounts::LINK_TTL_HOURS;
+    let token = confide_server::auth::new_token()
+        .map_err(|e| StoreError::Other(sqlx::Error::Protocol(e.to_string())))?;
+    store
+        .issue_link(
+            operator,
+            &confide_server::auth::token_hash(&token),
+            LINK_TTL_HOURS * 3600 * 1000,
+            reset,
+        )
+        .await?;
+    store
+        .audit(cli_entry(AuditAction::PasswordLinkIssued, operator))
+        .await?;
+    let base = config.public_url.as_ref().map_or_else(
+        || format!("http://{}", config.bind),
+        |u| u.as_str().to_owned(),
+    );
+    println!("one-time link to set the password (works once, within {LINK_TTL_HOURS} hours):");
+    println!("  {base}/console/set-password#{token}");
+    Ok(())
+}
+
+async fn operator_id(store: &Store, email: &str) -> anyhow::Result<i64> {
+    match store.operator_by_email(email.trim()).await {
+        Ok(op) => Ok(op.id),
+        Err(StoreError::NotFound) => anyhow::bail!("no operator with that email"),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn list_operators(config: Config) -> anyhow::Result<()> {
+    let store = Store::open(&config.database_url).await?;
+    let list = store.operator_views().await;
+    store.close().await;
+    for op in list? {
+        let state = match (op.disabled, op.password_set) {
+            (true, _) => "disabled",
+            (false, false) => "waiting for a password",
+            (false, true) => "active",
+        };
+        let totp = if op.totp { ", authenticator app" } else { "" };
+        println!("{}\t{}\t{}\t{state}{totp}", op.id, op.email, op.role);
+    }
+    Ok(())
+}
+
+async fn change_operator(
+    config: Config,
+    email: String,
+    change: OperatorChange,
+) -> anyhow::Result<()> {
+    let store = Store::open(&config.database_url).await?;
+    let result = async {
+        let id = operator_id(&store, &email).await?;
+        if let Some(role) = &change.role {
+            if !confide_protocol::roles::is_role_name(role) || store.role(role).await.is_err() {
+                anyhow::bail!("--role: not a role here (admin, agent, or one defined in the console)");
+            }
+        }
+        match store.change_operator(id, &change).await {
+            Ok(_) => {}
+            Err(StoreError::Conflict) => anyhow::bail!(
+                "this would leave no enabled operator whose role may manage operators; give another operator such a role first"
+            ),
+            Err(e) => return Err(e.into()),
+        }
+        if change.role.is_some() || change.disabled.is_some() {
+            store.audit(cli_entry(AuditAction::OperatorChanged, id)).await?;
+        }
+        if change.clear_second_factor {
+            store
+                .audit(cli_entry(AuditAction::SecondFactorRemoved, id))
+                .await?;
+        }
+        Ok(())
+    }
+    .await;
+    store.close().await;
+    result?;
+    // A running server notices ended sessions within a second and closes their sockets.
+    println!("changed the operator");
+    Ok(())
+}
+
+async fn reset_password(config: Config, email: String) -> anyhow::Result<()> {
+    let store = Store::open(&config.database_url).await?;
+    let result = async {
+        let id = operator_id(&store, &email).await?;
+        print_link(&config, &store, id, true).await?;
+        anyhow::Ok(())
+    }
+    .await;
+    store.close().await;
+    result
 }
 
 async fn remove_operator(config: Config, email: String) -> anyhow::Result<()> {

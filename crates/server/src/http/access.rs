@@ -32,6 +32,7 @@ fn guarded(path: &str) -> bool {
         || path.starts_with("/console/")
         || path.starts_with("/api/operator/")
         || path.starts_with("/api/admin/")
+        || path.starts_with("/api/account/")
         || path == "/ws/operator"
 }
 

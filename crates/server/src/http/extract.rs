@@ -86,18 +86,14 @@ pub(crate) fn session_token(headers: &HeaderMap, cookie: &str) -> Option<String>
         .map(|(_, value)| value.to_owned())
 }
 
-/// A valid session cookie's session: not expired, not idle too long, its operator there.
-/// Each request counts as activity (written at most once a minute).
+/// A valid session cookie's session: not expired, not idle too long, its operator there and
+/// not disabled, even if their role requires a second factor they have not enrolled yet:
+/// only `me` and the enrolment itself take this. Each request counts as activity (written at
+/// most once a minute).
 #[derive(Debug, Clone)]
-pub struct SignedIn(pub Session);
+pub struct Enrolling(pub Session);
 
-impl SignedIn {
-    pub fn operator(&self) -> &Operator {
-        &self.0.operator
-    }
-}
-
-impl FromRequestParts<AppState> for SignedIn {
+impl FromRequestParts<AppState> for Enrolling {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
@@ -119,6 +115,29 @@ impl FromRequestParts<AppState> for SignedIn {
         };
         if state.store.now_ms() - session.last_active_at > crate::store::SESSION_TOUCH_MS {
             state.store.touch_session(&hash).await?;
+        }
+        Ok(Enrolling(session))
+    }
+}
+
+/// [`Enrolling`], and the operator has the second factor their role requires: everything
+/// operator-side takes this (or [`Allowed`], built on it); 403 `enrolment_required` before.
+#[derive(Debug, Clone)]
+pub struct SignedIn(pub Session);
+
+impl SignedIn {
+    pub fn operator(&self) -> &Operator {
+        &self.0.operator
+    }
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Enrolling(session) = Enrolling::from_request_parts(parts, state).await?;
+        if session.operator.must_enrol() {
+            return Err(ApiError::EnrolmentRequired);
         }
         Ok(SignedIn(session))
     }

@@ -8,6 +8,9 @@
 //! - [`history`], [`export`], [`audit`]: the history, data-subject requests (read, export,
 //!   erase, rectify, restrict, find a person) and the audit log, by permission;
 //! - [`roles`]: the roles operators hold (issue 15);
+//! - [`operators`]: operators added, changed, disabled, removed, their passwords reset;
+//! - [`account`]: one's own password (and a first one from a one-time link) and second
+//!   factor;
 //! - [`sessions`]: operators' console sessions, listed and ended;
 //! - [`access`]: the console's IP allowlist, checked before anything else operator-side;
 //! - [`health`]: the health check.
@@ -16,6 +19,7 @@
 //! socket handshake) is said by the [`extract`] types in each handler's signature.
 
 pub mod access;
+pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod export;
@@ -23,6 +27,7 @@ pub mod extract;
 pub mod health;
 pub mod history;
 pub mod operator;
+pub mod operators;
 pub mod pages;
 pub mod roles;
 pub mod sessions;
@@ -49,6 +54,8 @@ pub fn router(state: AppState) -> Router {
         .merge(export::routes())
         .merge(audit::routes())
         .merge(roles::routes())
+        .merge(operators::routes())
+        .merge(account::routes())
         .merge(sessions::routes())
         .merge(access::routes())
         .merge(health::routes())
@@ -88,7 +95,7 @@ const PERMISSIONS_POLICY: &str = "accelerometer=(), camera=(), display-capture=(
 
 /// Headers on every response; `no-store` on everything an operator's session reads or writes.
 async fn common_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let signed_in_api = ["/api/operator/", "/api/admin/"]
+    let signed_in_api = ["/api/operator/", "/api/admin/", "/api/account/"]
         .iter()
         .any(|p| req.uri().path().starts_with(p));
     let https = state

@@ -1,6 +1,8 @@
 //! The console's own endpoints: sign in, sign out, who am I, and the operator socket.
 
-use super::extract::{session_cookie, session_token, ApiJson, Client, SameOrigin, SignedIn};
+use super::extract::{
+    session_cookie, session_token, ApiJson, Client, Enrolling, SameOrigin, SignedIn,
+};
 use crate::auth::{dummy_hash, new_token, token_hash, Password};
 use crate::error::ApiError;
 use crate::store::audit::{AuditAction, AuditEntry};
@@ -44,6 +46,8 @@ fn me(op: &Operator) -> OperatorMe {
         alias: op.alias.clone(),
         role: op.role.clone(),
         permissions: op.permissions.clone(),
+        totp: op.totp,
+        must_enrol: op.must_enrol(),
     }
 }
 
@@ -72,6 +76,7 @@ async fn login(
     let hash = operator
         .as_ref()
         .map(|op| op.password_hash.clone())
+        .filter(|h| !h.is_empty())
         .unwrap_or_else(|| dummy_hash().to_owned());
     // argon2 is deliberately slow (and takes 19 MiB): one per core at a time, off the async
     // workers.
@@ -82,13 +87,18 @@ async fn login(
             .map_err(ApiError::internal)?
     };
     let operator = match (operator, verified) {
-        (Some(op), true) => op,
+        // A disabled operator, or one whose password is not set yet, is refused like a
+        // wrong password (the dummy hash never verifies).
+        (Some(op), true) if !op.disabled => op,
         _ => {
             state.limits.login_failed(email, state.store.now_ms());
             tracing::info!("operator login refused");
             return Err(wrong);
         }
     };
+    if operator.totp {
+        second_factor(&state, &operator, req.code.as_deref(), email).await?;
+    }
     state.limits.login_succeeded(email);
     let token = new_token().map_err(ApiError::Internal)?;
     state
@@ -120,6 +130,50 @@ async fn login(
     Ok(res)
 }
 
+/// The second step of a sign-in whose password was right: a code from the authenticator app
+/// (each time step once) or an unused recovery code. A wrong one counts toward the account's
+/// backoff like a wrong password.
+async fn second_factor(
+    state: &AppState,
+    op: &Operator,
+    code: Option<&str>,
+    email: &str,
+) -> Result<(), ApiError> {
+    let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
+        return Err(ApiError::SecondFactorRequired);
+    };
+    let now = state.store.now_ms();
+    if code.len() <= 32 {
+        if crate::second_factor::is_totp_code(code) {
+            let totp = state.store.totp(op.id).await?;
+            if let Some(step) = crate::second_factor::code_step(&totp.secret, code, now) {
+                if state.store.accept_totp_step(op.id, step).await? {
+                    return Ok(());
+                }
+            }
+        } else {
+            let hash = crate::second_factor::recovery_hash(code);
+            if let Some(left) = state.store.use_recovery_code(op.id, &hash).await? {
+                state
+                    .store
+                    .audit(AuditEntry {
+                        operator_id: Some(op.id),
+                        action: AuditAction::RecoveryCodeUsed,
+                        target: format!("operator:{}", op.id),
+                        count: Some(left),
+                    })
+                    .await?;
+                return Ok(());
+            }
+        }
+    }
+    state.limits.login_failed(email, now);
+    tracing::info!("operator second factor refused");
+    Err(ApiError::Unauthorized(
+        "the code is wrong or was used already",
+    ))
+}
+
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     if let Some(token) = session_token(&headers, session_cookie(&state.config)) {
         let hash = token_hash(&token);
@@ -147,8 +201,9 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
     Ok(res)
 }
 
-async fn operator_me(signed_in: SignedIn) -> Json<OperatorMe> {
-    Json(me(signed_in.operator()))
+/// Open before a required second factor is enrolled: the console learns it must enrol.
+async fn operator_me(Enrolling(session): Enrolling) -> Json<OperatorMe> {
+    Json(me(&session.operator))
 }
 
 async fn operator_socket(

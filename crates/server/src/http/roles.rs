@@ -1,6 +1,7 @@
 //! Roles (issue 15), for operators whose role grants `operators`: `GET /api/admin/roles`
 //! lists them (built-in ones first), `POST` creates one, `PUT /api/admin/roles/{name}`
-//! replaces a role's permissions. Built-in roles (`admin`, `agent`) never change. Changing a
+//! replaces a role's permissions. Built-in roles (`admin`, `agent`) never change, but for
+//! whether they require a second factor. Changing a
 //! role closes its holders' sockets, which reconnect with the new permissions.
 
 use super::extract::{Allowed, ApiJson, Operators};
@@ -97,14 +98,21 @@ async fn replace(
     if role.name != name {
         return Err(ApiError::Invalid("name: differs from the path's".into()));
     }
-    if let Ok(existing) = state.store.role(&name).await {
-        if existing.builtin {
-            return Err(ApiError::Forbidden(
-                "admin and agent are built in and do not change",
-            ));
+    let role = match state.store.role(&name).await {
+        // Of a built-in role only whether it requires a second factor changes.
+        Ok(mut existing) if existing.builtin => {
+            let mut wanted = role.permissions.clone();
+            wanted.second_factor = existing.permissions.second_factor;
+            if wanted != existing.permissions {
+                return Err(ApiError::Forbidden(
+                    "admin and agent are built in: only their second-factor requirement changes",
+                ));
+            }
+            existing.permissions.second_factor = role.permissions.second_factor;
+            existing
         }
-    }
-    let role = checked(&state, role).await?;
+        _ => checked(&state, role).await?,
+    };
     let holders = state.store.update_role(&role).await?;
     state
         .store

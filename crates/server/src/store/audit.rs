@@ -59,6 +59,20 @@ pub enum AuditAction {
     AccessChanged,
     /// The console's allowlist was emptied from the command line.
     AccessReset,
+    /// An operator's role, name or alias changed, or they were disabled or enabled (`target`: `operator:<id>`).
+    OperatorChanged,
+    /// A one-time link to set a password was made (a new operator, or a reset).
+    PasswordLinkIssued,
+    /// A password was set through a one-time link.
+    PasswordSet,
+    /// An operator changed their own password.
+    PasswordChanged,
+    /// An operator enrolled an authenticator app.
+    SecondFactorEnrolled,
+    /// An operator's authenticator app was removed (by them or an admin).
+    SecondFactorRemoved,
+    /// An operator signed in with a recovery code (`count`: codes left).
+    RecoveryCodeUsed,
 }
 
 impl AuditAction {
@@ -87,6 +101,13 @@ impl AuditAction {
             AuditAction::SessionEnded => "session_ended",
             AuditAction::AccessChanged => "access_changed",
             AuditAction::AccessReset => "access_reset",
+            AuditAction::OperatorChanged => "operator_changed",
+            AuditAction::PasswordLinkIssued => "password_link_issued",
+            AuditAction::PasswordSet => "password_set",
+            AuditAction::PasswordChanged => "password_changed",
+            AuditAction::SecondFactorEnrolled => "second_factor_enrolled",
+            AuditAction::SecondFactorRemoved => "second_factor_removed",
+            AuditAction::RecoveryCodeUsed => "recovery_code_used",
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod history;
+pub mod operators;
 mod purge;
 pub mod requests;
 pub mod roles;
@@ -334,7 +335,19 @@ pub struct Operator {
     pub role: String,
     /// What the role may do (none when the role is gone).
     pub permissions: confide_protocol::roles::Permissions,
+    /// `''` until a one-time link sets it.
     pub password_hash: String,
+    /// Cannot sign in; no session of theirs opens anything.
+    pub disabled: bool,
+    /// An authenticator app is enrolled (and confirmed).
+    pub totp: bool,
+}
+
+impl Operator {
+    /// Their role requires a second factor and they have none yet: they may only enrol.
+    pub fn must_enrol(&self) -> bool {
+        self.permissions.second_factor && !self.totp
+    }
 }
 
 impl std::fmt::Debug for Operator {
@@ -346,13 +359,25 @@ impl std::fmt::Debug for Operator {
     }
 }
 
-const OPERATOR_COLUMNS: &str = "o.id, o.email, o.name, o.alias, o.role, o.password_hash, \
-     COALESCE((SELECT r.permissions FROM roles r WHERE r.name = o.role), '{}')";
+pub(crate) const OPERATOR_COLUMNS: &str =
+    "o.id, o.email, o.name, o.alias, o.role, o.password_hash, \
+     COALESCE((SELECT r.permissions FROM roles r WHERE r.name = o.role), '{}'), \
+     o.disabled_at IS NOT NULL, o.totp_enabled";
 
-type OperatorRow = (i64, String, String, String, String, String, String);
+pub(crate) type OperatorRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    bool,
+    bool,
+);
 
-fn operator_from_row(
-    (id, email, name, alias, role, password_hash, permissions): OperatorRow,
+pub(crate) fn operator_from_row(
+    (id, email, name, alias, role, password_hash, permissions, disabled, totp): OperatorRow,
 ) -> Operator {
     Operator {
         id,
@@ -365,6 +390,8 @@ fn operator_from_row(
             Default::default()
         }),
         password_hash,
+        disabled,
+        totp,
     }
 }
 
@@ -881,31 +908,21 @@ impl Store {
     /// `idle_ms`; `NotFound` otherwise (also when it was ended or its operator removed).
     pub async fn session(&self, token_hash: &[u8], idle_ms: i64) -> Result<Session, StoreError> {
         let now = self.clock.now_ms();
-        let (operator, (expires_at, last_active_at, id)): (OperatorRow, (i64, i64, i64)) = {
-            let row: sqlx::sqlite::SqliteRow = sqlx::query(&format!(
-                "SELECT {OPERATOR_COLUMNS}, s.expires_at, s.last_active_at, s.id \
+        let row: sqlx::sqlite::SqliteRow = sqlx::query(&format!(
+            "SELECT {OPERATOR_COLUMNS}, s.expires_at, s.last_active_at, s.id \
              FROM sessions s JOIN operators o ON o.id = s.operator_id \
-             WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_active_at > ?"
-            ))
-            .bind(token_hash)
-            .bind(now)
-            .bind(now - idle_ms)
-            .fetch_one(&self.pool)
-            .await?;
-            use sqlx::Row;
-            (
-                (
-                    row.try_get(0)?,
-                    row.try_get(1)?,
-                    row.try_get(2)?,
-                    row.try_get(3)?,
-                    row.try_get(4)?,
-                    row.try_get(5)?,
-                    row.try_get(6)?,
-                ),
-                (row.try_get(7)?, row.try_get(8)?, row.try_get(9)?),
-            )
-        };
+             WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_active_at > ? \
+             AND o.disabled_at IS NULL"
+        ))
+        .bind(token_hash)
+        .bind(now)
+        .bind(now - idle_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        use sqlx::{FromRow, Row};
+        let operator = OperatorRow::from_row(&row)?;
+        let (expires_at, last_active_at, id): (i64, i64, i64) =
+            (row.try_get(9)?, row.try_get(10)?, row.try_get(11)?);
         Ok(Session {
             id,
             operator: operator_from_row(operator),
@@ -936,29 +953,6 @@ impl Store {
                 .bind(token_hash)
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(gone.map(|(id,)| id))
-    }
-
-    /// Removes the operator and (by cascade) their sessions; their messages keep their
-    /// place but lose the name. Returns the removed operator's id, if there was one.
-    /// Removes the operator; `Conflict` when they are the last one whose role may manage
-    /// operators (nobody could add or fix an account afterwards).
-    pub async fn remove_operator(&self, email: &str) -> Result<Option<i64>, StoreError> {
-        const MANAGERS: &str = "SELECT COUNT(*) FROM operators o JOIN roles r ON r.name = o.role \
-             WHERE json_extract(r.permissions, '$.operators') = 1";
-        let mut tx = self.pool.begin().await?;
-        let (before,): (i64,) = sqlx::query_as(MANAGERS).fetch_one(&mut *tx).await?;
-        let gone: Option<(i64,)> =
-            sqlx::query_as("DELETE FROM operators WHERE email = ? RETURNING id")
-                .bind(email)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let (after,): (i64,) = sqlx::query_as(MANAGERS).fetch_one(&mut *tx).await?;
-        if before > 0 && after == 0 {
-            tx.rollback().await?;
-            return Err(StoreError::Conflict);
-        }
-        tx.commit().await?;
         Ok(gone.map(|(id,)| id))
     }
 }

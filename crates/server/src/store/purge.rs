@@ -270,8 +270,8 @@ impl Store {
         }
     }
 
-    /// Data keys no visitor refers to: a visitor row that was never written after its key,
-    /// or one deleted while the key store could not be reached.
+    /// Data keys no visitor or operator refers to: a visitor row that was never written after
+    /// its key, or one deleted while the key store could not be reached.
     async fn purge_orphan_keys(&self, created_before: i64) -> Result<u64, StoreError> {
         let Some(store) = &self.keys else {
             return Ok(0);
@@ -282,9 +282,15 @@ impl Store {
             .await?
             .chunks(BATCH as usize)
         {
+            // A key is a visitor's or (sealing an authenticator secret) an operator's.
             let mut known = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "SELECT key_ref FROM visitors WHERE key_ref IN (",
             );
+            let mut list = known.separated(", ");
+            for r in chunk {
+                list.push_bind(r);
+            }
+            known.push(") UNION ALL SELECT totp_key_ref FROM operators WHERE totp_key_ref IN (");
             let mut list = known.separated(", ");
             for r in chunk {
                 list.push_bind(r);

@@ -54,11 +54,17 @@ impl Store {
     pub async fn update_role(&self, role: &Role) -> Result<Vec<i64>, StoreError> {
         let json = serde_json::to_string(&role.permissions)
             .map_err(|e| super::json_error("role permissions", &e))?;
-        let done = sqlx::query("UPDATE roles SET permissions = ? WHERE name = ? AND builtin = 0")
-            .bind(json)
-            .bind(&role.name)
-            .execute(&self.pool)
-            .await?;
+        // A built-in role's permissions never change; only whether it requires a second
+        // factor does.
+        let done = sqlx::query(
+            "UPDATE roles SET permissions = CASE WHEN builtin = 0 THEN ? \
+             ELSE json_set(permissions, '$.second_factor', json(?)) END WHERE name = ?",
+        )
+        .bind(json)
+        .bind(role.permissions.second_factor.to_string())
+        .bind(&role.name)
+        .execute(&self.pool)
+        .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }

@@ -260,3 +260,120 @@ async fn operator_add_sets_the_alias_visitors_see_or_the_names_first_word() {
     assert_eq!(ada.alias, "Ada");
     store.close().await;
 }
+
+fn operator_cmd(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    confide()
+        .arg("operator")
+        .args(args)
+        .current_dir(dir)
+        .env("CONFIDE_DATA_DIR", dir.join("state"))
+        .env("CONFIDE_PUBLIC_URL", "https://chat.example.com")
+        .output()
+        .expect("run confide")
+}
+
+#[tokio::test]
+async fn the_cli_adds_with_a_link_lists_changes_and_resets_but_keeps_a_manager() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = operator_add_with(
+        dir.path(),
+        &[
+            "--email",
+            "admin@example.com",
+            "--name",
+            "Ada",
+            "--role",
+            "admin",
+        ],
+        "long enough password",
+    );
+    assert!(out.status.success());
+    let out = operator_cmd(
+        dir.path(),
+        &[
+            "add",
+            "--email",
+            "grace@example.com",
+            "--name",
+            "Grace",
+            "--link",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let link = stdout
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("https://chat.example.com/console/set-password#"))
+        .unwrap_or_else(|| panic!("a link under the public url: {stdout}"));
+    assert_eq!(link.rsplit('#').next().map(str::len), Some(43));
+
+    let out = operator_cmd(dir.path(), &["list"]);
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        listed.contains("grace@example.com\tagent\twaiting for a password"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("admin@example.com\tadmin\tactive"),
+        "{listed}"
+    );
+
+    // The last admin is neither demoted nor disabled; nothing changes.
+    for args in [
+        &["change", "--email", "admin@example.com", "--role", "agent"][..],
+        &["change", "--email", "admin@example.com", "--disable"][..],
+    ] {
+        let out = operator_cmd(dir.path(), args);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("manage operators"));
+    }
+    for (args, why) in [
+        (
+            &["change", "--email", "nobody@example.com", "--disable"][..],
+            "no operator",
+        ),
+        (
+            &[
+                "change",
+                "--email",
+                "grace@example.com",
+                "--role",
+                "wizards",
+            ][..],
+            "--role",
+        ),
+    ] {
+        let out = operator_cmd(dir.path(), args);
+        assert!(!out.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(why) && !stderr.contains("wizards"),
+            "{stderr}"
+        );
+    }
+    let out = operator_cmd(
+        dir.path(),
+        &["change", "--email", "grace@example.com", "--disable"],
+    );
+    assert!(out.status.success());
+    let out = operator_cmd(
+        dir.path(),
+        &["reset-password", "--email", "admin@example.com"],
+    );
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("/console/set-password#"));
+    let listed = String::from_utf8_lossy(&operator_cmd(dir.path(), &["list"]).stdout).into_owned();
+    assert!(
+        listed.contains("grace@example.com\tagent\tdisabled"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("admin@example.com\tadmin\twaiting for a password"),
+        "{listed}"
+    );
+}

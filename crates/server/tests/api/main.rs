@@ -1,6 +1,7 @@
 //! The server's integration tests: one binary, each test on a fresh SQLite file.
 
 mod access;
+mod accounts;
 mod admission;
 mod alias;
 mod audit;

@@ -14,7 +14,10 @@ use serde_json::{json, Value};
 enum Needs {
     /// Nobody signed in (signing in and out).
     Public,
-    /// Any signed-in operator.
+    /// Any signed-in operator, even one who must enrol a second factor first (`me`, the
+    /// enrolment itself).
+    Enrolling,
+    /// Any signed-in operator who has the second factor their role requires.
     SignedIn,
     Settings,
     ReadTranscripts,
@@ -29,7 +32,7 @@ const TABLE: &[(&str, &str, Needs)] = &[
     ("POST", "/api/operator/login", Needs::Public),
     // Ends whatever session the cookie names, if any: 204 either way.
     ("POST", "/api/operator/logout", Needs::Public),
-    ("GET", "/api/operator/me", Needs::SignedIn),
+    ("GET", "/api/operator/me", Needs::Enrolling),
     ("GET", "/ws/operator", Needs::SignedIn),
     ("GET", "/api/admin/loader", Needs::SignedIn),
     ("GET", "/api/admin/widgets", Needs::SeeWidgets),
@@ -75,6 +78,21 @@ const TABLE: &[(&str, &str, Needs)] = &[
     ("DELETE", "/api/admin/sessions/{id}", Needs::Operators),
     ("GET", "/api/admin/access", Needs::Operators),
     ("PUT", "/api/admin/access", Needs::Operators),
+    ("GET", "/api/admin/operators", Needs::Operators),
+    ("POST", "/api/admin/operators", Needs::Operators),
+    ("PATCH", "/api/admin/operators/{id}", Needs::Operators),
+    ("DELETE", "/api/admin/operators/{id}", Needs::Operators),
+    (
+        "POST",
+        "/api/admin/operators/{id}/reset-password",
+        Needs::Operators,
+    ),
+    // The one-time link's token is the credential.
+    ("POST", "/api/account/password", Needs::Public),
+    ("POST", "/api/operator/password", Needs::SignedIn),
+    ("POST", "/api/operator/totp", Needs::Enrolling),
+    ("POST", "/api/operator/totp/confirm", Needs::Enrolling),
+    ("POST", "/api/operator/totp/remove", Needs::Enrolling),
 ];
 
 /// (method, path) of every route in the server's source.
@@ -112,7 +130,10 @@ fn routes_in_source() -> Vec<(String, String)> {
 }
 
 fn operator_side(path: &str) -> bool {
-    path.starts_with("/api/operator/") || path.starts_with("/api/admin/") || path == "/ws/operator"
+    path.starts_with("/api/operator/")
+        || path.starts_with("/api/admin/")
+        || path.starts_with("/api/account/")
+        || path == "/ws/operator"
 }
 
 #[test]
@@ -160,7 +181,7 @@ fn permissions(n: Needs, only: bool) -> Value {
         (Needs::SeeWidgets, false) => {
             p = json!({"audit": true, "api_tokens": true});
         }
-        (Needs::Public | Needs::SignedIn, _) => {}
+        (Needs::Public | Needs::Enrolling | Needs::SignedIn, _) => {}
     }
     p
 }
@@ -223,7 +244,7 @@ async fn each_route_refuses_a_role_without_its_permission_and_admits_one_with_it
         }
         match needs {
             Needs::Public => {}
-            Needs::SignedIn => {
+            Needs::Enrolling | Needs::SignedIn => {
                 let res = request(&app, None, method, path).await;
                 assert_eq!(res.status(), 401, "{method} {path} without a session");
             }
@@ -241,6 +262,37 @@ async fn each_route_refuses_a_role_without_its_permission_and_admits_one_with_it
                     res.status()
                 );
             }
+        }
+    }
+    // An operator whose role requires a second factor they have not enrolled reaches only
+    // `me` and the enrolment: every other route answers 403 `enrolment_required`, whatever
+    // the role grants.
+    let res = post_json(
+        &format!("{}/api/admin/roles", app.url),
+        json!({"name": "strict", "permissions": {
+            "transcripts": "edit", "settings": true, "operators": true, "audit": true,
+            "second_factor": true
+        }}),
+        Some(&admin),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let strict = operator_cookie_as(&app, "strict@example.com", "Strict", "strict").await;
+    for &(method, path, needs) in TABLE {
+        if path == "/ws/operator" || needs == Needs::Public {
+            continue;
+        }
+        let res = request(&app, Some(&strict), method, path).await;
+        let status = res.status().as_u16();
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        if needs == Needs::Enrolling {
+            assert!(
+                status != 401 && body["code"] != "enrolment_required",
+                "{method} {path} while enrolling: {status} {body}"
+            );
+        } else {
+            assert_eq!(status, 403, "{method} {path} before enrolling");
+            assert_eq!(body["code"], "enrolment_required", "{method} {path}");
         }
     }
     app.stop().await;

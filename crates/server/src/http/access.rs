@@ -8,7 +8,7 @@
 //! would shut out the address saving it needs `lock_out_confirmed`. `confide access reset`
 //! empties it from the command line.
 
-use super::extract::{Allowed, ApiJson, Operators};
+use super::extract::{ApiJson, Data, Operators};
 use crate::error::ApiError;
 use crate::store::audit::{AuditAction, AuditEntry};
 use crate::AppState;
@@ -93,7 +93,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
 
 async fn read(
     State(state): State<AppState>,
-    _: Allowed<Operators>,
+    _: Data<Operators>,
 ) -> Result<Json<ConsoleAccess>, ApiError> {
     Ok(Json(ConsoleAccess {
         allowlist: state.store.console_allowlist().await?,
@@ -103,7 +103,7 @@ async fn read(
 
 async fn save(
     State(state): State<AppState>,
-    Allowed(op, _): Allowed<Operators>,
+    Data(op, _): Data<Operators>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: axum::http::HeaderMap,
     ApiJson(body): ApiJson<ConsoleAccess>,

@@ -227,7 +227,8 @@ impl<N: Need + Send + Sync> FromRequestParts<AppState> for Allowed<N> {
 }
 
 /// [`Allowed<N>`] reading or changing personal data (the history, a person's data, the audit
-/// log), within `data_requests_per_operator_per_minute`.
+/// log, operators' accounts, roles, sessions and the allowlist), within
+/// `data_requests_per_operator_per_minute`.
 #[derive(Debug)]
 pub struct Data<N: Need>(pub Operator, pub PhantomData<N>);
 

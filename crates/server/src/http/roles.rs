@@ -4,7 +4,7 @@
 //! whether they require a second factor. Changing a
 //! role closes its holders' sockets, which reconnect with the new permissions.
 
-use super::extract::{Allowed, ApiJson, Operators};
+use super::extract::{ApiJson, Data, Operators};
 use crate::error::ApiError;
 use crate::hub::Event;
 use crate::store::audit::{AuditAction, AuditEntry};
@@ -54,14 +54,14 @@ async fn checked(state: &AppState, mut role: Role) -> Result<Role, ApiError> {
 
 async fn list(
     State(state): State<AppState>,
-    _: Allowed<Operators>,
+    _: Data<Operators>,
 ) -> Result<Json<Vec<Role>>, ApiError> {
     Ok(Json(state.store.roles().await?))
 }
 
 async fn create(
     State(state): State<AppState>,
-    Allowed(op, _): Allowed<Operators>,
+    Data(op, _): Data<Operators>,
     ApiJson(role): ApiJson<Role>,
 ) -> Result<(StatusCode, Json<Role>), ApiError> {
     let role = checked(&state, role).await?;
@@ -86,7 +86,7 @@ async fn create(
 
 async fn replace(
     State(state): State<AppState>,
-    Allowed(op, _): Allowed<Operators>,
+    Data(op, _): Data<Operators>,
     Path(name): Path<String>,
     ApiJson(role): ApiJson<Role>,
 ) -> Result<Json<Role>, ApiError> {

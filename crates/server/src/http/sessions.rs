@@ -7,7 +7,7 @@
 //!   `POST /api/operator/sessions/end-others`;
 //! - `GET /api/admin/sessions`, `DELETE /api/admin/sessions/{id}`.
 
-use super::extract::{Allowed, Operators, SignedIn};
+use super::extract::{Data, Operators, SignedIn};
 use crate::error::ApiError;
 use crate::hub::{session_topic, Event, Topic};
 use crate::store::accounts::Ended;
@@ -101,7 +101,7 @@ async fn end_others(
 async fn everyone(
     State(state): State<AppState>,
     SignedIn(session): SignedIn,
-    _: Allowed<Operators>,
+    _: Data<Operators>,
 ) -> Result<Json<Vec<SessionView>>, ApiError> {
     let idle = state.config.session_idle_ms();
     let mut list = state.store.live_sessions(None, idle).await?;
@@ -113,7 +113,7 @@ async fn everyone(
 
 async fn end_any(
     State(state): State<AppState>,
-    Allowed(op, _): Allowed<Operators>,
+    Data(op, _): Data<Operators>,
     Path(raw): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = path_id(&raw)?;

@@ -660,8 +660,23 @@ async fn too_many_data_requests_are_refused_with_retry_after() {
     assert_eq!(res.status(), 429);
     assert!(res.headers().contains_key("retry-after"));
     assert_eq!(json_of(res).await["code"], "rate_limited");
+    // The accounts side (operators, roles, sessions, the allowlist) draws on the same
+    // budget: each is held back too.
+    for path in [
+        "/api/admin/operators",
+        "/api/admin/roles",
+        "/api/admin/sessions",
+        "/api/admin/access",
+    ] {
+        let res = call(&app, &admin, path).await;
+        assert_eq!(res.status(), 429, "{path}");
+    }
     // Per operator: another admin is not held back.
     assert_eq!(get(&app, Some(&other), "").await.status(), 200);
+    assert_eq!(
+        call(&app, &other, "/api/admin/operators").await.status(),
+        200
+    );
     app.stop().await;
 }
 

@@ -1,7 +1,10 @@
 //! The operator HTTP endpoints: sign in, who am I, sign out. Same origin, the session cookie
 //! is HttpOnly and travels by itself; nothing here ever logs a credential.
 
-use confide_protocol::accounts::{ConsoleAccess, SessionView, SessionsEnded};
+use confide_protocol::accounts::{
+    ChangePassword, ConsoleAccess, NewOperator, OneTimeLink, OperatorChange, OperatorView,
+    RecoveryCodes, SecondFactorProof, SessionView, SessionsEnded, SetPassword, TotpEnrolment,
+};
 use confide_protocol::chat::{ConversationId, LoginRequest, OperatorMe};
 use confide_protocol::details::VisitorDetails;
 use confide_protocol::history::{
@@ -12,7 +15,7 @@ use confide_protocol::roles::Role;
 use confide_protocol::router::api::{NewRouter, RouterListItem};
 use confide_protocol::router::RouterRules;
 use confide_protocol::settings::{LoaderIntegrity, NewWidget, WidgetListItem, WidgetSettings};
-use confide_protocol::{ErrorBody, WidgetKey};
+use confide_protocol::{ErrorBody, ErrorCode, WidgetKey};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -42,11 +45,53 @@ impl ApiError {
     }
 }
 
-/// `POST /api/operator/login`.
-pub async fn login(request: &LoginRequest) -> Result<OperatorMe, ApiError> {
-    let body = serde_json::to_string(request).map_err(|_| ApiError::Network)?;
-    let text = call("POST", "/api/operator/login", Some(body)).await?;
-    parse_me(&text)
+/// Why a sign-in did not happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginError {
+    /// 401 `second_factor_required`: the password was right; a code from the operator's
+    /// authenticator app (or a recovery code) is needed too. The server's words.
+    SecondFactor(String),
+    /// Anything else: a wrong password or code (401 `unauthorized`), throttling, no answer.
+    Failed(ApiError),
+}
+
+impl LoginError {
+    pub fn message(&self) -> &str {
+        match self {
+            LoginError::SecondFactor(m) => m,
+            LoginError::Failed(e) => e.message(),
+        }
+    }
+}
+
+/// The code of a `{code, message}` error body, when the body is one.
+pub fn error_code(body: &str) -> Option<ErrorCode> {
+    serde_json::from_str::<ErrorBody>(body).ok().map(|b| b.code)
+}
+
+/// A sign-in's refusal by its status and body.
+pub fn login_error(status: u16, body: &str) -> LoginError {
+    match error_code(body) {
+        Some(ErrorCode::SecondFactorRequired) => LoginError::SecondFactor(
+            serde_json::from_str::<ErrorBody>(body)
+                .map(|b| b.message)
+                .unwrap_or_default(),
+        ),
+        _ => LoginError::Failed(error_for(status, body)),
+    }
+}
+
+/// `POST /api/operator/login`; with `code` once the server asked for the second factor.
+pub async fn login(request: &LoginRequest) -> Result<OperatorMe, LoginError> {
+    let body = serde_json::to_string(request).map_err(|_| LoginError::Failed(ApiError::Network))?;
+    let (status, text) = call_raw("POST", "/api/operator/login", Some(body))
+        .await
+        .map_err(LoginError::Failed)?;
+    if (200..300).contains(&status) {
+        parse_me(&text).map_err(LoginError::Failed)
+    } else {
+        Err(login_error(status, &text))
+    }
 }
 
 /// `GET /api/operator/me`: who the session cookie belongs to.
@@ -249,6 +294,122 @@ pub async fn save_access(
     } else {
         Err(crate::access::save_error(status, &text))
     }
+}
+
+/// `GET /api/admin/operators` (`operators`): every operator account.
+pub async fn operators() -> Result<Vec<OperatorView>, ApiError> {
+    parse(&call("GET", crate::operators::PATH, None).await?)
+}
+
+/// `POST /api/admin/operators`: the new operator and the one-time link that sets their
+/// password.
+pub async fn add_operator(new: &NewOperator) -> Result<OneTimeLink, ApiError> {
+    let body = serde_json::to_string(new).map_err(|_| ApiError::Network)?;
+    parse(&call("POST", crate::operators::PATH, Some(body)).await?)
+}
+
+/// `PATCH /api/admin/operators/{id}`: the operator as changed. A 409 (no operator left who
+/// may manage operators) carries the server's words.
+pub async fn change_operator(id: i64, change: &OperatorChange) -> Result<OperatorView, ApiError> {
+    let body = serde_json::to_string(change).map_err(|_| ApiError::Network)?;
+    parse(&call("PATCH", &crate::operators::operator_path(id), Some(body)).await?)
+}
+
+/// `DELETE /api/admin/operators/{id}`.
+pub async fn remove_operator(id: i64) -> Result<(), ApiError> {
+    call("DELETE", &crate::operators::operator_path(id), None)
+        .await
+        .map(|_| ())
+}
+
+/// `POST /api/admin/operators/{id}/reset-password`: their password stops working, their
+/// sessions end, and this link sets a new one.
+pub async fn reset_password(id: i64) -> Result<OneTimeLink, ApiError> {
+    let path = format!("{}/reset-password", crate::operators::operator_path(id));
+    parse(&call("POST", &path, Some(String::new())).await?)
+}
+
+/// Why a one-time link did not set the password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SetPasswordError {
+    /// 410 `link_expired`: used, replaced or too old.
+    Expired,
+    /// Anything else (400 `invalid`: too short), with the server's words.
+    Failed(ApiError),
+}
+
+/// A set-password refusal by its status and body.
+pub fn set_password_error(status: u16, body: &str) -> SetPasswordError {
+    if status == 410 || error_code(body) == Some(ErrorCode::LinkExpired) {
+        SetPasswordError::Expired
+    } else {
+        SetPasswordError::Failed(error_for(status, body))
+    }
+}
+
+/// `POST /api/account/password` (no session needed): the password a one-time link sets.
+pub async fn set_password(request: &SetPassword) -> Result<(), SetPasswordError> {
+    let body =
+        serde_json::to_string(request).map_err(|_| SetPasswordError::Failed(ApiError::Network))?;
+    let (status, text) = call_raw("POST", crate::account::SET_PASSWORD_PATH, Some(body))
+        .await
+        .map_err(SetPasswordError::Failed)?;
+    if (200..300).contains(&status) {
+        Ok(())
+    } else {
+        Err(set_password_error(status, &text))
+    }
+}
+
+/// A refusal of the operator's own account change: a 401 is the password typed being wrong
+/// (not the session ending), in the server's words when it sent any.
+pub fn account_error(status: u16, body: &str) -> ApiError {
+    match status {
+        401 => ApiError::Server(
+            serde_json::from_str::<ErrorBody>(body)
+                .map(|b| b.message)
+                .unwrap_or_else(|_| crate::account::WRONG_PASSWORD.to_owned()),
+        ),
+        _ => error_for(status, body),
+    }
+}
+
+/// One call to the operator's own account: the answer text, or [`account_error`].
+async fn account_call(path: &str, body: String) -> Result<String, ApiError> {
+    let (status, text) = call_raw("POST", path, Some(body)).await?;
+    if (200..300).contains(&status) {
+        Ok(text)
+    } else {
+        Err(account_error(status, &text))
+    }
+}
+
+/// `POST /api/operator/password`: the operator's own password; their other sessions end.
+pub async fn change_password(request: &ChangePassword) -> Result<(), ApiError> {
+    let body = serde_json::to_string(request).map_err(|_| ApiError::Network)?;
+    account_call(crate::account::CHANGE_PASSWORD_PATH, body)
+        .await
+        .map(|_| ())
+}
+
+/// `POST /api/operator/totp`: a new authenticator secret, pending until confirmed.
+pub async fn start_totp() -> Result<TotpEnrolment, ApiError> {
+    parse(&call("POST", crate::account::TOTP_PATH, Some(String::new())).await?)
+}
+
+/// `POST /api/operator/totp/confirm` with a code from the app: the recovery codes, shown
+/// once.
+pub async fn confirm_totp(proof: &SecondFactorProof) -> Result<RecoveryCodes, ApiError> {
+    let body = serde_json::to_string(proof).map_err(|_| ApiError::Network)?;
+    parse(&account_call(crate::account::TOTP_CONFIRM_PATH, body).await?)
+}
+
+/// `POST /api/operator/totp/remove` with the password.
+pub async fn remove_totp(proof: &SecondFactorProof) -> Result<(), ApiError> {
+    let body = serde_json::to_string(proof).map_err(|_| ApiError::Network)?;
+    account_call(crate::account::TOTP_REMOVE_PATH, body)
+        .await
+        .map(|_| ())
 }
 
 pub const ROLES_PATH: &str = "/api/admin/roles";
@@ -468,6 +629,66 @@ mod tests {
             ApiError::Server("needs operators".into())
         );
         assert!(matches!(end_error(401, ""), ApiError::Unauthorized(_)));
+    }
+
+    #[test]
+    fn a_sign_in_that_needs_the_second_factor_is_told_apart() {
+        assert_eq!(
+            login_error(
+                401,
+                r#"{"code":"second_factor_required","message":"enter the code from your app"}"#
+            ),
+            LoginError::SecondFactor("enter the code from your app".into())
+        );
+        assert_eq!(
+            login_error(401, r#"{"code":"unauthorized","message":"wrong code"}"#),
+            LoginError::Failed(ApiError::Unauthorized("wrong code".into()))
+        );
+        assert_eq!(
+            login_error(401, ""),
+            LoginError::Failed(ApiError::Unauthorized("Wrong email or password.".into()))
+        );
+        assert_eq!(
+            login_error(429, r#"{"code":"rate_limited","message":"slow down"}"#).message(),
+            "slow down"
+        );
+        assert_eq!(
+            error_code(r#"{"code":"enrolment_required","message":"enrol first"}"#),
+            Some(ErrorCode::EnrolmentRequired)
+        );
+        assert_eq!(error_code("<html>"), None);
+    }
+
+    #[test]
+    fn a_used_link_is_expired_and_a_short_password_keeps_the_server_words() {
+        assert_eq!(
+            set_password_error(410, r#"{"code":"link_expired","message":"link expired"}"#),
+            SetPasswordError::Expired
+        );
+        assert_eq!(set_password_error(410, ""), SetPasswordError::Expired);
+        assert_eq!(
+            set_password_error(
+                400,
+                r#"{"code":"invalid","message":"password: at least 10 characters"}"#
+            ),
+            SetPasswordError::Failed(ApiError::Server("password: at least 10 characters".into()))
+        );
+    }
+
+    #[test]
+    fn a_wrong_current_password_is_not_a_signed_out_session() {
+        assert_eq!(
+            account_error(401, r#"{"code":"unauthorized","message":"wrong password"}"#),
+            ApiError::Server("wrong password".into())
+        );
+        assert_eq!(
+            account_error(401, ""),
+            ApiError::Server(crate::account::WRONG_PASSWORD.into())
+        );
+        assert_eq!(
+            account_error(400, r#"{"code":"invalid","message":"code: six digits"}"#),
+            ApiError::Server("code: six digits".into())
+        );
     }
 
     #[test]

@@ -5,12 +5,14 @@
 //! state holds, so tests render them from a prepared state without a server.
 
 pub mod access;
+pub mod account;
 pub mod api;
 pub mod audit;
 pub mod components;
 pub mod history;
 pub mod hooks;
 pub mod ids;
+pub mod operators;
 pub mod person;
 pub mod reconnect;
 pub mod roles;
@@ -21,8 +23,8 @@ pub mod state;
 pub mod widgets;
 
 use components::{
-    AuditPage, Desk, Header, HistoryPage, LoginForm, PersonPage, RolesPage, RoutersPage,
-    SessionsPage, WidgetsPage,
+    AccountPage, AuditPage, Desk, EnrolScreen, Header, HistoryPage, LoginForm, OperatorsPage,
+    PersonPage, RolesPage, RoutersPage, SessionsPage, SetPasswordPage, WidgetsPage,
 };
 use confide_protocol::chat::{OperatorClient, OperatorMe};
 use hooks::{
@@ -42,10 +44,40 @@ pub struct ConsoleContext {
     pub send: Callback<OperatorClient>,
 }
 
+/// The console document is served for every path under `/console/`; a one-time link opens
+/// it at `/console/set-password#<token>`. Then the set-password page is all there is: no
+/// `me`, no socket. The token is read once and taken out of the address bar.
 #[component]
 pub fn Console() -> Html {
+    let set_password = use_state(|| {
+        let location = web_sys::window().map(|w| w.location());
+        let path = location.as_ref().and_then(|l| l.pathname().ok());
+        if !path.as_deref().is_some_and(account::is_set_password_path) {
+            return None;
+        }
+        let hash = location.and_then(|l| l.hash().ok()).unwrap_or_default();
+        forget_hash(path.as_deref().unwrap_or_default());
+        Some(account::token_from_hash(&hash))
+    });
+    match &*set_password {
+        Some(token) => html! { <SetPasswordPage token={token.clone()} /> },
+        None => html! { <SignedConsole /> },
+    }
+}
+
+/// Takes the one-time token out of the address bar (and so out of the history).
+fn forget_hash(path: &str) {
+    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path));
+    }
+}
+
+/// The console proper: sign-in, then the pages.
+#[component]
+fn SignedConsole() -> Html {
     let state = use_reducer_eq(ConsoleState::default);
-    let signed_in = state.signed_in();
+    // No socket while signed out, nor while a second factor must be enrolled first.
+    let live = state.live();
 
     // A still-valid session cookie skips the sign-in form.
     {
@@ -71,7 +103,7 @@ pub fn Console() -> Html {
             })
         })
     };
-    let send = use_operator_socket(signed_in, events);
+    let send = use_operator_socket(live, events);
 
     // Once per connection: watch the selected conversation again from where we were, and
     // resend every reply not acknowledged yet, with the same ids.
@@ -127,7 +159,8 @@ pub fn Console() -> Html {
         Auth::SignedOut => html! {
             <main class="console-main console-signin"><LoginForm {on_signed_in} /></main>
         },
-        Auth::SignedIn(_) => match page {
+        Auth::SignedIn(me) if me.must_enrol => html! { <EnrolScreen /> },
+        Auth::SignedIn(me) => match page {
             Page::Inbox => html! { <Desk /> },
             Page::Widgets => html! { <WidgetsPage /> },
             Page::Routers => html! { <RoutersPage /> },
@@ -136,6 +169,8 @@ pub fn Console() -> Html {
             Page::Audit => html! { <AuditPage /> },
             Page::Roles => html! { <RolesPage /> },
             Page::Sessions => html! { <SessionsPage admin={state.may_manage_operators()} /> },
+            Page::Operators => html! { <OperatorsPage me={Some(me.id)} /> },
+            Page::Account => html! { <AccountPage /> },
         },
     };
     let context = ConsoleContext { state, send };

@@ -51,14 +51,17 @@ pub enum Grant {
     Operators,
     Audit,
     ApiTokens,
+    /// Not a permission but a requirement: the role's operators sign in with a second factor.
+    SecondFactor,
 }
 
 impl Grant {
-    pub const ALL: [Grant; 4] = [
+    pub const ALL: [Grant; 5] = [
         Grant::Settings,
         Grant::Operators,
         Grant::Audit,
         Grant::ApiTokens,
+        Grant::SecondFactor,
     ];
 
     /// The checkbox's `data-testid`, also its `name` and `id`.
@@ -68,6 +71,7 @@ impl Grant {
             Grant::Operators => "role-operators",
             Grant::Audit => "role-audit",
             Grant::ApiTokens => "role-api-tokens",
+            Grant::SecondFactor => "role-second-factor",
         }
     }
 
@@ -78,6 +82,9 @@ impl Grant {
             Grant::Operators => "Operators: accounts and roles",
             Grant::Audit => "Audit log",
             Grant::ApiTokens => "API tokens",
+            Grant::SecondFactor => {
+                "Require two-factor sign-in (an authenticator app) for its operators"
+            }
         }
     }
 
@@ -88,6 +95,7 @@ impl Grant {
             Grant::Operators => "Operators",
             Grant::Audit => "Audit log",
             Grant::ApiTokens => "API tokens",
+            Grant::SecondFactor => "Two-factor required",
         }
     }
 
@@ -97,6 +105,7 @@ impl Grant {
             Grant::Operators => p.operators,
             Grant::Audit => p.audit,
             Grant::ApiTokens => p.api_tokens,
+            Grant::SecondFactor => p.second_factor,
         }
     }
 
@@ -106,6 +115,7 @@ impl Grant {
             Grant::Operators => &mut p.operators,
             Grant::Audit => &mut p.audit,
             Grant::ApiTokens => &mut p.api_tokens,
+            Grant::SecondFactor => &mut p.second_factor,
         } = on;
     }
 }
@@ -127,8 +137,8 @@ pub fn widgets_text(widgets: &[WidgetKey]) -> String {
 }
 
 /// What a role may do, on one line: `Transcripts: read · Settings · Audit log · Only: demo,
-/// shop`. A role with nothing granted is `Live chats only`; one not limited to some widgets
-/// ends with `Every widget`.
+/// shop`. A role with nothing granted is `Live chats only`; one whose operators need a second
+/// factor says `Two-factor required`; one not limited to some widgets ends with `Every widget`.
 pub fn summary(p: &Permissions) -> String {
     let mut parts: Vec<String> = Vec::new();
     match p.transcripts {
@@ -139,11 +149,14 @@ pub fn summary(p: &Permissions) -> String {
     parts.extend(
         Grant::ALL
             .into_iter()
-            .filter(|g| g.get(p))
+            .filter(|&g| g != Grant::SecondFactor && g.get(p))
             .map(|g| g.short().to_owned()),
     );
     if parts.is_empty() {
         parts.push("Live chats only".into());
+    }
+    if p.second_factor {
+        parts.push(Grant::SecondFactor.short().into());
     }
     parts.push(match p.scope() {
         Some(widgets) => format!("Only: {}", widgets_text(widgets)),
@@ -573,6 +586,7 @@ mod tests {
                 ("Operators", "Yes".to_owned()),
                 ("Audit log", "Yes".to_owned()),
                 ("API tokens", "Yes".to_owned()),
+                ("Two-factor required", "No".to_owned()),
                 ("Widgets", "Every widget".to_owned()),
             ]
         );
@@ -583,7 +597,19 @@ mod tests {
         let d = details(&scoped);
         assert_eq!(d[0].1, "Live chats only");
         assert_eq!(d[1].1, "No");
-        assert_eq!(d[5], ("Widgets", "Only demo".to_owned()));
+        assert_eq!(d[6], ("Widgets", "Only demo".to_owned()));
+        let guarded = Permissions {
+            second_factor: true,
+            ..Permissions::agent()
+        };
+        assert_eq!(
+            details(&guarded)[5],
+            ("Two-factor required", "Yes".to_owned())
+        );
+        assert_eq!(
+            summary(&guarded),
+            "Live chats only · Two-factor required · Every widget"
+        );
     }
 
     #[test]

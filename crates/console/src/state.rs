@@ -45,29 +45,35 @@ pub enum Page {
     /// The operator's own console sessions (issue 15): everyone; everyone's sessions too
     /// with `operators`.
     Sessions,
+    /// Operator accounts (issue 15): `operators`.
+    Operators,
+    /// The operator's own password and authenticator app (issue 15): everyone.
+    Account,
 }
 
 impl Page {
     /// Every page, in the navigation's order.
-    pub const ALL: [Page; 8] = [
+    pub const ALL: [Page; 10] = [
         Page::Inbox,
         Page::Widgets,
         Page::Routers,
         Page::History,
         Page::Person,
         Page::Audit,
+        Page::Operators,
         Page::Roles,
         Page::Sessions,
+        Page::Account,
     ];
 
     /// Whether a role with these permissions may see this page.
     pub fn allowed(self, p: &Permissions) -> bool {
         match self {
-            Page::Inbox | Page::Sessions => true,
+            Page::Inbox | Page::Sessions | Page::Account => true,
             Page::Widgets | Page::Routers => p.settings,
             Page::History | Page::Person => p.transcripts >= TranscriptAccess::Read,
             Page::Audit => p.audit,
-            Page::Roles => p.operators,
+            Page::Roles | Page::Operators => p.operators,
         }
     }
 
@@ -82,6 +88,8 @@ impl Page {
             Page::Audit => "Audit log",
             Page::Roles => "Roles",
             Page::Sessions => "Sessions",
+            Page::Operators => "Operators",
+            Page::Account => "Account",
         }
     }
 
@@ -96,6 +104,8 @@ impl Page {
             Page::Audit => "nav-audit",
             Page::Roles => "nav-roles",
             Page::Sessions => "nav-sessions",
+            Page::Operators => "nav-operators",
+            Page::Account => "nav-account",
         }
     }
 }
@@ -107,6 +117,7 @@ static NO_PERMISSIONS: Permissions = Permissions {
     operators: false,
     audit: false,
     api_tokens: false,
+    second_factor: false,
     widgets: Vec::new(),
 };
 
@@ -311,6 +322,11 @@ pub struct ConsoleState {
 pub enum Action {
     /// `GET /api/operator/me` or login answered with this operator.
     SignedIn(OperatorMe),
+    /// `GET /api/operator/me` again, after the operator changed their own account (an
+    /// authenticator added or removed): the same operator is updated in place, the page and
+    /// the conversations kept. Anyone else, or a change of `must_enrol`, starts afresh as
+    /// [`Action::SignedIn`].
+    Refreshed(OperatorMe),
     /// No valid session (401, logout, or the socket refused us). Forgets everything.
     SignedOut,
     /// The socket opened.
@@ -373,6 +389,15 @@ impl ConsoleState {
                     ..Self::default()
                 };
             }
+            Action::Refreshed(me) => match &mut self.auth {
+                Auth::SignedIn(old) if old.id == me.id && old.must_enrol == me.must_enrol => {
+                    *old = me;
+                    if !self.may_show(self.page) {
+                        self.page = Page::Inbox;
+                    }
+                }
+                _ => self.apply(Action::SignedIn(me)),
+            },
             Action::SignedOut => {
                 *self = Self {
                     auth: Auth::SignedOut,
@@ -557,12 +582,24 @@ impl ConsoleState {
         }
     }
 
-    /// What the signed-in operator's role may do; nothing while signed out.
+    /// What the signed-in operator's role may do; nothing while signed out, nor while they
+    /// must enrol a second factor first (the server refuses everything else until then).
     pub fn permissions(&self) -> &Permissions {
         match &self.auth {
-            Auth::SignedIn(me) => &me.permissions,
+            Auth::SignedIn(me) if !me.must_enrol => &me.permissions,
             _ => &NO_PERMISSIONS,
         }
+    }
+
+    /// Signed in, but the role requires a second factor and none is enrolled: the console
+    /// shows only the enrolment and Sign out, and opens no socket.
+    pub fn must_enrol(&self) -> bool {
+        matches!(&self.auth, Auth::SignedIn(me) if me.must_enrol)
+    }
+
+    /// Signed in and free to use the console: the operator socket may open.
+    pub fn live(&self) -> bool {
+        self.signed_in() && !self.must_enrol()
     }
 
     /// Widgets, routers and retention.
@@ -589,9 +626,10 @@ impl ConsoleState {
         self.permissions().operators
     }
 
-    /// Whether the console shows this page to the signed-in operator.
+    /// Whether the console shows this page to the signed-in operator (none while they must
+    /// enrol a second factor).
     pub fn may_show(&self, page: Page) -> bool {
-        page.allowed(self.permissions())
+        !self.must_enrol() && page.allowed(self.permissions())
     }
 
     /// The pages the navigation links to, in order.
@@ -749,6 +787,8 @@ mod tests {
             alias: "Ada".into(),
             role: "agent".into(),
             permissions: Permissions::agent(),
+            totp: false,
+            must_enrol: false,
         }
     }
 
@@ -1261,53 +1301,65 @@ mod tests {
     fn the_navigation_follows_the_permissions_not_the_role_name() {
         use Page::*;
         let pages = |p: Permissions| with(p).pages();
-        assert_eq!(pages(Permissions::agent()), [Inbox, Sessions]);
+        assert_eq!(pages(Permissions::agent()), [Inbox, Sessions, Account]);
         assert_eq!(
             pages(Permissions::admin()),
-            [Inbox, Widgets, Routers, History, Person, Audit, Roles, Sessions]
+            [
+                Inbox, Widgets, Routers, History, Person, Audit, Operators, Roles, Sessions,
+                Account
+            ]
         );
         let read = Permissions {
             transcripts: TranscriptAccess::Read,
             ..Permissions::default()
         };
-        assert_eq!(pages(read.clone()), [Inbox, History, Person, Sessions]);
+        assert_eq!(
+            pages(read.clone()),
+            [Inbox, History, Person, Sessions, Account]
+        );
         let edit = Permissions {
             transcripts: TranscriptAccess::Edit,
             ..Permissions::default()
         };
-        assert_eq!(pages(edit), [Inbox, History, Person, Sessions]);
+        assert_eq!(pages(edit), [Inbox, History, Person, Sessions, Account]);
         let settings = Permissions {
             settings: true,
             ..Permissions::default()
         };
-        assert_eq!(pages(settings), [Inbox, Widgets, Routers, Sessions]);
+        assert_eq!(
+            pages(settings),
+            [Inbox, Widgets, Routers, Sessions, Account]
+        );
         let audit = Permissions {
             audit: true,
             ..Permissions::default()
         };
-        assert_eq!(pages(audit), [Inbox, Audit, Sessions]);
+        assert_eq!(pages(audit), [Inbox, Audit, Sessions, Account]);
         let operators = Permissions {
             operators: true,
             ..Permissions::default()
         };
-        assert_eq!(pages(operators), [Inbox, Roles, Sessions]);
+        assert_eq!(
+            pages(operators),
+            [Inbox, Operators, Roles, Sessions, Account]
+        );
         // API tokens and a widget scope add no page.
         let tokens = Permissions {
             api_tokens: true,
             widgets: vec![WidgetKey::parse("demo").expect("key")],
             ..Permissions::default()
         };
-        assert_eq!(pages(tokens), [Inbox, Sessions]);
+        assert_eq!(pages(tokens), [Inbox, Sessions, Account]);
         // A role called admin is only what its permissions say.
         let named_admin = ConsoleState::for_operator(OperatorMe {
             role: "admin".into(),
             ..me()
         });
-        assert_eq!(named_admin.pages(), [Inbox, Sessions]);
+        assert_eq!(named_admin.pages(), [Inbox, Sessions, Account]);
         // Signed out: nothing.
         let out = run(with(Permissions::admin()), [Action::SignedOut]);
         assert_eq!(out.permissions(), &Permissions::agent());
-        assert_eq!(out.pages(), [Inbox, Sessions]);
+        assert_eq!(out.pages(), [Inbox, Sessions, Account]);
         // Every page has its own link.
         let ids: std::collections::BTreeSet<_> = Page::ALL.iter().map(|p| p.testid()).collect();
         assert_eq!(ids.len(), Page::ALL.len());
@@ -1315,6 +1367,84 @@ mod tests {
         assert_eq!(Roles.label(), "Roles");
         assert_eq!(Sessions.testid(), "nav-sessions");
         assert_eq!(Sessions.label(), "Sessions");
+        assert_eq!(Operators.testid(), "nav-operators");
+        assert_eq!(Operators.label(), "Operators");
+        assert_eq!(Account.testid(), "nav-account");
+        assert_eq!(Account.label(), "Account");
+    }
+
+    #[test]
+    fn an_operator_who_must_enrol_gets_no_page_no_permission_and_no_socket() {
+        let enrolling = OperatorMe {
+            permissions: Permissions {
+                second_factor: true,
+                ..Permissions::admin()
+            },
+            must_enrol: true,
+            ..me()
+        };
+        let s = ConsoleState::for_operator(enrolling.clone());
+        assert!(s.signed_in() && s.must_enrol() && !s.live());
+        assert!(s.pages().is_empty());
+        assert!(!s.may_manage_operators() && !s.may_read_transcripts());
+        for page in Page::ALL {
+            assert!(!s.may_show(page), "{page:?}");
+            assert_eq!(run(s.clone(), [Action::ShowPage(page)]).page, Page::Inbox);
+        }
+        // Enrolled: the me asked again starts the normal console.
+        let done = OperatorMe {
+            totp: true,
+            must_enrol: false,
+            ..enrolling
+        };
+        let s = run(s, [Action::Refreshed(done)]);
+        assert!(s.live() && !s.must_enrol());
+        assert!(s.may_show(Page::Operators));
+        // Nobody signed in is not live either.
+        assert!(!run(s, [Action::SignedOut]).live());
+        assert!(state().live());
+    }
+
+    #[test]
+    fn a_refreshed_me_keeps_the_page_and_the_conversations() {
+        let admin = OperatorMe {
+            permissions: Permissions::admin(),
+            ..me()
+        };
+        let s = run(
+            ConsoleState::for_operator(admin.clone()),
+            [
+                Action::Connected,
+                Action::Server(OperatorServer::Inbox {
+                    conversations: vec![summary(1, true, 1, 10)],
+                }),
+                Action::ShowPage(Page::Account),
+            ],
+        );
+        let enrolled = OperatorMe {
+            totp: true,
+            ..admin.clone()
+        };
+        let after = run(s.clone(), [Action::Refreshed(enrolled.clone())]);
+        assert_eq!(after.page, Page::Account);
+        assert_eq!(after.auth, Auth::SignedIn(enrolled));
+        assert_eq!(after.epoch, s.epoch);
+        assert_eq!(after.inbox().len(), 1);
+        // A role that lost the page shown goes back to the inbox.
+        let s = run(s, [Action::ShowPage(Page::Operators)]);
+        let demoted = OperatorMe {
+            permissions: Permissions::agent(),
+            ..admin
+        };
+        assert_eq!(
+            run(s.clone(), [Action::Refreshed(demoted)]).page,
+            Page::Inbox
+        );
+        // Someone else starts afresh.
+        let other = OperatorMe { id: 2, ..me() };
+        let fresh = run(s, [Action::Refreshed(other)]);
+        assert_eq!(fresh.page, Page::Inbox);
+        assert!(fresh.inbox().is_empty());
     }
 
     #[test]
@@ -1346,7 +1476,7 @@ mod tests {
         for page in Page::ALL {
             let s = run(state(), [Action::ShowPage(page)]);
             // Every operator has the inbox and their own sessions; nothing else.
-            let open = matches!(page, Page::Inbox | Page::Sessions);
+            let open = matches!(page, Page::Inbox | Page::Sessions | Page::Account);
             let expected = if open { page } else { Page::Inbox };
             assert_eq!(s.page, expected, "an agent sees {page:?}: {open}");
             let s = run(with(Permissions::admin()), [Action::ShowPage(page)]);

@@ -115,6 +115,8 @@ fn operator(role: &str, permissions: Permissions) -> OperatorMe {
         alias: "Ada".into(),
         role: role.into(),
         permissions,
+        totp: false,
+        must_enrol: false,
     }
 }
 
@@ -439,13 +441,13 @@ async fn the_navigation_links_only_the_pages_the_role_allows() {
         (
             "agent",
             Permissions::agent(),
-            &["nav-inbox", "nav-sessions"],
+            &["nav-inbox", "nav-sessions", "nav-account"],
         ),
         // The role's name decides nothing: its permissions do.
         (
             "admin",
             Permissions::agent(),
-            &["nav-inbox", "nav-sessions"],
+            &["nav-inbox", "nav-sessions", "nav-account"],
         ),
         (
             "admin",
@@ -457,8 +459,10 @@ async fn the_navigation_links_only_the_pages_the_role_allows() {
                 "nav-history",
                 "nav-person",
                 "nav-audit",
+                "nav-operators",
                 "nav-roles",
                 "nav-sessions",
+                "nav-account",
             ],
         ),
         (
@@ -470,20 +474,34 @@ async fn the_navigation_links_only_the_pages_the_role_allows() {
                 "nav-person",
                 "nav-audit",
                 "nav-sessions",
+                "nav-account",
             ],
         ),
         (
             "keeper",
             keeper,
-            &["nav-inbox", "nav-roles", "nav-sessions"],
+            &[
+                "nav-inbox",
+                "nav-operators",
+                "nav-roles",
+                "nav-sessions",
+                "nav-account",
+            ],
         ),
         (
             "designer",
             designer,
-            &["nav-inbox", "nav-widgets", "nav-routers", "nav-sessions"],
+            &[
+                "nav-inbox",
+                "nav-widgets",
+                "nav-routers",
+                "nav-sessions",
+                "nav-account",
+            ],
         ),
     ];
     for (role, permissions, expected) in cases {
+        let manages = permissions.operators;
         let root = mount_point();
         yew::Renderer::<HeaderHarness>::with_root_and_props(
             root.clone(),
@@ -498,6 +516,26 @@ async fn the_navigation_links_only_the_pages_the_role_allows() {
             .filter_map(|b| b.get_attribute("data-testid"))
             .collect();
         assert_eq!(links, expected, "{role}");
+        // The Operators page only for roles that may manage operators.
+        assert_eq!(
+            links.iter().any(|l| l == "nav-operators"),
+            manages,
+            "{role}"
+        );
+        if expected.contains(&"nav-operators") {
+            assert_eq!(
+                one(&root, "[data-testid=nav-operators]")
+                    .text_content()
+                    .as_deref(),
+                Some("Operators")
+            );
+        }
+        assert_eq!(
+            one(&root, "[data-testid=nav-account]")
+                .text_content()
+                .as_deref(),
+            Some("Account")
+        );
         if expected.contains(&"nav-roles") {
             assert_eq!(
                 one(&root, "[data-testid=nav-roles]")

@@ -1,7 +1,8 @@
 //! The top bar: product name, the pages the operator's role allows (Widgets and Routers with
 //! `settings`, History and Find a person with `transcripts` read, Audit log with `audit`,
-//! Roles with `operators`, Sessions for everyone), connection state, who is signed in, sign
-//! out.
+//! Operators and Roles with `operators`, Sessions and Account for everyone), connection state,
+//! who is signed in, sign out. An operator who must enrol a second factor first gets only
+//! their name and Sign out.
 
 use super::use_console;
 use crate::api;
@@ -28,7 +29,9 @@ pub fn Header() -> Html {
             });
         })
     };
-    let status = signed_in.as_ref().map(|_| {
+    // While a second factor must be enrolled there is no socket and no page to go to.
+    let live = state.live();
+    let status = signed_in.as_ref().filter(|_| live).map(|_| {
         let (class, label) = match state.connection {
             Connection::Open => ("conn conn-open", "Connected".to_owned()),
             Connection::Connecting => ("conn conn-wait", "Connecting…".to_owned()),
@@ -42,7 +45,7 @@ pub fn Header() -> Html {
         };
         html! { <span class={class} role="status" data-testid="connection">{ label }</span> }
     });
-    let nav = signed_in.as_ref().map(|_| {
+    let nav = signed_in.as_ref().filter(|_| live).map(|_| {
         let links = state.pages().into_iter().map(|page| {
             let dispatcher = state.dispatcher();
             let current = state.page == page;

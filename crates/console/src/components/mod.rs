@@ -1,6 +1,7 @@
 //! The console's views. They read [`crate::ConsoleContext`] and render only what it holds.
 
 mod access;
+mod account;
 mod audit;
 mod composer;
 mod conversation;
@@ -10,17 +11,20 @@ mod history;
 mod inbox;
 mod login;
 mod message;
+mod operators;
 mod person;
 mod roles;
 mod router_rules;
 mod routers;
 mod sessions;
+mod set_password;
 mod settings_form;
 mod transcript;
 mod try_visitor;
 mod widgets;
 
 pub use access::AccessSection;
+pub use account::{AccountPage, EnrolScreen, TwoFactorSection, TwoFactorSectionProps};
 pub use audit::AuditPage;
 pub use composer::Composer;
 pub use conversation::ConversationView;
@@ -31,11 +35,13 @@ pub use history::{EraseConfirm, EraseConfirmProps, HistoryPage, HistoryPageProps
 pub use inbox::Inbox;
 pub use login::{LoginForm, LoginFormProps};
 pub use message::{MessageItem, MessageItemProps, MessageTextView, MessageTextViewProps};
+pub use operators::{OperatorsPage, OperatorsPageProps};
 pub use person::{PersonPage, PersonPageProps};
 pub use roles::RolesPage;
 pub use router_rules::{RouterRulesForm, RouterRulesFormProps};
 pub use routers::RoutersPage;
 pub use sessions::{SessionsPage, SessionsPageProps};
+pub use set_password::{SetPasswordPage, SetPasswordPageProps};
 pub use settings_form::{SettingsForm, SettingsFormProps};
 pub use transcript::{TranscriptView, TranscriptViewProps};
 pub use try_visitor::{TryVisitor, TryVisitorProps};

@@ -1076,6 +1076,7 @@ async fn roles_are_listed_summarised_created_changed_and_refused_by_field() {
         "role-operators",
         "role-audit",
         "role-api-tokens",
+        "role-second-factor",
         "role-widget-demo",
         "role-widget-shop",
     ] {
@@ -1643,3 +1644,8 @@ async fn without_operators_there_is_no_allowlist() {
     assert!(server.requests("GET", "/api/admin/access").is_empty());
     root.remove();
 }
+
+/// Operators, the Account page, the set-password page, the sign-in's second step and the
+/// enrolment a role may require (issue 15).
+#[path = "accounts.rs"]
+mod accounts;

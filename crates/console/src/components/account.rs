@@ -1,0 +1,405 @@
+//! The Account page (issue 15; every operator): change one's own password, and set up or
+//! remove an authenticator app for two-factor sign-in ([`TwoFactorSection`], which is also
+//! all an operator sees, on [`EnrolScreen`], while their role requires a second factor they
+//! have not set up). The logic lives in [`crate::account`].
+
+use crate::account::{
+    password_problem, Step, TotpAnswer, TotpCall, TwoFactorAction, TwoFactorState,
+};
+use crate::api::{self, ApiError};
+use crate::state::{Action, Auth};
+use crate::ConsoleContext;
+use confide_protocol::accounts::ChangePassword;
+use confide_protocol::chat::OperatorMe;
+use web_sys::{HtmlElement, HtmlInputElement};
+use yew::prelude::*;
+
+/// Asks `me` again and hands it to the console: in place (`Refreshed`), or as a new sign-in
+/// once the enrolment a role required is done.
+fn refetch_me(console: Option<ConsoleContext>, fresh_start: bool) {
+    let Some(console) = console else {
+        return;
+    };
+    let dispatcher = console.state.dispatcher();
+    wasm_bindgen_futures::spawn_local(async move {
+        match api::me().await {
+            Ok(me) if fresh_start => dispatcher.dispatch(Action::SignedIn(me)),
+            Ok(me) => dispatcher.dispatch(Action::Refreshed(me)),
+            Err(ApiError::Unauthorized(_)) => dispatcher.dispatch(Action::SignedOut),
+            Err(_) => {}
+        }
+    });
+}
+
+#[component]
+pub fn AccountPage() -> Html {
+    let console = use_context::<ConsoleContext>();
+    let me: Option<OperatorMe> = console.as_ref().and_then(|c| match &c.state.auth {
+        Auth::SignedIn(me) => Some(me.clone()),
+        _ => None,
+    });
+    let totp = me.as_ref().is_some_and(|m| m.totp);
+    let required = me.as_ref().is_some_and(|m| m.permissions.second_factor);
+    html! {
+        <main class="console-main admin-page account">
+            <section class="admin-stack" data-testid="account-page" aria-labelledby="account-title">
+                <h2 id="account-title">{ "Account" }</h2>
+                if let Some(me) = &me {
+                    <p class="muted">{ format!("Signed in as {} (role {}). Visitors see you as {}.", me.name, me.role, me.alias) }</p>
+                }
+                <ChangePasswordForm />
+                <TwoFactorSection {totp} {required} />
+            </section>
+        </main>
+    }
+}
+
+/// The current password, the new one twice: checked here (the same twice, at least 10
+/// characters) before sending.
+#[component]
+fn ChangePasswordForm() -> Html {
+    let (current, new, repeat) = (use_node_ref(), use_node_ref(), use_node_ref());
+    let error = use_state(|| None::<String>);
+    let done = use_state(|| false);
+    let busy = use_state(|| false);
+    let onsubmit = {
+        let (current, new, repeat) = (current.clone(), new.clone(), repeat.clone());
+        let (error, done, busy) = (error.clone(), done.clone(), busy.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if *busy {
+                return;
+            }
+            let value = |r: &NodeRef| {
+                r.cast::<HtmlInputElement>()
+                    .map(|i| i.value())
+                    .unwrap_or_default()
+            };
+            done.set(false);
+            let request = ChangePassword {
+                current: value(&current),
+                new: value(&new),
+            };
+            if request.current.is_empty() {
+                error.set(Some("Enter your current password.".into()));
+                return;
+            }
+            if let Some(problem) = password_problem(&request.new, &value(&repeat)) {
+                error.set(Some(problem.into()));
+                return;
+            }
+            error.set(None);
+            busy.set(true);
+            let (error, done, busy) = (error.clone(), done.clone(), busy.clone());
+            let inputs = [current.clone(), new.clone(), repeat.clone()];
+            wasm_bindgen_futures::spawn_local(async move {
+                let answer = api::change_password(&request).await;
+                busy.set(false);
+                match answer {
+                    Ok(()) => {
+                        for i in inputs.iter().filter_map(|r| r.cast::<HtmlInputElement>()) {
+                            i.set_value("");
+                        }
+                        done.set(true);
+                    }
+                    Err(e) => error.set(Some(e.message().to_owned())),
+                }
+            });
+        })
+    };
+    let invalid = error.is_some().then_some("true");
+    let described = error.is_some().then_some("change-password-error");
+    html! {
+        <form class="settings-form account-form" data-testid="change-password-form" novalidate=true
+            aria-labelledby="change-password-title" {onsubmit}>
+            <h3 id="change-password-title">{ "Change your password" }</h3>
+            <div class="field">
+                <label for="password-current">{ "Current password" }</label>
+                <input id="password-current" ref={current} name="current" type="password" data-testid="password-current"
+                    autocomplete="current-password" required=true aria-describedby={described} />
+            </div>
+            <div class="field">
+                <label for="password-new">{ "New password (at least 10 characters)" }</label>
+                <input id="password-new" ref={new} name="new" type="password" data-testid="password-new"
+                    autocomplete="new-password" minlength="10" required=true aria-invalid={invalid}
+                    aria-describedby={described} />
+            </div>
+            <div class="field">
+                <label for="password-repeat">{ "New password again" }</label>
+                <input id="password-repeat" ref={repeat} name="repeat" type="password" data-testid="password-repeat"
+                    autocomplete="new-password" minlength="10" required=true aria-invalid={invalid}
+                    aria-describedby={described} />
+            </div>
+            if let Some(message) = (*error).clone() {
+                <p id="change-password-error" class="form-error" role="alert" data-testid="change-password-error">{ message }</p>
+            }
+            <div class="row">
+                <button type="submit" class="button button-primary" data-testid="change-password-save" disabled={*busy}>
+                    { if *busy { "Changing…" } else { "Change password" } }
+                </button>
+                if *done {
+                    <span class="saved" role="status" data-testid="change-password-done">
+                        { "Your password was changed. Your other sessions were signed out." }
+                    </span>
+                }
+            </div>
+        </form>
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Properties)]
+pub struct TwoFactorSectionProps {
+    /// An authenticator app is enrolled: the section offers to remove it.
+    pub totp: bool,
+    /// The role requires a second factor (removing it sends the operator back to enrol).
+    #[prop_or_default]
+    pub required: bool,
+    /// The operator must enrol before anything else: once the codes are stored, "Continue"
+    /// asks `me` again and starts the normal console.
+    #[prop_or_default]
+    pub enrolling: bool,
+}
+
+/// Two-factor sign-in: set up an authenticator app (QR code, the secret for typing by hand,
+/// a code to confirm, then the recovery codes once), or remove it with the password.
+#[component]
+pub fn TwoFactorSection(props: &TwoFactorSectionProps) -> Html {
+    let state = use_reducer_eq(TwoFactorState::default);
+    let console = use_context::<ConsoleContext>();
+    let enrolling = props.enrolling;
+    // The reducer says what to send; this sends it.
+    {
+        let (dispatcher, console) = (state.dispatcher(), console.clone());
+        use_effect_with(state.request.clone(), move |request| {
+            if let Some(request) = request.clone() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let result = match &request.call {
+                        TotpCall::Start => api::start_totp().await.map(TotpAnswer::Started),
+                        TotpCall::Confirm(proof) => {
+                            api::confirm_totp(proof).await.map(TotpAnswer::Confirmed)
+                        }
+                        TotpCall::Remove(proof) => {
+                            api::remove_totp(proof).await.map(|_| TotpAnswer::Removed)
+                        }
+                    };
+                    let changed = result.is_ok() && request.call != TotpCall::Start;
+                    if let (Err(ApiError::Unauthorized(_)), Some(c)) = (&result, &console) {
+                        c.state.dispatcher().dispatch(Action::SignedOut);
+                    }
+                    dispatcher.dispatch(TwoFactorAction::Answered {
+                        seq: request.seq,
+                        result: result.map_err(|e| e.message().to_owned()),
+                    });
+                    // The header and this section follow the account; while enrolling, the
+                    // codes stay up until "Continue".
+                    if changed && !enrolling {
+                        refetch_me(console, false);
+                    }
+                });
+            }
+        });
+    }
+    let act = |action: TwoFactorAction| {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |_: MouseEvent| dispatcher.dispatch(action.clone()))
+    };
+    let busy = state.busy();
+    let error = state.error.clone().map(|message| {
+        html! { <p id="totp-error" class="form-error" role="alert" data-testid="totp-error">{ message }</p> }
+    });
+
+    let body = match (&state.step, props.totp) {
+        (Step::Codes(codes), _) => {
+            let on_finish = {
+                let (dispatcher, console) = (state.dispatcher(), console.clone());
+                Callback::from(move |_: MouseEvent| {
+                    if enrolling {
+                        refetch_me(console.clone(), true);
+                    } else {
+                        dispatcher.dispatch(TwoFactorAction::Finish);
+                    }
+                })
+            };
+            html! {
+                <RecoveryCodesView codes={codes.clone()} {enrolling} {on_finish} />
+            }
+        }
+        (Step::Enrolling(enrolment), _) => {
+            let src = format!(
+                "data:image/svg+xml;charset=utf-8,{}",
+                String::from(js_sys::encode_uri_component(&enrolment.qr_svg))
+            );
+            let on_code = {
+                let dispatcher = state.dispatcher();
+                Callback::from(move |e: InputEvent| {
+                    let value = e.target_unchecked_into::<HtmlInputElement>().value();
+                    dispatcher.dispatch(TwoFactorAction::Code(value));
+                })
+            };
+            let onsubmit = {
+                let dispatcher = state.dispatcher();
+                Callback::from(move |e: SubmitEvent| {
+                    e.prevent_default();
+                    dispatcher.dispatch(TwoFactorAction::Confirm);
+                })
+            };
+            html! {
+                <form class="settings-form totp-form" data-testid="totp-form" novalidate=true
+                    aria-labelledby="totp-form-title" {onsubmit}>
+                    <h4 id="totp-form-title">{ "Add this account to your authenticator app" }</h4>
+                    <ol class="steps">
+                        <li>{ "Scan the QR code with the app (any app for time-based codes)." }</li>
+                        <li>
+                            { "Or type this key into the app by hand: " }
+                            <code class="totp-secret" data-testid="totp-secret">{ enrolment.secret.clone() }</code>
+                        </li>
+                        <li>{ "Enter the six-digit code the app shows, to confirm." }</li>
+                    </ol>
+                    <img class="totp-qr" data-testid="totp-qr" alt="QR code for your authenticator app"
+                        width="200" height="200" {src} />
+                    <div class="field">
+                        <label for="totp-code">{ "Code from the app" }</label>
+                        <input id="totp-code" name="code" type="text" data-testid="totp-code"
+                            inputmode="numeric" autocomplete="one-time-code" maxlength="9" spellcheck="false"
+                            required=true value={state.code.clone()}
+                            aria-invalid={state.error.is_some().then_some("true")}
+                            aria-describedby={state.error.is_some().then_some("totp-error")}
+                            oninput={on_code} />
+                    </div>
+                    { for error }
+                    <div class="row">
+                        <button type="submit" class="button button-primary" data-testid="totp-confirm" disabled={busy}>
+                            { if busy { "Confirming…" } else { "Confirm" } }
+                        </button>
+                        <button type="button" class="button" data-testid="totp-cancel" disabled={busy}
+                            onclick={act(TwoFactorAction::Cancel)}>
+                            { "Cancel" }
+                        </button>
+                    </div>
+                </form>
+            }
+        }
+        (Step::Idle, false) => html! {
+            <>
+                <p class="muted" data-testid="totp-off">
+                    { "Two-factor sign-in is off: your password alone signs you in. With an authenticator app, signing in also needs the code it shows." }
+                </p>
+                if state.removed {
+                    <p class="saved" role="status" data-testid="totp-removed">{ "The authenticator app was removed." }</p>
+                }
+                { for error }
+                <button type="button" class="button button-primary" data-testid="totp-start" disabled={busy}
+                    onclick={act(TwoFactorAction::Start)}>
+                    { if busy { "Starting…" } else { "Set up an authenticator app" } }
+                </button>
+            </>
+        },
+        (Step::Idle, true) => {
+            let on_password = {
+                let dispatcher = state.dispatcher();
+                Callback::from(move |e: InputEvent| {
+                    let value = e.target_unchecked_into::<HtmlInputElement>().value();
+                    dispatcher.dispatch(TwoFactorAction::Password(value));
+                })
+            };
+            let onsubmit = {
+                let dispatcher = state.dispatcher();
+                Callback::from(move |e: SubmitEvent| {
+                    e.prevent_default();
+                    dispatcher.dispatch(TwoFactorAction::Remove);
+                })
+            };
+            html! {
+                <>
+                    <p class="muted" data-testid="totp-on">
+                        { "Two-factor sign-in is on: signing in needs your password and the code your authenticator app shows (or a recovery code)." }
+                    </p>
+                    <form class="settings-form totp-remove" data-testid="totp-remove-form" novalidate=true
+                        aria-labelledby="totp-remove-title" {onsubmit}>
+                        <h4 id="totp-remove-title">{ "Remove the authenticator app" }</h4>
+                        if props.required {
+                            <p class="muted">{ "Your role requires two-factor sign-in: without the app you will be asked to set one up again." }</p>
+                        }
+                        <div class="field">
+                            <label for="totp-remove-password">{ "Your password" }</label>
+                            <input id="totp-remove-password" name="password" type="password"
+                                data-testid="totp-remove-password" autocomplete="current-password" required=true
+                                value={state.password.clone()}
+                                aria-describedby={state.error.is_some().then_some("totp-error")}
+                                oninput={on_password} />
+                        </div>
+                        { for error }
+                        <div class="row">
+                            <button type="submit" class="button button-danger" data-testid="totp-remove" disabled={busy}>
+                                { if busy { "Removing…" } else { "Remove the authenticator app" } }
+                            </button>
+                        </div>
+                    </form>
+                </>
+            }
+        }
+    };
+
+    html! {
+        <section class="admin-stack two-factor" data-testid="two-factor" aria-labelledby="two-factor-title">
+            <h3 id="two-factor-title">{ "Two-factor sign-in" }</h3>
+            { body }
+        </section>
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Properties)]
+struct RecoveryCodesViewProps {
+    codes: Vec<String>,
+    enrolling: bool,
+    on_finish: Callback<MouseEvent>,
+}
+
+/// The recovery codes, shown this once; the heading takes the focus so they are read out.
+#[component]
+fn RecoveryCodesView(props: &RecoveryCodesViewProps) -> Html {
+    let heading = use_node_ref();
+    {
+        let heading = heading.clone();
+        use_effect_with((), move |_| {
+            if let Some(h) = heading.cast::<HtmlElement>() {
+                let _ = h.focus();
+            }
+        });
+    }
+    html! {
+        <div class="recovery" data-testid="recovery">
+            <h4 id="recovery-title" ref={heading} tabindex="-1">{ "The authenticator app is set up" }</h4>
+            <p class="recovery-note" role="status">
+                { format!(
+                    "These {} recovery codes are shown only now. Store them somewhere safe, away from your phone: each one signs you in once in place of a code if you lose the app.",
+                    props.codes.len()
+                ) }
+            </p>
+            <ul class="recovery-codes" data-testid="recovery-codes" aria-labelledby="recovery-title">
+                { for props.codes.iter().map(|c| html! { <li><code>{ c.clone() }</code></li> }) }
+            </ul>
+            <button type="button" class="button button-primary" data-testid="recovery-done"
+                onclick={props.on_finish.clone()}>
+                { if props.enrolling { "I have stored them: continue to the console" } else { "I have stored them" } }
+            </button>
+        </div>
+    }
+}
+
+/// All an operator sees while their role requires a second factor they have not set up:
+/// the enrolment (and the header's Sign out). No inbox, no socket.
+#[component]
+pub fn EnrolScreen() -> Html {
+    html! {
+        <main class="console-main admin-page enrol">
+            <section class="admin-stack" data-testid="enrol-page" aria-labelledby="enrol-title">
+                <h2 id="enrol-title">{ "Set up two-factor sign-in" }</h2>
+                <p class="muted">
+                    { "Your role requires a second factor: before using the console, add this account to an authenticator app on your phone." }
+                </p>
+                <TwoFactorSection totp=false required=true enrolling=true />
+            </section>
+        </main>
+    }
+}

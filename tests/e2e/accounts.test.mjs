@@ -199,3 +199,70 @@ test('a scoped read-only role with a second factor, from the admin\'s console to
     await server.stop();
   }
 });
+
+test('an operator adds a passkey and signs in with it, in Chromium with a virtual authenticator', async () => {
+  const server = await startServer({ env: { CONFIDE_LOGINS_PER_CLIENT_PER_MINUTE: '100' } });
+  const browser = await launchBrowser();
+  try {
+    // WebAuthn needs a domain name, not an address: the console at localhost.
+    const base = server.url.replace('127.0.0.1', 'localhost');
+    const { email, password } = server.login();
+    const page = await (await browser.newContext()).newPage();
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+    const signInWithPassword = async () => {
+      await page.goto(`${base}/console`);
+      const form = page.locator('form[data-testid=login]');
+      await form.locator('input[name=email]').fill(email, WAIT);
+      await form.locator('input[name=password]').fill(password);
+      await form.locator('button[type=submit]').click();
+    };
+    await signInWithPassword();
+    await page.locator('[data-testid=connection]').filter({ hasText: 'Connected' }).waitFor(WAIT);
+
+    // The first passkey is the first second factor: it brings the recovery codes.
+    await page.locator('[data-testid=nav-account]').click();
+    await page.locator('[data-testid=passkeys-none]').waitFor(WAIT);
+    await page.locator('[data-testid=passkey-name]').fill('Test laptop');
+    await page.locator('[data-testid=passkey-add]').click();
+    await page.locator('[data-testid=passkeys] [data-testid=recovery-codes] li').nth(9).waitFor(WAIT);
+    await page.locator('[data-testid=passkeys] [data-testid=recovery-done]').click();
+    const item = page.locator('[data-testid=passkey-item]');
+    await item.first().waitFor(WAIT);
+    assert.match(await item.innerText(), /Test laptop.*never used/s);
+    await assertAccessible(page, 'the Account page with a passkey');
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+    assert.equal(credentials.length, 1, 'the authenticator holds the new credential');
+
+    // Signed out, the password alone is not enough; the passkey is.
+    await page.locator('[data-testid=logout]').click();
+    await page.locator('form[data-testid=login]').waitFor(WAIT);
+    await signInWithPassword();
+    await page.locator('[data-testid=login-passkey]').click(WAIT);
+    await page.locator('[data-testid=connection]').filter({ hasText: 'Connected' }).waitFor(WAIT);
+    await page.locator('[data-testid=nav-account]').click();
+    assert.match(await page.locator('[data-testid=passkey-item]').innerText(), /last used/);
+
+    // A passkey the authenticator no longer holds signs nobody in.
+    await cdp.send('WebAuthn.clearCredentials', { authenticatorId });
+    await page.locator('[data-testid=logout]').click();
+    await page.locator('form[data-testid=login]').waitFor(WAIT);
+    await signInWithPassword();
+    await page.locator('[data-testid=login-passkey]').click(WAIT);
+    await page.locator('[data-testid=login-error]').waitFor({ timeout: 90000 });
+    assert.equal(await page.locator('[data-testid=connection]').count(), 0);
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+});

@@ -128,6 +128,7 @@ pub fn run() -> Result<Env, String> {
         lines: vec![],
         apt_updated: false,
     };
+    openssl_dev(&mut report)?;
     let wasm = wasm_target(&mut report)?;
     std_source(&mut report, wasm)?;
     wasm_bindgen_cli(&mut report)?;
@@ -421,6 +422,20 @@ fn chromium(report: &mut Report) -> Result<(), String> {
 
 /// The `sqlite3` shell: end-to-end tests read a sealed row's bytes with it, to search the
 /// database files for exactly those bytes after an erasure.
+/// OpenSSL's headers and pkg-config: the server's passkeys (webauthn-rs) verify signatures
+/// with OpenSSL, and openssl-sys finds it through pkg-config when the server is compiled.
+fn openssl_dev(report: &mut Report) -> Result<(), String> {
+    let version = || output("pkg-config", &["--modversion", "openssl"]);
+    if let Some(v) = version() {
+        report.add("OpenSSL headers", Outcome::Skipped(first_line(&v)));
+        return Ok(());
+    }
+    report.apt_install(&["libssl-dev", "pkg-config"])?;
+    let v = version().ok_or("libssl-dev installed but pkg-config does not find openssl")?;
+    report.add("OpenSSL headers", Outcome::Installed(first_line(&v)));
+    Ok(())
+}
+
 fn sqlite_cli(report: &mut Report) -> Result<(), String> {
     if let Some(v) = output("sqlite3", &["--version"]) {
         report.add("sqlite3", Outcome::Skipped(first_line(&v)));

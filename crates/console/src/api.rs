@@ -2,7 +2,8 @@
 //! is HttpOnly and travels by itself; nothing here ever logs a credential.
 
 use confide_protocol::accounts::{
-    ChangePassword, ConsoleAccess, NewOperator, OneTimeLink, OperatorChange, OperatorView,
+    ChangePassword, ConsoleAccess, NewOperator, NewPasskey, OneTimeLink, OperatorChange,
+    OperatorView, PasskeyChallenge, PasskeyLoginFinish, PasskeyLoginStart, PasskeyView,
     RecoveryCodes, SecondFactorProof, SessionView, SessionsEnded, SetPassword, TotpEnrolment,
 };
 use confide_protocol::chat::{ConversationId, LoginRequest, OperatorMe};
@@ -410,6 +411,74 @@ pub async fn remove_totp(proof: &SecondFactorProof) -> Result<(), ApiError> {
     account_call(crate::account::TOTP_REMOVE_PATH, body)
         .await
         .map(|_| ())
+}
+
+/// `GET /api/operator/passkeys`: the operator's own.
+pub async fn passkeys() -> Result<Vec<PasskeyView>, ApiError> {
+    parse(&call("GET", "/api/operator/passkeys", None).await?)
+}
+
+/// A new passkey: the server's options, the browser's ceremony, the server's check. The
+/// answer holds ten recovery codes when this was the operator's first second factor.
+pub async fn add_passkey(name: &str) -> Result<RecoveryCodes, ApiError> {
+    let challenge: PasskeyChallenge = parse(
+        &call(
+            "POST",
+            "/api/operator/passkeys/register",
+            Some(String::new()),
+        )
+        .await?,
+    )?;
+    let credential = crate::webauthn::create(&challenge.options)
+        .await
+        .map_err(ApiError::Server)?;
+    let body = serde_json::to_string(&NewPasskey {
+        name: name.to_owned(),
+        credential,
+    })
+    .map_err(|_| ApiError::Network)?;
+    parse(&account_call("/api/operator/passkeys/register/finish", body).await?)
+}
+
+/// `POST /api/operator/passkeys/{id}/remove` with the password.
+pub async fn remove_passkey(id: i64, proof: &SecondFactorProof) -> Result<(), ApiError> {
+    let body = serde_json::to_string(proof).map_err(|_| ApiError::Network)?;
+    account_call(&format!("/api/operator/passkeys/{id}/remove"), body)
+        .await
+        .map(|_| ())
+}
+
+/// Sign-in with a passkey after the password: the server's options for the operator's
+/// passkeys, the browser's ceremony, and the server's check, which opens the session.
+pub async fn login_with_passkey(email: &str, password: &str) -> Result<OperatorMe, LoginError> {
+    let body = serde_json::to_string(&PasskeyLoginStart {
+        email: email.to_owned(),
+        password: password.to_owned(),
+    })
+    .map_err(|_| LoginError::Failed(ApiError::Network))?;
+    let (status, text) = call_raw("POST", "/api/operator/login/passkey", Some(body))
+        .await
+        .map_err(LoginError::Failed)?;
+    if !(200..300).contains(&status) {
+        return Err(login_error(status, &text));
+    }
+    let challenge: PasskeyChallenge = parse(&text).map_err(LoginError::Failed)?;
+    let credential = crate::webauthn::get_assertion(&challenge.options)
+        .await
+        .map_err(|m| LoginError::Failed(ApiError::Server(m)))?;
+    let body = serde_json::to_string(&PasskeyLoginFinish {
+        ticket: challenge.ticket,
+        credential,
+    })
+    .map_err(|_| LoginError::Failed(ApiError::Network))?;
+    let (status, text) = call_raw("POST", "/api/operator/login/passkey/finish", Some(body))
+        .await
+        .map_err(LoginError::Failed)?;
+    if (200..300).contains(&status) {
+        parse_me(&text).map_err(LoginError::Failed)
+    } else {
+        Err(login_error(status, &text))
+    }
 }
 
 pub const ROLES_PATH: &str = "/api/admin/roles";

@@ -20,6 +20,7 @@ pub mod routers;
 pub mod sessions;
 pub mod sound;
 pub mod state;
+pub mod webauthn;
 pub mod widgets;
 
 use components::{

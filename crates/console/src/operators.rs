@@ -540,6 +540,7 @@ mod tests {
             disabled: false,
             password_set: true,
             totp: false,
+            passkeys: 0,
             created_at: 1_700_000_000_000,
         }
     }

@@ -788,6 +788,7 @@ mod tests {
             role: "agent".into(),
             permissions: Permissions::agent(),
             totp: false,
+            passkeys: 0,
             must_enrol: false,
         }
     }
@@ -1394,6 +1395,7 @@ mod tests {
         // Enrolled: the me asked again starts the normal console.
         let done = OperatorMe {
             totp: true,
+            passkeys: 0,
             must_enrol: false,
             ..enrolling
         };
@@ -1423,6 +1425,7 @@ mod tests {
         );
         let enrolled = OperatorMe {
             totp: true,
+            passkeys: 0,
             ..admin.clone()
         };
         let after = run(s.clone(), [Action::Refreshed(enrolled.clone())]);

@@ -116,6 +116,7 @@ fn operator(role: &str, permissions: Permissions) -> OperatorMe {
         role: role.into(),
         permissions,
         totp: false,
+        passkeys: 0,
         must_enrol: false,
     }
 }

@@ -63,6 +63,9 @@ pub struct OperatorView {
     /// An authenticator app is enrolled.
     #[serde(default)]
     pub totp: bool,
+    /// Passkeys registered.
+    #[serde(default)]
+    pub passkeys: u32,
     /// Unix ms.
     pub created_at: i64,
 }
@@ -102,7 +105,8 @@ pub struct OperatorChange {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
-    /// Removes the operator's authenticator app and recovery codes (they lost their phone);
+    /// Removes the operator's authenticator app, passkeys and recovery codes (they lost their
+    /// phone);
     /// they enrol again at their next sign-in if their role requires it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub clear_second_factor: bool,
@@ -233,4 +237,83 @@ pub fn checked_display_name(name: &str) -> Result<String, String> {
         return Err(crate::text::hidden_format_problem(&found));
     }
     Ok(name.to_owned())
+}
+
+/// The longest name an operator gives a passkey, in characters.
+pub const MAX_PASSKEY_NAME: usize = 60;
+/// The most passkeys one operator may register.
+pub const MAX_PASSKEYS: usize = 10;
+
+/// One of the operator's passkeys (`GET /api/operator/passkeys`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyView {
+    pub id: i64,
+    pub name: String,
+    /// Unix ms.
+    pub created_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<i64>,
+}
+
+/// A WebAuthn ceremony's first answer: `options` is the JSON the browser's
+/// `PublicKeyCredential.parseCreationOptionsFromJSON` (registration) or
+/// `parseRequestOptionsFromJSON` (sign-in) takes, under its `publicKey` member; `ticket` names
+/// the ceremony in the second request (sign-in only; a registration belongs to its session).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyChallenge {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ticket: String,
+    pub options: String,
+}
+
+impl std::fmt::Debug for PasskeyChallenge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasskeyChallenge { .. }")
+    }
+}
+
+/// `POST /api/operator/passkeys/register/finish`: the new credential (the JSON of the
+/// browser's `PublicKeyCredential.toJSON()`) and the operator's name for it. The answer is
+/// [`RecoveryCodes`]: ten new ones when the operator had none, else none.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewPasskey {
+    pub name: String,
+    pub credential: String,
+}
+
+impl std::fmt::Debug for NewPasskey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPasskey { .. }")
+    }
+}
+
+/// `POST /api/operator/login/passkey`: the password first (throttled like any sign-in); the
+/// answer is a [`PasskeyChallenge`] for the operator's passkeys.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyLoginStart {
+    pub email: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for PasskeyLoginStart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasskeyLoginStart { email: ***, password: *** }")
+    }
+}
+
+/// `POST /api/operator/login/passkey/finish`: the ceremony's ticket and the browser's
+/// assertion (`PublicKeyCredential.toJSON()`); the answer is the sign-in's.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyLoginFinish {
+    pub ticket: String,
+    pub credential: String,
+}
+
+impl std::fmt::Debug for PasskeyLoginFinish {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasskeyLoginFinish { .. }")
+    }
 }

@@ -597,6 +597,9 @@ pub struct OperatorMe {
     /// An authenticator app is enrolled.
     #[serde(default)]
     pub totp: bool,
+    /// Passkeys registered.
+    #[serde(default)]
+    pub passkeys: u32,
     /// The role requires a second factor and this operator has none: the console shows
     /// only the enrolment, and the server refuses everything else (403
     /// `enrolment_required`).

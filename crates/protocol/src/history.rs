@@ -459,7 +459,7 @@ pub struct AuditPage {
 }
 
 /// The audit actions, as stored and as the audit page filters them.
-pub const AUDIT_ACTIONS: [&str; 30] = [
+pub const AUDIT_ACTIONS: [&str; 32] = [
     "sign_in",
     "sign_out",
     "widget_created",
@@ -490,6 +490,8 @@ pub const AUDIT_ACTIONS: [&str; 30] = [
     "second_factor_enrolled",
     "second_factor_removed",
     "recovery_code_used",
+    "passkey_added",
+    "passkey_removed",
 ];
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! The Account page (issue 15; every operator): change one's own password, and set up or
-//! remove an authenticator app for two-factor sign-in ([`TwoFactorSection`], which is also
+//! The Account page (issue 15; every operator): change one's own password, set up or
+//! remove an authenticator app for two-factor sign-in, and add or remove passkeys
+//! ([`PasskeysSection`]) ([`TwoFactorSection`], which is also
 //! all an operator sees, on [`EnrolScreen`], while their role requires a second factor they
 //! have not set up). The logic lives in [`crate::account`].
 
@@ -9,8 +10,9 @@ use crate::account::{
 use crate::api::{self, ApiError};
 use crate::state::{Action, Auth};
 use crate::ConsoleContext;
-use confide_protocol::accounts::ChangePassword;
+use confide_protocol::accounts::{ChangePassword, PasskeyView, SecondFactorProof};
 use confide_protocol::chat::OperatorMe;
+use confide_protocol::history::utc_datetime;
 use web_sys::{HtmlElement, HtmlInputElement};
 use yew::prelude::*;
 
@@ -49,6 +51,7 @@ pub fn AccountPage() -> Html {
                 }
                 <ChangePasswordForm />
                 <TwoFactorSection {totp} {required} />
+                <PasskeysSection />
             </section>
         </main>
     }
@@ -353,6 +356,8 @@ struct RecoveryCodesViewProps {
     codes: Vec<String>,
     enrolling: bool,
     on_finish: Callback<MouseEvent>,
+    #[prop_or("The authenticator app is set up")]
+    title: &'static str,
 }
 
 /// The recovery codes, shown this once; the heading takes the focus so they are read out.
@@ -369,10 +374,10 @@ fn RecoveryCodesView(props: &RecoveryCodesViewProps) -> Html {
     }
     html! {
         <div class="recovery" data-testid="recovery">
-            <h4 id="recovery-title" ref={heading} tabindex="-1">{ "The authenticator app is set up" }</h4>
+            <h4 id="recovery-title" ref={heading} tabindex="-1">{ props.title }</h4>
             <p class="recovery-note" role="status">
                 { format!(
-                    "These {} recovery codes are shown only now. Store them somewhere safe, away from your phone: each one signs you in once in place of a code if you lose the app.",
+                    "These {} recovery codes are shown only now. Store them somewhere safe, away from your phone: each one signs you in once in place of a code if you lose your second factor.",
                     props.codes.len()
                 ) }
             </p>
@@ -396,10 +401,227 @@ pub fn EnrolScreen() -> Html {
             <section class="admin-stack" data-testid="enrol-page" aria-labelledby="enrol-title">
                 <h2 id="enrol-title">{ "Set up two-factor sign-in" }</h2>
                 <p class="muted">
-                    { "Your role requires a second factor: before using the console, add this account to an authenticator app on your phone." }
+                    { "Your role requires a second factor: before using the console, add this account to an authenticator app on your phone, or add a passkey." }
                 </p>
                 <TwoFactorSection totp=false required=true enrolling=true />
+                <PasskeysSection enrolling=true />
             </section>
         </main>
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Properties)]
+pub struct PasskeysSectionProps {
+    /// The operator must enrol first: the first passkey (and its recovery codes) leads to the
+    /// normal console.
+    #[prop_or_default]
+    pub enrolling: bool,
+}
+
+/// Passkeys: the operator's own (name, added, last used), one more added through the
+/// browser, one removed with the password.
+#[component]
+pub fn PasskeysSection(props: &PasskeysSectionProps) -> Html {
+    let console = use_context::<ConsoleContext>();
+    let enrolling = props.enrolling;
+    let list = use_state(|| None::<Result<Vec<PasskeyView>, String>>);
+    let reload = use_state(|| 0u32);
+    let busy = use_state(|| false);
+    let error = use_state(|| None::<String>);
+    let codes = use_state(|| None::<Vec<String>>);
+    let removing = use_state(|| None::<i64>);
+    let name = use_node_ref();
+    let password = use_node_ref();
+    {
+        let list = list.clone();
+        use_effect_with(*reload, move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                list.set(Some(
+                    api::passkeys().await.map_err(|e| e.message().to_owned()),
+                ));
+            });
+        });
+    }
+    let on_add = {
+        let (busy, error, codes, reload) =
+            (busy.clone(), error.clone(), codes.clone(), reload.clone());
+        let (name, console) = (name.clone(), console.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if *busy {
+                return;
+            }
+            let label = name
+                .cast::<HtmlInputElement>()
+                .map(|i| i.value().trim().to_owned())
+                .unwrap_or_default();
+            if label.is_empty() {
+                error.set(Some(
+                    "Give the passkey a name, such as the device it is on.".into(),
+                ));
+                return;
+            }
+            let (busy, error, codes, reload) =
+                (busy.clone(), error.clone(), codes.clone(), reload.clone());
+            let console = console.clone();
+            busy.set(true);
+            error.set(None);
+            wasm_bindgen_futures::spawn_local(async move {
+                let answer = api::add_passkey(&label).await;
+                busy.set(false);
+                match answer {
+                    Ok(recovery) => {
+                        reload.set(*reload + 1);
+                        if !recovery.codes.is_empty() {
+                            codes.set(Some(recovery.codes));
+                        } else {
+                            refetch_me(console, enrolling);
+                        }
+                    }
+                    Err(e) => error.set(Some(e.message().to_owned())),
+                }
+            });
+        })
+    };
+    let on_remove = {
+        let (busy, error, removing, reload) = (
+            busy.clone(),
+            error.clone(),
+            removing.clone(),
+            reload.clone(),
+        );
+        let (password, console) = (password.clone(), console.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let Some(id) = *removing else { return };
+            if *busy {
+                return;
+            }
+            let typed = password
+                .cast::<HtmlInputElement>()
+                .map(|i| i.value())
+                .unwrap_or_default();
+            let (busy, error, removing, reload) = (
+                busy.clone(),
+                error.clone(),
+                removing.clone(),
+                reload.clone(),
+            );
+            let console = console.clone();
+            busy.set(true);
+            wasm_bindgen_futures::spawn_local(async move {
+                let proof = SecondFactorProof {
+                    code: None,
+                    password: Some(typed),
+                };
+                let answer = api::remove_passkey(id, &proof).await;
+                busy.set(false);
+                match answer {
+                    Ok(()) => {
+                        error.set(None);
+                        removing.set(None);
+                        reload.set(*reload + 1);
+                        refetch_me(console, false);
+                    }
+                    Err(e) => error.set(Some(e.message().to_owned())),
+                }
+            });
+        })
+    };
+    let alert = (*error).clone().map(|message| {
+        html! { <p id="passkey-error" class="form-error" role="alert" data-testid="passkey-error">{ message }</p> }
+    });
+    if let Some(recovery) = (*codes).clone() {
+        let on_finish = {
+            let (codes, console) = (codes.clone(), console.clone());
+            Callback::from(move |_: MouseEvent| {
+                codes.set(None);
+                refetch_me(console.clone(), enrolling);
+            })
+        };
+        return html! {
+            <section class="admin-stack passkeys" data-testid="passkeys" aria-labelledby="passkeys-title">
+                <h3 id="passkeys-title">{ "Passkeys" }</h3>
+                <RecoveryCodesView codes={recovery} {enrolling} {on_finish} title="The passkey is added" />
+            </section>
+        };
+    }
+    let items = match &*list {
+        None => html! { <p class="muted">{ "Loading passkeys…" }</p> },
+        Some(Err(message)) => html! { <p class="form-error" role="alert">{ message.clone() }</p> },
+        Some(Ok(keys)) if keys.is_empty() => html! {
+            <p class="muted" data-testid="passkeys-none">{ "No passkey yet. A passkey signs you in with your device's screen lock or a security key, in place of a code." }</p>
+        },
+        Some(Ok(keys)) => html! {
+            <ul class="passkey-list" data-testid="passkey-list" aria-labelledby="passkeys-title">
+                { for keys.iter().map(|k| {
+                    let id = k.id;
+                    let on_pick = {
+                        let (removing, error) = (removing.clone(), error.clone());
+                        Callback::from(move |_: MouseEvent| {
+                            error.set(None);
+                            removing.set(Some(id));
+                        })
+                    };
+                    let used = k.last_used_at.map_or_else(|| "never used".to_owned(), |t| format!("last used {}", utc_datetime(t)));
+                    html! {
+                        <li key={id} data-testid="passkey-item">
+                            <span class="passkey-name">{ k.name.clone() }</span>
+                            <span class="muted">{ format!(" · added {} · {used}", utc_datetime(k.created_at)) }</span>
+                            if !enrolling {
+                                <button type="button" class="button button-quiet" data-testid="passkey-remove-start"
+                                    aria-label={format!("Remove the passkey {}", k.name)} onclick={on_pick}>
+                                    { "Remove" }
+                                </button>
+                            }
+                        </li>
+                    }
+                }) }
+            </ul>
+        },
+    };
+    let remove_form = removing.map(|_| {
+        let on_cancel = {
+            let removing = removing.clone();
+            Callback::from(move |_: MouseEvent| removing.set(None))
+        };
+        html! {
+            <form class="settings-form" data-testid="passkey-remove-form" novalidate=true
+                aria-labelledby="passkey-remove-title" onsubmit={on_remove.clone()}>
+                <h4 id="passkey-remove-title">{ "Remove this passkey" }</h4>
+                <div class="field">
+                    <label for="passkey-remove-password">{ "Your password" }</label>
+                    <input id="passkey-remove-password" ref={password.clone()} name="password" type="password"
+                        data-testid="passkey-remove-password" autocomplete="current-password" required=true />
+                </div>
+                <div class="row">
+                    <button type="submit" class="button button-danger" data-testid="passkey-remove" disabled={*busy}>
+                        { if *busy { "Removing…" } else { "Remove the passkey" } }
+                    </button>
+                    <button type="button" class="button" onclick={on_cancel}>{ "Cancel" }</button>
+                </div>
+            </form>
+        }
+    });
+    html! {
+        <section class="admin-stack passkeys" data-testid="passkeys" aria-labelledby="passkeys-title">
+            <h3 id="passkeys-title">{ "Passkeys" }</h3>
+            { items }
+            { for remove_form }
+            <form class="settings-form" data-testid="passkey-add-form" novalidate=true
+                aria-labelledby="passkey-add-title" onsubmit={on_add}>
+                <h4 id="passkey-add-title">{ "Add a passkey" }</h4>
+                <div class="field">
+                    <label for="passkey-name">{ "Name (the device or key it is on)" }</label>
+                    <input id="passkey-name" ref={name} name="name" type="text" data-testid="passkey-name"
+                        maxlength="60" value="Passkey" required=true
+                        aria-describedby={error.is_some().then_some("passkey-error")} />
+                </div>
+                { for alert }
+                <button type="submit" class="button button-primary" data-testid="passkey-add" disabled={*busy}>
+                    { if *busy { "Waiting for the passkey…" } else { "Add a passkey" } }
+                </button>
+            </form>
+        </section>
     }
 }

@@ -1,7 +1,8 @@
 //! The sign-in form: `POST /api/operator/login`, and the server's message when it refuses.
 //! When the password is right and the operator has a second factor, the server answers
 //! `second_factor_required`; the form then asks for a code from the authenticator app (or a
-//! recovery code) and sends the email and password again with it.
+//! recovery code) and sends the email and password again with it, or signs in with one of
+//! the operator's passkeys.
 
 use crate::account::login_code;
 use crate::api::{self, LoginError};
@@ -108,6 +109,32 @@ pub fn LoginForm(props: &LoginFormProps) -> Html {
             });
         })
     };
+    // The second step's other way: one of the operator's passkeys.
+    let on_passkey = {
+        let (error, busy, second) = (error.clone(), busy.clone(), second.clone());
+        let on_signed_in = props.on_signed_in.clone();
+        Callback::from(move |_: MouseEvent| {
+            let Some(c) = (*second).clone() else { return };
+            if *busy {
+                return;
+            }
+            let (error, busy, second) = (error.clone(), busy.clone(), second.clone());
+            let on_signed_in = on_signed_in.clone();
+            busy.set(true);
+            wasm_bindgen_futures::spawn_local(async move {
+                let answer = api::login_with_passkey(&c.email, &c.password).await;
+                busy.set(false);
+                match answer {
+                    Ok(me) => {
+                        error.set(None);
+                        second.set(None);
+                        on_signed_in.emit(me);
+                    }
+                    Err(e) => error.set(Some(e.message().to_owned())),
+                }
+            });
+        })
+    };
     let on_back = {
         let (error, second) = (error.clone(), second.clone());
         Callback::from(move |_: MouseEvent| {
@@ -138,7 +165,7 @@ pub fn LoginForm(props: &LoginFormProps) -> Html {
                 </button>
             } else {
                 <p class="muted" id="login-code-hint">
-                    { "Your password was right. Enter the code your authenticator app shows now, or one of your recovery codes." }
+                    { "Your password was right. Enter the code your authenticator app shows now or one of your recovery codes, or use a passkey." }
                 </p>
                 <div class="field">
                     <label for="login-code">{ "Code from your authenticator app, or a recovery code" }</label>
@@ -150,6 +177,9 @@ pub fn LoginForm(props: &LoginFormProps) -> Html {
                 <div class="row">
                     <button type="submit" class="button button-primary" data-testid="login-code-submit" disabled={*busy}>
                         { if *busy { "Checking…" } else { "Sign in" } }
+                    </button>
+                    <button type="button" class="button" data-testid="login-passkey" disabled={*busy} onclick={on_passkey}>
+                        { "Use a passkey" }
                     </button>
                     <button type="button" class="button" data-testid="login-back" disabled={*busy} onclick={on_back}>
                         { "Back" }

@@ -201,7 +201,7 @@ fn row(o: &OperatorView, state: &UseReducerHandle<OperatorsState>, you: bool) ->
                 </div>
             </td>
             <td data-testid="operator-status">{ status.label() }</td>
-            <td data-testid="operator-totp">{ if o.totp { "Yes" } else { "No" } }</td>
+            <td data-testid="operator-totp">{ second_factor_text(o) }</td>
             <td>
                 <div class="cell-row">
                     if o.disabled {
@@ -222,7 +222,7 @@ fn row(o: &OperatorView, state: &UseReducerHandle<OperatorsState>, you: bool) ->
                         onclick={act(OperatorsAction::ResetPassword(id))}>
                         { "Reset password" }
                     </button>
-                    if o.totp {
+                    if o.totp || o.passkeys > 0 {
                         <button type="button" class="button" data-testid="operator-clear-2fa" disabled={busy}
                             aria-label={format!("Clear the two-factor sign-in of {name}")}
                             onclick={act(OperatorsAction::ClearSecondFactor(id))}>
@@ -444,5 +444,15 @@ fn RemoveConfirm(props: &RemoveConfirmProps) -> Html {
                 </button>
             </div>
         </div>
+    }
+}
+
+/// What second factors the operator has.
+fn second_factor_text(o: &OperatorView) -> String {
+    match (o.totp, o.passkeys) {
+        (false, 0) => "No".into(),
+        (true, 0) => "App".into(),
+        (false, n) => format!("{n} passkey{}", if n == 1 { "" } else { "s" }),
+        (true, n) => format!("App, {n} passkey{}", if n == 1 { "" } else { "s" }),
     }
 }

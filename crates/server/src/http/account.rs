@@ -61,7 +61,7 @@ fn new_password(raw: String) -> Result<Password, ApiError> {
 
 /// The operator's current password, checked like a sign-in: throttled per client and
 /// account, and a wrong one counts toward the account's backoff.
-async fn check_password(
+pub(crate) async fn check_password(
     state: &AppState,
     client: Client,
     op: &Operator,

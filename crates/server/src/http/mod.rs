@@ -10,7 +10,7 @@
 //! - [`roles`]: the roles operators hold (issue 15);
 //! - [`operators`]: operators added, changed, disabled, removed, their passwords reset;
 //! - [`account`]: one's own password (and a first one from a one-time link) and second
-//!   factor;
+//!   factor; [`passkeys`]: WebAuthn registration and sign-in;
 //! - [`sessions`]: operators' console sessions, listed and ended;
 //! - [`access`]: the console's IP allowlist, checked before anything else operator-side;
 //! - [`health`]: the health check.
@@ -29,6 +29,7 @@ pub mod history;
 pub mod operator;
 pub mod operators;
 pub mod pages;
+pub mod passkeys;
 pub mod roles;
 pub mod sessions;
 pub mod widget;
@@ -56,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .merge(roles::routes())
         .merge(operators::routes())
         .merge(account::routes())
+        .merge(passkeys::routes())
         .merge(sessions::routes())
         .merge(access::routes())
         .merge(health::routes())

@@ -47,22 +47,23 @@ fn me(op: &Operator) -> OperatorMe {
         role: op.role.clone(),
         permissions: op.permissions.clone(),
         totp: op.totp,
+        passkeys: op.passkeys,
         must_enrol: op.must_enrol(),
     }
 }
 
-/// Sign-in. Before any password is hashed: the server's rate, the client's, and the
-/// account's backoff (see [`crate::limits`]); the answer and its timing are the same whether
-/// or not the email belongs to an operator.
-async fn login(
-    State(state): State<AppState>,
-    Client(client): Client,
-    headers: HeaderMap,
-    ApiJson(req): ApiJson<LoginRequest>,
-) -> Result<Response, ApiError> {
-    let wrong = ApiError::Unauthorized("wrong email or password");
-    let password = Password::offered(req.password).ok_or(ApiError::TooLarge)?;
-    let email = req.email.trim();
+/// The password step of every sign-in. Before any password is hashed: the server's rate, the
+/// client's, and the account's backoff (see [`crate::limits`]); the answer and its timing are
+/// the same whether or not the email belongs to an operator, is disabled or has no password
+/// yet.
+pub(crate) async fn password_step(
+    state: &AppState,
+    client: Option<crate::limits::ClientKey>,
+    email: &str,
+    password: String,
+) -> Result<Operator, ApiError> {
+    let password = Password::offered(password).ok_or(ApiError::TooLarge)?;
+    let email = email.trim();
     let now = state.store.now_ms();
     if let Err(wait) = state.limits.login_attempt(client, email, now) {
         tracing::info!("operator login held back");
@@ -86,20 +87,25 @@ async fn login(
             .await
             .map_err(ApiError::internal)?
     };
-    let operator = match (operator, verified) {
+    match (operator, verified) {
         // A disabled operator, or one whose password is not set yet, is refused like a
         // wrong password (the dummy hash never verifies).
-        (Some(op), true) if !op.disabled => op,
+        (Some(op), true) if !op.disabled => Ok(op),
         _ => {
             state.limits.login_failed(email, state.store.now_ms());
             tracing::info!("operator login refused");
-            return Err(wrong);
+            Err(ApiError::Unauthorized("wrong email or password"))
         }
-    };
-    if operator.totp {
-        second_factor(&state, &operator, req.code.as_deref(), email).await?;
     }
-    state.limits.login_succeeded(email);
+}
+
+/// The last step of every sign-in: a new session, audited, and its cookie.
+pub(crate) async fn start_session(
+    state: &AppState,
+    operator: &Operator,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    state.limits.login_succeeded(&operator.email);
     let token = new_token().map_err(ApiError::Internal)?;
     state
         .store
@@ -107,7 +113,7 @@ async fn login(
             operator.id,
             &token_hash(&token),
             SESSION_TTL_MS,
-            crate::ua::UaFamily::from_headers(&headers),
+            crate::ua::UaFamily::from_headers(headers),
         )
         .await?;
     state
@@ -120,7 +126,7 @@ async fn login(
         })
         .await?;
     tracing::info!(operator = operator.id, "operator signed in");
-    let mut res = Json(me(&operator)).into_response();
+    let mut res = Json(me(operator)).into_response();
     res.headers_mut().insert(
         header::SET_COOKIE,
         cookie(&state.config, &token, SESSION_TTL_MS / 1000)?,
@@ -128,6 +134,21 @@ async fn login(
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(res)
+}
+
+/// Sign-in with a password and, for an operator who has a second factor, a code from their
+/// authenticator app or a recovery code (passkeys sign in through http/passkeys.rs).
+async fn login(
+    State(state): State<AppState>,
+    Client(client): Client,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let operator = password_step(&state, client, &req.email, req.password).await?;
+    if operator.has_second_factor() {
+        second_factor(&state, &operator, req.code.as_deref(), req.email.trim()).await?;
+    }
+    start_session(&state, &operator, &headers).await
 }
 
 /// The second step of a sign-in whose password was right: a code from the authenticator app
@@ -145,6 +166,9 @@ async fn second_factor(
     let now = state.store.now_ms();
     if code.len() <= 32 {
         if crate::second_factor::is_totp_code(code) {
+            if !op.totp {
+                return Err(wrong_code(state, email, now));
+            }
             let totp = state.store.totp(op.id).await?;
             if let Some(step) = crate::second_factor::code_step(&totp.secret, code, now) {
                 if state.store.accept_totp_step(op.id, step).await? {
@@ -167,11 +191,14 @@ async fn second_factor(
             }
         }
     }
+    Err(wrong_code(state, email, now))
+}
+
+/// A wrong second factor counts toward the account's backoff like a wrong password.
+pub(crate) fn wrong_code(state: &AppState, email: &str, now: i64) -> ApiError {
     state.limits.login_failed(email, now);
     tracing::info!("operator second factor refused");
-    Err(ApiError::Unauthorized(
-        "the code is wrong or was used already",
-    ))
+    ApiError::Unauthorized("the code is wrong or was used already")
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {

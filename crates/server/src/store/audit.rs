@@ -73,6 +73,10 @@ pub enum AuditAction {
     SecondFactorRemoved,
     /// An operator signed in with a recovery code (`count`: codes left).
     RecoveryCodeUsed,
+    /// An operator registered a passkey.
+    PasskeyAdded,
+    /// An operator removed one of their passkeys.
+    PasskeyRemoved,
 }
 
 impl AuditAction {
@@ -108,6 +112,8 @@ impl AuditAction {
             AuditAction::SecondFactorEnrolled => "second_factor_enrolled",
             AuditAction::SecondFactorRemoved => "second_factor_removed",
             AuditAction::RecoveryCodeUsed => "recovery_code_used",
+            AuditAction::PasskeyAdded => "passkey_added",
+            AuditAction::PasskeyRemoved => "passkey_removed",
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod history;
 pub mod operators;
+pub mod passkeys;
 mod purge;
 pub mod requests;
 pub mod roles;
@@ -341,12 +342,31 @@ pub struct Operator {
     pub disabled: bool,
     /// An authenticator app is enrolled (and confirmed).
     pub totp: bool,
+    /// Passkeys registered.
+    pub passkeys: u32,
 }
 
 impl Operator {
+    /// An authenticator app or a passkey: sign-in needs it after the password.
+    pub fn has_second_factor(&self) -> bool {
+        self.totp || self.passkeys > 0
+    }
+
     /// Their role requires a second factor and they have none yet: they may only enrol.
     pub fn must_enrol(&self) -> bool {
-        self.permissions.second_factor && !self.totp
+        self.permissions.second_factor && !self.has_second_factor()
+    }
+
+    /// The same operator with the same access and the same names: what an open socket was
+    /// admitted under. A new password or second factor changes none of it (their own
+    /// console stays connected); a role, its permissions, a name, or having to enrol does.
+    pub fn same_access(&self, other: &Operator) -> bool {
+        self.id == other.id
+            && self.role == other.role
+            && self.permissions == other.permissions
+            && self.name == other.name
+            && self.alias == other.alias
+            && self.must_enrol() == other.must_enrol()
     }
 }
 
@@ -362,7 +382,8 @@ impl std::fmt::Debug for Operator {
 pub(crate) const OPERATOR_COLUMNS: &str =
     "o.id, o.email, o.name, o.alias, o.role, o.password_hash, \
      COALESCE((SELECT r.permissions FROM roles r WHERE r.name = o.role), '{}'), \
-     o.disabled_at IS NOT NULL, o.totp_enabled";
+     o.disabled_at IS NOT NULL, o.totp_enabled, \
+     (SELECT COUNT(*) FROM passkeys p WHERE p.operator_id = o.id)";
 
 pub(crate) type OperatorRow = (
     i64,
@@ -374,10 +395,11 @@ pub(crate) type OperatorRow = (
     String,
     bool,
     bool,
+    i64,
 );
 
 pub(crate) fn operator_from_row(
-    (id, email, name, alias, role, password_hash, permissions, disabled, totp): OperatorRow,
+    (id, email, name, alias, role, password_hash, permissions, disabled, totp, passkey_count): OperatorRow,
 ) -> Operator {
     Operator {
         id,
@@ -392,6 +414,7 @@ pub(crate) fn operator_from_row(
         password_hash,
         disabled,
         totp,
+        passkeys: u32::try_from(passkey_count).unwrap_or(0),
     }
 }
 
@@ -922,7 +945,7 @@ impl Store {
         use sqlx::{FromRow, Row};
         let operator = OperatorRow::from_row(&row)?;
         let (expires_at, last_active_at, id): (i64, i64, i64) =
-            (row.try_get(9)?, row.try_get(10)?, row.try_get(11)?);
+            (row.try_get(10)?, row.try_get(11)?, row.try_get(12)?);
         Ok(Session {
             id,
             operator: operator_from_row(operator),

@@ -93,6 +93,7 @@ fn view_of(op: &Operator, created_at: i64) -> OperatorView {
         disabled: op.disabled,
         password_set: !op.password_hash.is_empty(),
         totp: op.totp,
+        passkeys: op.passkeys,
         created_at,
     }
 }
@@ -130,7 +131,7 @@ impl Store {
         rows.iter()
             .map(|row| {
                 let op = super::operator_from_row(OperatorRow::from_row(row)?);
-                Ok(view_of(&op, row.try_get(9)?))
+                Ok(view_of(&op, row.try_get(10)?))
             })
             .collect()
     }
@@ -194,6 +195,10 @@ impl Store {
         }
         if change.clear_second_factor {
             clear_totp(&mut tx, id).await?;
+            sqlx::query("DELETE FROM passkeys WHERE operator_id = ?")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             out.second_factor_cleared = true;
         }
         commit_unless_last_manager(tx, before).await?;
@@ -387,17 +392,7 @@ impl Store {
             .bind(operator)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM recovery_codes WHERE operator_id = ?")
-            .bind(operator)
-            .execute(&mut *tx)
-            .await?;
-        for hash in codes {
-            sqlx::query("INSERT INTO recovery_codes (operator_id, code_hash) VALUES (?, ?)")
-                .bind(operator)
-                .bind(hash)
-                .execute(&mut *tx)
-                .await?;
-        }
+        replace_recovery_codes(&mut tx, operator, codes).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -459,5 +454,25 @@ async fn clear_totp(tx: &mut Transaction<'_, Sqlite>, operator: i64) -> Result<(
         .bind(operator)
         .execute(&mut **tx)
         .await?;
+    Ok(())
+}
+
+/// The operator's recovery codes become these (their hashes).
+pub(super) async fn replace_recovery_codes(
+    tx: &mut Transaction<'_, Sqlite>,
+    operator: i64,
+    codes: &[Vec<u8>],
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM recovery_codes WHERE operator_id = ?")
+        .bind(operator)
+        .execute(&mut **tx)
+        .await?;
+    for hash in codes {
+        sqlx::query("INSERT INTO recovery_codes (operator_id, code_hash) VALUES (?, ?)")
+            .bind(operator)
+            .bind(hash)
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(())
 }

@@ -547,7 +547,7 @@ impl Peer for OperatorPeer {
             .session(&self.session.token_hash, idle)
             .await
         {
-            Ok(now) if now.operator == self.session.operator => {
+            Ok(now) if now.operator.same_access(&self.session.operator) => {
                 self.session = now;
                 Ok(())
             }

@@ -444,6 +444,7 @@ async fn an_operator_changes_their_own_password_with_the_current_one_and_other_s
     let app = spawn_app(Options::default()).await;
     let here = operator_cookie_as(&app, "ada@example.com", "Ada", "agent").await;
     let there = sign_in(&app, "ada@example.com", None).await;
+    let (mut socket, _) = operator_socket(&app, &here).await;
     let res = send(
         &app,
         "POST",
@@ -486,6 +487,13 @@ async fn an_operator_changes_their_own_password_with_the_current_one_and_other_s
             .status(),
         200
     );
+    // This console stays connected through the change (the socket rereads its session every
+    // half second: three times here), and through enrolling a second factor.
+    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    enrol(&app, &here, confide_server::clock::SystemClock.now_ms()).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    crate::sockets::send(&mut socket, json!({"type": "ping"})).await;
+    assert_eq!(recv_type(&mut socket, "pong").await["type"], "pong");
     app.stop().await;
 }
 
@@ -729,5 +737,154 @@ async fn a_role_that_requires_a_second_factor_sends_its_operators_to_enrol_first
         .await
         .expect("json");
     assert_eq!(me["must_enrol"], true);
+    app.stop().await;
+}
+
+/// A browser's request from `origin` (its Host the same).
+async fn from_origin(
+    app: &TestApp,
+    path: &str,
+    origin: &str,
+    body: Value,
+    cookie: Option<&str>,
+) -> reqwest::Response {
+    let host = origin.split_once("://").map_or(origin, |(_, h)| h);
+    let mut req = reqwest::Client::new()
+        .post(format!("{}{path}", app.url))
+        .header("origin", origin)
+        .header("host", host)
+        .json(&body);
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    req.send().await.expect("request")
+}
+
+#[tokio::test]
+async fn passkey_ceremonies_refuse_what_does_not_verify_and_change_nothing() {
+    let app = spawn_app(Options::default()).await;
+    let cookie = operator_cookie_as(&app, "ada@example.com", "Ada", "agent").await;
+    let port = app.url.rsplit(':').next().expect("port").to_owned();
+    let localhost = format!("http://localhost:{port}");
+
+    // WebAuthn needs a browser and a domain name.
+    let res = send(
+        &app,
+        "POST",
+        "/api/operator/passkeys/register",
+        json!({}),
+        &cookie,
+    )
+    .await;
+    assert_eq!(res.status(), 503);
+    let res = from_origin(
+        &app,
+        "/api/operator/passkeys/register",
+        &app.url,
+        json!({}),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(res.status(), 503);
+    assert!(error_code(res).await == "unavailable");
+
+    // At localhost: the options name this relying party and the operator by alias only.
+    let res = from_origin(
+        &app,
+        "/api/operator/passkeys/register",
+        &localhost,
+        json!({}),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let challenge: Value = res.json().await.expect("json");
+    let options: Value =
+        serde_json::from_str(challenge["options"].as_str().expect("options")).expect("json");
+    assert_eq!(options["publicKey"]["rp"]["id"], "localhost");
+    assert_eq!(options["publicKey"]["user"]["displayName"], "Ada");
+    // An answer that is not a credential, or one for no waiting registration, is refused.
+    let finish = "/api/operator/passkeys/register/finish";
+    let res = from_origin(
+        &app,
+        finish,
+        &localhost,
+        json!({"name": "Laptop", "credential": "{}"}),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(error_code(res).await, "malformed");
+    let forged = json!({
+        "id": "AAAA", "rawId": "AAAA", "type": "public-key",
+        "response": {"attestationObject": "AAAA", "clientDataJSON": "AAAA"}
+    });
+    let res = from_origin(
+        &app,
+        finish,
+        &localhost,
+        json!({"name": "Laptop", "credential": forged.to_string()}),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(res.status(), 400, "a forged answer does not verify");
+    let res = from_origin(
+        &app,
+        finish,
+        &localhost,
+        json!({"name": "Laptop", "credential": forged.to_string()}),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(res.status(), 409, "the registration was used up");
+    let res = from_origin(
+        &app,
+        finish,
+        &localhost,
+        json!({"name": "", "credential": forged.to_string()}),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(error_code(res).await, "invalid");
+    let list: Value = send(&app, "GET", "/api/operator/passkeys", Value::Null, &cookie)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(list, json!([]), "nothing was stored");
+
+    // Sign-in: the password first; an account without passkeys says so; a made-up ticket
+    // opens nothing.
+    let start = "/api/operator/login/passkey";
+    let res = from_origin(
+        &app,
+        start,
+        &localhost,
+        json!({"email": "ada@example.com", "password": "wrong password 0"}),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 401);
+    let res = from_origin(
+        &app,
+        start,
+        &localhost,
+        json!({"email": "ada@example.com", "password": PASSWORD}),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 409);
+    let res = from_origin(
+        &app,
+        "/api/operator/login/passkey/finish",
+        &localhost,
+        json!({"ticket": "x".repeat(43), "credential": json!({
+            "id": "AAAA", "rawId": "AAAA", "type": "public-key",
+            "response": {"authenticatorData": "AAAA", "clientDataJSON": "AAAA", "signature": "AAAA"}
+        }).to_string()}),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 401);
+    assert!(!res.headers().contains_key("set-cookie"));
     app.stop().await;
 }

@@ -93,6 +93,21 @@ const TABLE: &[(&str, &str, Needs)] = &[
     ("POST", "/api/operator/totp", Needs::Enrolling),
     ("POST", "/api/operator/totp/confirm", Needs::Enrolling),
     ("POST", "/api/operator/totp/remove", Needs::Enrolling),
+    ("GET", "/api/operator/passkeys", Needs::Enrolling),
+    ("POST", "/api/operator/passkeys/register", Needs::Enrolling),
+    (
+        "POST",
+        "/api/operator/passkeys/register/finish",
+        Needs::Enrolling,
+    ),
+    (
+        "POST",
+        "/api/operator/passkeys/{id}/remove",
+        Needs::SignedIn,
+    ),
+    // A sign-in's passkey step: the password first, then the ticket.
+    ("POST", "/api/operator/login/passkey", Needs::Public),
+    ("POST", "/api/operator/login/passkey/finish", Needs::Public),
 ];
 
 /// (method, path) of every route in the server's source.

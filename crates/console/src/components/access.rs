@@ -3,9 +3,7 @@
 //! the list would shut out the address saving it. The logic lives in [`crate::access`].
 
 use crate::access::{AccessAction, AccessState};
-use crate::api::{self, ApiError};
-use crate::sessions::error_text;
-use crate::state::Action;
+use crate::api;
 use crate::ConsoleContext;
 use web_sys::{HtmlElement, HtmlTextAreaElement, Node};
 use yew::prelude::*;
@@ -16,16 +14,7 @@ pub fn AccessSection() -> Html {
     let list = use_node_ref();
     // Rendered inside the console, a refused cookie signs out at once (tests render the page
     // alone).
-    let console = use_context::<ConsoleContext>();
-    let on_error = {
-        let dispatcher = console.map(|c| c.state.dispatcher());
-        move |e: &ApiError| {
-            if let (ApiError::Unauthorized(_), Some(d)) = (e, &dispatcher) {
-                d.dispatch(Action::SignedOut);
-            }
-            error_text(e)
-        }
-    };
+    let on_error = super::refusal_text(use_context::<ConsoleContext>());
     {
         let (dispatcher, on_error) = (state.dispatcher(), on_error.clone());
         use_effect_with((), move |_| {

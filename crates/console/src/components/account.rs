@@ -73,11 +73,7 @@ fn ChangePasswordForm() -> Html {
             if *busy {
                 return;
             }
-            let value = |r: &NodeRef| {
-                r.cast::<HtmlInputElement>()
-                    .map(|i| i.value())
-                    .unwrap_or_default()
-            };
+            let value = super::input_value;
             done.set(false);
             let request = ChangePassword {
                 current: value(&current),

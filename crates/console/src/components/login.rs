@@ -53,11 +53,7 @@ pub fn LoginForm(props: &LoginFormProps) -> Html {
             if *busy {
                 return;
             }
-            let value = |r: &NodeRef| {
-                r.cast::<HtmlInputElement>()
-                    .map(|i| i.value())
-                    .unwrap_or_default()
-            };
+            let value = super::input_value;
             let request = match &*second {
                 None => LoginRequest {
                     email: value(&email).trim().to_owned(),

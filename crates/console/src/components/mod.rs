@@ -57,6 +57,28 @@ fn use_console() -> ConsoleContext {
         .expect("console views are rendered inside the ConsoleContext provider")
 }
 
+/// What an input holds now (empty when the ref is not an input).
+fn input_value(r: &NodeRef) -> String {
+    r.cast::<web_sys::HtmlInputElement>()
+        .map(|i| i.value())
+        .unwrap_or_default()
+}
+
+/// What a page does with a refused call: a 401 (rendered inside the console) signs the
+/// console out at once; every error becomes the text the page shows. Tests render pages
+/// alone, without the console.
+fn refusal_text(
+    console: Option<ConsoleContext>,
+) -> impl Fn(&crate::api::ApiError) -> String + Clone {
+    let dispatcher = console.map(|c| c.state.dispatcher());
+    move |e: &crate::api::ApiError| {
+        if let (crate::api::ApiError::Unauthorized(_), Some(d)) = (e, &dispatcher) {
+            d.dispatch(crate::state::Action::SignedOut);
+        }
+        crate::sessions::error_text(e)
+    }
+}
+
 /// Local time of a unix-milliseconds instant: `HH:MM` today, `YYYY-MM-DD HH:MM` otherwise.
 fn clock(ms: i64) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));

@@ -5,12 +5,10 @@
 //! [`crate::operators`].
 
 use super::clock;
-use crate::api::{self, ApiError};
+use crate::api;
 use crate::operators::{
     link_note, link_url, Answer, Field, Op, OperatorsAction, OperatorsState, Status,
 };
-use crate::sessions::error_text;
-use crate::state::Action;
 use crate::ConsoleContext;
 use confide_protocol::accounts::{OneTimeLink, OperatorView};
 use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
@@ -28,16 +26,7 @@ pub fn OperatorsPage(props: &OperatorsPageProps) -> Html {
     let state = use_reducer_eq(OperatorsState::default);
     // Rendered inside the console, a refused cookie signs out at once (tests render the page
     // alone).
-    let console = use_context::<ConsoleContext>();
-    let on_error = {
-        let dispatcher = console.map(|c| c.state.dispatcher());
-        move |e: &ApiError| {
-            if let (ApiError::Unauthorized(_), Some(d)) = (e, &dispatcher) {
-                d.dispatch(Action::SignedOut);
-            }
-            error_text(e)
-        }
-    };
+    let on_error = super::refusal_text(use_context::<ConsoleContext>());
     {
         let (dispatcher, on_error) = (state.dispatcher(), on_error.clone());
         use_effect_with((), move |_| {

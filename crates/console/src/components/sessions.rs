@@ -5,12 +5,10 @@
 //! [`crate::sessions`] and [`crate::access`].
 
 use super::{clock, AccessSection};
-use crate::api::{self, ApiError};
+use crate::api;
 use crate::sessions::{
-    end_label, endable, error_text, family, has_others, operator_text, Ending, SessionsAction,
-    SessionsState,
+    end_label, endable, family, has_others, operator_text, Ending, SessionsAction, SessionsState,
 };
-use crate::state::Action;
 use crate::ConsoleContext;
 use confide_protocol::accounts::SessionView;
 use yew::prelude::*;
@@ -27,16 +25,7 @@ pub fn SessionsPage(props: &SessionsPageProps) -> Html {
     let state = use_reducer_eq(SessionsState::default);
     // Rendered inside the console, a refused cookie signs out at once (tests render the page
     // alone).
-    let console = use_context::<ConsoleContext>();
-    let on_error = {
-        let dispatcher = console.map(|c| c.state.dispatcher());
-        move |e: &ApiError| {
-            if let (ApiError::Unauthorized(_), Some(d)) = (e, &dispatcher) {
-                d.dispatch(Action::SignedOut);
-            }
-            error_text(e)
-        }
-    };
+    let on_error = super::refusal_text(use_context::<ConsoleContext>());
     {
         let (dispatcher, on_error) = (state.dispatcher(), on_error.clone());
         use_effect_with((state.load, props.admin), move |&(load, admin)| {

@@ -5,7 +5,6 @@
 use crate::account::{password_problem, LINK_EXPIRED, NO_TOKEN};
 use crate::api::{self, SetPasswordError};
 use confide_protocol::accounts::SetPassword;
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 #[derive(Debug, Clone, PartialEq, Properties)]
@@ -39,11 +38,7 @@ pub fn SetPasswordPage(props: &SetPasswordPageProps) -> Html {
             let Some(token) = token.clone() else {
                 return;
             };
-            let value = |r: &NodeRef| {
-                r.cast::<HtmlInputElement>()
-                    .map(|i| i.value())
-                    .unwrap_or_default()
-            };
+            let value = super::input_value;
             let password = value(&new);
             if let Some(problem) = password_problem(&password, &value(&repeat)) {
                 stage.set(Stage::Form {

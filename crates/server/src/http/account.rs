@@ -14,7 +14,7 @@ use super::operators::close_sockets;
 use crate::auth::{token_hash, Password};
 use crate::error::ApiError;
 use crate::second_factor;
-use crate::store::audit::{AuditAction, AuditEntry};
+use crate::store::audit::AuditAction;
 use crate::store::{Operator, StoreError};
 use crate::AppState;
 use axum::extract::State;
@@ -34,17 +34,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/operator/totp/remove", post(totp_remove))
 }
 
+/// Audits what an operator did to their own account.
 async fn audit(state: &AppState, operator: i64, action: AuditAction) -> Result<(), ApiError> {
-    state
-        .store
-        .audit(AuditEntry {
-            operator_id: Some(operator),
-            action,
-            target: format!("operator:{operator}"),
-            count: None,
-        })
-        .await?;
-    Ok(())
+    super::operators::audit(state, operator, action, operator).await
 }
 
 /// argon2 off the async workers, one per core at a time.

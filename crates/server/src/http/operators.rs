@@ -59,7 +59,8 @@ pub(crate) fn close_sockets(state: &AppState, ended: &[Ended]) {
     }
 }
 
-async fn audit(
+/// Audits `action` by operator `by` on operator `operator` (ids only).
+pub(crate) async fn audit(
     state: &AppState,
     by: i64,
     action: AuditAction,

@@ -15,10 +15,11 @@
 
 use super::extract::{ApiJson, Client, Enrolling, SignedIn};
 use super::operator::{password_step, start_session, wrong_code};
+use super::operators::audit;
 use crate::auth::{new_token, token_hash};
 use crate::error::ApiError;
 use crate::second_factor;
-use crate::store::audit::{AuditAction, AuditEntry};
+use crate::store::audit::AuditAction;
 use crate::store::passkeys::Ceremony;
 use crate::store::StoreError;
 use crate::AppState;
@@ -86,19 +87,6 @@ fn parsed<T: serde::de::DeserializeOwned>(json: &str, what: &'static str) -> Res
 
 fn stored<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, ApiError> {
     serde_json::from_str(json).map_err(ApiError::internal)
-}
-
-async fn audit(state: &AppState, operator: i64, action: AuditAction) -> Result<(), ApiError> {
-    state
-        .store
-        .audit(AuditEntry {
-            operator_id: Some(operator),
-            action,
-            target: format!("operator:{operator}"),
-            count: None,
-        })
-        .await?;
-    Ok(())
 }
 
 async fn list(
@@ -195,7 +183,7 @@ async fn register_finish(
         }
         Err(e) => return Err(e.into()),
     }
-    audit(&state, op.id, AuditAction::PasskeyAdded).await?;
+    audit(&state, op.id, AuditAction::PasskeyAdded, op.id).await?;
     // The first second factor brings the recovery codes (an authenticator app's enrolment
     // brings its own).
     let codes = if state.store.has_recovery_codes(op.id).await? {
@@ -232,7 +220,7 @@ async fn remove(
     if !state.store.remove_passkey(op.id, id).await? {
         return Err(ApiError::NotFound);
     }
-    audit(&state, op.id, AuditAction::PasskeyRemoved).await?;
+    audit(&state, op.id, AuditAction::PasskeyRemoved, op.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -89,21 +89,10 @@ impl Store {
         operator: i64,
         keep: i64,
     ) -> Result<Vec<Ended>, StoreError> {
-        let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
-            "DELETE FROM sessions WHERE operator_id = ? AND id <> ? RETURNING id, token_hash",
-        )
-        .bind(operator)
-        .bind(keep)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, token_hash)| Ended {
-                id,
-                operator_id: operator,
-                token_hash,
-            })
-            .collect())
+        let mut tx = self.pool.begin().await?;
+        let ended = end_sessions(&mut tx, operator, Some(keep)).await?;
+        tx.commit().await?;
+        Ok(ended)
     }
 }
 
@@ -135,4 +124,29 @@ impl Store {
         .await?;
         Ok(())
     }
+}
+
+/// Ends the operator's sessions (all, or all but `keep`).
+pub(super) async fn end_sessions(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    operator: i64,
+    keep: Option<i64>,
+) -> Result<Vec<Ended>, StoreError> {
+    let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+        "DELETE FROM sessions WHERE operator_id = ? AND (? IS NULL OR id <> ?) \
+         RETURNING id, token_hash",
+    )
+    .bind(operator)
+    .bind(keep)
+    .bind(keep)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, token_hash)| Ended {
+            id,
+            operator_id: operator,
+            token_hash,
+        })
+        .collect())
 }

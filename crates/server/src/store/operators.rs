@@ -6,7 +6,7 @@
 //! whose role grants `operators` demoted, disabled or removed) is refused with `Conflict`,
 //! inside the transaction that would make it.
 
-use super::accounts::Ended;
+use super::accounts::{end_sessions, Ended};
 use super::{Operator, OperatorRow, Store, StoreError, OPERATOR_COLUMNS};
 use crate::crypto;
 use confide_protocol::accounts::{OperatorChange, OperatorView};
@@ -62,25 +62,6 @@ async fn commit_unless_last_manager(
     }
     tx.commit().await?;
     Ok(())
-}
-
-async fn end_sessions(
-    tx: &mut Transaction<'_, Sqlite>,
-    operator: i64,
-) -> Result<Vec<Ended>, StoreError> {
-    let rows: Vec<(i64, Vec<u8>)> =
-        sqlx::query_as("DELETE FROM sessions WHERE operator_id = ? RETURNING id, token_hash")
-            .bind(operator)
-            .fetch_all(&mut **tx)
-            .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, token_hash)| Ended {
-            id,
-            operator_id: operator,
-            token_hash,
-        })
-        .collect())
 }
 
 fn view_of(op: &Operator, created_at: i64) -> OperatorView {
@@ -183,7 +164,7 @@ impl Store {
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
-                out.ended = end_sessions(&mut tx, id).await?;
+                out.ended = end_sessions(&mut tx, id, None).await?;
             }
             (Some(false), Some(_)) => {
                 sqlx::query("UPDATE operators SET disabled_at = NULL WHERE id = ?")
@@ -270,7 +251,7 @@ impl Store {
                 .bind(operator)
                 .execute(&mut *tx)
                 .await?;
-            ended = end_sessions(&mut tx, operator).await?;
+            ended = end_sessions(&mut tx, operator, None).await?;
         }
         tx.commit().await?;
         Ok((now + ttl_ms, ended))

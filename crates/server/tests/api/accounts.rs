@@ -805,45 +805,27 @@ async fn passkey_ceremonies_refuse_what_does_not_verify_and_change_nothing() {
     assert_eq!(options["publicKey"]["user"]["displayName"], "Ada");
     // An answer that is not a credential, or one for no waiting registration, is refused.
     let finish = "/api/operator/passkeys/register/finish";
-    let res = from_origin(
-        &app,
-        finish,
-        &localhost,
-        json!({"name": "Laptop", "credential": "{}"}),
-        Some(&cookie),
-    )
-    .await;
+    let finish_with = |name: &'static str, credential: String| {
+        from_origin(
+            &app,
+            finish,
+            &localhost,
+            json!({"name": name, "credential": credential}),
+            Some(&cookie),
+        )
+    };
+    let res = finish_with("Laptop", "{}".into()).await;
     assert_eq!(error_code(res).await, "malformed");
     let forged = json!({
         "id": "AAAA", "rawId": "AAAA", "type": "public-key",
         "response": {"attestationObject": "AAAA", "clientDataJSON": "AAAA"}
-    });
-    let res = from_origin(
-        &app,
-        finish,
-        &localhost,
-        json!({"name": "Laptop", "credential": forged.to_string()}),
-        Some(&cookie),
-    )
-    .await;
+    })
+    .to_string();
+    let res = finish_with("Laptop", forged.clone()).await;
     assert_eq!(res.status(), 400, "a forged answer does not verify");
-    let res = from_origin(
-        &app,
-        finish,
-        &localhost,
-        json!({"name": "Laptop", "credential": forged.to_string()}),
-        Some(&cookie),
-    )
-    .await;
+    let res = finish_with("Laptop", forged.clone()).await;
     assert_eq!(res.status(), 409, "the registration was used up");
-    let res = from_origin(
-        &app,
-        finish,
-        &localhost,
-        json!({"name": "", "credential": forged.to_string()}),
-        Some(&cookie),
-    )
-    .await;
+    let res = finish_with("", forged).await;
     assert_eq!(error_code(res).await, "invalid");
     let list: Value = send(&app, "GET", "/api/operator/passkeys", Value::Null, &cookie)
         .await

@@ -380,3 +380,40 @@ async fn an_admin_sees_everyones_sessions_and_ends_an_agents_at_once() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_malformed_or_unknown_session_id_is_refused_and_ends_nothing() {
+    let app = spawn_app(Options::default()).await;
+    let cookie = operator_cookie(&app, "ada@example.com", "Ada").await;
+    let admin = operator_cookie_as(&app, "admin@example.com", "Admin", "admin").await;
+    let client = reqwest::Client::new();
+    for (path, who, status, code) in [
+        ("/api/operator/sessions/abc", &cookie, 400, "malformed"),
+        ("/api/operator/sessions/-1", &cookie, 400, "malformed"),
+        ("/api/operator/sessions/999999", &cookie, 404, "not_found"),
+        ("/api/admin/sessions/1e3", &admin, 400, "malformed"),
+        ("/api/admin/sessions/999999", &admin, 404, "not_found"),
+    ] {
+        let res = client
+            .delete(format!("{}{path}", app.url))
+            .header("cookie", who.as_str())
+            .send()
+            .await
+            .expect("delete");
+        assert_eq!(res.status(), status, "{path}");
+        let body: Value = res.json().await.expect("json");
+        assert_eq!(body["code"], code, "{path}");
+        assert!(!body["message"].as_str().unwrap_or("").contains("abc"));
+    }
+    // Both sessions still open everything.
+    for c in [&cookie, &admin] {
+        let res = client
+            .get(format!("{}/api/operator/sessions", app.url))
+            .header("cookie", c.as_str())
+            .send()
+            .await
+            .expect("list");
+        assert_eq!(res.status(), 200);
+    }
+    app.stop().await;
+}

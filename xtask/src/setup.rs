@@ -138,6 +138,7 @@ pub fn run() -> Result<Env, String> {
     chromium(&mut report)?;
     sqlite_cli(&mut report)?;
     faketime(&mut report)?;
+    postgresql(&mut report)?;
     e2e_packages(&mut report)?;
     geoip_test_database(&mut report)?;
     let installed = report
@@ -462,6 +463,42 @@ fn faketime(report: &mut Report) -> Result<(), String> {
         return Err(format!("faketime installed but {FAKETIME_LIB} is missing"));
     }
     report.add("libfaketime", Outcome::Installed(FAKETIME_LIB.to_owned()));
+    Ok(())
+}
+
+/// The newest PostgreSQL server's programs Debian installed (`/usr/lib/postgresql/<major>/bin`),
+/// if any. The tests start a private cluster of their own with them (initdb in a temporary
+/// folder, a free port on 127.0.0.1); no system service is used.
+pub fn postgresql_bin() -> Option<std::path::PathBuf> {
+    let mut found: Vec<(u32, std::path::PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let major = e.file_name().to_str()?.parse::<u32>().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").exists().then_some((major, bin))
+        })
+        .collect();
+    found.sort();
+    found.pop().map(|(_, bin)| bin)
+}
+
+/// The PostgreSQL server (Debian's `postgresql`): the store's second backend is tested on a
+/// private cluster the tests start and stop.
+fn postgresql(report: &mut Report) -> Result<(), String> {
+    let version = |bin: &std::path::Path| {
+        output(&bin.join("postgres").display().to_string(), &["--version"])
+            .map(|v| first_line(&v))
+            .unwrap_or_default()
+    };
+    if let Some(bin) = postgresql_bin() {
+        report.add("PostgreSQL", Outcome::Skipped(version(&bin)));
+        return Ok(());
+    }
+    report.apt_install(&["postgresql"])?;
+    let bin =
+        postgresql_bin().ok_or("postgresql installed but no /usr/lib/postgresql/*/bin/initdb")?;
+    report.add("PostgreSQL", Outcome::Installed(version(&bin)));
     Ok(())
 }
 

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod history;
 pub mod operators;
 pub mod passkeys;
+pub mod postgres;
 mod purge;
 pub mod requests;
 pub mod roles;

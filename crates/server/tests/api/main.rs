@@ -18,6 +18,7 @@ mod limits;
 mod logs;
 mod operator;
 mod permissions;
+mod postgres;
 mod process;
 mod reach;
 mod requests;

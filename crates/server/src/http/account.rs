@@ -90,15 +90,17 @@ async fn set_password(
         .limits
         .login_attempt(client.0, "", state.store.now_ms())
         .map_err(ApiError::RateLimited)?;
-    if req.token.len() != 43 {
+    let password = new_password(req.password)?;
+    // No password is hashed for a link that is not there (hashing is the expensive part).
+    let link = token_hash(&req.token);
+    if req.token.len() != 43 || !state.store.link_is_live(&link).await? {
         return Err(ApiError::LinkExpired);
     }
-    let password = new_password(req.password)?;
     let phc = {
         let _permit = state.limits.hashing().await;
         hash(password).await?
     };
-    let operator = match state.store.use_link(&token_hash(&req.token), &phc).await {
+    let operator = match state.store.use_link(&link, &phc).await {
         Ok(id) => id,
         Err(StoreError::NotFound) => return Err(ApiError::LinkExpired),
         Err(e) => return Err(e.into()),

@@ -257,6 +257,19 @@ impl Store {
         Ok((now + ttl_ms, ended))
     }
 
+    /// Whether a one-time link with this token is there and not expired (before the password
+    /// is hashed for it).
+    pub async fn link_is_live(&self, token_hash: &[u8]) -> Result<bool, StoreError> {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT operator_id FROM account_links WHERE token_hash = ? AND expires_at > ?",
+        )
+        .bind(token_hash)
+        .bind(self.clock.now_ms())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
     /// Uses a one-time link: sets the password and deletes the link. `NotFound` when the
     /// link was used, replaced or has expired (or its operator was removed).
     pub async fn use_link(

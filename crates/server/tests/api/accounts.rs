@@ -176,9 +176,12 @@ async fn a_new_operator_sets_a_password_once_through_a_link_that_expires() {
     let res = set_password(&app, &token, "short").await;
     assert_eq!(res.status(), 400);
     assert_eq!(error_code(res).await, "invalid");
+    // A made-up link is refused before any password is hashed for it.
+    let hashed = app.state.limits.hashes();
     let res = set_password(&app, "x".repeat(43).as_str(), PASSWORD).await;
     assert_eq!(res.status(), 410);
     assert_eq!(error_code(res).await, "link_expired");
+    assert_eq!(app.state.limits.hashes(), hashed, "no hash ran");
     let res = set_password(&app, &token, PASSWORD).await;
     assert_eq!(res.status(), 204);
     let res = login(&app, "grace@example.com", PASSWORD, None).await;

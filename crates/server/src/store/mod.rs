@@ -471,9 +471,19 @@ fn author_str(author: Author) -> &'static str {
     }
 }
 
-const MESSAGE_COLUMNS: &str =
-    "m.seq, m.client_id, m.author, COALESCE(m.author_alias, o.alias), m.sealed, m.body, m.at, \
-     m.conversation_id FROM messages m LEFT JOIN operators o ON o.id = m.operator_id";
+/// The columns of a [`MessageRow`], from `messages m` and `operators o`.
+macro_rules! message_fields {
+    () => {
+        "m.seq, m.client_id, m.author, COALESCE(m.author_alias, o.alias), m.sealed, m.body, \
+         m.at, m.conversation_id"
+    };
+}
+pub(crate) use message_fields;
+
+const MESSAGE_COLUMNS: &str = concat!(
+    message_fields!(),
+    " FROM messages m LEFT JOIN operators o ON o.id = m.operator_id"
+);
 
 const SUMMARY_SELECT: &str = "SELECT c.id, w.key, c.open, c.last_seq, c.offline, c.last_at, \
      c.unread FROM conversations c JOIN widgets w ON w.id = c.widget_id";

@@ -313,3 +313,60 @@ async fn a_database_from_before_is_rebuilt_and_sealed_at_start_with_every_row_ke
     assert_eq!(app.store.message_count().await.expect("count"), 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_visitor_id_taken_by_an_operator_message_fails_alone_and_a_full_one_too() {
+    let app = spawn_app(Options {
+        config: Some(confide_server::Config {
+            messages_per_conversation: 2,
+            ..crate::helpers::test_config()
+        }),
+        ..Options::default()
+    })
+    .await;
+    let visitor = new_visitor(&app).await;
+    let c = conversation(&app, Some(visitor)).await;
+    let other = conversation(&app, None).await;
+    let taken = id("message-taken");
+    app.store
+        .append_message(
+            c,
+            &taken,
+            Author::Operator,
+            None,
+            &text("from the operator"),
+        )
+        .await
+        .expect("the operator's");
+    // In one batch: the visitor reuses the operator's id (refused alone), another visitor's
+    // message is stored, and a third message would pass the conversation's cap of two.
+    let (mine, ok, second, third) = (text("mine"), text("ok"), text("second"), text("third"));
+    let (fine_id, second_id, third_id) = (
+        id("message-fine"),
+        id("message-second"),
+        id("message-third"),
+    );
+    let (reused, fine, first, full) = tokio::join!(
+        app.store.append_visitor_message(visitor, c, &taken, &mine),
+        app.store
+            .append_message(other, &fine_id, Author::Visitor, None, &ok),
+        app.store
+            .append_message(c, &second_id, Author::Visitor, None, &second),
+        app.store
+            .append_message(c, &third_id, Author::Visitor, None, &third),
+    );
+    assert!(matches!(
+        reused,
+        Err(confide_server::store::StoreError::Conflict)
+    ));
+    assert!(fine.expect("stored").created);
+    assert_eq!(first.expect("stored").message.seq, 2);
+    assert!(matches!(full, Err(confide_server::store::StoreError::Full)));
+    let stored = app.store.messages_after(c, 0).await.expect("messages");
+    assert_eq!(
+        stored.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(),
+        vec!["from the operator", "second"],
+        "the operator's message is untouched"
+    );
+    app.stop().await;
+}

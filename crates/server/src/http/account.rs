@@ -7,9 +7,9 @@
 //! - `POST /api/operator/totp`, `…/totp/confirm`, `…/totp/remove`: enrol an authenticator app
 //!   (a new secret, pending until a code from the app confirms it, which answers the ten
 //!   recovery codes) and take it off again (the password needed). These three are open to an
-//!   operator whose role requires a second factor they do not have yet ([`Enrolling`]).
+//!   operator whose role requires a second factor they do not have yet ([`OwnAccount`]).
 
-use super::extract::{ApiJson, Client, Enrolling, SignedIn};
+use super::extract::{ApiJson, Client, OwnAccount, SignedIn};
 use super::operators::close_sockets;
 use crate::auth::{token_hash, Password};
 use crate::error::ApiError;
@@ -132,7 +132,7 @@ async fn change_password(
 
 async fn totp_start(
     State(state): State<AppState>,
-    Enrolling(session): Enrolling,
+    OwnAccount(session): OwnAccount,
 ) -> Result<Json<TotpEnrolment>, ApiError> {
     let op = &session.operator;
     if op.totp {
@@ -157,7 +157,7 @@ async fn totp_start(
 
 async fn totp_confirm(
     State(state): State<AppState>,
-    Enrolling(session): Enrolling,
+    OwnAccount(session): OwnAccount,
     ApiJson(proof): ApiJson<SecondFactorProof>,
 ) -> Result<Json<RecoveryCodes>, ApiError> {
     let op = &session.operator;
@@ -191,7 +191,7 @@ async fn totp_confirm(
 async fn totp_remove(
     State(state): State<AppState>,
     client: Client,
-    Enrolling(session): Enrolling,
+    OwnAccount(session): OwnAccount,
     ApiJson(proof): ApiJson<SecondFactorProof>,
 ) -> Result<StatusCode, ApiError> {
     let op = &session.operator;

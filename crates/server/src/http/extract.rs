@@ -120,6 +120,24 @@ impl FromRequestParts<AppState> for Enrolling {
     }
 }
 
+/// [`Enrolling`] changing the operator's own second factor, within
+/// `data_requests_per_operator_per_minute` (each such call writes, and may create a key).
+#[derive(Debug, Clone)]
+pub struct OwnAccount(pub Session);
+
+impl FromRequestParts<AppState> for OwnAccount {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Enrolling(session) = Enrolling::from_request_parts(parts, state).await?;
+        state
+            .limits
+            .data_request(session.operator.id)
+            .map_err(ApiError::RateLimited)?;
+        Ok(OwnAccount(session))
+    }
+}
+
 /// [`Enrolling`], and the operator has the second factor their role requires: everything
 /// operator-side takes this (or [`Allowed`], built on it); 403 `enrolment_required` before.
 #[derive(Debug, Clone)]

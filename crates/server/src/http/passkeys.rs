@@ -13,7 +13,7 @@
 //! own origin when none is set. WebAuthn does not work on an IP address: open the console at a
 //! domain name (`localhost` counts).
 
-use super::extract::{ApiJson, Client, Enrolling, SignedIn};
+use super::extract::{ApiJson, Client, OwnAccount, SignedIn};
 use super::operator::{password_step, start_session, wrong_code};
 use super::operators::audit;
 use crate::auth::{new_token, token_hash};
@@ -91,14 +91,14 @@ fn stored<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, ApiError> {
 
 async fn list(
     State(state): State<AppState>,
-    Enrolling(session): Enrolling,
+    OwnAccount(session): OwnAccount,
 ) -> Result<Json<Vec<PasskeyView>>, ApiError> {
     Ok(Json(state.store.passkey_views(session.operator.id).await?))
 }
 
 async fn register_start(
     State(state): State<AppState>,
-    Enrolling(session): Enrolling,
+    OwnAccount(session): OwnAccount,
     headers: HeaderMap,
 ) -> Result<Json<PasskeyChallenge>, ApiError> {
     let op = &session.operator;
@@ -134,7 +134,7 @@ async fn register_start(
 
 async fn register_finish(
     State(state): State<AppState>,
-    Enrolling(session): Enrolling,
+    OwnAccount(session): OwnAccount,
     headers: HeaderMap,
     ApiJson(new): ApiJson<NewPasskey>,
 ) -> Result<Json<RecoveryCodes>, ApiError> {
@@ -265,9 +265,15 @@ async fn login_start(
 
 async fn login_finish(
     State(state): State<AppState>,
+    Client(client): Client,
     headers: HeaderMap,
     ApiJson(req): ApiJson<PasskeyLoginFinish>,
 ) -> Result<Response, ApiError> {
+    // A sign-in step: within the server's and the client's sign-in rates.
+    state
+        .limits
+        .login_attempt(client, "", state.store.now_ms())
+        .map_err(ApiError::RateLimited)?;
     let credential: PublicKeyCredential = parsed(&req.credential, "credential")?;
     let webauthn = relying_party(&state, &headers)?;
     let (operator, authentication) = match state

@@ -671,6 +671,35 @@ async fn too_many_data_requests_are_refused_with_retry_after() {
         let res = call(&app, &admin, path).await;
         assert_eq!(res.status(), 429, "{path}");
     }
+    // So does changing one's own second factor; nothing is started.
+    assert_eq!(
+        call(&app, &admin, "/api/operator/passkeys").await.status(),
+        429
+    );
+    for path in ["/api/operator/totp", "/api/operator/passkeys/register"] {
+        assert_eq!(
+            post(&app, &admin, path, json!({})).await.status(),
+            429,
+            "{path}"
+        );
+    }
+    let me: Value = call(&app, &admin, "/api/operator/me")
+        .await
+        .json()
+        .await
+        .expect("me");
+    let op = app
+        .store
+        .operator_by_id(me["id"].as_i64().expect("id"))
+        .await
+        .expect("operator");
+    assert!(
+        matches!(
+            app.store.totp(op.id).await,
+            Err(confide_server::store::StoreError::NotFound)
+        ),
+        "no enrolment began"
+    );
     // Per operator: another admin is not held back.
     assert_eq!(get(&app, Some(&other), "").await.status(), 200);
     assert_eq!(

@@ -70,14 +70,17 @@ pub fn error_code(body: &str) -> Option<ErrorCode> {
     serde_json::from_str::<ErrorBody>(body).ok().map(|b| b.code)
 }
 
+/// The message of a `{code, message}` error body, or `fallback` when the body is not one.
+fn server_message(body: &str, fallback: &str) -> String {
+    serde_json::from_str::<ErrorBody>(body)
+        .map(|b| b.message)
+        .unwrap_or_else(|_| fallback.to_owned())
+}
+
 /// A sign-in's refusal by its status and body.
 pub fn login_error(status: u16, body: &str) -> LoginError {
     match error_code(body) {
-        Some(ErrorCode::SecondFactorRequired) => LoginError::SecondFactor(
-            serde_json::from_str::<ErrorBody>(body)
-                .map(|b| b.message)
-                .unwrap_or_default(),
-        ),
+        Some(ErrorCode::SecondFactorRequired) => LoginError::SecondFactor(server_message(body, "")),
         _ => LoginError::Failed(error_for(status, body)),
     }
 }
@@ -194,11 +197,7 @@ pub async fn erase(request: &EraseRequest) -> Result<SelectionDone, ApiError> {
 /// An erasure's refusal: a 409 says the count changed, with the server's words if it sent any.
 pub fn erase_error(status: u16, body: &str) -> ApiError {
     match status {
-        409 => ApiError::Conflict(
-            serde_json::from_str::<ErrorBody>(body)
-                .map(|b| b.message)
-                .unwrap_or_else(|_| crate::history::ERASE_CONFLICT.to_owned()),
-        ),
+        409 => ApiError::Conflict(server_message(body, crate::history::ERASE_CONFLICT)),
         _ => error_for(status, body),
     }
 }
@@ -366,11 +365,7 @@ pub async fn set_password(request: &SetPassword) -> Result<(), SetPasswordError>
 /// (not the session ending), in the server's words when it sent any.
 pub fn account_error(status: u16, body: &str) -> ApiError {
     match status {
-        401 => ApiError::Server(
-            serde_json::from_str::<ErrorBody>(body)
-                .map(|b| b.message)
-                .unwrap_or_else(|_| crate::account::WRONG_PASSWORD.to_owned()),
-        ),
+        401 => ApiError::Server(server_message(body, crate::account::WRONG_PASSWORD)),
         _ => error_for(status, body),
     }
 }

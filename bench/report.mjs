@@ -174,6 +174,20 @@ if (load) {
   ]);
 }
 
+// Issue 17 asks for the store's write rate beside the figures before it: the report of
+// 14a7083 (2026-12-07, one savepoint and several statements per message), beside this run's
+// (a few statements per batch).
+if (store?.writes?.length) {
+  const at = (d) => writeAt(d);
+  const now = (d) => (at(d) ? `${fx(at(d).acks_per_sec, 0)} msg/s, ack p99 ${fx(at(d).ack_p99_ms, 2)} ms` : 'not measured');
+  md.push('## Before and after issue 17 (the batched writer)', '',
+    'The store bench\'s write path (32 writers, each sending its next message once the previous one is acknowledged; targets: 5,000 at full, 20,000 at normal), in the report of 14a7083 (2026-12-07, before the writer stored a batch in a few statements) and in this run.', '');
+  table(['durability', 'before (14a7083)', 'this run'], [
+    ['full', '5,603 msg/s, ack p99 12.33 ms', now('full')],
+    ['normal', '5,836 msg/s, ack p99 17.57 ms', now('normal')],
+  ]);
+}
+
 md.push('## Sizes', '', 'Each file compressed on its own: gzip -9 and brotli quality 11 (node zlib). The server sends each bundle file precompressed, brotli or gzip by the request\'s Accept-Encoding (see `crates/server/src/assets.rs`), so the wire carries one of those two columns.', '');
 if (sizes) {
   const rows = [];

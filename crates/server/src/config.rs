@@ -133,8 +133,11 @@ pub struct Config {
     pub encryption_key: Option<crate::crypto::MasterKey>,
     /// Master keys being rotated away from: they still unwrap, they wrap nothing new.
     pub previous_keys: Vec<crate::crypto::MasterKey>,
-    /// The key store (visitors' wrapped data keys), a file apart from the database.
+    /// The key store (visitors' wrapped data keys), a file apart from the database...
     pub key_store: PathBuf,
+    /// ...or a PostgreSQL database apart from the main one, which several nodes share
+    /// (`key_store = postgres://…`).
+    pub key_store_url: Option<DatabaseUrl>,
 }
 
 /// An origin: `http(s)://host[:port]`, lower case, without a path.
@@ -204,6 +207,7 @@ impl Default for Config {
             encryption_key: None,
             previous_keys: Vec::new(),
             key_store: PathBuf::from("data").join("keys.db"),
+            key_store_url: None,
         }
     }
 }
@@ -222,10 +226,10 @@ impl DatabaseUrl {
                 return Err("a sqlite URL needs a file path, e.g. sqlite://data/confide.db".into());
             }
             Ok(Self(s.to_owned()))
-        } else if s.starts_with("postgres:") || s.starts_with("postgresql:") {
-            Err("PostgreSQL is not supported by this build yet; use a sqlite:// URL".into())
+        } else if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Ok(Self(s.to_owned()))
         } else {
-            Err("expected a sqlite:// URL, e.g. sqlite://data/confide.db".into())
+            Err("expected a sqlite:// or postgres:// URL, e.g. sqlite://data/confide.db".into())
         }
     }
 
@@ -235,6 +239,12 @@ impl DatabaseUrl {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The URL itself when it names a PostgreSQL database.
+    pub fn postgres(&self) -> Option<&str> {
+        (self.0.starts_with("postgres://") || self.0.starts_with("postgresql://"))
+            .then_some(self.0.as_str())
     }
 
     /// The file path of a sqlite URL, without query parameters.
@@ -468,6 +478,9 @@ impl Config {
                     .filter(|p| !p.is_empty())
                     .map(|p| read_key_file(name, p))
                     .collect::<Result<_, _>>()?
+            }
+            "key_store" if v.starts_with("postgres://") || v.starts_with("postgresql://") => {
+                self.key_store_url = Some(parse_db(name, v)?);
             }
             "key_store" => self.key_store = non_empty_path(name, PathBuf::from(v))?,
             _ => {

@@ -170,6 +170,16 @@ impl MasterKey {
     }
 
     /// A new blind-index key, derived from this master key by HKDF with a random salt.
+    /// The key live events between nodes are sealed with (drafts on PostgreSQL's
+    /// notification queue): the same on every node that has this master key.
+    pub fn derive_bus_key(&self) -> Result<Secret, CryptoError> {
+        let hk = hkdf::Hkdf::<Sha256>::new(None, self.secret.as_bytes());
+        let mut out = [0u8; 32];
+        hk.expand(b"confide node bus v1", &mut out)
+            .map_err(|_| CryptoError::Format)?;
+        Ok(Secret(out))
+    }
+
     pub fn derive_index_key(&self) -> Result<Secret, CryptoError> {
         let salt = Secret::random()?;
         let hk = hkdf::Hkdf::<Sha256>::new(Some(salt.as_bytes()), self.secret.as_bytes());

@@ -13,13 +13,20 @@
 //! Events carry ids and stored messages, never anything that is not already in the database,
 //! with one exception: a visitor's draft for live preview, which lives only here, in memory,
 //! on its way to the operators' sockets.
+//!
+//! With several nodes on PostgreSQL, [`crate::cluster`] attaches a bridge: what is published
+//! here also goes to the other nodes, and what they publish is [`Hub::deliver`]ed here.
 
 use axum::extract::ws::Utf8Bytes;
 use confide_protocol::chat::{Author, ChatMessage, ConversationId, ConversationSummary, DraftText};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
+
+/// How long another node's report of operators online holds without a new one.
+pub const REMOTE_PRESENCE: Duration = Duration::from_secs(15);
 
 /// Events a visitor's subscription queues before it is marked lagged: a visitor watches one
 /// conversation.
@@ -150,6 +157,10 @@ pub struct Hub {
     topics: RwLock<HashMap<Topic, Vec<Arc<Mailbox>>>>,
     next_id: AtomicU64,
     operators: AtomicUsize,
+    /// Other nodes that have operators online, by node id, with when they said so last.
+    remote_online: Mutex<HashMap<u64, Instant>>,
+    /// Where published events go on to the other nodes (several nodes only).
+    bridge: OnceLock<mpsc::Sender<Event>>,
 }
 
 impl Default for Hub {
@@ -164,7 +175,16 @@ impl Hub {
             topics: RwLock::new(HashMap::new()),
             next_id: AtomicU64::new(1),
             operators: AtomicUsize::new(0),
+            remote_online: Mutex::new(HashMap::new()),
+            bridge: OnceLock::new(),
         }
+    }
+
+    /// From now on, every published event is also sent to `bridge` (for the other nodes).
+    /// When the bridge is full the event is dropped for them: they catch up from the
+    /// database (messages, summaries) or it did not matter for long (typing, drafts).
+    pub fn attach_bridge(&self, bridge: mpsc::Sender<Event>) {
+        let _ = self.bridge.set(bridge);
     }
 
     /// A subscription that watches nothing yet, with a visitor's queue.
@@ -187,8 +207,17 @@ impl Hub {
         }
     }
 
-    /// Queues the event for every subscription that watches its topic.
+    /// Queues the event for every subscription that watches its topic, here and (with a
+    /// bridge) on the other nodes.
     pub fn publish(&self, event: Event) {
+        if let Some(bridge) = self.bridge.get() {
+            let _ = bridge.try_send(event.clone());
+        }
+        self.deliver(event);
+    }
+
+    /// Queues the event for this node's subscriptions only (an event from another node).
+    pub fn deliver(&self, event: Event) {
         let topic = event.topic();
         let published = Arc::new(Published::new(event));
         let topics = self.topics.read().unwrap_or_else(|e| e.into_inner());
@@ -239,8 +268,63 @@ impl Hub {
         }
     }
 
+    /// Whether an operator is online on this node or (as another node said lately) on another.
     pub fn operators_online(&self) -> bool {
+        self.local_operators_online() || self.remote_operators_online()
+    }
+
+    /// Whether an operator socket is open on this node.
+    pub fn local_operators_online(&self) -> bool {
         self.operators.load(Ordering::SeqCst) > 0
+    }
+
+    fn remote_operators_online(&self) -> bool {
+        let remote = self.remote_online.lock().unwrap_or_else(|e| e.into_inner());
+        remote.values().any(|at| at.elapsed() < REMOTE_PRESENCE)
+    }
+
+    /// Another node says whether it has operators online. Visitors here hear of it when the
+    /// overall answer changes.
+    pub fn remote_presence(&self, node: u64, online: bool) {
+        self.change_remote(|remote| {
+            if online {
+                remote.insert(node, Instant::now());
+            } else {
+                remote.remove(&node);
+            }
+        });
+    }
+
+    /// Reports from nodes that went quiet no longer count (a node that was killed).
+    pub fn expire_remote_presence(&self) {
+        self.change_remote(|_| {});
+    }
+
+    fn change_remote(&self, change: impl FnOnce(&mut HashMap<u64, Instant>)) {
+        let before = self.operators_online();
+        {
+            let mut remote = self.remote_online.lock().unwrap_or_else(|e| e.into_inner());
+            change(&mut remote);
+            remote.retain(|_, at| at.elapsed() < REMOTE_PRESENCE);
+        }
+        let after = self.operators_online();
+        if before != after {
+            self.deliver(Event::Presence {
+                operators_online: after,
+            });
+        }
+    }
+
+    /// The conversations this node's sockets watch.
+    pub fn watched_conversations(&self) -> Vec<ConversationId> {
+        let topics = self.topics.read().unwrap_or_else(|e| e.into_inner());
+        topics
+            .keys()
+            .filter_map(|t| match t {
+                Topic::Conversation(c) => Some(*c),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Counts an operator socket until the guard is dropped.
@@ -318,8 +402,9 @@ pub struct OperatorPresence(Arc<Hub>);
 impl Drop for OperatorPresence {
     fn drop(&mut self) {
         if self.0.operators.fetch_sub(1, Ordering::SeqCst) == 1 {
+            // Still online when another node has operators.
             self.0.publish(Event::Presence {
-                operators_online: false,
+                operators_online: self.0.operators_online(),
             });
         }
     }

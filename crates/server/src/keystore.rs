@@ -1,5 +1,7 @@
 //! The key store: every visitor's data key, wrapped by the master key, and the wrapped
-//! blind-index key, in a SQLite file of its own beside the database (`keys.db`).
+//! blind-index key, in a SQLite file of its own beside the database (`keys.db`), or, for
+//! several nodes that must share it, in a PostgreSQL database of its own
+//! (`key_store = postgres://…`).
 //!
 //! It is apart from the database on purpose. Erasing a visitor deletes their data key here
 //! (crypto-shredding): a copy of the database made before, a backup included, no longer opens
@@ -11,8 +13,8 @@
 //! came is removed by the purge).
 
 use crate::crypto::{CryptoError, MasterKey, Secret};
+use crate::store::db::{self, Kind, Pool};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -61,7 +63,7 @@ const CACHE: usize = 50_000;
 
 #[derive(Debug)]
 pub struct KeyStore {
-    pool: SqlitePool,
+    pool: Pool,
     ring: KeyRing,
     index_key: Secret,
     cache: Mutex<HashMap<KeyRef, Arc<Secret>>>,
@@ -100,61 +102,70 @@ impl KeyStore {
             .max_connections(4)
             .connect_with(options)
             .await?;
-        let tables: Vec<(String,)> =
-            sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table'")
+        Self::open_pool(Pool::Sqlite(pool), ring).await
+    }
+
+    /// Opens (creating its tables if needed) the key store in the PostgreSQL database at
+    /// `url`, which every node shares. Refuses as [`KeyStore::open`] does.
+    pub async fn open_postgres(url: &str, ring: KeyRing) -> Result<Self, KeyError> {
+        let options = <sqlx::postgres::PgConnectOptions as std::str::FromStr>::from_str(url)
+            .map_err(|_| KeyError::Refused("the key store's URL does not parse".into()))?
+            .application_name("confide-keys");
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|_| KeyError::Refused("cannot connect to the key store's database".into()))?;
+        let pool = Pool::Postgres(pool);
+        // Nodes starting together create the tables once: one at a time.
+        let mut tx = pool.begin().await?;
+        db::query("SELECT pg_advisory_xact_lock(7263523)")
+            .execute(&mut tx)
+            .await?;
+        create_tables(&mut tx, Kind::Postgres).await?;
+        tx.commit().await?;
+        Self::open_pool(pool, ring).await
+    }
+
+    async fn open_pool(pool: Pool, ring: KeyRing) -> Result<Self, KeyError> {
+        let kind = pool.kind();
+        if kind == Kind::Sqlite {
+            let mut tx = pool.begin().await?;
+            create_tables(&mut tx, kind).await?;
+            tx.commit().await?;
+        }
+        // Every key must open with a master key we have: check before writing anything.
+        let kids: Vec<(String,)> =
+            db::query_as("SELECT DISTINCT kid FROM data_keys UNION SELECT kid FROM install")
                 .fetch_all(&pool)
                 .await?;
-        let has = |t: &str| tables.iter().any(|(n,)| n == t);
-        if has("data_keys") {
-            // Every key must open with a master key we have: check before writing anything.
-            let kids: Vec<(String,)> =
-                sqlx::query_as("SELECT DISTINCT kid FROM data_keys UNION SELECT kid FROM install")
-                    .fetch_all(&pool)
-                    .await?;
-            if let Some((kid,)) = kids.iter().find(|(kid,)| ring.by_id(kid).is_none()) {
-                pool.close().await;
-                return Err(KeyError::Refused(format!(
-                    "the key store's keys are wrapped by master key {kid}, which is not the \
-                     configured one ({}): this is the wrong key file (or a rotation to it has \
-                     not finished; configure the old key too)",
-                    ring.primary.id
-                )));
-            }
-        } else {
-            sqlx::query(
-                "CREATE TABLE data_keys (key_ref BLOB PRIMARY KEY, kid TEXT NOT NULL, \
-                 wrapped BLOB NOT NULL, created_at INTEGER NOT NULL)",
-            )
-            .execute(&pool)
-            .await?;
-            sqlx::query(
-                "CREATE TABLE install (name TEXT PRIMARY KEY, kid TEXT NOT NULL, wrapped BLOB NOT NULL)",
-            )
-            .execute(&pool)
-            .await?;
+        if let Some((kid,)) = kids.iter().find(|(kid,)| ring.by_id(kid).is_none()) {
+            pool.close().await;
+            return Err(KeyError::Refused(format!(
+                "the key store's keys are wrapped by master key {kid}, which is not the \
+                 configured one ({}): this is the wrong key file (or a rotation to it has \
+                 not finished; configure the old key too)",
+                ring.primary.id
+            )));
         }
-        let index_key = match sqlx::query_as::<_, (String, Vec<u8>)>(
-            "SELECT kid, wrapped FROM install WHERE name = 'blind_index'",
+        // The first node to get here makes the blind-index key; the others read it.
+        let key = ring.primary.derive_index_key()?;
+        db::query(
+            "INSERT INTO install (name, kid, wrapped) VALUES ('blind_index', ?, ?) \
+             ON CONFLICT (name) DO NOTHING",
         )
-        .fetch_optional(&pool)
-        .await?
-        {
-            Some((kid, wrapped)) => ring
-                .by_id(&kid)
-                .ok_or(KeyError::Erased)?
-                .unwrap(&wrapped, "install:blind_index")?,
-            None => {
-                let key = ring.primary.derive_index_key()?;
-                sqlx::query(
-                    "INSERT INTO install (name, kid, wrapped) VALUES ('blind_index', ?, ?)",
-                )
-                .bind(&ring.primary.id)
-                .bind(ring.primary.wrap(&key, "install:blind_index")?)
-                .execute(&pool)
+        .bind(&ring.primary.id)
+        .bind(ring.primary.wrap(&key, "install:blind_index")?)
+        .execute(&pool)
+        .await?;
+        let (kid, wrapped): (String, Vec<u8>) =
+            db::query_as("SELECT kid, wrapped FROM install WHERE name = 'blind_index'")
+                .fetch_one(&pool)
                 .await?;
-                key
-            }
-        };
+        let index_key = ring
+            .by_id(&kid)
+            .ok_or(KeyError::Erased)?
+            .unwrap(&wrapped, "install:blind_index")?;
         Ok(Self {
             pool,
             ring,
@@ -168,6 +179,11 @@ impl KeyStore {
         &self.index_key
     }
 
+    /// The key events between nodes are sealed with (see [`crate::cluster`]).
+    pub fn bus_key(&self) -> Result<Secret, KeyError> {
+        Ok(self.ring.primary.derive_bus_key()?)
+    }
+
     /// The configured primary master key's id.
     pub fn primary_id(&self) -> &str {
         &self.ring.primary.id
@@ -177,15 +193,13 @@ impl KeyStore {
     pub async fn create(&self, now_ms: i64) -> Result<(KeyRef, Arc<Secret>), KeyError> {
         let key = Secret::random()?;
         let key_ref = Secret::random()?.as_bytes()[..16].to_vec();
-        sqlx::query(
-            "INSERT INTO data_keys (key_ref, kid, wrapped, created_at) VALUES (?, ?, ?, ?)",
-        )
-        .bind(&key_ref)
-        .bind(&self.ring.primary.id)
-        .bind(self.ring.primary.wrap(&key, &owner(&key_ref))?)
-        .bind(now_ms)
-        .execute(&self.pool)
-        .await?;
+        db::query("INSERT INTO data_keys (key_ref, kid, wrapped, created_at) VALUES (?, ?, ?, ?)")
+            .bind(&key_ref)
+            .bind(&self.ring.primary.id)
+            .bind(self.ring.primary.wrap(&key, &owner(&key_ref))?)
+            .bind(now_ms)
+            .execute(&self.pool)
+            .await?;
         let key = Arc::new(key);
         self.remember(&key_ref, &key);
         Ok((key_ref, key))
@@ -202,7 +216,7 @@ impl KeyStore {
             return Ok(Arc::clone(k));
         }
         let row: Option<(String, Vec<u8>)> =
-            sqlx::query_as("SELECT kid, wrapped FROM data_keys WHERE key_ref = ?")
+            db::query_as("SELECT kid, wrapped FROM data_keys WHERE key_ref = ?")
                 .bind(key_ref)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -221,36 +235,44 @@ impl KeyStore {
         cache.insert(key_ref.to_vec(), Arc::clone(key));
     }
 
-    /// Crypto-shredding: the data keys are deleted (overwritten, and the WAL emptied), so
-    /// nothing sealed with them opens again, wherever a copy of it is.
+    /// Crypto-shredding: the data keys are deleted (on SQLite overwritten and the WAL
+    /// emptied; on PostgreSQL the table vacuumed, see the deployment guide), so nothing
+    /// sealed with them opens again, wherever a copy of it is.
     pub async fn erase(&self, key_refs: &[KeyRef]) -> Result<(), KeyError> {
         if key_refs.is_empty() {
             return Ok(());
         }
-        {
-            let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-            for r in key_refs {
-                cache.remove(r);
-            }
-        }
+        self.forget(key_refs);
         let mut tx = self.pool.begin().await?;
         for r in key_refs {
-            sqlx::query("DELETE FROM data_keys WHERE key_ref = ?")
+            db::query("DELETE FROM data_keys WHERE key_ref = ?")
                 .bind(r)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
         }
         tx.commit().await?;
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&self.pool)
-            .await?;
+        db::query(match self.pool.kind() {
+            Kind::Sqlite => "PRAGMA wal_checkpoint(TRUNCATE)",
+            // The deleted rows' space is reclaimed now rather than at autovacuum's next pass.
+            Kind::Postgres => "VACUUM data_keys",
+        })
+        .execute(&self.pool)
+        .await?;
         Ok(())
+    }
+
+    /// Drops unwrapped keys from this process's memory.
+    fn forget(&self, key_refs: &[KeyRef]) {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        for r in key_refs {
+            cache.remove(r);
+        }
     }
 
     /// Every key reference stored (for the purge of keys whose visitor never came).
     pub async fn refs_created_before(&self, before_ms: i64) -> Result<Vec<KeyRef>, KeyError> {
         let rows: Vec<(Vec<u8>,)> =
-            sqlx::query_as("SELECT key_ref FROM data_keys WHERE created_at < ?")
+            db::query_as("SELECT key_ref FROM data_keys WHERE created_at < ?")
                 .bind(before_ms)
                 .fetch_all(&self.pool)
                 .await?;
@@ -262,7 +284,7 @@ impl KeyStore {
     pub async fn rotate(&self, batch: u32) -> Result<u64, KeyError> {
         let primary = &self.ring.primary;
         let rows: Vec<(Vec<u8>, String, Vec<u8>)> =
-            sqlx::query_as("SELECT key_ref, kid, wrapped FROM data_keys WHERE kid != ? LIMIT ?")
+            db::query_as("SELECT key_ref, kid, wrapped FROM data_keys WHERE kid != ? LIMIT ?")
                 .bind(&primary.id)
                 .bind(i64::from(batch))
                 .fetch_all(&self.pool)
@@ -272,27 +294,27 @@ impl KeyStore {
         for (key_ref, kid, wrapped) in rows {
             let old = self.ring.by_id(&kid).ok_or(KeyError::Erased)?;
             let key = old.unwrap(&wrapped, &owner(&key_ref))?;
-            sqlx::query("UPDATE data_keys SET kid = ?, wrapped = ? WHERE key_ref = ?")
+            db::query("UPDATE data_keys SET kid = ?, wrapped = ? WHERE key_ref = ?")
                 .bind(&primary.id)
                 .bind(primary.wrap(&key, &owner(&key_ref))?)
                 .bind(&key_ref)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
             done += 1;
         }
         let install: Vec<(String, String, Vec<u8>)> =
-            sqlx::query_as("SELECT name, kid, wrapped FROM install WHERE kid != ?")
+            db::query_as("SELECT name, kid, wrapped FROM install WHERE kid != ?")
                 .bind(&primary.id)
-                .fetch_all(&mut *tx)
+                .fetch_all(&mut tx)
                 .await?;
         for (name, kid, wrapped) in install {
             let old = self.ring.by_id(&kid).ok_or(KeyError::Erased)?;
             let key = old.unwrap(&wrapped, &format!("install:{name}"))?;
-            sqlx::query("UPDATE install SET kid = ?, wrapped = ? WHERE name = ?")
+            db::query("UPDATE install SET kid = ?, wrapped = ? WHERE name = ?")
                 .bind(&primary.id)
                 .bind(primary.wrap(&key, &format!("install:{name}"))?)
                 .bind(&name)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
             done += 1;
         }
@@ -302,7 +324,7 @@ impl KeyStore {
 
     /// How many keys are still wrapped by another master key than the primary.
     pub async fn not_rotated(&self) -> Result<i64, KeyError> {
-        let (n,): (i64,) = sqlx::query_as(
+        let (n,): (i64,) = db::query_as(
             "SELECT (SELECT COUNT(*) FROM data_keys WHERE kid != ?1) \
              + (SELECT COUNT(*) FROM install WHERE kid != ?1)",
         )
@@ -315,4 +337,25 @@ impl KeyStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// The key store's two tables, if they are not there yet.
+async fn create_tables(tx: &mut db::Tx<'_>, kind: Kind) -> Result<(), sqlx::Error> {
+    let (blob, int) = match kind {
+        Kind::Sqlite => ("BLOB", "INTEGER"),
+        Kind::Postgres => ("BYTEA", "BIGINT"),
+    };
+    db::query(format!(
+        "CREATE TABLE IF NOT EXISTS data_keys (key_ref {blob} PRIMARY KEY, kid TEXT NOT NULL, \
+         wrapped {blob} NOT NULL, created_at {int} NOT NULL)"
+    ))
+    .execute(&mut *tx)
+    .await?;
+    db::query(format!(
+        "CREATE TABLE IF NOT EXISTS install (name TEXT PRIMARY KEY, kid TEXT NOT NULL, \
+         wrapped {blob} NOT NULL)"
+    ))
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }

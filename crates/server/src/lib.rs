@@ -10,6 +10,7 @@ pub mod assets;
 pub mod auth;
 pub mod chat;
 pub mod clock;
+pub mod cluster;
 pub mod config;
 pub mod consent;
 pub mod crypto;

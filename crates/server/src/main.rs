@@ -280,12 +280,17 @@ fn key_ring(config: &Config, demo: bool) -> anyhow::Result<KeyRing> {
 
 async fn open_keys(config: &Config, demo: bool) -> anyhow::Result<Arc<KeyStore>> {
     let ring = key_ring(config, demo)?;
-    let keys = KeyStore::open(
-        &config.key_store,
-        ring,
-        config.durability == confide_server::store::Durability::Full,
-    )
-    .await
+    let keys = match config.key_store_url.as_ref().and_then(|u| u.postgres()) {
+        Some(url) => KeyStore::open_postgres(url, ring).await,
+        None => {
+            KeyStore::open(
+                &config.key_store,
+                ring,
+                config.durability == confide_server::store::Durability::Full,
+            )
+            .await
+        }
+    }
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(Arc::new(keys))
 }
@@ -321,6 +326,7 @@ async fn rotate_keys(config: &Config, batch: u32) -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config, demo: bool, geo: Geo, keys: Arc<KeyStore>) -> anyhow::Result<()> {
+    let bus_key = keys.bus_key()?;
     let store = Store::open_sealed(
         &config.database_url,
         Arc::new(confide_server::clock::SystemClock),
@@ -328,6 +334,11 @@ async fn serve(config: Config, demo: bool, geo: Geo, keys: Arc<KeyStore>) -> any
         keys,
     )
     .await?;
+    let hub = Arc::new(Hub::new());
+    if store.postgres_pool().is_some() {
+        // Any number of nodes may share this database: events cross between them.
+        confide_server::cluster::start(store.clone(), Arc::clone(&hub), bus_key)?;
+    }
     if demo {
         let key = WidgetKey::parse("demo").map_err(|e| anyhow::anyhow!(e))?;
         if store.ensure_widget(&key, "Demo widget").await? {
@@ -383,7 +394,7 @@ async fn serve(config: Config, demo: bool, geo: Geo, keys: Arc<KeyStore>) -> any
     let state = AppState {
         store: store.clone(),
         assets: Arc::new(assets),
-        hub: Arc::new(Hub::new()),
+        hub,
         demo,
         geo: Arc::new(geo),
         limits: Arc::new(confide_server::limits::Limits::new(&config)),

@@ -1,6 +1,7 @@
 //! Operators' console sessions as they and admins see them (issue 15): listed by id, family
 //! and times, and ended one at a time or all but the current one.
 
+use super::db;
 use super::{Store, StoreError};
 use confide_protocol::accounts::SessionView;
 
@@ -32,7 +33,7 @@ impl Store {
         idle_ms: i64,
     ) -> Result<Vec<SessionView>, StoreError> {
         let now = self.clock.now_ms();
-        let rows: Vec<SessionRow> = sqlx::query_as(
+        let rows: Vec<SessionRow> = db::query_as(
             "SELECT s.id, s.operator_id, o.name, s.browser, s.os, s.created_at, s.last_active_at \
              FROM sessions s JOIN operators o ON o.id = s.operator_id \
              WHERE s.expires_at > ? AND s.last_active_at > ? AND (? IS NULL OR s.operator_id = ?) \
@@ -67,7 +68,7 @@ impl Store {
         id: i64,
         operator: Option<i64>,
     ) -> Result<Option<Ended>, StoreError> {
-        let row: Option<(i64, Vec<u8>)> = sqlx::query_as(
+        let row: Option<(i64, Vec<u8>)> = db::query_as(
             "DELETE FROM sessions WHERE id = ? AND (? IS NULL OR operator_id = ?) \
              RETURNING operator_id, token_hash",
         )
@@ -100,7 +101,7 @@ impl Store {
     /// The console's allowlist as saved (entries already checked); empty lets everyone in.
     pub async fn console_allowlist(&self) -> Result<Vec<String>, StoreError> {
         let row: Option<(String,)> =
-            sqlx::query_as("SELECT allowlist FROM console_access WHERE id = 1")
+            db::query_as("SELECT allowlist FROM console_access WHERE id = 1")
                 .fetch_optional(&self.pool)
                 .await?;
         match row {
@@ -115,7 +116,7 @@ impl Store {
     pub async fn save_console_allowlist(&self, entries: &[String]) -> Result<(), StoreError> {
         let json =
             serde_json::to_string(entries).map_err(|e| super::json_error("console_access", &e))?;
-        sqlx::query(
+        db::query(
             "INSERT INTO console_access (id, allowlist) VALUES (1, ?) \
              ON CONFLICT (id) DO UPDATE SET allowlist = excluded.allowlist",
         )
@@ -128,18 +129,18 @@ impl Store {
 
 /// Ends the operator's sessions (all, or all but `keep`).
 pub(super) async fn end_sessions(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut db::Tx<'_>,
     operator: i64,
     keep: Option<i64>,
 ) -> Result<Vec<Ended>, StoreError> {
-    let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+    let rows: Vec<(i64, Vec<u8>)> = db::query_as(
         "DELETE FROM sessions WHERE operator_id = ? AND (? IS NULL OR id <> ?) \
          RETURNING id, token_hash",
     )
     .bind(operator)
     .bind(keep)
     .bind(keep)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?;
     Ok(rows
         .into_iter()

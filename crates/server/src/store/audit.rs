@@ -10,9 +10,9 @@
 //! cannot be told from the chain alone: `confide audit verify` prints the newest entry's hash
 //! so that it can be kept elsewhere and compared later.
 
+use super::db;
 use super::{Store, StoreError};
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 /// A month of the audit retention (`audit_retention_months`): 30 days, as for every retention.
 const MONTH_MS: i64 = 30 * 86_400_000;
@@ -183,18 +183,37 @@ fn entry_hash(prev: &[u8], row: &AuditRow) -> Vec<u8> {
     h.finalize().to_vec()
 }
 
-fn audit_row(r: &sqlx::sqlite::SqliteRow) -> Result<AuditRow, sqlx::Error> {
-    Ok(AuditRow {
-        id: r.try_get("id")?,
-        at: r.try_get("at")?,
-        operator_id: r.try_get("operator_id")?,
-        action: r.try_get("action")?,
-        target: r.try_get("target")?,
-        count: r.try_get("count")?,
-        prev_hash: r.try_get("prev_hash")?,
-        hash: r.try_get("hash")?,
-    })
+const AUDIT_COLUMNS: &str =
+    "SELECT id, at, operator_id, action, target, count, prev_hash, hash FROM audit_log";
+
+type AuditTuple = (
+    i64,
+    i64,
+    Option<i64>,
+    String,
+    String,
+    Option<i64>,
+    Vec<u8>,
+    Vec<u8>,
+);
+
+fn audit_row(
+    (id, at, operator_id, action, target, count, prev_hash, hash): AuditTuple,
+) -> AuditRow {
+    AuditRow {
+        id,
+        at,
+        operator_id,
+        action,
+        target,
+        count,
+        prev_hash,
+        hash,
+    }
 }
+
+/// The advisory lock (PostgreSQL) under which entries are chained one at a time.
+const AUDIT_LOCK: i64 = 0x0c0f_1de0_a0d1;
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -209,21 +228,24 @@ impl Store {
     /// never chain to the same entry.
     pub async fn audit(&self, entry: AuditEntry) -> Result<i64, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        conn.begin_exclusive(AUDIT_LOCK).await?;
         let result = async {
             let last: Option<(i64, Vec<u8>)> =
-                sqlx::query_as("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
-                    .fetch_optional(&mut *conn)
+                db::query_as("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+                    .fetch_optional(&mut conn)
                     .await?;
             let prev = match last {
                 Some((_, hash)) => hash,
                 None => self.audit_anchor(&mut conn).await?.1,
             };
-            // AUTOINCREMENT: an id is never given twice, purged ones included.
-            let (next,): (i64,) = sqlx::query_as(
-                "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'), 0) + 1",
-            )
-            .fetch_one(&mut *conn)
+            // An id is never given twice, purged ones included (AUTOINCREMENT; a sequence).
+            let (next,): (i64,) = db::query_as(match self.pool.kind() {
+                db::Kind::Sqlite => {
+                    "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'), 0) + 1"
+                }
+                db::Kind::Postgres => "SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))",
+            })
+            .fetch_one(&mut conn)
             .await?;
             let mut row = AuditRow {
                 id: next,
@@ -236,7 +258,7 @@ impl Store {
                 hash: Vec::new(),
             };
             row.hash = entry_hash(&row.prev_hash, &row);
-            sqlx::query(
+            db::query(
                 "INSERT INTO audit_log (id, at, operator_id, action, target, count, prev_hash, hash) \
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             )
@@ -248,43 +270,34 @@ impl Store {
             .bind(row.count)
             .bind(&row.prev_hash)
             .bind(&row.hash)
-            .execute(&mut *conn)
+            .execute(&mut conn)
             .await?;
             Ok::<i64, StoreError>(row.id)
         }
         .await;
         let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        sqlx::query(end).execute(&mut *conn).await?;
+        db::query(end).execute(&mut conn).await?;
         result
     }
 
     /// The anchor the oldest remaining entry follows: the last purged entry's id and hash,
     /// or (0, the genesis hash) before any purge.
-    async fn audit_anchor(
-        &self,
-        conn: &mut sqlx::SqliteConnection,
-    ) -> Result<(i64, Vec<u8>), StoreError> {
+    async fn audit_anchor(&self, conn: &mut db::Pooled) -> Result<(i64, Vec<u8>), StoreError> {
         let anchor: Option<(i64, Vec<u8>)> =
-            sqlx::query_as("SELECT last_id, last_hash FROM audit_anchor WHERE id = 1")
-                .fetch_optional(&mut *conn)
+            db::query_as("SELECT last_id, last_hash FROM audit_anchor WHERE id = 1")
+                .fetch_optional(conn)
                 .await?;
         Ok(anchor.unwrap_or((0, GENESIS.to_vec())))
     }
 
     /// Entries with an id above `after`, oldest first, at most `limit`.
     pub async fn audit_entries(&self, after: i64, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, at, operator_id, action, target, count, prev_hash, hash FROM audit_log \
-             WHERE id > ? ORDER BY id LIMIT ?",
-        )
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(audit_row)
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(StoreError::from)
+        let rows = db::query_as(format!("{AUDIT_COLUMNS} WHERE id > ? ORDER BY id LIMIT ?"))
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(audit_row).collect())
     }
 
     /// Entries that match `filter`, newest first, below id `before` when given, at most
@@ -295,10 +308,7 @@ impl Store {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<AuditRow>, StoreError> {
-        let mut sql = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "SELECT id, at, operator_id, action, target, count, prev_hash, hash FROM audit_log \
-             WHERE 1 = 1",
-        );
+        let mut sql = db::query_as(format!("{AUDIT_COLUMNS} WHERE 1 = 1"));
         if let Some(action) = &filter.action {
             sql.push(" AND action = ").push_bind(action.clone());
         }
@@ -315,11 +325,8 @@ impl Store {
             sql.push(" AND id < ").push_bind(before);
         }
         sql.push(" ORDER BY id DESC LIMIT ").push_bind(limit);
-        let rows = sql.build().fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(audit_row)
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(StoreError::from)
+        let rows = sql.fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(audit_row).collect())
     }
 
     /// Walks the whole chain from the anchor, a page at a time.
@@ -361,35 +368,35 @@ impl Store {
     pub(crate) async fn purge_audit(&self, now: i64, months: u32) -> Result<u64, StoreError> {
         let before = now - i64::from(months) * MONTH_MS;
         let mut conn = self.pool.acquire().await?;
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        conn.begin_exclusive(AUDIT_LOCK).await?;
         let result = async {
-            let last: Option<(i64, Vec<u8>)> = sqlx::query_as(
+            let last: Option<(i64, Vec<u8>)> = db::query_as(
                 "SELECT id, hash FROM audit_log WHERE at < ? ORDER BY id DESC LIMIT 1",
             )
             .bind(before)
-            .fetch_optional(&mut *conn)
+            .fetch_optional(&mut conn)
             .await?;
             let Some((last_id, last_hash)) = last else {
                 return Ok(0);
             };
-            let gone = sqlx::query("DELETE FROM audit_log WHERE id <= ?")
+            let gone = db::query("DELETE FROM audit_log WHERE id <= ?")
                 .bind(last_id)
-                .execute(&mut *conn)
+                .execute(&mut conn)
                 .await?
                 .rows_affected();
-            sqlx::query(
+            db::query(
                 "INSERT INTO audit_anchor (id, last_id, last_hash) VALUES (1, ?, ?) \
                  ON CONFLICT (id) DO UPDATE SET last_id = excluded.last_id, last_hash = excluded.last_hash",
             )
             .bind(last_id)
             .bind(last_hash)
-            .execute(&mut *conn)
+            .execute(&mut conn)
             .await?;
             Ok::<u64, StoreError>(gone)
         }
         .await;
         let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        sqlx::query(end).execute(&mut *conn).await?;
+        db::query(end).execute(&mut conn).await?;
         result
     }
 }

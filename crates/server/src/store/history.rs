@@ -3,12 +3,12 @@
 //! normalised values), so nothing is opened to search; only the rows of the page are opened,
 //! to show their pre-chat name and email.
 
+use super::db;
 use super::{Store, StoreError};
 use crate::crypto;
 use confide_protocol::chat::ConversationId;
 use confide_protocol::history::{ConversationStatus, HistoryRow, HISTORY_PAGE};
 use confide_protocol::WidgetKey;
-use sqlx::{QueryBuilder, Sqlite};
 
 /// What a history page is asked for, already checked by the caller.
 #[derive(Default, Clone, PartialEq, Eq)]
@@ -64,17 +64,17 @@ impl Store {
         &self,
         columns: &str,
         q: &'q HistoryQuery,
-    ) -> Result<QueryBuilder<'q, Sqlite>, StoreError> {
-        let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+    ) -> Result<db::Query<'q, ()>, StoreError> {
+        let mut sql = db::query(format!(
             "SELECT {columns} FROM conversations c JOIN widgets w ON w.id = c.widget_id WHERE 1 = 1"
         ));
         if let Some(w) = q.widget_id {
             sql.push(" AND c.widget_id = ").push_bind(w);
         }
         match q.status {
-            Some(ConversationStatus::Open) => sql.push(" AND c.open = 1 AND c.offline = 0"),
-            Some(ConversationStatus::Closed) => sql.push(" AND c.open = 0 AND c.offline = 0"),
-            Some(ConversationStatus::Left) => sql.push(" AND c.offline = 1"),
+            Some(ConversationStatus::Open) => sql.push(" AND c.open AND NOT c.offline"),
+            Some(ConversationStatus::Closed) => sql.push(" AND NOT c.open AND NOT c.offline"),
+            Some(ConversationStatus::Left) => sql.push(" AND c.offline"),
             None => &mut sql,
         };
         if let Some(from) = q.from {
@@ -87,29 +87,15 @@ impl Store {
             sql.push(" AND c.id = ").push_bind(c.0);
         }
         if let Some(ids) = &q.ids {
-            sql.push(" AND c.id IN (");
-            let mut list = sql.separated(", ");
-            for id in ids {
-                list.push_bind(id.0);
-            }
-            if ids.is_empty() {
-                list.push_bind(0i64);
-            }
-            sql.push(")");
+            sql.push(" AND c.id IN ")
+                .push_list(ids.iter().map(|id| id.0));
         }
         if let Some(before) = q.before {
             sql.push(" AND c.id < ").push_bind(before.0);
         }
         if let Some(widgets) = &q.scope {
-            sql.push(" AND w.key IN (");
-            let mut list = sql.separated(", ");
-            for w in widgets {
-                list.push_bind(w.as_str().to_owned());
-            }
-            if widgets.is_empty() {
-                list.push_bind("");
-            }
-            sql.push(")");
+            sql.push(" AND w.key IN ")
+                .push_list(widgets.iter().map(|w| w.as_str()));
         }
         if q.hide_restricted {
             sql.push(" AND c.restricted_at IS NULL");
@@ -128,18 +114,16 @@ impl Store {
             if let Some(name) = &q.name {
                 sql.push(
                     " AND c.id IN (SELECT conversation_id FROM blind_index \
-                     WHERE kind = 'name' AND digest IN (",
+                     WHERE kind = 'name' AND digest IN ",
                 );
-                let mut words = sql.separated(", ");
+                // No word: nothing matches.
                 let tokens = crypto::name_tokens(name);
-                for token in &tokens {
-                    words.push_bind(crypto::blind_index(index, "name", token));
-                }
-                if tokens.is_empty() {
-                    // No word: nothing matches (an empty digest is no digest).
-                    words.push_bind(Vec::<u8>::new());
-                }
-                sql.push("))");
+                sql.push_list(
+                    tokens
+                        .iter()
+                        .map(|token| crypto::blind_index(index, "name", token)),
+                )
+                .push(")");
             }
         }
         Ok(sql)
@@ -168,7 +152,7 @@ impl Store {
         )?;
         sql.push(" ORDER BY c.id DESC LIMIT ")
             .push_bind(i64::from(limit));
-        let rows: Vec<Row> = sql.build_query_as().fetch_all(&self.pool).await?;
+        let rows: Vec<Row> = sql.rows().fetch_all(&self.pool).await?;
         let mut page = Vec::with_capacity(rows.len());
         for (id, key, open, offline, started_at, last_at, messages, restricted) in rows {
             let id = ConversationId(id);
@@ -199,8 +183,8 @@ impl Store {
 
     /// How many conversations match (every page).
     pub async fn history_count(&self, q: &HistoryQuery) -> Result<u64, StoreError> {
-        let mut sql = self.filtered("COUNT(*)", q)?;
-        let (n,): (i64,) = sql.build_query_as().fetch_one(&self.pool).await?;
+        let sql = self.filtered("COUNT(*)", q)?;
+        let (n,): (i64,) = sql.rows().fetch_one(&self.pool).await?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
@@ -208,16 +192,19 @@ impl Store {
     pub async fn history_ids(&self, q: &HistoryQuery) -> Result<Vec<ConversationId>, StoreError> {
         let mut sql = self.filtered("c.id", q)?;
         sql.push(" ORDER BY c.id DESC");
-        let rows: Vec<(i64,)> = sql.build_query_as().fetch_all(&self.pool).await?;
+        let rows: Vec<(i64,)> = sql.rows().fetch_all(&self.pool).await?;
         Ok(rows.into_iter().map(|(id,)| ConversationId(id)).collect())
     }
 
     /// What "find a person" shows besides the rows: counts, dates, and the receipts' ids.
     pub async fn history_totals(&self, q: &HistoryQuery) -> Result<HistoryTotals, StoreError> {
-        let mut sql = self.filtered(
-            "COUNT(*), COALESCE(SUM((SELECT COUNT(*) FROM messages m \
-             WHERE m.conversation_id = c.id)), 0), COALESCE(SUM(c.offline), 0), \
-             COALESCE(SUM(c.restricted_at IS NOT NULL), 0), MIN(c.created_at), MAX(c.last_at)",
+        let sql = self.filtered(
+            // PostgreSQL's SUM of integers is NUMERIC: cast back.
+            "COUNT(*), CAST(COALESCE(SUM((SELECT COUNT(*) FROM messages m \
+             WHERE m.conversation_id = c.id)), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN c.offline THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN c.restricted_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             MIN(c.created_at), MAX(c.last_at)",
             q,
         )?;
         let (total, messages, left, restricted, first_at, last_at): (
@@ -227,10 +214,10 @@ impl Store {
             i64,
             Option<i64>,
             Option<i64>,
-        ) = sql.build_query_as().fetch_one(&self.pool).await?;
+        ) = sql.rows().fetch_one(&self.pool).await?;
         let mut sql = self.filtered("DISTINCT c.receipt_id", q)?;
         sql.push(" AND c.receipt_id IS NOT NULL ORDER BY c.receipt_id");
-        let receipts: Vec<(i64,)> = sql.build_query_as().fetch_all(&self.pool).await?;
+        let receipts: Vec<(i64,)> = sql.rows().fetch_all(&self.pool).await?;
         let count = |n: i64| u64::try_from(n).unwrap_or(0);
         Ok(HistoryTotals {
             total: count(total),

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub(crate) mod db;
 pub mod history;
 pub mod operators;
 pub mod passkeys;
@@ -11,6 +12,7 @@ mod purge;
 pub mod requests;
 pub mod roles;
 mod sealed;
+mod sqlite;
 pub mod writer;
 
 pub use purge::{PurgeCounts, BATCH as PURGE_BATCH};
@@ -24,11 +26,7 @@ use confide_protocol::chat::{
 use confide_protocol::details::VisitorDetails;
 use confide_protocol::settings::WidgetSettings;
 use confide_protocol::WidgetKey;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
 use std::sync::Arc;
-
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -112,7 +110,7 @@ pub struct Widget {
 
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: db::Pool,
     writer: writer::Writer,
     clock: Arc<dyn Clock>,
     /// The data keys; `None` for commands that read and write no sealed data.
@@ -195,51 +193,19 @@ impl Store {
             durability,
             messages_per_conversation,
         } = options;
-        let path = url
-            .sqlite_path()
-            .ok_or_else(|| anyhow::anyhow!("the database URL names no file"))?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            crate::files::private_dir(dir).map_err(|e| {
-                anyhow::anyhow!("cannot create database folder {}: {e}", dir.display())
-            })?;
-        }
-        // Readable by this user only; SQLite gives its -wal and -shm files the same mode.
-        crate::files::private_file(&path)
-            .map_err(|e| anyhow::anyhow!("cannot create database {}: {e}", path.display()))?;
-        let options = SqliteConnectOptions::new()
-            .filename(&path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(match durability {
-                Durability::Full => SqliteSynchronous::Full,
-                Durability::Normal => SqliteSynchronous::Normal,
-            })
-            .foreign_keys(true)
-            // Erasure means erased: deleted rows are overwritten with zeros, not left in
-            // free pages of the file.
-            .pragma("secure_delete", "ON")
-            .busy_timeout(std::time::Duration::from_secs(5));
-        // Migrations run on their own connection without foreign-key enforcement, as
-        // SQLite's table rebuilds need (dropping a table with foreign keys on would first
-        // delete every row that refers to it); every other connection enforces them.
-        let mut migrating = sqlx::ConnectOptions::connect(&options.clone().foreign_keys(false))
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", path.display()))?;
-        MIGRATOR
-            .run(&mut migrating)
-            .await
-            .map_err(|e| anyhow::anyhow!("database migration failed: {e}"))?;
-        let _ = sqlx::Connection::close(migrating).await;
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options.clone())
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", path.display()))?;
-        let conn = sqlx::ConnectOptions::connect(&options)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", path.display()))?;
+        let (pool, conn) = match url.postgres() {
+            Some(url) => postgres::open(url).await?,
+            None => {
+                let path = url
+                    .sqlite_path()
+                    .ok_or_else(|| anyhow::anyhow!("the database URL names no file"))?;
+                sqlite::open(&path, durability).await?
+            }
+        };
+        let reconnect = (pool.kind() == db::Kind::Postgres).then(|| pool.clone());
         let writer = writer::Writer::start(
             conn,
+            reconnect,
             Arc::clone(&clock),
             messages_per_conversation,
             keys.clone(),
@@ -258,13 +224,13 @@ impl Store {
 
     /// A cheap round trip, for `/healthz`.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        db::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
 
     pub async fn widget_by_key(&self, key: &WidgetKey) -> Result<Widget, StoreError> {
         let row: (i64, String, String) =
-            sqlx::query_as("SELECT id, key, name FROM widgets WHERE key = ?")
+            db::query_as("SELECT id, key, name FROM widgets WHERE key = ?")
                 .bind(key.as_str())
                 .fetch_one(&self.pool)
                 .await?;
@@ -277,7 +243,7 @@ impl Store {
 
     /// Creates the widget unless one with that key exists; returns whether it was created.
     pub async fn ensure_widget(&self, key: &WidgetKey, name: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query(
+        let done = db::query(
             "INSERT INTO widgets (key, name, created_at, settings) VALUES (?, ?, ?, ?) \
              ON CONFLICT(key) DO NOTHING",
         )
@@ -296,14 +262,14 @@ impl Store {
     /// Every widget, by key.
     pub async fn widgets(&self) -> Result<Vec<(WidgetKey, String)>, StoreError> {
         let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT key, name FROM widgets ORDER BY key")
+            db::query_as("SELECT key, name FROM widgets ORDER BY key")
                 .fetch_all(&self.pool)
                 .await?;
         Ok(keyed(rows))
     }
 
     pub async fn widget_count(&self) -> Result<i64, StoreError> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM widgets")
+        let (n,): (i64,) = db::query_as("SELECT COUNT(*) FROM widgets")
             .fetch_one(&self.pool)
             .await?;
         Ok(n)
@@ -380,27 +346,50 @@ impl std::fmt::Debug for Operator {
     }
 }
 
+/// An [`OperatorRow`]'s columns, of `operators o`.
 pub(crate) const OPERATOR_COLUMNS: &str =
-    "o.id, o.email, o.name, o.alias, o.role, o.password_hash, \
-     COALESCE((SELECT r.permissions FROM roles r WHERE r.name = o.role), '{}'), \
-     o.disabled_at IS NOT NULL, o.totp_enabled, \
-     (SELECT COUNT(*) FROM passkeys p WHERE p.operator_id = o.id)";
+    "o.id AS id, o.email AS email, o.name AS name, o.alias AS alias, o.role AS role, \
+     o.password_hash AS password_hash, \
+     COALESCE((SELECT r.permissions FROM roles r WHERE r.name = o.role), '{}') AS permissions, \
+     o.disabled_at IS NOT NULL AS disabled, o.totp_enabled AS totp, \
+     (SELECT COUNT(*) FROM passkeys p WHERE p.operator_id = o.id) AS passkeys";
 
-pub(crate) type OperatorRow = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    bool,
-    bool,
-    i64,
-);
+/// An operator as stored, with their role's permissions (JSON) and passkey count.
+#[derive(sqlx::FromRow)]
+pub(crate) struct OperatorRow {
+    id: i64,
+    email: String,
+    name: String,
+    alias: String,
+    role: String,
+    password_hash: String,
+    permissions: String,
+    disabled: bool,
+    totp: bool,
+    passkeys: i64,
+}
+
+/// An operator and one more column, `extra`.
+#[derive(sqlx::FromRow)]
+pub(crate) struct OperatorWith {
+    #[sqlx(flatten)]
+    pub(crate) operator: OperatorRow,
+    pub(crate) extra: i64,
+}
 
 pub(crate) fn operator_from_row(
-    (id, email, name, alias, role, password_hash, permissions, disabled, totp, passkey_count): OperatorRow,
+    OperatorRow {
+        id,
+        email,
+        name,
+        alias,
+        role,
+        password_hash,
+        permissions,
+        disabled,
+        totp,
+        passkeys: passkey_count,
+    }: OperatorRow,
 ) -> Operator {
     Operator {
         id,
@@ -514,7 +503,7 @@ impl Store {
         let now = self.clock.now_ms();
         // The data key first: no visitor is ever without one.
         let (key_ref, _) = self.keys()?.create(now).await?;
-        let (id,): (i64,) = sqlx::query_as(
+        let (id,): (i64,) = db::query_as(
             "INSERT INTO visitors (widget_id, token_hash, created_at, expires_at, key_ref) \
              VALUES (?, ?, ?, ?, ?) RETURNING id",
         )
@@ -534,7 +523,7 @@ impl Store {
         widget_id: i64,
         token_hash: &[u8],
     ) -> Result<Visitor, StoreError> {
-        let (id, widget_id): (i64, i64) = sqlx::query_as(
+        let (id, widget_id): (i64, i64) = db::query_as(
             "SELECT id, widget_id FROM visitors \
              WHERE token_hash = ? AND widget_id = ? AND expires_at > ?",
         )
@@ -551,8 +540,8 @@ impl Store {
         &self,
         visitor_id: i64,
     ) -> Result<Option<ConversationId>, StoreError> {
-        let row: Option<(i64,)> = sqlx::query_as(
-            "SELECT id FROM conversations WHERE visitor_id = ? AND open = 1 \
+        let row: Option<(i64,)> = db::query_as(
+            "SELECT id FROM conversations WHERE visitor_id = ? AND open \
              ORDER BY id DESC LIMIT 1",
         )
         .bind(visitor_id)
@@ -572,7 +561,7 @@ impl Store {
         let now = self.clock.now_ms();
         let key = self.visitor_key(new.visitor_id).await?;
         let mut tx = self.pool.begin().await?;
-        let (id,): (i64,) = sqlx::query_as(
+        let (id,): (i64,) = db::query_as(
             "INSERT INTO conversations \
              (widget_id, visitor_id, offline, receipt_id, created_at, last_at) \
              VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
@@ -583,24 +572,24 @@ impl Store {
         .bind(new.receipt_id)
         .bind(now)
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut tx)
         .await?;
         if let Some(details) = new.details.filter(|d| !d.is_empty()) {
             let s = sealed::seal_details(self.keys()?, &key, id, details)?;
-            sqlx::query("UPDATE conversations SET prechat = ?, context = ? WHERE id = ?")
+            db::query("UPDATE conversations SET prechat = ?, context = ? WHERE id = ?")
                 .bind(s.prechat)
                 .bind(s.context)
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
             for (kind, digest) in s.index {
-                sqlx::query(
+                db::query(
                     "INSERT INTO blind_index (conversation_id, kind, digest) VALUES (?, ?, ?)",
                 )
                 .bind(id)
                 .bind(kind)
                 .bind(digest)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
             }
         }
@@ -615,7 +604,7 @@ impl Store {
     ) -> Result<Option<VisitorDetails>, StoreError> {
         type Sealed = Option<Vec<u8>>;
         let row: Option<(Sealed, Sealed)> =
-            sqlx::query_as("SELECT prechat, context FROM conversations WHERE id = ?")
+            db::query_as("SELECT prechat, context FROM conversations WHERE id = ?")
                 .bind(conversation.0)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -679,7 +668,7 @@ impl Store {
         conversation: ConversationId,
         after: u64,
     ) -> Result<Vec<ChatMessage>, StoreError> {
-        let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+        let rows: Vec<MessageRow> = db::query_as(format!(
             "SELECT {MESSAGE_COLUMNS} WHERE m.conversation_id = ? AND m.seq > ? ORDER BY m.seq"
         ))
         .bind(conversation.0)
@@ -696,7 +685,7 @@ impl Store {
         after: u64,
         limit: u32,
     ) -> Result<Vec<ChatMessage>, StoreError> {
-        let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+        let rows: Vec<MessageRow> = db::query_as(format!(
             "SELECT {MESSAGE_COLUMNS} WHERE m.conversation_id = ? AND m.seq > ? \
              ORDER BY m.seq LIMIT ?"
         ))
@@ -727,11 +716,54 @@ impl Store {
         &self,
         conversation: ConversationId,
     ) -> Result<ConversationSummary, StoreError> {
-        let row: SummaryRow = sqlx::query_as(&format!("{SUMMARY_SELECT} WHERE c.id = ?"))
+        let row: SummaryRow = db::query_as(format!("{SUMMARY_SELECT} WHERE c.id = ?"))
             .bind(conversation.0)
             .fetch_one(&self.pool)
             .await?;
         summary_from_row(row)
+    }
+
+    /// The last sequence number of each of `ids` that exists.
+    pub async fn last_seqs(
+        &self,
+        ids: &[ConversationId],
+    ) -> Result<Vec<(ConversationId, u64)>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = db::query("SELECT id, last_seq FROM conversations WHERE id IN ");
+        sql.push_list(ids.iter().map(|c| c.0));
+        let rows: Vec<(i64, i64)> = sql.rows().fetch_all(&self.pool).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, seq)| (ConversationId(id), u64::try_from(seq).unwrap_or(0)))
+            .collect())
+    }
+
+    /// Summaries of the conversations active since `at_ms` (unix ms), oldest first, at most
+    /// `limit`: what another node's inbox may have missed.
+    pub async fn summaries_since(
+        &self,
+        at_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<ConversationSummary>, StoreError> {
+        let rows: Vec<SummaryRow> = db::query_as(format!(
+            "{SUMMARY_SELECT} WHERE c.last_at >= ? AND c.last_seq > 0 \
+             ORDER BY c.last_at, c.id LIMIT ?"
+        ))
+        .bind(at_ms)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(summary_from_row).collect()
+    }
+
+    /// The PostgreSQL pool, when the store runs on PostgreSQL (for the nodes' wake-ups).
+    pub fn postgres_pool(&self) -> Option<sqlx::PgPool> {
+        match &self.pool {
+            db::Pool::Postgres(p) => Some(p.clone()),
+            db::Pool::Sqlite(_) => None,
+        }
     }
 
     /// Open conversations that have at least one message, most recent first, at most
@@ -744,21 +776,17 @@ impl Store {
         scope: Option<&[WidgetKey]>,
     ) -> Result<Vec<ConversationSummary>, StoreError> {
         let (at, id) = before.map_or((i64::MAX, i64::MAX), |(at, id)| (at, id.0));
-        let mut sql = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!(
-            "{SUMMARY_SELECT} WHERE c.open = 1 AND c.last_seq > 0 AND (c.last_at, c.id) < ("
+        let mut sql = db::query(format!(
+            "{SUMMARY_SELECT} WHERE c.open AND c.last_seq > 0 AND (c.last_at, c.id) < ("
         ));
         sql.push_bind(at).push(", ").push_bind(id).push(")");
         if let Some(widgets) = scope {
-            sql.push(" AND w.key IN (");
-            let mut list = sql.separated(", ");
-            for w in widgets {
-                list.push_bind(w.as_str().to_owned());
-            }
-            sql.push(")");
+            sql.push(" AND w.key IN ")
+                .push_list(widgets.iter().map(|w| w.as_str()));
         }
         sql.push(" ORDER BY c.last_at DESC, c.id DESC LIMIT ")
             .push_bind(i64::from(limit));
-        let rows: Vec<SummaryRow> = sql.build_query_as().fetch_all(&self.pool).await?;
+        let rows: Vec<SummaryRow> = sql.rows().fetch_all(&self.pool).await?;
         rows.into_iter().map(summary_from_row).collect()
     }
 
@@ -769,12 +797,14 @@ impl Store {
         seq: u64,
     ) -> Result<(), StoreError> {
         // Both expressions see the row as it was: the count uses the new read_seq.
-        let done = sqlx::query(
-            "UPDATE conversations SET read_seq = MAX(read_seq, MIN(?1, last_seq)), \
+        let kind = self.pool.kind();
+        let (max, min) = (kind.greatest(), kind.least());
+        let done = db::query(format!(
+            "UPDATE conversations SET read_seq = {max}(read_seq, {min}(?1, last_seq)), \
              unread = (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = conversations.id \
-                AND m.author = 'visitor' AND m.seq > MAX(conversations.read_seq, MIN(?1, conversations.last_seq))) \
+                AND m.author = 'visitor' AND m.seq > {max}(conversations.read_seq, {min}(?1, conversations.last_seq))) \
              WHERE id = ?2",
-        )
+        ))
         .bind(seq as i64)
         .bind(conversation.0)
         .execute(&self.pool)
@@ -791,7 +821,7 @@ impl Store {
         conversation: ConversationId,
     ) -> Result<bool, StoreError> {
         let exists = self.summary(conversation).await?;
-        let done = sqlx::query("UPDATE conversations SET open = 0 WHERE id = ? AND open = 1")
+        let done = db::query("UPDATE conversations SET open = FALSE WHERE id = ? AND open")
             .bind(exists.id.0)
             .execute(&self.pool)
             .await?;
@@ -804,7 +834,7 @@ impl Store {
         conversation: ConversationId,
     ) -> Result<Option<i64>, StoreError> {
         let (visitor,): (Option<i64>,) =
-            sqlx::query_as("SELECT visitor_id FROM conversations WHERE id = ?")
+            db::query_as("SELECT visitor_id FROM conversations WHERE id = ?")
                 .bind(conversation.0)
                 .fetch_one(&self.pool)
                 .await?;
@@ -818,7 +848,7 @@ impl Store {
         before: Option<ConversationId>,
         limit: u32,
     ) -> Result<Vec<confide_protocol::chat::VisitorConversation>, StoreError> {
-        let rows: Vec<(i64, bool, bool, i64, i64, i64)> = sqlx::query_as(
+        let rows: Vec<(i64, bool, bool, i64, i64, i64)> = db::query_as(
             "SELECT id, open, offline, created_at, last_at, last_seq FROM conversations \
              WHERE visitor_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
         )
@@ -843,14 +873,14 @@ impl Store {
     }
 
     pub async fn message_count(&self) -> Result<i64, StoreError> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM messages")
+        let (n,): (i64,) = db::query_as("SELECT COUNT(*) FROM messages")
             .fetch_one(&self.pool)
             .await?;
         Ok(n)
     }
 
     pub async fn conversation_count(&self) -> Result<i64, StoreError> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM conversations")
+        let (n,): (i64,) = db::query_as("SELECT COUNT(*) FROM conversations")
             .fetch_one(&self.pool)
             .await?;
         Ok(n)
@@ -881,7 +911,7 @@ impl Store {
         role: &str,
         password_hash: &str,
     ) -> Result<i64, StoreError> {
-        let (id,): (i64,) = sqlx::query_as(
+        let (id,): (i64,) = db::query_as(
             "INSERT INTO operators (email, name, alias, role, password_hash, created_at) \
              VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
         )
@@ -897,8 +927,8 @@ impl Store {
     }
 
     pub async fn operator_by_email(&self, email: &str) -> Result<Operator, StoreError> {
-        let row: OperatorRow = sqlx::query_as(&format!(
-            "SELECT {OPERATOR_COLUMNS} FROM operators o WHERE o.email = ?"
+        let row: OperatorRow = db::query_as(format!(
+            "SELECT {OPERATOR_COLUMNS} FROM operators o WHERE lower(o.email) = lower(?)"
         ))
         .bind(email)
         .fetch_one(&self.pool)
@@ -907,7 +937,7 @@ impl Store {
     }
 
     pub async fn operator_count(&self) -> Result<i64, StoreError> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM operators")
+        let (n,): (i64,) = db::query_as("SELECT COUNT(*) FROM operators")
             .fetch_one(&self.pool)
             .await?;
         Ok(n)
@@ -922,7 +952,7 @@ impl Store {
         device: Option<crate::ua::UaFamily>,
     ) -> Result<(), StoreError> {
         let now = self.clock.now_ms();
-        sqlx::query(
+        db::query(
             "INSERT INTO sessions (token_hash, operator_id, created_at, expires_at, \
              last_active_at, browser, os) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
@@ -942,8 +972,9 @@ impl Store {
     /// `idle_ms`; `NotFound` otherwise (also when it was ended or its operator removed).
     pub async fn session(&self, token_hash: &[u8], idle_ms: i64) -> Result<Session, StoreError> {
         let now = self.clock.now_ms();
-        let row: sqlx::sqlite::SqliteRow = sqlx::query(&format!(
-            "SELECT {OPERATOR_COLUMNS}, s.expires_at, s.last_active_at, s.id \
+        let row: SessionRow = db::query_as(format!(
+            "SELECT {OPERATOR_COLUMNS}, s.expires_at AS expires_at, \
+             s.last_active_at AS last_active_at, s.id AS session_id \
              FROM sessions s JOIN operators o ON o.id = s.operator_id \
              WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_active_at > ? \
              AND o.disabled_at IS NULL"
@@ -953,10 +984,12 @@ impl Store {
         .bind(now - idle_ms)
         .fetch_one(&self.pool)
         .await?;
-        use sqlx::{FromRow, Row};
-        let operator = OperatorRow::from_row(&row)?;
-        let (expires_at, last_active_at, id): (i64, i64, i64) =
-            (row.try_get(10)?, row.try_get(11)?, row.try_get(12)?);
+        let SessionRow {
+            operator,
+            expires_at,
+            last_active_at,
+            session_id: id,
+        } = row;
         Ok(Session {
             id,
             operator: operator_from_row(operator),
@@ -969,7 +1002,7 @@ impl Store {
     /// The operator did something in this session. Written at most once a minute.
     pub async fn touch_session(&self, token_hash: &[u8]) -> Result<(), StoreError> {
         let now = self.clock.now_ms();
-        sqlx::query(
+        db::query(
             "UPDATE sessions SET last_active_at = ? WHERE token_hash = ? AND last_active_at < ?",
         )
         .bind(now)
@@ -983,7 +1016,7 @@ impl Store {
     /// Ends the session; returns its operator's id when there was one.
     pub async fn delete_session(&self, token_hash: &[u8]) -> Result<Option<i64>, StoreError> {
         let gone: Option<(i64,)> =
-            sqlx::query_as("DELETE FROM sessions WHERE token_hash = ? RETURNING operator_id")
+            db::query_as("DELETE FROM sessions WHERE token_hash = ? RETURNING operator_id")
                 .bind(token_hash)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -993,6 +1026,16 @@ impl Store {
 
 /// A session's activity is written at most this often.
 pub const SESSION_TOUCH_MS: i64 = 60 * 1000;
+
+/// A session's row with its operator's.
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    #[sqlx(flatten)]
+    operator: OperatorRow,
+    expires_at: i64,
+    last_active_at: i64,
+    session_id: i64,
+}
 
 /// A live console session.
 #[derive(Clone)]
@@ -1022,7 +1065,7 @@ impl Store {
         &self,
         conversation: ConversationId,
     ) -> Result<Option<String>, StoreError> {
-        let row: Option<(String,)> = sqlx::query_as(
+        let row: Option<(String,)> = db::query_as(
             "SELECT m.author_alias FROM messages m WHERE m.conversation_id = ? \
              AND m.author_alias IS NOT NULL ORDER BY m.seq DESC LIMIT 1",
         )
@@ -1038,7 +1081,7 @@ impl Store {
         visitor_id: i64,
         id: &ClientMsgId,
     ) -> Result<Option<ChatMessage>, StoreError> {
-        let row: Option<MessageRow> = sqlx::query_as(
+        let row: Option<MessageRow> = db::query_as(
             "SELECT m.seq, m.client_id, m.author, o.name, m.sealed, m.body, m.at, m.conversation_id \
              FROM conversations c \
              JOIN messages m ON m.conversation_id = c.id AND m.client_id = ? \
@@ -1076,7 +1119,7 @@ impl Store {
     /// The widget's settings (Confide's defaults when none were saved), with the retention
     /// notice worded into every disclaimer.
     pub async fn widget_settings(&self, widget_id: i64) -> Result<WidgetSettings, StoreError> {
-        let (text,): (String,) = sqlx::query_as("SELECT settings FROM widgets WHERE id = ?")
+        let (text,): (String,) = db::query_as("SELECT settings FROM widgets WHERE id = ?")
             .bind(widget_id)
             .fetch_one(&self.pool)
             .await?;
@@ -1106,7 +1149,7 @@ impl Store {
         };
         let text = serde_json::to_string(&settings)
             .map_err(|e| StoreError::Other(sqlx::Error::Protocol(e.to_string())))?;
-        sqlx::query("UPDATE widgets SET settings = ? WHERE id = ?")
+        db::query("UPDATE widgets SET settings = ? WHERE id = ?")
             .bind(text)
             .bind(widget_id)
             .execute(&self.pool)
@@ -1123,7 +1166,7 @@ impl Store {
         given: &ConsentGiven,
         policy_url: Option<&str>,
     ) -> Result<i64, StoreError> {
-        let last: Option<(i64, String, i64, String, Option<i64>)> = sqlx::query_as(
+        let last: Option<(i64, String, i64, String, Option<i64>)> = db::query_as(
             "SELECT id, language, version, text_sha256, withdrawn_at FROM consent_receipts \
              WHERE visitor_id = ? ORDER BY id DESC LIMIT 1",
         )
@@ -1149,7 +1192,7 @@ impl Store {
         given: &ConsentGiven,
         policy_url: Option<&str>,
     ) -> Result<i64, StoreError> {
-        let (id,): (i64,) = sqlx::query_as(
+        let (id,): (i64,) = db::query_as(
             "INSERT INTO consent_receipts \
              (widget_id, visitor_id, language, version, text_sha256, policy_url, created_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -1172,7 +1215,7 @@ impl Store {
         conversation: ConversationId,
     ) -> Result<Option<Receipt>, StoreError> {
         let row: Option<ReceiptRow> =
-            sqlx::query_as(
+            db::query_as(
                 "SELECT r.id, r.language, r.version, r.text_sha256, r.policy_url, r.created_at, \
                  r.withdrawn_at FROM conversations c JOIN consent_receipts r ON r.id = c.receipt_id \
                  WHERE c.id = ?",
@@ -1184,14 +1227,14 @@ impl Store {
     }
 
     pub async fn receipt_count(&self) -> Result<i64, StoreError> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM consent_receipts")
+        let (n,): (i64,) = db::query_as("SELECT COUNT(*) FROM consent_receipts")
             .fetch_one(&self.pool)
             .await?;
         Ok(n)
     }
 
     pub async fn visitor_count(&self) -> Result<i64, StoreError> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM visitors")
+        let (n,): (i64,) = db::query_as("SELECT COUNT(*) FROM visitors")
             .fetch_one(&self.pool)
             .await?;
         Ok(n)
@@ -1201,7 +1244,7 @@ impl Store {
 /// What visitors may do with their own data.
 impl Store {
     pub async fn receipt_info(&self, id: i64) -> Result<ReceiptInfo, StoreError> {
-        let row: ReceiptRow = sqlx::query_as(
+        let row: ReceiptRow = db::query_as(
             "SELECT id, language, version, text_sha256, policy_url, created_at, withdrawn_at \
              FROM consent_receipts WHERE id = ?",
         )
@@ -1213,7 +1256,7 @@ impl Store {
 
     /// Every receipt, oldest first (for operators' records and tests).
     pub async fn all_receipts(&self) -> Result<Vec<ReceiptInfo>, StoreError> {
-        let rows: Vec<ReceiptRow> = sqlx::query_as(
+        let rows: Vec<ReceiptRow> = db::query_as(
             "SELECT id, language, version, text_sha256, policy_url, created_at, withdrawn_at \
              FROM consent_receipts ORDER BY id",
         )
@@ -1227,7 +1270,7 @@ impl Store {
         &self,
         conversation: ConversationId,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM conversations WHERE id = ?")
+        let done = db::query("DELETE FROM conversations WHERE id = ?")
             .bind(conversation.0)
             .execute(&self.pool)
             .await?;
@@ -1244,31 +1287,31 @@ impl Store {
     ) -> Result<(i64, Vec<ConversationId>), StoreError> {
         let now = self.clock.now_ms();
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
+        db::query(
             "UPDATE consent_receipts SET withdrawn_at = ?, unreferenced_at = ? \
              WHERE visitor_id = ? AND withdrawn_at IS NULL",
         )
         .bind(now)
         .bind(now)
         .bind(visitor_id)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         let ids: Vec<(i64,)> =
-            sqlx::query_as("DELETE FROM conversations WHERE visitor_id = ? RETURNING id")
+            db::query_as("DELETE FROM conversations WHERE visitor_id = ? RETURNING id")
                 .bind(visitor_id)
-                .fetch_all(&mut *tx)
+                .fetch_all(&mut tx)
                 .await?;
         // Their token ends, and their data key goes: any copy of what they wrote, backups
         // included, stays sealed for good.
         let key_ref: Option<(Option<Vec<u8>>,)> =
-            sqlx::query_as("SELECT key_ref FROM visitors WHERE id = ?")
+            db::query_as("SELECT key_ref FROM visitors WHERE id = ?")
                 .bind(visitor_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
-        sqlx::query("UPDATE visitors SET expires_at = ?, key_ref = NULL WHERE id = ?")
+        db::query("UPDATE visitors SET expires_at = ?, key_ref = NULL WHERE id = ?")
             .bind(now)
             .bind(visitor_id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         tx.commit().await?;
         if let Some((Some(key_ref),)) = key_ref {
@@ -1287,11 +1330,8 @@ impl Store {
     /// pre-deletion page images in the WAL are gone too. Best effort: with readers active
     /// the checkpoint may stop early, and the next one finishes it.
     pub(super) async fn flush_erasure(&self) {
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&self.pool)
-            .await
-        {
-            tracing::warn!(error = %e, "checkpoint after erasure failed");
+        if let db::Pool::Sqlite(pool) = &self.pool {
+            sqlite::checkpoint(pool).await;
         }
     }
 }
@@ -1322,7 +1362,7 @@ impl Store {
         rules: &confide_protocol::router::RouterRules,
     ) -> Result<bool, StoreError> {
         let text = serde_json::to_string(rules).map_err(|e| json_error("rules", &e))?;
-        let done = sqlx::query(
+        let done = db::query(
             "INSERT INTO routers (key, name, rules, created_at) VALUES (?, ?, ?, ?) \
              ON CONFLICT(key) DO NOTHING",
         )
@@ -1338,7 +1378,7 @@ impl Store {
     /// Every router's key and name, by key.
     pub async fn routers(&self) -> Result<Vec<(WidgetKey, String)>, StoreError> {
         let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT key, name FROM routers ORDER BY key")
+            db::query_as("SELECT key, name FROM routers ORDER BY key")
                 .fetch_all(&self.pool)
                 .await?;
         Ok(keyed(rows))
@@ -1349,7 +1389,7 @@ impl Store {
         &self,
         key: &WidgetKey,
     ) -> Result<confide_protocol::router::RouterRules, StoreError> {
-        let (text,): (String,) = sqlx::query_as("SELECT rules FROM routers WHERE key = ?")
+        let (text,): (String,) = db::query_as("SELECT rules FROM routers WHERE key = ?")
             .bind(key.as_str())
             .fetch_one(&self.pool)
             .await?;
@@ -1363,7 +1403,7 @@ impl Store {
         rules: &confide_protocol::router::RouterRules,
     ) -> Result<(), StoreError> {
         let text = serde_json::to_string(rules).map_err(|e| json_error("rules", &e))?;
-        let done = sqlx::query("UPDATE routers SET rules = ? WHERE key = ?")
+        let done = db::query("UPDATE routers SET rules = ? WHERE key = ?")
             .bind(text)
             .bind(key.as_str())
             .execute(&self.pool)
@@ -1375,7 +1415,7 @@ impl Store {
     }
 
     pub async fn router_count(&self) -> Result<i64, StoreError> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM routers")
+        let (n,): (i64,) = db::query_as("SELECT COUNT(*) FROM routers")
             .fetch_one(&self.pool)
             .await?;
         Ok(n)

@@ -7,14 +7,10 @@
 //! inside the transaction that would make it.
 
 use super::accounts::{end_sessions, Ended};
+use super::db;
 use super::{Operator, OperatorRow, Store, StoreError, OPERATOR_COLUMNS};
 use crate::crypto;
 use confide_protocol::accounts::{OperatorChange, OperatorView};
-use sqlx::{Sqlite, Transaction};
-
-/// Enabled operators whose role may manage operators.
-const MANAGERS: &str = "SELECT COUNT(*) FROM operators o JOIN roles r ON r.name = o.role \
-     WHERE json_extract(r.permissions, '$.operators') = 1 AND o.disabled_at IS NULL";
 
 /// What was changed, for the audit log and the sockets to close.
 #[derive(Debug, Default)]
@@ -46,16 +42,19 @@ fn totp_ad(operator: i64) -> Vec<u8> {
     crypto::ad("totp", &operator.to_string())
 }
 
-async fn managers(tx: &mut Transaction<'_, Sqlite>) -> Result<i64, StoreError> {
-    let (n,): (i64,) = sqlx::query_as(MANAGERS).fetch_one(&mut **tx).await?;
+async fn managers(tx: &mut db::Tx<'_>) -> Result<i64, StoreError> {
+    // Enabled operators whose role may manage operators.
+    let sql = format!(
+        "SELECT COUNT(*) FROM operators o JOIN roles r ON r.name = o.role \
+         WHERE {} AND o.disabled_at IS NULL",
+        tx.kind().json_flag("r.permissions", "operators")
+    );
+    let (n,): (i64,) = db::query_as(sql).fetch_one(&mut *tx).await?;
     Ok(n)
 }
 
 /// Commits unless the transaction took away the last manager.
-async fn commit_unless_last_manager(
-    mut tx: Transaction<'_, Sqlite>,
-    before: i64,
-) -> Result<(), StoreError> {
+async fn commit_unless_last_manager(mut tx: db::Tx<'_>, before: i64) -> Result<(), StoreError> {
     if before > 0 && managers(&mut tx).await? == 0 {
         tx.rollback().await?;
         return Err(StoreError::Conflict);
@@ -81,7 +80,7 @@ fn view_of(op: &Operator, created_at: i64) -> OperatorView {
 
 impl Store {
     pub async fn operator_by_id(&self, id: i64) -> Result<Operator, StoreError> {
-        let row: OperatorRow = sqlx::query_as(&format!(
+        let row: OperatorRow = db::query_as(format!(
             "SELECT {OPERATOR_COLUMNS} FROM operators o WHERE o.id = ?"
         ))
         .bind(id)
@@ -93,7 +92,7 @@ impl Store {
     /// One operator as the Operators page shows them.
     pub async fn operator_view(&self, id: i64) -> Result<OperatorView, StoreError> {
         let op = self.operator_by_id(id).await?;
-        let (created_at,): (i64,) = sqlx::query_as("SELECT created_at FROM operators WHERE id = ?")
+        let (created_at,): (i64,) = db::query_as("SELECT created_at FROM operators WHERE id = ?")
             .bind(id)
             .fetch_one(&self.pool)
             .await?;
@@ -102,19 +101,16 @@ impl Store {
 
     /// Every operator, by name.
     pub async fn operator_views(&self) -> Result<Vec<OperatorView>, StoreError> {
-        let rows: Vec<sqlx::sqlite::SqliteRow> = sqlx::query(&format!(
-            "SELECT {OPERATOR_COLUMNS}, o.created_at FROM operators o \
-             ORDER BY o.name COLLATE NOCASE, o.id"
+        let rows: Vec<super::OperatorWith> = db::query_as(format!(
+            "SELECT {OPERATOR_COLUMNS}, o.created_at AS extra FROM operators o \
+             ORDER BY lower(o.name), o.id"
         ))
         .fetch_all(&self.pool)
         .await?;
-        use sqlx::{FromRow, Row};
-        rows.iter()
-            .map(|row| {
-                let op = super::operator_from_row(OperatorRow::from_row(row)?);
-                Ok(view_of(&op, row.try_get(10)?))
-            })
-            .collect()
+        Ok(rows
+            .into_iter()
+            .map(|row| view_of(&super::operator_from_row(row.operator), row.extra))
+            .collect())
     }
 
     /// Applies `change` (fields already checked; `role` names an existing role). Disabling
@@ -127,58 +123,58 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let before = managers(&mut tx).await?;
         let (role, disabled, totp_key): (String, Option<i64>, Option<Vec<u8>>) =
-            sqlx::query_as("SELECT role, disabled_at, totp_key_ref FROM operators WHERE id = ?")
+            db::query_as("SELECT role, disabled_at, totp_key_ref FROM operators WHERE id = ?")
                 .bind(id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?
                 .ok_or(StoreError::NotFound)?;
         let mut out = Changed::default();
         if let Some(new_role) = &change.role {
             if *new_role != role {
-                sqlx::query("UPDATE operators SET role = ? WHERE id = ?")
+                db::query("UPDATE operators SET role = ? WHERE id = ?")
                     .bind(new_role)
                     .bind(id)
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await?;
                 out.role_changed = true;
             }
         }
         if let Some(name) = &change.name {
-            sqlx::query("UPDATE operators SET name = ? WHERE id = ?")
+            db::query("UPDATE operators SET name = ? WHERE id = ?")
                 .bind(name)
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
         }
         if let Some(alias) = &change.alias {
-            sqlx::query("UPDATE operators SET alias = ? WHERE id = ?")
+            db::query("UPDATE operators SET alias = ? WHERE id = ?")
                 .bind(alias)
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
         }
         match (change.disabled, disabled) {
             (Some(true), None) => {
-                sqlx::query("UPDATE operators SET disabled_at = ? WHERE id = ?")
+                db::query("UPDATE operators SET disabled_at = ? WHERE id = ?")
                     .bind(self.clock.now_ms())
                     .bind(id)
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await?;
                 out.ended = end_sessions(&mut tx, id, None).await?;
             }
             (Some(false), Some(_)) => {
-                sqlx::query("UPDATE operators SET disabled_at = NULL WHERE id = ?")
+                db::query("UPDATE operators SET disabled_at = NULL WHERE id = ?")
                     .bind(id)
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await?;
             }
             _ => {}
         }
         if change.clear_second_factor {
             clear_totp(&mut tx, id).await?;
-            sqlx::query("DELETE FROM passkeys WHERE operator_id = ?")
+            db::query("DELETE FROM passkeys WHERE operator_id = ?")
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
             out.second_factor_cleared = true;
         }
@@ -198,9 +194,9 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let before = managers(&mut tx).await?;
         let gone: Option<(i64, Option<Vec<u8>>)> =
-            sqlx::query_as("DELETE FROM operators WHERE id = ? RETURNING id, totp_key_ref")
+            db::query_as("DELETE FROM operators WHERE id = ? RETURNING id, totp_key_ref")
                 .bind(id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
         commit_unless_last_manager(tx, before).await?;
         if let (Some((_, Some(key))), Some(keys)) = (&gone, &self.keys) {
@@ -212,10 +208,11 @@ impl Store {
     /// Removes the operator with this email (the command line). `Conflict` for the last
     /// manager.
     pub async fn remove_operator(&self, email: &str) -> Result<Option<i64>, StoreError> {
-        let id: Option<(i64,)> = sqlx::query_as("SELECT id FROM operators WHERE email = ?")
-            .bind(email)
-            .fetch_optional(&self.pool)
-            .await?;
+        let id: Option<(i64,)> =
+            db::query_as("SELECT id FROM operators WHERE lower(email) = lower(?)")
+                .bind(email)
+                .fetch_optional(&self.pool)
+                .await?;
         match id {
             Some((id,)) => self.remove_operator_by_id(id).await,
             None => Ok(None),
@@ -233,7 +230,7 @@ impl Store {
     ) -> Result<(i64, Vec<Ended>), StoreError> {
         let now = self.clock.now_ms();
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
+        db::query(
             "INSERT INTO account_links (token_hash, operator_id, created_at, expires_at) \
              VALUES (?, ?, ?, ?) ON CONFLICT (operator_id) DO UPDATE SET \
              token_hash = excluded.token_hash, created_at = excluded.created_at, \
@@ -243,13 +240,13 @@ impl Store {
         .bind(operator)
         .bind(now)
         .bind(now + ttl_ms)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         let mut ended = Vec::new();
         if reset {
-            sqlx::query("UPDATE operators SET password_hash = '' WHERE id = ?")
+            db::query("UPDATE operators SET password_hash = '' WHERE id = ?")
                 .bind(operator)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
             ended = end_sessions(&mut tx, operator, None).await?;
         }
@@ -260,7 +257,7 @@ impl Store {
     /// Whether a one-time link with this token is there and not expired (before the password
     /// is hashed for it).
     pub async fn link_is_live(&self, token_hash: &[u8]) -> Result<bool, StoreError> {
-        let row: Option<(i64,)> = sqlx::query_as(
+        let row: Option<(i64,)> = db::query_as(
             "SELECT operator_id FROM account_links WHERE token_hash = ? AND expires_at > ?",
         )
         .bind(token_hash)
@@ -278,21 +275,21 @@ impl Store {
         password_hash: &str,
     ) -> Result<i64, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let row: Option<(i64,)> = sqlx::query_as(
+        let row: Option<(i64,)> = db::query_as(
             "DELETE FROM account_links WHERE token_hash = ? AND expires_at > ? \
              RETURNING operator_id",
         )
         .bind(token_hash)
         .bind(self.clock.now_ms())
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut tx)
         .await?;
         let Some((operator,)) = row else {
             return Err(StoreError::NotFound);
         };
-        sqlx::query("UPDATE operators SET password_hash = ? WHERE id = ?")
+        db::query("UPDATE operators SET password_hash = ? WHERE id = ?")
             .bind(password_hash)
             .bind(operator)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         tx.commit().await?;
         Ok(operator)
@@ -305,7 +302,7 @@ impl Store {
         password_hash: &str,
         keep: i64,
     ) -> Result<Vec<Ended>, StoreError> {
-        sqlx::query("UPDATE operators SET password_hash = ? WHERE id = ?")
+        db::query("UPDATE operators SET password_hash = ? WHERE id = ?")
             .bind(password_hash)
             .bind(operator)
             .execute(&self.pool)
@@ -317,7 +314,7 @@ impl Store {
     /// waits for a code. An enrolled operator must remove theirs first (`Conflict`).
     pub async fn begin_totp(&self, operator: i64, secret: &[u8]) -> Result<(), StoreError> {
         let (enabled, previous): (bool, Option<Vec<u8>>) =
-            sqlx::query_as("SELECT totp_enabled, totp_key_ref FROM operators WHERE id = ?")
+            db::query_as("SELECT totp_enabled, totp_key_ref FROM operators WHERE id = ?")
                 .bind(operator)
                 .fetch_optional(&self.pool)
                 .await?
@@ -328,9 +325,9 @@ impl Store {
         let keys = self.keys()?;
         let (key_ref, key) = keys.create(self.clock.now_ms()).await?;
         let sealed = crypto::seal(&key, &totp_ad(operator), secret)?;
-        sqlx::query(
+        db::query(
             "UPDATE operators SET totp_key_ref = ?, totp_secret = ?, totp_last_step = 0 \
-             WHERE id = ? AND totp_enabled = 0",
+             WHERE id = ? AND NOT totp_enabled",
         )
         .bind(&key_ref)
         .bind(&sealed)
@@ -346,7 +343,7 @@ impl Store {
     /// The operator's authenticator secret, pending or enrolled; `NotFound` when none.
     pub async fn totp(&self, operator: i64) -> Result<TotpState, StoreError> {
         type Row = (Option<Vec<u8>>, Option<Vec<u8>>, bool, i64);
-        let row: Option<Row> = sqlx::query_as(
+        let row: Option<Row> = db::query_as(
             "SELECT totp_key_ref, totp_secret, totp_enabled, totp_last_step FROM operators \
              WHERE id = ?",
         )
@@ -368,7 +365,7 @@ impl Store {
     /// Records that a code of time step `step` was accepted; false when a code of that step
     /// or a later one was already (a code works once).
     pub async fn accept_totp_step(&self, operator: i64, step: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query(
+        let done = db::query(
             "UPDATE operators SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?",
         )
         .bind(step)
@@ -382,9 +379,9 @@ impl Store {
     /// Confirms the pending enrolment and stores the recovery codes' hashes (replacing any).
     pub async fn enable_totp(&self, operator: i64, codes: &[Vec<u8>]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE operators SET totp_enabled = 1 WHERE id = ?")
+        db::query("UPDATE operators SET totp_enabled = TRUE WHERE id = ?")
             .bind(operator)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         replace_recovery_codes(&mut tx, operator, codes).await?;
         tx.commit().await?;
@@ -398,7 +395,7 @@ impl Store {
         operator: i64,
         hash: &[u8],
     ) -> Result<Option<i64>, StoreError> {
-        let done = sqlx::query(
+        let done = db::query(
             "UPDATE recovery_codes SET used_at = ? WHERE operator_id = ? AND code_hash = ? \
              AND used_at IS NULL",
         )
@@ -410,7 +407,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Ok(None);
         }
-        let (left,): (i64,) = sqlx::query_as(
+        let (left,): (i64,) = db::query_as(
             "SELECT COUNT(*) FROM recovery_codes WHERE operator_id = ? AND used_at IS NULL",
         )
         .bind(operator)
@@ -423,9 +420,9 @@ impl Store {
     pub async fn remove_totp(&self, operator: i64) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         let key: Option<(Option<Vec<u8>>,)> =
-            sqlx::query_as("SELECT totp_key_ref FROM operators WHERE id = ?")
+            db::query_as("SELECT totp_key_ref FROM operators WHERE id = ?")
                 .bind(operator)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
         clear_totp(&mut tx, operator).await?;
         tx.commit().await?;
@@ -436,36 +433,36 @@ impl Store {
     }
 }
 
-async fn clear_totp(tx: &mut Transaction<'_, Sqlite>, operator: i64) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE operators SET totp_key_ref = NULL, totp_secret = NULL, totp_enabled = 0, \
+async fn clear_totp(tx: &mut db::Tx<'_>, operator: i64) -> Result<(), StoreError> {
+    db::query(
+        "UPDATE operators SET totp_key_ref = NULL, totp_secret = NULL, totp_enabled = FALSE, \
          totp_last_step = 0 WHERE id = ?",
     )
     .bind(operator)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
-    sqlx::query("DELETE FROM recovery_codes WHERE operator_id = ?")
+    db::query("DELETE FROM recovery_codes WHERE operator_id = ?")
         .bind(operator)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     Ok(())
 }
 
 /// The operator's recovery codes become these (their hashes).
 pub(super) async fn replace_recovery_codes(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut db::Tx<'_>,
     operator: i64,
     codes: &[Vec<u8>],
 ) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM recovery_codes WHERE operator_id = ?")
+    db::query("DELETE FROM recovery_codes WHERE operator_id = ?")
         .bind(operator)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     for hash in codes {
-        sqlx::query("INSERT INTO recovery_codes (operator_id, code_hash) VALUES (?, ?)")
+        db::query("INSERT INTO recovery_codes (operator_id, code_hash) VALUES (?, ?)")
             .bind(operator)
             .bind(hash)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
     }
     Ok(())

@@ -1,6 +1,7 @@
 //! Passkeys (issue 15): each operator's WebAuthn credentials, and the ceremonies between
 //! their two requests. webauthn-rs's types travel as JSON text: the store does not parse them.
 
+use super::db;
 use super::{Store, StoreError};
 use confide_protocol::accounts::PasskeyView;
 
@@ -27,7 +28,7 @@ impl Store {
     /// The operator's passkeys, as webauthn-rs's JSON, with their row ids.
     pub async fn passkeys_of(&self, operator: i64) -> Result<Vec<(i64, String)>, StoreError> {
         Ok(
-            sqlx::query_as("SELECT id, passkey FROM passkeys WHERE operator_id = ? ORDER BY id")
+            db::query_as("SELECT id, passkey FROM passkeys WHERE operator_id = ? ORDER BY id")
                 .bind(operator)
                 .fetch_all(&self.pool)
                 .await?,
@@ -36,7 +37,7 @@ impl Store {
 
     /// The operator's passkeys as their Account page lists them.
     pub async fn passkey_views(&self, operator: i64) -> Result<Vec<PasskeyView>, StoreError> {
-        let rows: Vec<(i64, String, i64, Option<i64>)> = sqlx::query_as(
+        let rows: Vec<(i64, String, i64, Option<i64>)> = db::query_as(
             "SELECT id, name, created_at, last_used_at FROM passkeys WHERE operator_id = ? \
              ORDER BY id",
         )
@@ -62,7 +63,7 @@ impl Store {
         passkey: &str,
         name: &str,
     ) -> Result<i64, StoreError> {
-        let (id,): (i64,) = sqlx::query_as(
+        let (id,): (i64,) = db::query_as(
             "INSERT INTO passkeys (operator_id, credential_id, passkey, name, created_at) \
              VALUES (?, ?, ?, ?, ?) RETURNING id",
         )
@@ -78,7 +79,7 @@ impl Store {
 
     /// After a sign-in with it: its new signature counter and when.
     pub async fn passkey_used(&self, id: i64, passkey: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE passkeys SET passkey = ?, last_used_at = ? WHERE id = ?")
+        db::query("UPDATE passkeys SET passkey = ?, last_used_at = ? WHERE id = ?")
             .bind(passkey)
             .bind(self.clock.now_ms())
             .bind(id)
@@ -89,7 +90,7 @@ impl Store {
 
     /// Removes one of the operator's passkeys; false when they have none with that id.
     pub async fn remove_passkey(&self, operator: i64, id: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM passkeys WHERE id = ? AND operator_id = ?")
+        let done = db::query("DELETE FROM passkeys WHERE id = ? AND operator_id = ?")
             .bind(id)
             .bind(operator)
             .execute(&self.pool)
@@ -108,16 +109,16 @@ impl Store {
     ) -> Result<(), StoreError> {
         let now = self.clock.now_ms();
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
+        db::query(
             "DELETE FROM webauthn_ceremonies WHERE expires_at <= ? \
              OR (operator_id = ? AND kind = ?)",
         )
         .bind(now)
         .bind(operator)
         .bind(kind.as_str())
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
-        sqlx::query(
+        db::query(
             "INSERT INTO webauthn_ceremonies (ticket_hash, operator_id, kind, state, expires_at) \
              VALUES (?, ?, ?, ?, ?)",
         )
@@ -126,7 +127,7 @@ impl Store {
         .bind(kind.as_str())
         .bind(state)
         .bind(now + CEREMONY_TTL_MS)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         tx.commit().await?;
         Ok(())
@@ -139,7 +140,7 @@ impl Store {
         ticket_hash: &[u8],
         kind: Ceremony,
     ) -> Result<(i64, String), StoreError> {
-        let row: Option<(i64, String)> = sqlx::query_as(
+        let row: Option<(i64, String)> = db::query_as(
             "DELETE FROM webauthn_ceremonies WHERE ticket_hash = ? AND kind = ? \
              AND expires_at > ? RETURNING operator_id, state",
         )
@@ -154,7 +155,7 @@ impl Store {
     /// Whether the operator has recovery codes (used or not).
     pub async fn has_recovery_codes(&self, operator: i64) -> Result<bool, StoreError> {
         let (n,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM recovery_codes WHERE operator_id = ?")
+            db::query_as("SELECT COUNT(*) FROM recovery_codes WHERE operator_id = ?")
                 .bind(operator)
                 .fetch_one(&self.pool)
                 .await?;

@@ -14,6 +14,7 @@
 //! - a console session, until it expires or has been idle for `session_idle_minutes`;
 //! - a data key no visitor refers to (a start that failed between the two), one hour.
 
+use super::db;
 use super::{Store, StoreError};
 use confide_protocol::settings::WidgetSettings;
 
@@ -62,7 +63,7 @@ impl Store {
     ) -> Result<PurgeCounts, StoreError> {
         let now = self.clock.now_ms();
         let mut counts = PurgeCounts::default();
-        let widgets: Vec<(i64, String)> = sqlx::query_as("SELECT id, settings FROM widgets")
+        let widgets: Vec<(i64, String)> = db::query_as("SELECT id, settings FROM widgets")
             .fetch_all(&self.pool)
             .await?;
         for (widget_id, settings) in widgets {
@@ -95,7 +96,7 @@ impl Store {
         counts: &mut PurgeCounts,
     ) -> Result<(), StoreError> {
         loop {
-            let ids: Vec<(i64,)> = sqlx::query_as(
+            let ids: Vec<(i64,)> = db::query_as(
                 "SELECT id FROM conversations WHERE widget_id = ? AND last_at < ? \
                  AND restricted_at IS NULL LIMIT ?",
             )
@@ -110,13 +111,13 @@ impl Store {
             let mut tx = self.pool.begin().await?;
             for &(id,) in &ids {
                 // Checked again: a message that arrived meanwhile keeps the conversation.
-                counts.conversations += sqlx::query(
+                counts.conversations += db::query(
                     "DELETE FROM conversations WHERE id = ? AND last_at < ? \
                      AND restricted_at IS NULL",
                 )
                 .bind(id)
                 .bind(before)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?
                 .rows_affected();
             }
@@ -133,10 +134,11 @@ impl Store {
     pub(super) async fn delete_messages(&self, conversation: i64) -> Result<u64, StoreError> {
         let mut total = 0;
         loop {
-            let gone = sqlx::query(
-                "DELETE FROM messages WHERE rowid IN \
-                 (SELECT rowid FROM messages WHERE conversation_id = ? LIMIT ?)",
+            let gone = db::query(
+                "DELETE FROM messages WHERE conversation_id = ? AND seq IN \
+                 (SELECT seq FROM messages WHERE conversation_id = ? ORDER BY seq LIMIT ?)",
             )
+            .bind(conversation)
             .bind(conversation)
             .bind(MESSAGE_BATCH)
             .execute(&self.pool)
@@ -153,7 +155,7 @@ impl Store {
     async fn purge_details(&self, widget_id: i64, before: i64) -> Result<u64, StoreError> {
         let mut total = 0;
         loop {
-            let done = sqlx::query(
+            let done = db::query(
                 "UPDATE conversations SET context = NULL, details = NULL WHERE id IN \
                  (SELECT id FROM conversations WHERE widget_id = ? AND created_at < ? \
                   AND restricted_at IS NULL \
@@ -183,14 +185,14 @@ impl Store {
     ) -> Result<u64, StoreError> {
         const REFERRED: &str =
             "EXISTS (SELECT 1 FROM conversations c WHERE c.receipt_id = consent_receipts.id)";
-        sqlx::query(&format!(
+        db::query(format!(
             "UPDATE consent_receipts SET unreferenced_at = NULL \
              WHERE widget_id = ? AND unreferenced_at IS NOT NULL AND {REFERRED}"
         ))
         .bind(widget_id)
         .execute(&self.pool)
         .await?;
-        sqlx::query(&format!(
+        db::query(format!(
             "UPDATE consent_receipts SET unreferenced_at = ? \
              WHERE widget_id = ? AND unreferenced_at IS NULL AND NOT {REFERRED}"
         ))
@@ -200,7 +202,7 @@ impl Store {
         .await?;
         let mut total = 0;
         loop {
-            let done = sqlx::query(&format!(
+            let done = db::query(format!(
                 "DELETE FROM consent_receipts WHERE id IN \
                  (SELECT id FROM consent_receipts WHERE widget_id = ? AND unreferenced_at < ? \
                   AND NOT {REFERRED} LIMIT ?)"
@@ -222,7 +224,7 @@ impl Store {
     async fn purge_sessions(&self, now: i64, idle_before: i64) -> Result<u64, StoreError> {
         let mut total = 0;
         loop {
-            let done = sqlx::query(
+            let done = db::query(
                 "DELETE FROM sessions WHERE token_hash IN (SELECT token_hash FROM sessions \
                  WHERE expires_at <= ? OR last_active_at <= ? LIMIT ?)",
             )
@@ -246,7 +248,7 @@ impl Store {
         let (mut visitors, mut keys) = (0, 0);
         loop {
             let mut tx = self.pool.begin().await?;
-            let gone: Vec<(Option<Vec<u8>>,)> = sqlx::query_as(
+            let gone: Vec<(Option<Vec<u8>>,)> = db::query_as(
                 "DELETE FROM visitors WHERE id IN (SELECT v.id FROM visitors v \
                  WHERE v.expires_at <= ? \
                  AND NOT EXISTS (SELECT 1 FROM conversations c WHERE c.visitor_id = v.id) \
@@ -254,7 +256,7 @@ impl Store {
             )
             .bind(now)
             .bind(BATCH)
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut tx)
             .await?;
             tx.commit().await?;
             let refs: Vec<Vec<u8>> = gone.iter().filter_map(|(r,)| r.clone()).collect();
@@ -283,21 +285,13 @@ impl Store {
             .chunks(BATCH as usize)
         {
             // A key is a visitor's or (sealing an authenticator secret) an operator's.
-            let mut known = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-                "SELECT key_ref FROM visitors WHERE key_ref IN (",
-            );
-            let mut list = known.separated(", ");
-            for r in chunk {
-                list.push_bind(r);
-            }
-            known.push(") UNION ALL SELECT totp_key_ref FROM operators WHERE totp_key_ref IN (");
-            let mut list = known.separated(", ");
-            for r in chunk {
-                list.push_bind(r);
-            }
-            known.push(")");
+            let mut known = db::query("SELECT key_ref FROM visitors WHERE key_ref IN ");
+            known
+                .push_list(chunk.iter().map(|r| r.as_slice()))
+                .push(" UNION ALL SELECT totp_key_ref FROM operators WHERE totp_key_ref IN ")
+                .push_list(chunk.iter().map(|r| r.as_slice()));
             let known: std::collections::HashSet<Vec<u8>> = known
-                .build_query_as::<(Vec<u8>,)>()
+                .rows::<(Vec<u8>,)>()
                 .fetch_all(&self.pool)
                 .await?
                 .into_iter()

@@ -5,10 +5,10 @@
 //! good. A restricted conversation (Art. 18) is kept: neither erased here nor purged, until an
 //! admin lifts the restriction.
 
+use super::db;
 use super::{sealed, Store, StoreError};
 use confide_protocol::chat::ConversationId;
 use confide_protocol::details::{PrechatValues, VisitorDetails};
-use sqlx::{QueryBuilder, Sqlite};
 use std::collections::BTreeSet;
 
 /// What an erasure did.
@@ -40,15 +40,11 @@ type Facts = Vec<(i64, Option<i64>, bool, bool)>;
 
 impl Store {
     async fn facts(&self, ids: &[ConversationId]) -> Result<Facts, StoreError> {
-        let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "SELECT id, visitor_id, restricted_at IS NOT NULL, open FROM conversations WHERE id IN (",
+        let mut sql = db::query(
+            "SELECT id, visitor_id, restricted_at IS NOT NULL, open FROM conversations WHERE id IN ",
         );
-        let mut list = sql.separated(", ");
-        for id in ids {
-            list.push_bind(id.0);
-        }
-        sql.push(")");
-        Ok(sql.build_query_as().fetch_all(&self.pool).await?)
+        sql.push_list(ids.iter().map(|id| id.0));
+        Ok(sql.rows().fetch_all(&self.pool).await?)
     }
 
     /// Erases the named conversations that exist and are not restricted, a batch at a time,
@@ -67,7 +63,7 @@ impl Store {
                     Some((_, _, true, _)) => done.restricted.push(*id),
                     Some((_, visitor, false, _)) => {
                         done.messages += self.delete_messages(id.0).await?;
-                        let gone = sqlx::query(
+                        let gone = db::query(
                             "DELETE FROM conversations WHERE id = ? AND restricted_at IS NULL",
                         )
                         .bind(id.0)
@@ -98,7 +94,7 @@ impl Store {
         let now = self.clock.now_ms();
         let mut refs = Vec::new();
         for &visitor in visitors {
-            let gone: Option<(Option<Vec<u8>>,)> = sqlx::query_as(
+            let gone: Option<(Option<Vec<u8>>,)> = db::query_as(
                 "SELECT key_ref FROM visitors WHERE id = ? \
                  AND NOT EXISTS (SELECT 1 FROM conversations WHERE visitor_id = ?)",
             )
@@ -107,10 +103,11 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
             if let Some((key_ref,)) = gone {
-                sqlx::query(
-                    "UPDATE visitors SET expires_at = MIN(expires_at, ?), key_ref = NULL \
+                db::query(format!(
+                    "UPDATE visitors SET expires_at = {}(expires_at, ?), key_ref = NULL \
                      WHERE id = ?",
-                )
+                    self.pool.kind().least()
+                ))
                 .bind(now)
                 .bind(visitor)
                 .execute(&self.pool)
@@ -147,21 +144,21 @@ impl Store {
                     continue;
                 }
                 let changed = if restricted {
-                    sqlx::query(
-                        "UPDATE conversations SET restricted_at = ?, open = 0 \
+                    db::query(
+                        "UPDATE conversations SET restricted_at = ?, open = FALSE \
                          WHERE id = ? AND restricted_at IS NULL",
                     )
                     .bind(now)
                     .bind(id.0)
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await?
                 } else {
-                    sqlx::query(
+                    db::query(
                         "UPDATE conversations SET restricted_at = NULL \
                          WHERE id = ? AND restricted_at IS NOT NULL",
                     )
                     .bind(id.0)
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await?
                 }
                 .rows_affected();
@@ -180,7 +177,7 @@ impl Store {
     /// Whether the conversation is restricted (`NotFound` when there is none).
     pub async fn is_restricted(&self, conversation: ConversationId) -> Result<bool, StoreError> {
         let row: Option<(bool,)> =
-            sqlx::query_as("SELECT restricted_at IS NOT NULL FROM conversations WHERE id = ?")
+            db::query_as("SELECT restricted_at IS NOT NULL FROM conversations WHERE id = ?")
                 .bind(conversation.0)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -213,25 +210,25 @@ impl Store {
         let key = self.conversation_key(conversation).await?;
         let s = sealed::seal_details(self.keys()?, &key, conversation.0, &details)?;
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query("UPDATE conversations SET prechat = ?, context = ? WHERE id = ?")
+        let done = db::query("UPDATE conversations SET prechat = ?, context = ? WHERE id = ?")
             .bind(s.prechat)
             .bind(s.context)
             .bind(conversation.0)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        sqlx::query("DELETE FROM blind_index WHERE conversation_id = ?")
+        db::query("DELETE FROM blind_index WHERE conversation_id = ?")
             .bind(conversation.0)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         for (kind, digest) in s.index {
-            sqlx::query("INSERT INTO blind_index (conversation_id, kind, digest) VALUES (?, ?, ?)")
+            db::query("INSERT INTO blind_index (conversation_id, kind, digest) VALUES (?, ?, ?)")
                 .bind(conversation.0)
                 .bind(kind)
                 .bind(digest)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
         }
         tx.commit().await?;

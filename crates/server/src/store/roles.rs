@@ -1,5 +1,6 @@
 //! Roles (issue 15): the named permission sets operators hold, built-in ones included.
 
+use super::db;
 use super::{Store, StoreError};
 use confide_protocol::roles::{Permissions, Role};
 
@@ -17,7 +18,7 @@ fn role_from_row((name, permissions, builtin): RoleRow) -> Result<Role, StoreErr
 impl Store {
     /// Every role, built-in ones first, then by name.
     pub async fn roles(&self) -> Result<Vec<Role>, StoreError> {
-        let rows: Vec<RoleRow> = sqlx::query_as(
+        let rows: Vec<RoleRow> = db::query_as(
             "SELECT name, permissions, builtin FROM roles ORDER BY builtin DESC, name",
         )
         .fetch_all(&self.pool)
@@ -27,7 +28,7 @@ impl Store {
 
     pub async fn role(&self, name: &str) -> Result<Role, StoreError> {
         let row: RoleRow =
-            sqlx::query_as("SELECT name, permissions, builtin FROM roles WHERE name = ?")
+            db::query_as("SELECT name, permissions, builtin FROM roles WHERE name = ?")
                 .bind(name)
                 .fetch_one(&self.pool)
                 .await?;
@@ -38,8 +39,8 @@ impl Store {
     pub async fn create_role(&self, role: &Role) -> Result<(), StoreError> {
         let json = serde_json::to_string(&role.permissions)
             .map_err(|e| super::json_error("role permissions", &e))?;
-        sqlx::query(
-            "INSERT INTO roles (name, permissions, builtin, created_at) VALUES (?, ?, 0, ?)",
+        db::query(
+            "INSERT INTO roles (name, permissions, builtin, created_at) VALUES (?, ?, FALSE, ?)",
         )
         .bind(&role.name)
         .bind(json)
@@ -49,26 +50,38 @@ impl Store {
         Ok(())
     }
 
-    /// Replaces a role's permissions; `NotFound` for no such role or a built-in one. Returns
+    /// Replaces a role's permissions (of a built-in role, only whether it requires a second
+    /// factor); `NotFound` for no such role. Returns
     /// the ids of the operators who hold it (their sockets must read the change).
     pub async fn update_role(&self, role: &Role) -> Result<Vec<i64>, StoreError> {
         let json = serde_json::to_string(&role.permissions)
             .map_err(|e| super::json_error("role permissions", &e))?;
+        let mut tx = self.pool.begin().await?;
+        let Some((builtin, stored)): Option<(bool, String)> =
+            db::query_as("SELECT builtin, permissions FROM roles WHERE name = ?")
+                .bind(&role.name)
+                .fetch_optional(&mut tx)
+                .await?
+        else {
+            return Err(StoreError::NotFound);
+        };
         // A built-in role's permissions never change; only whether it requires a second
         // factor does.
-        let done = sqlx::query(
-            "UPDATE roles SET permissions = CASE WHEN builtin = 0 THEN ? \
-             ELSE json_set(permissions, '$.second_factor', json(?)) END WHERE name = ?",
-        )
-        .bind(json)
-        .bind(role.permissions.second_factor.to_string())
-        .bind(&role.name)
-        .execute(&self.pool)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        let ids: Vec<(i64,)> = sqlx::query_as("SELECT id FROM operators WHERE role = ?")
+        let json = if builtin {
+            let mut kept: Permissions = serde_json::from_str(&stored)
+                .map_err(|e| super::json_error("role permissions", &e))?;
+            kept.second_factor = role.permissions.second_factor;
+            serde_json::to_string(&kept).map_err(|e| super::json_error("role permissions", &e))?
+        } else {
+            json
+        };
+        db::query("UPDATE roles SET permissions = ? WHERE name = ?")
+            .bind(json)
+            .bind(&role.name)
+            .execute(&mut tx)
+            .await?;
+        tx.commit().await?;
+        let ids: Vec<(i64,)> = db::query_as("SELECT id FROM operators WHERE role = ?")
             .bind(&role.name)
             .fetch_all(&self.pool)
             .await?;

@@ -3,6 +3,7 @@
 //! data naming the table, column and row. Also the blind indexes written beside them, and the
 //! pass that seals rows stored in plain text before sealing existed.
 
+use super::db;
 use super::{Store, StoreError};
 use crate::crypto::{self, Secret};
 use crate::keystore::{KeyError, KeyStore};
@@ -184,7 +185,7 @@ impl Store {
     /// The data key of a visitor (by their row).
     pub async fn visitor_key(&self, visitor_id: i64) -> Result<Arc<Secret>, StoreError> {
         let row: Option<(Option<Vec<u8>>,)> =
-            sqlx::query_as("SELECT key_ref FROM visitors WHERE id = ?")
+            db::query_as("SELECT key_ref FROM visitors WHERE id = ?")
                 .bind(visitor_id)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -200,7 +201,7 @@ impl Store {
         &self,
         conversation: ConversationId,
     ) -> Result<Arc<Secret>, StoreError> {
-        let row: Option<(Option<Vec<u8>>,)> = sqlx::query_as(
+        let row: Option<(Option<Vec<u8>>,)> = db::query_as(
             "SELECT v.key_ref FROM conversations c LEFT JOIN visitors v ON v.id = c.visitor_id \
              WHERE c.id = ?",
         )
@@ -218,7 +219,7 @@ impl Store {
     /// emptied or another installation's key store would make every sealed row unreadable
     /// (and new rows would be sealed under keys the old ones never see).
     pub(super) async fn keys_match(&self) -> anyhow::Result<()> {
-        let refs: Vec<(Vec<u8>,)> = sqlx::query_as(
+        let refs: Vec<(Vec<u8>,)> = db::query_as(
             "SELECT key_ref FROM visitors WHERE key_ref IS NOT NULL ORDER BY id DESC LIMIT 20",
         )
         .fetch_all(&self.pool)
@@ -250,7 +251,7 @@ impl Store {
         // Visitors without a data key.
         loop {
             let ids: Vec<(i64,)> =
-                sqlx::query_as("SELECT id FROM visitors WHERE key_ref IS NULL LIMIT ?")
+                db::query_as("SELECT id FROM visitors WHERE key_ref IS NULL LIMIT ?")
                     .bind(batch)
                     .fetch_all(&self.pool)
                     .await?;
@@ -259,7 +260,7 @@ impl Store {
             }
             for (id,) in ids {
                 let (key_ref, _) = keys.create(self.now_ms()).await?;
-                sqlx::query("UPDATE visitors SET key_ref = ? WHERE id = ?")
+                db::query("UPDATE visitors SET key_ref = ? WHERE id = ?")
                     .bind(key_ref)
                     .bind(id)
                     .execute(&self.pool)
@@ -270,7 +271,7 @@ impl Store {
         // Conversations without a visitor (messages left without a token, before every one
         // got a visitor): each gets a visitor of its own, whose token nobody holds.
         loop {
-            let rows: Vec<(i64, i64)> = sqlx::query_as(
+            let rows: Vec<(i64, i64)> = db::query_as(
                 "SELECT id, widget_id FROM conversations WHERE visitor_id IS NULL LIMIT ?",
             )
             .bind(batch)
@@ -285,7 +286,7 @@ impl Store {
                 let visitor = self
                     .create_visitor(widget, &crate::auth::token_hash(&token), 0)
                     .await?;
-                sqlx::query("UPDATE conversations SET visitor_id = ? WHERE id = ?")
+                db::query("UPDATE conversations SET visitor_id = ? WHERE id = ?")
                     .bind(visitor)
                     .bind(id)
                     .execute(&self.pool)
@@ -295,7 +296,7 @@ impl Store {
         }
         // Details in plain JSON.
         loop {
-            let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+            let rows: Vec<(i64, String, i64)> = db::query_as(
                 "SELECT id, details, visitor_id FROM conversations WHERE details IS NOT NULL LIMIT ?",
             )
             .bind(batch)
@@ -310,22 +311,22 @@ impl Store {
                 let key = self.visitor_key(visitor).await?;
                 let s = seal_details(&keys, &key, id, &details)?;
                 let mut tx = self.pool.begin().await?;
-                sqlx::query(
+                db::query(
                     "UPDATE conversations SET prechat = ?, context = ?, details = NULL WHERE id = ?",
                 )
                 .bind(s.prechat)
                 .bind(s.context)
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
                 for (kind, digest) in s.index {
-                    sqlx::query(
+                    db::query(
                         "INSERT INTO blind_index (conversation_id, kind, digest) VALUES (?, ?, ?)",
                     )
                     .bind(id)
                     .bind(kind)
                     .bind(digest)
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await?;
                 }
                 tx.commit().await?;
@@ -334,7 +335,7 @@ impl Store {
         }
         // Message bodies in plain text.
         loop {
-            let rows: Vec<(i64, i64, String, i64)> = sqlx::query_as(
+            let rows: Vec<(i64, i64, String, i64)> = db::query_as(
                 "SELECT m.conversation_id, m.seq, m.body, c.visitor_id FROM messages m \
                  JOIN conversations c ON c.id = m.conversation_id WHERE m.sealed IS NULL LIMIT ?",
             )
@@ -348,13 +349,13 @@ impl Store {
             for (conversation, seq, body, visitor) in rows {
                 let key = self.visitor_key(visitor).await?;
                 let s = crypto::seal(&key, &body_ad(conversation, seq), body.as_bytes())?;
-                sqlx::query(
+                db::query(
                     "UPDATE messages SET sealed = ?, body = '' WHERE conversation_id = ? AND seq = ?",
                 )
                 .bind(s)
                 .bind(conversation)
                 .bind(seq)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
                 sealed += 1;
             }

@@ -9,6 +9,7 @@
 //! anything is written for it. Sequence numbers are given in queue order inside the
 //! transaction, so sequence order is commit order, as with one transaction per message.
 
+use super::db;
 use super::{author_str, message_from_row, Appended, MessageRow, StoreError};
 use crate::clock::Clock;
 use crate::keystore::KeyStore;
@@ -16,8 +17,6 @@ use confide_protocol::chat::{
     Author, ChatMessage, ClientMsgId, ConversationId, ConversationSummary, MessageText,
 };
 use confide_protocol::WidgetKey;
-use sqlx::sqlite::SqliteConnection;
-use sqlx::Connection;
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
@@ -57,16 +56,18 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer; a conversation takes at most `max_messages`; bodies are sealed
-    /// with their visitor's data key from `keys`.
-    pub fn start(
-        conn: SqliteConnection,
+    /// Starts the writer on `conn` (on PostgreSQL, replaced from `reconnect` when it stops
+    /// answering); a conversation takes at most `max_messages`; bodies are sealed with their
+    /// visitor's data key from `keys`.
+    pub(crate) fn start(
+        conn: db::Conn,
+        reconnect: Option<db::Pool>,
         clock: Arc<dyn Clock>,
         max_messages: u64,
         keys: Option<Arc<KeyStore>>,
     ) -> Self {
         let (jobs, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(conn, clock, max_messages, keys, rx));
+        tokio::spawn(run(conn, reconnect, clock, max_messages, keys, rx));
         Self { jobs }
     }
 
@@ -92,7 +93,8 @@ fn closed() -> StoreError {
 }
 
 async fn run(
-    mut conn: SqliteConnection,
+    mut conn: db::Conn,
+    reconnect: Option<db::Pool>,
     clock: Arc<dyn Clock>,
     max_messages: u64,
     keys: Option<Arc<KeyStore>>,
@@ -124,10 +126,19 @@ async fn run(
                 max_messages,
                 keys: keys.as_deref(),
             };
-            store_batch(&mut conn, &context, &mut widget_keys, &mut batch).await;
+            let mut stored = try_batch(&mut conn, &context, &mut widget_keys, &batch).await;
+            if stored.is_err() && reconnect.is_some() {
+                // PostgreSQL: the connection may be gone (a restart, a terminated backend)
+                // or another node's writer may have won a deadlock: once more, on a working
+                // connection. A batch that did commit before the connection dropped is found
+                // again by its ids, and answered as stored.
+                conn = reconnected(conn, reconnect.as_ref()).await;
+                stored = try_batch(&mut conn, &context, &mut widget_keys, &batch).await;
+            }
+            answer(&mut batch, stored);
         }
     }
-    let _ = conn.close().await;
+    conn.close().await;
     if let Some(done) = closing {
         let _ = done.send(());
     }
@@ -141,32 +152,71 @@ struct Context<'a> {
     keys: Option<&'a KeyStore>,
 }
 
-async fn store_batch(
-    conn: &mut SqliteConnection,
+/// After a failed batch on PostgreSQL: a new connection from `pool` when the writer's own
+/// no longer answers (the server restarted, or it was terminated), so writes go on.
+async fn reconnected(mut conn: db::Conn, pool: Option<&db::Pool>) -> db::Conn {
+    let Some(pool) = pool else { return conn };
+    if db::query("SELECT 1").execute(&mut conn).await.is_ok() {
+        return conn;
+    }
+    match pool.acquire_own().await {
+        Ok(mut fresh) => {
+            conn.close().await;
+            let name = format!("SET application_name = '{}'", super::postgres::WRITER);
+            let _ = db::query(name).execute(&mut fresh).await;
+            fresh
+        }
+        Err(e) => {
+            tracing::warn!(error = %StoreError::from(e), "the writer cannot reconnect yet");
+            conn
+        }
+    }
+}
+
+/// Stores the batch in one transaction: each message's result once it committed.
+async fn try_batch(
+    conn: &mut db::Conn,
     context: &Context<'_>,
     widget_keys: &mut HashMap<i64, WidgetKey>,
-    batch: &mut Vec<(Append, oneshot::Sender<Reply>)>,
-) {
-    let began = sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await;
+    batch: &[(Append, oneshot::Sender<Reply>)],
+) -> Result<Vec<Reply>, StoreError> {
+    // SQLite: the write lock at once. PostgreSQL: the conversations' rows are locked as
+    // they are read (`FOR UPDATE`), so writers on several nodes take turns per conversation.
+    let began = db::query(match conn.kind() {
+        db::Kind::Sqlite => "BEGIN IMMEDIATE",
+        db::Kind::Postgres => "BEGIN",
+    })
+    .execute(&mut *conn)
+    .await;
     let stored = match began {
         Ok(_) => store_all(conn, context, widget_keys, batch).await,
         Err(e) => Err(StoreError::from(e)),
     };
     let committed = match stored {
-        Ok(results) => match sqlx::query("COMMIT").execute(&mut *conn).await {
+        Ok(results) => match db::query("COMMIT").execute(&mut *conn).await {
             Ok(_) => Ok(results),
             Err(e) => Err(StoreError::from(e)),
         },
         Err(e) => Err(e),
     };
-    match committed {
+    if committed.is_err() {
+        let _ = db::query("ROLLBACK").execute(&mut *conn).await;
+    }
+    committed
+}
+
+/// Answers every sender of the batch (after the commit).
+fn answer(
+    batch: &mut Vec<(Append, oneshot::Sender<Reply>)>,
+    stored: Result<Vec<Reply>, StoreError>,
+) {
+    match stored {
         Ok(results) => {
             for ((_, reply), result) in batch.drain(..).zip(results) {
                 let _ = reply.send(result);
             }
         }
         Err(e) => {
-            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
             for (_, reply) in batch.drain(..) {
                 let _ = reply.send(Err(copy(&e)));
             }
@@ -211,7 +261,7 @@ fn marks(n: usize) -> String {
 /// stored (its conversation gone, full, or erased; its id taken by another author) fails
 /// alone, before anything is written for it.
 async fn store_all(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     context: &Context<'_>,
     widget_keys: &mut HashMap<i64, WidgetKey>,
     batch: &[(Append, oneshot::Sender<Reply>)],
@@ -226,11 +276,14 @@ async fn store_all(
     let sql = format!(
         "SELECT c.id, c.last_seq, c.open, c.offline, c.unread, c.widget_id, c.last_at, \
              v.key_ref FROM conversations c LEFT JOIN visitors v ON v.id = c.visitor_id \
-             WHERE c.id IN ({})",
-        marks(ids.len())
+             WHERE c.id IN ({}){}",
+        marks(ids.len()),
+        match conn.kind() {
+            db::Kind::Sqlite => "",
+            db::Kind::Postgres => " ORDER BY c.id FOR UPDATE OF c",
+        }
     );
-    let mut query =
-        sqlx::query_as::<_, (i64, i64, bool, bool, i64, i64, i64, Option<Vec<u8>>)>(&sql);
+    let mut query = db::query_as::<(i64, i64, bool, bool, i64, i64, i64, Option<Vec<u8>>)>(&sql);
     for id in &ids {
         query = query.bind(id);
     }
@@ -270,7 +323,7 @@ async fn store_all(
             vec!["(?, ?)"; batch.len()].join(", "),
             super::message_fields!()
         );
-        let mut q = sqlx::query_as::<_, MessageRow>(&sql);
+        let mut q = db::query_as::<MessageRow>(&sql);
         for (job, _) in batch {
             q = q.bind(job.conversation.0).bind(job.id.as_str());
         }
@@ -292,20 +345,17 @@ async fn store_all(
             vec!["(?, ?)"; resends.len()].join(", "),
             super::message_fields!()
         );
-        let mut q = sqlx::query_as::<
-            _,
-            (
-                i64,
-                i64,
-                String,
-                String,
-                Option<String>,
-                Option<Vec<u8>>,
-                String,
-                i64,
-                i64,
-            ),
-        >(&sql);
+        let mut q = db::query_as::<(
+            i64,
+            i64,
+            String,
+            String,
+            Option<String>,
+            Option<Vec<u8>>,
+            String,
+            i64,
+            i64,
+        )>(&sql);
         for (visitor, id) in &resends {
             q = q.bind(visitor).bind(*id);
         }
@@ -338,7 +388,7 @@ async fn store_all(
             "SELECT id, alias FROM operators WHERE id IN ({})",
             marks(operators.len())
         );
-        let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
+        let mut q = db::query_as::<(i64, String)>(&sql);
         for id in &operators {
             q = q.bind(id);
         }
@@ -466,7 +516,7 @@ async fn store_all(
              author_alias, body, sealed, at) VALUES {}",
             vec!["(?, ?, ?, ?, ?, ?, '', ?, ?)"; rows.len()].join(", ")
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = db::query(&sql);
         for r in &rows {
             q = q
                 .bind(r.conversation)
@@ -486,7 +536,7 @@ async fn store_all(
              unread = v.column4 FROM (VALUES {}) AS v WHERE conversations.id = v.column1",
             vec!["(?, ?, ?, ?)"; touched.len()].join(", ")
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = db::query(&sql);
         for (id, c) in &touched {
             q = q.bind(**id).bind(c.last_seq).bind(c.last_at).bind(c.unread);
         }
@@ -497,14 +547,14 @@ async fn store_all(
 
 /// A widget's key by its id (it never changes: kept for the writer's life).
 async fn widget_key(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     keys: &mut HashMap<i64, WidgetKey>,
     widget_id: i64,
 ) -> Result<WidgetKey, StoreError> {
     if let Some(k) = keys.get(&widget_id) {
         return Ok(k.clone());
     }
-    let (key,): (String,) = sqlx::query_as("SELECT key FROM widgets WHERE id = ?")
+    let (key,): (String,) = db::query_as("SELECT key FROM widgets WHERE id = ?")
         .bind(widget_id)
         .fetch_one(&mut *conn)
         .await?;

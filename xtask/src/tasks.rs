@@ -212,6 +212,26 @@ pub fn run(env: &Env, extra: &[String]) -> Result<(), String> {
     }
 }
 
+/// The server's API suite again, on PostgreSQL (each test its own database on a private
+/// cluster the test process starts): the conformance run of the store's two backends. The
+/// tests about the SQLite file itself are listed, with why, in `SQLITE_ONLY`.
+fn postgres_conformance() -> Result<(), String> {
+    let list = util::root().join("crates/server/tests/api/SQLITE_ONLY");
+    let text = std::fs::read_to_string(&list)
+        .map_err(|e| format!("cannot read {}: {e}", list.display()))?;
+    let mut cmd = cargo();
+    cmd.args(["test", "-p", "confide-server", "--test", "api", "--"])
+        .env("CONFIDE_TEST_BACKEND", "postgres");
+    for name in text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+    {
+        cmd.args(["--skip", name]);
+    }
+    util::run(&mut cmd)
+}
+
 struct Suite {
     name: &'static str,
     run: Box<dyn Fn() -> Result<(), String>>,
@@ -259,6 +279,11 @@ pub fn test(env: &Env) -> Result<(), String> {
             name: "native tests",
             run: Box::new(|| util::run(cargo().args(["test", "--workspace"]))),
             needs: &[],
+        },
+        Suite {
+            name: "server tests on PostgreSQL",
+            run: Box::new(postgres_conformance),
+            needs: &["native tests"],
         },
         Suite {
             name: "wasm tests in Chromium",

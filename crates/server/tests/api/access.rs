@@ -107,7 +107,7 @@ async fn a_list_without_the_clients_address_shuts_the_console_and_the_cli_opens_
     drop(ws.close(None).await);
 
     // The command line empties it; the console answers again.
-    let out = crate::process::confide_with_db(&crate::helpers::db_path(app.dir.path()))
+    let out = crate::process::confide_with_db(app.dir.path())
         .args(["access", "reset"])
         .output()
         .expect("confide access reset");

@@ -564,7 +564,7 @@ async fn an_authenticator_code_or_a_recovery_code_is_needed_once_enrolled_each_u
 
     // The secret is sealed at rest: its bytes are nowhere in the database file.
     let raw = base32_decode(&secret);
-    let db = crate::helpers::db_and_wal_bytes(app.dir.path());
+    let db = crate::helpers::db_and_wal_bytes(app.dir.path()).await;
     assert!(
         !db.windows(raw.len()).any(|w| w == raw.as_slice()),
         "the secret is stored in the clear"

@@ -3,7 +3,7 @@
 //! entry that was edited or removed; retention removes entries from the old end and what
 //! remains still verifies.
 
-use crate::helpers::{db_path, post_json, spawn_app, Options, TestApp};
+use crate::helpers::{post_json, spawn_app, Options, Raw, TestApp};
 use crate::process::confide_with_db;
 use crate::sockets::*;
 use confide_server::clock::ManualClock;
@@ -49,9 +49,9 @@ async fn sign_out(app: &TestApp, cookie: &str) {
     assert_eq!(res.status(), 204);
 }
 
-/// Runs `confide audit verify` on the app's database: (success, what it printed).
-fn verify_cli(db: &Path) -> (bool, String) {
-    let out = confide_with_db(db)
+/// Runs `confide audit verify` on the database of the app in `dir`: (success, what it printed).
+fn verify_cli(dir: &Path) -> (bool, String) {
+    let out = confide_with_db(dir)
         .args(["audit", "verify"])
         .output()
         .expect("confide audit verify");
@@ -64,17 +64,9 @@ fn verify_cli(db: &Path) -> (bool, String) {
 }
 
 async fn sql(app: &TestApp, statement: &str) {
-    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
-        "sqlite://{}",
-        db_path(app.dir.path()).display()
-    ))
-    .await
-    .expect("connect");
-    sqlx::query(statement)
-        .execute(&mut conn)
-        .await
-        .expect("statement");
-    sqlx::Connection::close(conn).await.expect("close");
+    let mut conn = Raw::open(app.dir.path()).await;
+    conn.execute(statement, &[]).await;
+    conn.close().await;
 }
 
 #[tokio::test]
@@ -139,9 +131,9 @@ async fn sign_ins_sign_outs_and_admin_changes_are_logged_with_ids_only_and_the_c
 #[tokio::test]
 async fn confide_audit_verify_names_an_edited_and_a_removed_entry() {
     let app = spawn_app(Options::default()).await;
-    let db = db_path(app.dir.path());
+    let db = app.dir.path();
     // The command line writes entries too: adding an operator is one.
-    let add = confide_with_db(&db)
+    let add = confide_with_db(db)
         .args([
             "operator",
             "add",
@@ -177,7 +169,7 @@ async fn confide_audit_verify_names_an_edited_and_a_removed_entry() {
     );
     assert_eq!(rows[0].operator_id, None, "the command line");
 
-    let (ok, out) = verify_cli(&db);
+    let (ok, out) = verify_cli(db);
     assert!(ok, "{out}");
     assert!(out.contains("intact: 4 entries"), "{out}");
     assert!(
@@ -192,7 +184,7 @@ async fn confide_audit_verify_names_an_edited_and_a_removed_entry() {
         &format!("UPDATE audit_log SET target = 'widget:other' WHERE id = {third}"),
     )
     .await;
-    let (ok, out) = verify_cli(&db);
+    let (ok, out) = verify_cli(db);
     assert!(!ok, "{out}");
     assert!(
         out.contains(&format!("broken at entry {third}: it was changed")),
@@ -205,13 +197,13 @@ async fn confide_audit_verify_names_an_edited_and_a_removed_entry() {
         &format!("UPDATE audit_log SET target = 'widget:demo' WHERE id = {third}"),
     )
     .await;
-    assert!(verify_cli(&db).0, "restored");
+    assert!(verify_cli(db).0, "restored");
     sql(
         &app,
         &format!("DELETE FROM audit_log WHERE id = {}", rows[1].id),
     )
     .await;
-    let (ok, out) = verify_cli(&db);
+    let (ok, out) = verify_cli(db);
     assert!(!ok, "{out}");
     assert!(
         out.contains(&format!("broken at entry {third}: it does not follow")),

@@ -20,19 +20,19 @@ use tokio_tungstenite::tungstenite::Message;
 
 /// The test sends far faster than a person: rates it would reach are lifted (delivery, not
 /// the limits, is under test here).
-const UNLIMITED: &[(&str, &str)] = &[
+pub(crate) const UNLIMITED: &[(&str, &str)] = &[
     ("CONFIDE_MESSAGES_PER_SOCKET_PER_MINUTE", "100000"),
     ("CONFIDE_HELLOS_PER_CLIENT_PER_MINUTE", "100000"),
 ];
 
-const EACH_WAY: usize = 100;
+pub(crate) const EACH_WAY: usize = 100;
 const RESTARTS: usize = 8;
-const PASSWORD: &str = "operator password 1";
+pub(crate) const PASSWORD: &str = "operator password 1";
 
 /// A tiny deterministic generator, so a failing run can be replayed.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 impl Rng {
-    fn next(&mut self, below: u64) -> u64 {
+    pub(crate) fn next(&mut self, below: u64) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
@@ -41,15 +41,15 @@ impl Rng {
 }
 
 #[derive(Debug, Default)]
-struct Transcript {
+pub(crate) struct Transcript {
     /// seq -> (client id, author), as the server delivered them.
     received: BTreeMap<u64, (String, String)>,
     /// client id -> seq from its ack.
     acked: HashMap<String, u64>,
-    cuts: usize,
-    connects: usize,
+    pub(crate) cuts: usize,
+    pub(crate) connects: usize,
     /// Connections lost to the server (killed), not cut by the client.
-    drops: usize,
+    pub(crate) drops: usize,
     /// Gaps seen on a live socket (each then healed by a reconnect, but a bug all the same).
     stalls: Vec<String>,
 }
@@ -84,14 +84,14 @@ impl Transcript {
     }
 }
 
-enum Role {
+pub(crate) enum Role {
     Visitor,
     Operator { cookie: String },
 }
 
 /// One client: connects, resumes, resends its outbox, sends new messages while at most 4 are
 /// unacknowledged, and cuts its own connection after a random number of frames.
-async fn client(
+pub(crate) async fn client(
     addr: String,
     role: Role,
     seed: u64,
@@ -318,80 +318,14 @@ async fn every_message_arrives_exactly_once_in_order_across_cuts_and_server_kill
 
     // What the database holds.
     let store = crate::process::open_demo_store(dir.path()).await;
-    assert_eq!(
-        store.conversation_count().await.expect("count"),
-        1,
-        "one conversation"
-    );
-    let stored = store
-        .messages_after(confide_protocol::chat::ConversationId(1), 0)
-        .await
-        .expect("messages");
+    let db = stored_transcript(&store).await;
     store.close().await;
-    assert_eq!(
-        stored.len(),
-        2 * EACH_WAY,
-        "every message stored exactly once"
-    );
-    let db: BTreeMap<u64, (String, String)> = stored
-        .iter()
-        .map(|m| {
-            let author = serde_json::to_value(m.author).expect("author");
-            (
-                m.seq,
-                (
-                    m.id.as_str().to_owned(),
-                    author.as_str().expect("str").to_owned(),
-                ),
-            )
-        })
-        .collect();
-    assert_eq!(
-        db.keys().copied().collect::<Vec<_>>(),
-        (1..=2 * EACH_WAY as u64).collect::<Vec<_>>()
-    );
-
-    for (name, t) in [("visitor", &visitor), ("operator", &operator)] {
-        assert_eq!(t.received, db, "{name}'s transcript equals the database");
-    }
-    for (prefix, t) in [("v", &visitor), ("o", &operator)] {
-        let order: Vec<&String> = db
-            .values()
-            .filter(|(id, _)| id.starts_with(prefix))
-            .map(|(id, _)| id)
-            .collect();
-        let expected: Vec<String> = (1..=EACH_WAY).map(|n| format!("{prefix}-{n:06}")).collect();
-        assert_eq!(
-            order,
-            expected.iter().collect::<Vec<_>>(),
-            "{prefix}: stored in send order"
-        );
-        for (seq, (id, _)) in &db {
-            if id.starts_with(prefix) {
-                assert_eq!(
-                    t.acked.get(id),
-                    Some(seq),
-                    "{id}: the ack named its stored seq"
-                );
-            }
-        }
-    }
+    check(&db, &visitor, &operator);
     assert!(
         visitor.cuts + operator.cuts >= 4,
         "connections were cut: {} + {}",
         visitor.cuts,
         operator.cuts
-    );
-    // A live socket never loses a message: no gap had to be healed by a reconnect.
-    assert!(
-        visitor.stalls.is_empty(),
-        "visitor stalled: {:?}",
-        visitor.stalls
-    );
-    assert!(
-        operator.stalls.is_empty(),
-        "operator stalled: {:?}",
-        operator.stalls
     );
     // The kills landed while messages were in flight: both sides lost connections to them.
     assert!(
@@ -407,5 +341,88 @@ async fn every_message_arrives_exactly_once_in_order_across_cuts_and_server_kill
     eprintln!(
         "delivery: {RESTARTS} server kills; visitor {} connects, {} cuts, {} drops; operator {} connects, {} cuts, {} drops",
         visitor.connects, visitor.cuts, visitor.drops, operator.connects, operator.cuts, operator.drops
+    );
+}
+
+/// seq -> (client id, author) of the one conversation the database holds.
+pub(crate) async fn stored_transcript(
+    store: &confide_server::store::Store,
+) -> BTreeMap<u64, (String, String)> {
+    assert_eq!(
+        store.conversation_count().await.expect("count"),
+        1,
+        "one conversation"
+    );
+    let stored = store
+        .messages_after(confide_protocol::chat::ConversationId(1), 0)
+        .await
+        .expect("messages");
+    assert_eq!(
+        stored.len(),
+        2 * EACH_WAY,
+        "every message stored exactly once"
+    );
+    stored
+        .iter()
+        .map(|m| {
+            let author = serde_json::to_value(m.author).expect("author");
+            (
+                m.seq,
+                (
+                    m.id.as_str().to_owned(),
+                    author.as_str().expect("str").to_owned(),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Both transcripts equal the database: every message once, in send order, under the
+/// sequence its ack named; and no live socket ever had to heal a gap.
+pub(crate) fn check(
+    db: &BTreeMap<u64, (String, String)>,
+    visitor: &Transcript,
+    operator: &Transcript,
+) {
+    assert_eq!(
+        db.keys().copied().collect::<Vec<_>>(),
+        (1..=2 * EACH_WAY as u64).collect::<Vec<_>>()
+    );
+
+    for (name, t) in [("visitor", visitor), ("operator", operator)] {
+        assert_eq!(&t.received, db, "{name}'s transcript equals the database");
+    }
+    for (prefix, t) in [("v", visitor), ("o", operator)] {
+        let order: Vec<&String> = db
+            .values()
+            .filter(|(id, _)| id.starts_with(prefix))
+            .map(|(id, _)| id)
+            .collect();
+        let expected: Vec<String> = (1..=EACH_WAY).map(|n| format!("{prefix}-{n:06}")).collect();
+        assert_eq!(
+            order,
+            expected.iter().collect::<Vec<_>>(),
+            "{prefix}: stored in send order"
+        );
+        for (seq, (id, _)) in db {
+            if id.starts_with(prefix) {
+                assert_eq!(
+                    t.acked.get(id),
+                    Some(seq),
+                    "{id}: the ack named its stored seq"
+                );
+            }
+        }
+    }
+    // A live socket never loses a message: no gap had to be healed by a reconnect.
+    assert!(
+        visitor.stalls.is_empty(),
+        "visitor stalled: {:?}",
+        visitor.stalls
+    );
+    assert!(
+        operator.stalls.is_empty(),
+        "operator stalled: {:?}",
+        operator.stalls
     );
 }

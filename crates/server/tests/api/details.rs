@@ -52,8 +52,8 @@ async fn visitor_with_ua(app: &TestApp, ua: &str) -> Ws {
         .0
 }
 
-fn db_bytes(app: &TestApp) -> Vec<u8> {
-    crate::helpers::db_and_wal_bytes(app.dir.path())
+async fn db_bytes(app: &TestApp) -> Vec<u8> {
+    crate::helpers::db_and_wal_bytes(app.dir.path()).await
 }
 
 pub(crate) fn contains(haystack: &[u8], needle: &str) -> bool {
@@ -114,7 +114,7 @@ async fn standard_mode_gives_operators_fields_page_referrer_browser_and_the_live
     assert_eq!(t["details"], details);
 
     // Only families and cut URLs are kept: never the user agent, the query or the draft.
-    let bytes = db_bytes(&app);
+    let bytes = db_bytes(&app).await;
     for canary in [
         "uacanary-7f3a",
         "canary-query",
@@ -163,7 +163,7 @@ async fn privacy_mode_refuses_page_context_and_drafts_and_keeps_no_browser() {
     // No details frame: nothing about the visitor is stored in privacy mode.
     let first = recv(&mut op).await;
     assert_eq!(first["type"], "message", "{first}");
-    assert!(!contains(&db_bytes(&app), "Chrome"));
+    assert!(!contains(&db_bytes(&app).await, "Chrome"));
     app.stop().await;
 }
 
@@ -313,6 +313,6 @@ async fn a_left_message_needs_consent_gets_a_receipt_and_is_withdrawn_with_the_v
         .expect("q")
         .is_none());
     // Erased for real: secure_delete zeroes the freed pages and the WAL is checkpointed.
-    assert!(!contains(&db_bytes(&app), "grace@example.com"));
+    assert!(!contains(&db_bytes(&app).await, "grace@example.com"));
     app.stop().await;
 }

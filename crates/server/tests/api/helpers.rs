@@ -1,4 +1,6 @@
-//! Starting the server in-process on port 0 with a fresh SQLite file and fixture bundles.
+//! Starting the server in-process on port 0 with a fresh database (an SQLite file, or in the
+//! PostgreSQL run a database of its own on the shared cluster) and fixture bundles; and what
+//! tests need to look at that database themselves, on either backend.
 
 use confide_protocol::WidgetKey;
 use confide_server::clock::{Clock, SystemClock};
@@ -97,14 +99,172 @@ pub fn test_config() -> confide_server::Config {
     }
 }
 
-/// The database file and its WAL, byte for byte.
-pub fn db_and_wal_bytes(dir: &Path) -> Vec<u8> {
-    let db = db_path(dir);
-    let mut bytes = std::fs::read(&db).expect("db");
-    if let Ok(wal) = std::fs::read(db.with_extension("db-wal")) {
-        bytes.extend(wal);
+/// Every byte the test's database keeps on disk: on SQLite its file and WAL; on PostgreSQL,
+/// after a `CHECKPOINT`, every file of the shared cluster's data folder that may hold this
+/// database's bytes (its own folder under `base/`, the shared catalogs and state) and, of the
+/// write-ahead log, every record that touches this database (see [`crate::postgres::wal_of`]).
+/// The other tests' databases are left out: they run beside this one and keep their own text;
+/// so is PostgreSQL's `pg_description` (its built-in objects' descriptions, which no test
+/// writes: see [`crate::postgres::database_bytes`]).
+pub async fn db_and_wal_bytes(dir: &Path) -> Vec<u8> {
+    match postgres_url(dir) {
+        None => {
+            let db = db_path(dir);
+            let mut bytes = std::fs::read(&db).expect("db");
+            if let Ok(wal) = std::fs::read(db.with_extension("db-wal")) {
+                bytes.extend(wal);
+            }
+            bytes
+        }
+        Some(url) => {
+            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+                .await
+                .expect("connect to the test's database");
+            let (oid,): (i64,) = sqlx::query_as(
+                "SELECT oid::bigint FROM pg_database WHERE datname = current_database()",
+            )
+            .fetch_one(&mut conn)
+            .await
+            .expect("the database's oid");
+            sqlx::query("CHECKPOINT")
+                .execute(&mut conn)
+                .await
+                .expect("checkpoint");
+            sqlx::Connection::close(conn).await.expect("close");
+            let oid = u32::try_from(oid).expect("an oid");
+            let data = crate::postgres::shared().data_dir();
+            tokio::task::spawn_blocking(move || crate::postgres::database_bytes(&data, oid, true))
+                .await
+                .expect("read the cluster's files")
+        }
     }
-    bytes
+}
+
+/// The test folder's PostgreSQL database URL, in the PostgreSQL run (once the app started).
+pub fn postgres_url(dir: &Path) -> Option<String> {
+    if !on_postgres() {
+        return None;
+    }
+    Some(std::fs::read_to_string(dir.join("postgres-url")).expect("the folder's database URL"))
+}
+
+/// A value bound to a [`Raw`] statement's `$1`, `$2`, ...
+#[derive(Debug, Clone, Copy)]
+pub enum Bind<'a> {
+    Int(i64),
+    Bytes(&'a [u8]),
+}
+
+impl From<i64> for Bind<'_> {
+    fn from(v: i64) -> Self {
+        Bind::Int(v)
+    }
+}
+
+impl<'a> From<&'a [u8]> for Bind<'a> {
+    fn from(v: &'a [u8]) -> Self {
+        Bind::Bytes(v)
+    }
+}
+
+impl<'a> From<&'a Vec<u8>> for Bind<'a> {
+    fn from(v: &'a Vec<u8>) -> Self {
+        Bind::Bytes(v)
+    }
+}
+
+/// A plain connection to the test's database, whichever the backend, for tests that run
+/// their own SQL (tamper with a row, backdate one, count rows, read a sealed column). The SQL
+/// is the dialect both share: `$1, $2` placeholders, `TRUE`/`FALSE`, no `rowid`.
+pub enum Raw {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+macro_rules! bound {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match *a {
+                Bind::Int(v) => q.bind(v),
+                Bind::Bytes(v) => q.bind(v),
+            };
+        }
+        q
+    }};
+}
+
+impl Raw {
+    pub async fn open(dir: &Path) -> Raw {
+        use sqlx::Connection;
+        match postgres_url(dir) {
+            Some(url) => Raw::Postgres(sqlx::PgConnection::connect(&url).await.expect("connect")),
+            None => Raw::Sqlite(
+                sqlx::SqliteConnection::connect(&format!("sqlite://{}", db_path(dir).display()))
+                    .await
+                    .expect("connect"),
+            ),
+        }
+    }
+
+    /// Runs a statement; returns how many rows it changed.
+    pub async fn execute(&mut self, sql: &str, args: &[Bind<'_>]) -> u64 {
+        match self {
+            Raw::Sqlite(c) => bound!(sqlx::query(sql), args)
+                .execute(c)
+                .await
+                .expect("statement")
+                .rows_affected(),
+            Raw::Postgres(c) => bound!(sqlx::query(sql), args)
+                .execute(c)
+                .await
+                .expect("statement")
+                .rows_affected(),
+        }
+    }
+
+    /// The one integer a query returns (`COUNT(*)`, `MIN(id)`; a `SUM` cast `AS BIGINT`).
+    pub async fn fetch_i64(&mut self, sql: &str, args: &[Bind<'_>]) -> i64 {
+        match self {
+            Raw::Sqlite(c) => {
+                bound!(sqlx::query_as::<_, (i64,)>(sql), args)
+                    .fetch_one(c)
+                    .await
+                    .expect("query")
+                    .0
+            }
+            Raw::Postgres(c) => {
+                bound!(sqlx::query_as::<_, (i64,)>(sql), args)
+                    .fetch_one(c)
+                    .await
+                    .expect("query")
+                    .0
+            }
+        }
+    }
+
+    /// The bytes of one column of the first row, if there is a row and the value is not NULL.
+    pub async fn fetch_bytes(&mut self, sql: &str, args: &[Bind<'_>]) -> Option<Vec<u8>> {
+        let row: Option<(Option<Vec<u8>>,)> = match self {
+            Raw::Sqlite(c) => bound!(sqlx::query_as(sql), args)
+                .fetch_optional(c)
+                .await
+                .expect("query"),
+            Raw::Postgres(c) => bound!(sqlx::query_as(sql), args)
+                .fetch_optional(c)
+                .await
+                .expect("query"),
+        };
+        row.and_then(|(b,)| b)
+    }
+
+    pub async fn close(self) {
+        use sqlx::Connection;
+        match self {
+            Raw::Sqlite(c) => c.close().await.expect("close"),
+            Raw::Postgres(c) => c.close().await.expect("close"),
+        }
+    }
 }
 
 /// The test's key store, beside its database.
@@ -131,6 +291,31 @@ pub fn db_path(dir: &Path) -> PathBuf {
     dir.join("data").join("confide.db")
 }
 
+/// Whether this run's tests use PostgreSQL (`CONFIDE_TEST_BACKEND=postgres`, the
+/// conformance run) rather than an SQLite file.
+pub fn on_postgres() -> bool {
+    std::env::var("CONFIDE_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+/// The test folder's database: its SQLite file, or on PostgreSQL a fresh database made for
+/// the folder the first time (its URL kept in the folder, so a restart finds it again).
+pub async fn database_url(dir: &Path) -> DatabaseUrl {
+    if !on_postgres() {
+        return DatabaseUrl::parse(&format!("sqlite://{}", db_path(dir).display()))
+            .expect("db url");
+    }
+    let kept = dir.join("postgres-url");
+    let url = match std::fs::read_to_string(&kept) {
+        Ok(url) => url,
+        Err(_) => {
+            let url = crate::postgres::fresh_database().await;
+            std::fs::write(&kept, &url).expect("keep the database URL");
+            url
+        }
+    };
+    DatabaseUrl::parse(&url).expect("db url")
+}
+
 pub async fn spawn_app(opts: Options) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     spawn_app_in(dir, opts).await
@@ -142,8 +327,7 @@ pub async fn spawn_app_in(dir: tempfile::TempDir, opts: Options) -> TestApp {
     if opts.with_bundles {
         write_bundles(&assets_dir);
     }
-    let url =
-        DatabaseUrl::parse(&format!("sqlite://{}", db_path(dir.path()).display())).expect("db url");
+    let url = database_url(dir.path()).await;
     let clock = opts.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
     let config = opts.config.clone().unwrap_or_else(test_config);
     let keys = Arc::new(

@@ -141,7 +141,7 @@ async fn admins_find_conversations_by_email_name_status_and_id_without_opening_t
     );
 
     // The search reads only blind indexes: no plain email or name word in the files.
-    let bytes = crate::helpers::db_and_wal_bytes(app.dir.path());
+    let bytes = crate::helpers::db_and_wal_bytes(app.dir.path()).await;
     for canary in ["Canary", "canary", "zoe.canary@example.com"] {
         assert!(
             !crate::details::contains(&bytes, canary),

@@ -1,4 +1,6 @@
-//! The server's integration tests: one binary, each test on a fresh SQLite file.
+//! The server's integration tests: one binary, each test on a fresh SQLite file, or with
+//! `CONFIDE_TEST_BACKEND=postgres` on a fresh PostgreSQL database (the conformance run; see
+//! `SQLITE_ONLY` for the tests about the SQLite file itself).
 
 mod access;
 mod accounts;
@@ -16,6 +18,7 @@ mod history;
 mod http;
 mod limits;
 mod logs;
+mod nodes;
 mod operator;
 mod permissions;
 mod postgres;

@@ -6,8 +6,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// A running `confide serve`; killed when dropped (a test that panics leaves none behind).
 pub struct Server {
-    child: Child,
+    child: Option<Child>,
     pub url: String,
     /// Everything the server wrote to stderr (its log) so far.
     pub log: Arc<Mutex<String>>,
@@ -25,12 +26,15 @@ pub fn confide(dir: &Path) -> Command {
     cmd
 }
 
-/// The binary on an existing database file (such as an in-process test server's).
-pub fn confide_with_db(db: &Path) -> Command {
+/// The binary on the database of an in-process test server's folder `dir`: its SQLite file,
+/// or in the PostgreSQL run its database on the shared cluster.
+pub fn confide_with_db(dir: &Path) -> Command {
+    let url = crate::helpers::postgres_url(dir)
+        .unwrap_or_else(|| format!("sqlite://{}", crate::helpers::db_path(dir).display()));
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_confide"));
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("CONFIDE_DATABASE_URL", format!("sqlite://{}", db.display()))
+        .env("CONFIDE_DATABASE_URL", url)
         .stdin(Stdio::null());
     cmd
 }
@@ -138,16 +142,22 @@ impl Server {
             let _ = tx.send(first);
             let _ = std::io::copy(&mut reader, &mut std::io::sink());
         });
-        let first = rx
-            .recv_timeout(Duration::from_secs(20))
-            .expect("the server prints its address within 20 s");
+        let first = rx.recv_timeout(Duration::from_secs(20));
         let url = first
-            .trim()
-            .strip_prefix("Confide listening on ")
-            .unwrap_or_else(|| panic!("unexpected banner {first:?}"))
-            .to_owned();
+            .as_deref()
+            .ok()
+            .and_then(|f| f.trim().strip_prefix("Confide listening on "))
+            .map(str::to_owned);
+        let Some(url) = url else {
+            let _ = child.kill();
+            let _ = child.wait();
+            match first {
+                Ok(first) => panic!("unexpected banner {first:?}"),
+                Err(_) => panic!("the server prints its address within 20 s"),
+            }
+        };
         Server {
-            child,
+            child: Some(child),
             url,
             log,
             log_done,
@@ -160,30 +170,41 @@ impl Server {
 
     /// SIGKILL: no graceful shutdown, whatever is in flight is cut.
     pub fn kill(mut self) -> String {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
         self.log.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
     /// SIGTERM and wait (at most 10 s) for a clean exit; returns the log.
-    pub fn stop(self) -> String {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
+    pub fn stop(mut self) -> String {
+        let mut child = self.child.take().expect("running");
+        let pid = child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
         let (tx, rx) = std::sync::mpsc::channel();
-        let mut child = self.child;
         std::thread::spawn(move || {
             let _ = tx.send(child.wait());
         });
-        let status = rx
-            .recv_timeout(Duration::from_secs(10))
-            .expect("stops within 10 s")
-            .expect("wait");
+        let Ok(status) = rx.recv_timeout(Duration::from_secs(10)) else {
+            let _ = Command::new("kill").args(["-KILL", &pid]).status();
+            panic!("stops within 10 s");
+        };
+        let status = status.expect("wait");
         assert!(status.success(), "clean exit: {status:?}");
         // The log is complete once the reader has seen EOF.
         let _ = self.log_done.recv_timeout(Duration::from_secs(5));
         let out = self.log.lock().map(|l| l.clone()).unwrap_or_default();
         out
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 

@@ -267,7 +267,7 @@ async fn an_erasure_takes_the_confirmed_count_shreds_keys_and_reports_the_rest()
     );
     // Two visitors (two browsers) lost their data keys; Bob's is there.
     assert_eq!(count_keys(&app).await, keys_before - 2);
-    let bytes = db_and_wal_bytes(app.dir.path());
+    let bytes = db_and_wal_bytes(app.dir.path()).await;
     assert!(!crate::details::contains(&bytes, "canary-first-ada"));
     let res = call(&app, &admin, &format!("/api/admin/conversations/{bob}")).await;
     assert_eq!(
@@ -620,21 +620,14 @@ async fn the_audit_page_filters_exports_and_shows_a_broken_chain() {
     }
 
     // An entry edited in the database: the page says where the chain breaks.
-    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
-        "sqlite://{}",
-        crate::helpers::db_path(app.dir.path()).display()
-    ))
-    .await
-    .expect("db");
-    let (first,): (i64,) = sqlx::query_as("SELECT MIN(id) FROM audit_log")
-        .fetch_one(&mut conn)
-        .await
-        .expect("min");
-    sqlx::query("UPDATE audit_log SET count = 99 WHERE id = ?")
-        .bind(first)
-        .execute(&mut conn)
-        .await
-        .expect("edit");
+    let mut conn = crate::helpers::Raw::open(app.dir.path()).await;
+    let first = conn.fetch_i64("SELECT MIN(id) FROM audit_log", &[]).await;
+    conn.execute(
+        "UPDATE audit_log SET count = 99 WHERE id = $1",
+        &[first.into()],
+    )
+    .await;
+    conn.close().await;
     let page = json_of(call(&app, &admin, "/api/admin/audit").await).await;
     assert_eq!(page["intact"], false);
     assert_eq!(page["broken_at"], first);

@@ -5,7 +5,8 @@
 
 use crate::details::{contains, set_settings};
 use crate::helpers::{
-    db_and_wal_bytes, db_path, keys_path, spawn_app, spawn_app_in, test_key_ring, Options, TestApp,
+    db_and_wal_bytes, db_path, keys_path, postgres_url, spawn_app, spawn_app_in, test_key_ring,
+    Options, Raw, TestApp,
 };
 use crate::sockets::*;
 use confide_protocol::chat::ConversationId;
@@ -117,7 +118,7 @@ async fn message_text_names_emails_and_pages_are_never_in_the_files_in_plain_tex
 
     // ...while the running server's files hold none of it, nor its key store.
     let bytes = [
-        db_and_wal_bytes(app.dir.path()),
+        db_and_wal_bytes(app.dir.path()).await,
         file_bytes(&keys_path(app.dir.path())),
     ]
     .concat();
@@ -156,12 +157,11 @@ async fn message_text_names_emails_and_pages_are_never_in_the_files_in_plain_tex
     app.stop().await;
 }
 
-/// A store on another database file (a backup), with a key store of its own on `keys`.
-async fn open_copy(db: &Path, keys: &Path, ring: KeyRing) -> Store {
-    let url = DatabaseUrl::parse(&format!("sqlite://{}", db.display())).expect("url");
+/// A store on another database (a backup), with a key store of its own on `keys`.
+async fn open_copy(url: &DatabaseUrl, keys: &Path, ring: KeyRing) -> Store {
     let keys = KeyStore::open(keys, ring, true).await.expect("key store");
     Store::open_sealed(
-        &url,
+        url,
         Arc::new(confide_server::clock::SystemClock),
         Default::default(),
         Arc::new(keys),
@@ -176,20 +176,31 @@ async fn a_backup_taken_before_an_erasure_no_longer_opens_for_that_visitor() {
     let (token, erased) = chat(&app, "canary-erased-text").await;
     let (_, kept) = chat(&app, "kept-text").await;
 
-    // A backup, as an operator of the server makes one: VACUUM INTO a file of its own.
-    let backup = app.dir.path().join("backup.db");
-    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
-        "sqlite://{}",
-        db_path(app.dir.path()).display()
-    ))
-    .await
-    .expect("connect");
-    sqlx::query("VACUUM INTO ?")
-        .bind(backup.display().to_string())
-        .execute(&mut conn)
-        .await
-        .expect("backup");
-    sqlx::Connection::close(conn).await.expect("close");
+    // A backup, as an operator of the server makes one: VACUUM INTO a file of its own (on
+    // PostgreSQL, pg_dump, restored into a database of its own).
+    let backup = match postgres_url(app.dir.path()) {
+        Some(url) => {
+            let file = app.dir.path().join("backup.sql");
+            crate::postgres::copy_database(&url, &file).await
+        }
+        None => {
+            let backup = app.dir.path().join("backup.db");
+            let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
+                "sqlite://{}",
+                db_path(app.dir.path()).display()
+            ))
+            .await
+            .expect("connect");
+            sqlx::query("VACUUM INTO ?")
+                .bind(backup.display().to_string())
+                .execute(&mut conn)
+                .await
+                .expect("backup");
+            sqlx::Connection::close(conn).await.expect("close");
+            format!("sqlite://{}", backup.display())
+        }
+    };
+    let backup = DatabaseUrl::parse(&backup).expect("url");
     // Before the erasure the backup opens for both (with the live key store).
     let copy = open_copy(
         &backup,
@@ -209,7 +220,7 @@ async fn a_backup_taken_before_an_erasure_no_longer_opens_for_that_visitor() {
     send(&mut v, json!({"type": "withdraw"})).await;
     recv_type(&mut v, "withdrawn").await;
     assert!(!contains(
-        &db_and_wal_bytes(app.dir.path()),
+        &db_and_wal_bytes(app.dir.path()).await,
         "canary-erased"
     ));
     let dir = app.stop().await;
@@ -233,7 +244,7 @@ async fn a_backup_taken_before_an_erasure_no_longer_opens_for_that_visitor() {
 
 /// The real binary, on a test app's folder, with the given settings.
 fn confide(dir: &Path, vars: &[(&str, &Path)]) -> Command {
-    let mut cmd = crate::process::confide_with_db(&db_path(dir));
+    let mut cmd = crate::process::confide_with_db(dir);
     cmd.env("CONFIDE_KEY_STORE", keys_path(dir))
         .env("CONFIDE_BIND", "127.0.0.1:0")
         .env("CONFIDE_ASSETS_DIR", dir.join("dist"))
@@ -244,8 +255,28 @@ fn confide(dir: &Path, vars: &[(&str, &Path)]) -> Command {
     cmd
 }
 
+/// Runs the binary to its end (at most 60 s: a server that starts instead of refusing is
+/// killed, and the test fails).
 fn run(cmd: &mut Command) -> (i32, String) {
-    let out = cmd.output().expect("run confide");
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run confide");
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let out = match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+        Ok(out) => out.expect("wait for confide"),
+        Err(_) => {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            panic!("confide still runs after 60 s");
+        }
+    };
     (
         out.status.code().unwrap_or(-1),
         format!(
@@ -320,9 +351,18 @@ async fn rotation_re_wraps_every_key_and_keeps_every_message_readable() {
     app.stop().await;
 }
 
-/// Every byte of the database, the key store and their WALs.
+/// The database: on SQLite every byte of its file and WAL; on PostgreSQL, whose files the
+/// whole cluster shares (and rewrites on its own), its dump: every row, sequence and schema.
+fn database_state(dir: &Path) -> Vec<u8> {
+    match postgres_url(dir) {
+        Some(url) => crate::postgres::dump_without_restrict_key(&url),
+        None => file_bytes(&db_path(dir)),
+    }
+}
+
+/// Every byte of the database (see [`database_state`]), the key store and their WALs.
 fn all_bytes(dir: &Path) -> Vec<u8> {
-    [file_bytes(&db_path(dir)), file_bytes(&keys_path(dir))].concat()
+    [database_state(dir), file_bytes(&keys_path(dir))].concat()
 }
 
 #[tokio::test]
@@ -332,7 +372,7 @@ async fn a_wrong_missing_or_loose_key_refuses_start_and_changes_no_byte() {
     let dir = app.stop().await;
     let d = dir.path();
     let before = all_bytes(d);
-    let before_db = file_bytes(&db_path(d));
+    let before_db = database_state(d);
     let good = d.join("master.key");
 
     // Another key.
@@ -375,7 +415,7 @@ async fn a_wrong_missing_or_loose_key_refuses_start_and_changes_no_byte() {
     assert_ne!(code, 0, "{out}");
     assert!(out.contains("none of this database's data keys"), "{out}");
     assert!(
-        file_bytes(&db_path(d)) == before_db,
+        database_state(d) == before_db,
         "another key store changed the database"
     );
     assert!(!out.contains("canary-kept-text"));
@@ -393,41 +433,40 @@ async fn a_tampered_or_moved_ciphertext_is_an_error_with_a_code_never_plain_text
     let (_, b) = chat(&app, "canary-second-text").await;
     let cookie = operator_cookie(&app, "ada@example.com", "Ada").await;
 
-    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
-        "sqlite://{}",
-        db_path(app.dir.path()).display()
-    ))
-    .await
-    .expect("connect");
+    let mut conn = Raw::open(app.dir.path()).await;
     // One bit flipped in a's message; b's sealed body copied into c's row.
-    let (sealed,): (Vec<u8>,) =
-        sqlx::query_as("SELECT sealed FROM messages WHERE conversation_id = ?")
-            .bind(a.0)
-            .fetch_one(&mut conn)
-            .await
-            .expect("row");
+    let sealed = conn
+        .fetch_bytes(
+            "SELECT sealed FROM messages WHERE conversation_id = $1",
+            &[a.0.into()],
+        )
+        .await
+        .expect("row");
     let mut flipped = sealed.clone();
     flipped[30] ^= 1;
-    sqlx::query("UPDATE messages SET sealed = ? WHERE conversation_id = ?")
-        .bind(&flipped)
-        .bind(a.0)
-        .execute(&mut conn)
+    let changed = conn
+        .execute(
+            "UPDATE messages SET sealed = $1 WHERE conversation_id = $2",
+            &[(&flipped).into(), a.0.into()],
+        )
+        .await;
+    assert_eq!(changed, 1, "tamper");
+    let moved = conn
+        .fetch_bytes(
+            "SELECT sealed FROM messages WHERE conversation_id = $1",
+            &[b.0.into()],
+        )
         .await
-        .expect("tamper");
-    let (moved,): (Vec<u8>,) =
-        sqlx::query_as("SELECT sealed FROM messages WHERE conversation_id = ?")
-            .bind(b.0)
-            .fetch_one(&mut conn)
-            .await
-            .expect("row");
+        .expect("row");
     let (_, c) = chat(&app, "third-text").await;
-    sqlx::query("UPDATE messages SET sealed = ? WHERE conversation_id = ?")
-        .bind(&moved)
-        .bind(c.0)
-        .execute(&mut conn)
-        .await
-        .expect("move");
-    sqlx::Connection::close(conn).await.expect("close");
+    let changed = conn
+        .execute(
+            "UPDATE messages SET sealed = $1 WHERE conversation_id = $2",
+            &[(&moved).into(), c.0.into()],
+        )
+        .await;
+    assert_eq!(changed, 1, "move");
+    conn.close().await;
 
     let (mut op, _) = operator_socket(&app, &cookie).await;
     for conversation in [a, c] {

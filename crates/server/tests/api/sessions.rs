@@ -82,7 +82,7 @@ async fn removing_the_operator_from_the_command_line_closes_their_socket_within_
     let cookie = operator_cookie(&app, "ada@example.com", "Ada").await;
     let (mut op, _) = operator_socket(&app, &cookie).await;
     // The CLI is another process on the same database: the server learns of it by reading.
-    let out = crate::process::confide_with_db(&crate::helpers::db_path(app.dir.path()))
+    let out = crate::process::confide_with_db(app.dir.path())
         .args(["operator", "remove", "--email", "ADA@example.com"])
         .output()
         .expect("confide operator remove");
@@ -100,7 +100,7 @@ async fn removing_the_operator_from_the_command_line_closes_their_socket_within_
         "{:?}",
         removed.elapsed()
     );
-    let out = crate::process::confide_with_db(&crate::helpers::db_path(app.dir.path()))
+    let out = crate::process::confide_with_db(app.dir.path())
         .args(["operator", "remove", "--email", "ada@example.com"])
         .output()
         .expect("again");
@@ -202,7 +202,7 @@ async fn the_last_operator_who_may_manage_operators_cannot_be_removed() {
     operator_cookie_as(&app, "boss@example.com", "Boss", "admin").await;
     operator_cookie(&app, "ada@example.com", "Ada").await;
     let remove = |email: &str| {
-        crate::process::confide_with_db(&crate::helpers::db_path(app.dir.path()))
+        crate::process::confide_with_db(app.dir.path())
             .args(["operator", "remove", "--email", email])
             .output()
             .expect("confide operator remove")

@@ -285,7 +285,7 @@ async fn a_database_from_before_is_rebuilt_and_sealed_at_start_with_every_row_ke
         details.page.as_deref(),
         Some("https://shop.example/canarypage")
     );
-    let bytes = crate::helpers::db_and_wal_bytes(app.dir.path());
+    let bytes = crate::helpers::db_and_wal_bytes(app.dir.path()).await;
     for canary in [
         "canary first",
         "canary second",

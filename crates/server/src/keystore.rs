@@ -18,6 +18,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// The master keys a process knows: the primary wraps new keys, the others only unwrap (the
 /// ones being rotated away from).
@@ -60,13 +61,19 @@ pub type KeyRef = Vec<u8>;
 
 /// How many unwrapped data keys are kept in memory.
 const CACHE: usize = 50_000;
+/// How long a node that shares its key store (PostgreSQL) trusts a key it read: another node
+/// may erase it meanwhile. After this it reads the key again, and finds it gone.
+pub const SHARED_KEY_TTL: Duration = Duration::from_secs(60);
 
 #[derive(Debug)]
 pub struct KeyStore {
     pool: Pool,
     ring: KeyRing,
     index_key: Secret,
-    cache: Mutex<HashMap<KeyRef, Arc<Secret>>>,
+    /// Unwrapped keys and when they were read.
+    cache: Mutex<HashMap<KeyRef, (Arc<Secret>, Instant)>>,
+    /// How long a cached key holds when the key store is shared ([`SHARED_KEY_TTL`]).
+    shared_ttl: Duration,
 }
 
 fn owner(key_ref: &[u8]) -> String {
@@ -171,7 +178,14 @@ impl KeyStore {
             ring,
             index_key,
             cache: Mutex::new(HashMap::new()),
+            shared_ttl: SHARED_KEY_TTL,
         })
+    }
+
+    /// The same key store trusting its cached keys for `ttl` when shared (for tests).
+    pub fn with_shared_ttl(mut self, ttl: Duration) -> Self {
+        self.shared_ttl = ttl;
+        self
     }
 
     /// The key the blind indexes are made with.
@@ -207,13 +221,16 @@ impl KeyStore {
 
     /// The data key behind `key_ref`; [`KeyError::Erased`] when it is gone.
     pub async fn get(&self, key_ref: &[u8]) -> Result<Arc<Secret>, KeyError> {
-        if let Some(k) = self
+        let shared = self.pool.kind() == Kind::Postgres;
+        if let Some((k, at)) = self
             .cache
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(key_ref)
         {
-            return Ok(Arc::clone(k));
+            if !shared || at.elapsed() < self.shared_ttl {
+                return Ok(Arc::clone(k));
+            }
         }
         let row: Option<(String, Vec<u8>)> =
             db::query_as("SELECT kid, wrapped FROM data_keys WHERE key_ref = ?")
@@ -232,7 +249,7 @@ impl KeyStore {
         if cache.len() >= CACHE {
             cache.clear();
         }
-        cache.insert(key_ref.to_vec(), Arc::clone(key));
+        cache.insert(key_ref.to_vec(), (Arc::clone(key), Instant::now()));
     }
 
     /// Crypto-shredding: the data keys are deleted (on SQLite overwritten and the WAL

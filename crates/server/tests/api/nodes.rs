@@ -459,3 +459,40 @@ async fn a_draft_crosses_nodes_sealed_and_signing_out_on_one_node_closes_the_soc
     kill(a).await;
     kill(b).await;
 }
+
+#[tokio::test]
+async fn a_key_erased_by_one_node_stops_opening_on_another_once_its_cache_lapses() {
+    let setup = Setup::new().await;
+    let key = MasterKey::read_file(&setup.key_file).expect("key");
+    let url = setup.url("confide_keys");
+    let a = KeyStore::open_postgres(&url, KeyRing::new(key.clone()))
+        .await
+        .expect("node a's key store")
+        .with_shared_ttl(Duration::from_millis(100));
+    let b = KeyStore::open_postgres(&url, KeyRing::new(key))
+        .await
+        .expect("node b's key store");
+    let (key_ref, _) = a.create(0).await.expect("create");
+    a.get(&key_ref).await.expect("a reads its key");
+    b.get(&key_ref).await.expect("b reads the same key");
+    b.erase(std::slice::from_ref(&key_ref))
+        .await
+        .expect("erase");
+    assert!(
+        matches!(
+            b.get(&key_ref).await,
+            Err(confide_server::keystore::KeyError::Erased)
+        ),
+        "gone on the node that erased it"
+    );
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert!(
+        matches!(
+            a.get(&key_ref).await,
+            Err(confide_server::keystore::KeyError::Erased)
+        ),
+        "gone on the other node once its cached copy lapsed"
+    );
+    a.close().await;
+    b.close().await;
+}

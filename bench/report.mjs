@@ -1,9 +1,10 @@
 // Writes bench/report.md and bench/report.json from the raw results of one `cargo xtask bench`
-// run (sizes, wasmopt, browser, load, store, history and meta JSON in --in) and
+// run (sizes, wasmopt, browser, load, store, history, postgres and meta JSON in --in) and
 // bench/shrink.json.
 //   node bench/report.mjs --in target/bench/out --out bench [--keep bench/report.json]
-// --keep (`cargo xtask bench --only store` or `--only history`): the sections this run did not
-// measure are taken from that earlier report, and the report says which and from which run.
+// --keep (`cargo xtask bench --only store`, `--only history` or `--only postgres`): the sections
+// this run did not measure are taken from that earlier report, and the report says which and
+// from which run.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem, release, loadavg } from 'node:os';
@@ -25,13 +26,17 @@ const wasmopt = read('wasmopt') ?? kept?.wasm_opt ?? null;
 const browser = read('browser') ?? kept?.browser ?? null;
 const load = read('load') ?? kept?.load ?? null;
 const meta = read('meta') || { steps: [], options: {} };
-// The store and history sections are what `--only store` and `--only history` measure: each is
-// carried over only by a partial run that did not measure it (a failed step is "not measured").
-const only = { store: !!meta.options.only_store, history: !!meta.options.only_history };
-const carriedStore = kept && only.history && !only.store ? kept.store ?? null : null;
-const carriedHistory = kept && only.store && !only.history ? kept.history ?? null : null;
+// The store, history and PostgreSQL sections are what `--only store`, `--only history` and
+// `--only postgres` measure: each is carried over only by a partial run that did not measure it
+// (a failed step is "not measured").
+const only = { store: !!meta.options.only_store, history: !!meta.options.only_history, postgres: !!meta.options.only_postgres };
+const partial = only.store || only.history || only.postgres;
+const carriedStore = kept && partial && !only.store ? kept.store ?? null : null;
+const carriedHistory = kept && partial && !only.history ? kept.history ?? null : null;
+const carriedPostgres = kept && partial && !only.postgres ? kept.postgres ?? null : null;
 const store = read('store') ?? carriedStore;
 const history = read('history') ?? carriedHistory;
+const postgres = read('postgres') ?? carriedPostgres;
 const shrink = JSON.parse(readFileSync(join(ROOT, 'bench/shrink.json'), 'utf8'));
 
 // As in xtask/src/bench.rs, which checks them in `cargo xtask test`.
@@ -133,6 +138,21 @@ headline.push(
     : 'not measured'],
 );
 
+// The server on PostgreSQL, one node and two (issue 17; `confide-loadgen --postgres`).
+const pgOne = postgres?.one_node ?? null;
+const pgTwo = postgres?.two_nodes ?? null;
+const pgCross = pgTwo?.cross_node ?? null;
+const pct = (x) => (x == null ? 'n/a' : `${fx(x, 0)} %`);
+const PG_TARGET = 'p99 < 50 ms at 1,000 visitors';
+headline.push(
+  ['PostgreSQL, one node: durable write rate (acked messages/s through the server)', pgOne
+    ? `${fx(pgOne.writes.acks_per_sec, 0)} msg/s with ${pgOne.writes.writers} writers (ack p50 ${fmtMs(pgOne.writes.ack_p50_ms)}, p99 ${fmtMs(pgOne.writes.ack_p99_ms)}); CPU: node ${pct(pgOne.writes.cpu_pct?.node_a)}, PostgreSQL ${pct(pgOne.writes.cpu_pct?.postgres)} of one core`
+    : 'not measured'],
+  [`PostgreSQL, two nodes, ${pgTwo ? fmtN(pgTwo.visitors) : '1,000'} visitors (half on each, the operator on A): cross-node visitor→operator p50 / p99 (target ${PG_TARGET})`, pgCross
+    ? `${fmtMs(pgCross.p50_ms)} / ${fmtMs(pgCross.p99_ms)} (${fmtN(pgCross.received)} of ${fmtN(pgCross.sent)} messages): ${verdict(pgTwo.target_met)}`
+    : 'not measured'],
+);
+
 // ---- markdown ---------------------------------------------------------------------------
 const md = [];
 const table = (head, rows) => {
@@ -147,9 +167,9 @@ md.push(`Written by \`cargo xtask bench\` on ${new Date().toISOString().slice(0,
 if (carried) {
   const r = carried.run || {};
   const m = carried.machine || {};
-  const sections = { store: '"Sealing and purge (issue 13)"', history: '"Operators\' history (issue 14)"' };
+  const sections = { store: '"Sealing and purge (issue 13)"', history: '"Operators\' history (issue 14)"', postgres: '"PostgreSQL: one node and two nodes (issue 17)"' };
   const measured = Object.keys(sections).filter((k) => only[k]);
-  const also = [carriedStore ? sections.store : null, carriedHistory ? sections.history : null].filter(Boolean);
+  const also = [carriedStore ? sections.store : null, carriedHistory ? sections.history : null, carriedPostgres ? sections.postgres : null].filter(Boolean);
   const flags = measured.map((k) => `--only ${k}`).join(' ');
   md.push(`**Partial run** (\`cargo xtask bench ${flags || '--only'}\`): only ${measured.length > 1 ? 'the sections' : 'the section'} ${measured.map((k) => sections[k]).join(' and ')} ${measured.length > 1 ? 'were' : 'was'} measured by this run. Sizes, wasm-opt, the widget in Chromium and the server load are carried over unchanged from the last full run: commit ${carried.commit}${carried.written ? ` on ${carried.written}` : ''}${m.cpu ? `, ${m.cpus} × ${m.cpu}, Linux ${m.kernel}` : ''}${r.loadavg_start ? `, load average ${r.loadavg_start} at its start and ${r.loadavg_end} at its end` : ''}.${also.length ? ` ${also.join(' and ')} ${also.length > 1 ? 'are' : 'is'} carried over unchanged from the previous report (commit ${kept.commit}${kept.written ? ` on ${kept.written}` : ''}).` : ''}`, '');
 }
@@ -177,14 +197,18 @@ if (load) {
 // Issue 17 asks for the store's write rate beside the figures before it: the report of
 // 14a7083 (2026-12-07, one savepoint and several statements per message), beside this run's
 // (a few statements per batch).
-if (store?.writes?.length) {
+// PostgreSQL (the rows below the store's) had no figures before issue 17: the server ran on
+// SQLite only, one node.
+if (store?.writes?.length || postgres) {
   const at = (d) => writeAt(d);
   const now = (d) => (at(d) ? `${fx(at(d).acks_per_sec, 0)} msg/s, ack p99 ${fx(at(d).ack_p99_ms, 2)} ms` : 'not measured');
-  md.push('## Before and after issue 17 (the batched writer)', '',
-    'The store bench\'s write path (32 writers, each sending its next message once the previous one is acknowledged; targets: 5,000 at full, 20,000 at normal), in the report of 14a7083 (2026-12-07, before the writer stored a batch in a few statements) and in this run.', '');
-  table(['durability', 'before (14a7083)', 'this run'], [
-    ['full', '5,603 msg/s, ack p99 12.33 ms', now('full')],
-    ['normal', '5,836 msg/s, ack p99 17.57 ms', now('normal')],
+  md.push('## Before and after issue 17 (the batched writer; PostgreSQL and several nodes)', '',
+    'The store bench\'s write path (32 writers, each sending its next message once the previous one is acknowledged; targets: 5,000 at full, 20,000 at normal), in the report of 14a7083 (2026-12-07, before the writer stored a batch in a few statements) and in this run; below it, the server on PostgreSQL, which did not exist before issue 17 (see "PostgreSQL: one node and two nodes (issue 17)").', '');
+  table(['measured', 'before (14a7083)', 'this report'], [
+    ['store bench, SQLite, durability full', '5,603 msg/s, ack p99 12.33 ms', now('full')],
+    ['store bench, SQLite, durability normal', '5,836 msg/s, ack p99 17.57 ms', now('normal')],
+    ['server on PostgreSQL, one node: acked msg/s through the server (loadgen writers)', 'no PostgreSQL backend', pgOne ? `${fx(pgOne.writes.acks_per_sec, 0)} msg/s with ${pgOne.writes.writers} writers, ack p99 ${fmtMs(pgOne.writes.ack_p99_ms)}` : 'not measured'],
+    [`two nodes, ${PG_TARGET}: cross-node visitor→operator p99`, 'one node only', pgCross ? `${fmtMs(pgCross.p99_ms)} (p50 ${fmtMs(pgCross.p50_ms)}): ${verdict(pgTwo.target_met)}` : 'not measured'],
   ]);
 }
 
@@ -369,6 +393,44 @@ if (history && hSeed) {
   md.push(`Load average during this step: ${history.loadavg_start} at its start, ${history.loadavg_end} at its end (1 / 5 / 15 min); it took ${history.secs} s.`, '');
 } else md.push('Not measured (history step skipped or failed).', '');
 
+md.push('## PostgreSQL: one node and two nodes (issue 17)', '');
+if (postgres && pgOne && pgTwo) {
+  const st = postgres.settings;
+  const w = pgOne.writes;
+  md.push(`\`confide-loadgen --postgres\` (built with the \`server\` profile beside the server) starts a private PostgreSQL cluster (${postgres.postgres.version || 'PostgreSQL'}; ${postgres.postgres.settings}), creates the two databases a node needs (the data, and the key store, \`CONFIDE_KEY_STORE\`), writes one master key file with \`confide keys generate\`, and starts node A, \`confide serve --demo\` on 127.0.0.1 with \`CONFIDE_DATABASE_URL\`, \`CONFIDE_KEY_STORE\` and \`CONFIDE_ENCRYPTION_KEY_FILE\` pointing there (the rate limits raised as in the server load run). Everything ran on this one machine: both nodes, PostgreSQL and the load generator share its ${cpus().length} cores, so CPU figures are in % of one core (${cpus().length * 100} % is all of it). Node A started in ${fx(postgres.node_start_secs?.node_a, 1)} s, node B in ${fx(postgres.node_start_secs?.node_b, 1)} s; the whole run took ${fx(postgres.took_secs, 0)} s${postgres.loadavg_start ? `, with a load average of ${postgres.loadavg_start} at its start and ${postgres.loadavg_end} at its end (1 / 5 / 15 min; above 2, other work was waiting for these cores too)` : ''}.`, '');
+  md.push('### One node: the durable write rate', '');
+  md.push(`${w.writers} visitors on node A each send their next message as soon as the previous one is acknowledged (the server load run's write phase), for ${fx(w.secs, 1)} s, with the operator signed in on A watching every conversation. The node's writer stores the waiting messages in one transaction and acknowledges each once it has committed (PostgreSQL's default synchronous_commit on: the WAL flushed to disk).`, '');
+  table(['figure', 'value'], [
+    ['**acked messages/s**', `**${fx(w.acks_per_sec, 0)}** (${fmtN(w.acked)} in ${fx(w.secs, 1)} s${w.failed ? `; ${w.failed} writers failed to connect: ${w.error}` : ''})`],
+    ['ack p50 / p99', `${fmtMs(w.ack_p50_ms)} / ${fmtMs(w.ack_p99_ms)}`],
+    ['node A RSS, before → after the writes', `${fmtMB(pgOne.rss_before_bytes)} → ${fmtMB(pgOne.rss_after_bytes)}`],
+    ['CPU during the writes: node A / PostgreSQL (all its processes) / load generator', `${pct(w.cpu_pct?.node_a)} / ${pct(w.cpu_pct?.postgres)} / ${pct(w.cpu_pct?.loadgen)}`],
+  ]);
+  md.push(`### Two nodes: ${fmtN(pgTwo.visitors)} active visitors, the operator on node A`, '');
+  const per = pgTwo.visitors_per_node || [];
+  md.push(`Node B then starts on the same databases and key file. ${fmtN(pgTwo.visitors)} visitors connect (hello, one warm-up message), alternately to node A (${fmtN(per[0])}) and node B (${fmtN(per[1])}), ${pgTwo.failed_to_connect ? `**${pgTwo.failed_to_connect} failed to connect** (${pgTwo.error}), ` : ''}in ${fx(pgTwo.connect_secs, 1)} s; the operator, on node A, opened ${fmtN(pgTwo.conversations_seen)} of their conversations${pgTwo.operator_saw_every_conversation ? ' (all)' : ' (**not all**)'}. Then for ${fx(pgTwo.window_secs, 0)} s every visitor sends a timed message every ${st.interval_ms / 1000} s (spread out, as in the ramp), and the operator times each from its scheduled send time (late sends count as late). The messages of node B's visitors reach the operator through PostgreSQL's LISTEN/NOTIFY (node A then reads them from the database); node A's do not cross. Each message names its visitor's node, so the two are told apart. A message not received within 2 s of the window counts as missing (and as over the target).`, '');
+  const lrow = (label, x) => [label, `${fmtN(x.sent)} / ${fmtN(x.received)}`, fx(x.msgs_per_sec, 0), fmtMs(x.p50_ms), fmtMs(x.p99_ms), fmtMs(x.max_ms), x.over_50_ms == null ? 'n/a' : `${fmtN(x.over_50_ms)} / ${fmtN(x.over_1_s)}`];
+  table(['visitor → operator', 'sent / received', 'msg/s', 'p50', 'p99', 'max', 'over 50 ms / over 1 s (missing included)'], [
+    lrow(`**across nodes** (B's visitors, operator on A)`, pgTwo.cross_node),
+    lrow('same node (A\'s visitors)', pgTwo.same_node),
+    lrow('all', pgTwo.all),
+  ]);
+  md.push(`**Target ${PG_TARGET}, across nodes: ${verdict(pgTwo.target_met)}** (p99 ${fmtMs(pgCross.p99_ms)}). Visitor acks (stored): p50 ${fmtMs(pgTwo.ack_p50_ms)}, p99 ${fmtMs(pgTwo.ack_p99_ms)}.${pgCross.max_ms > 1000 ? ` The slowest cross-node message took ${fmtMs(pgCross.max_ms)}: about one interval between a visitor's messages (${st.interval_ms / 1000} s), which suggests it reached the operator only with that visitor's next message (a notification missed and not caught up by node A's 1 s catch-up)${pgTwo.slowest?.seq != null ? `; it was message ${pgTwo.slowest.seq} of its conversation (${pgTwo.slowest.seq === 2 ? 'the first after the warm-up, so the first since the operator opened the conversation' : '2 is the first after the warm-up'})` : ''}. The bench does not show why, and such an outlier does not come in every run.` : ''}`, '');
+  const c = pgTwo.cpu_pct || {};
+  table(['process', 'visitors', 'RSS before the visitors → after the window', `CPU during the window (% of one core)`], [
+    ['node A (and the operator)', fmtN(per[0]), `${fmtMB(pgTwo.rss_before_bytes?.node_a)} → ${fmtMB(pgTwo.rss_after_bytes?.node_a)}`, pct(c.node_a)],
+    ['node B', fmtN(per[1]), `${fmtMB(pgTwo.rss_before_bytes?.node_b)} → ${fmtMB(pgTwo.rss_after_bytes?.node_b)}`, pct(c.node_b)],
+    ['PostgreSQL (postmaster and backends)', '', '', pct(c.postgres)],
+    ['load generator', '', '', pct(c.loadgen)],
+  ]);
+  const errs = [...Object.entries(pgOne.errors || {}), ...Object.entries(pgTwo.errors || {})];
+  if (errs.length) {
+    md.push('Errors the load generator saw (by phase, with counts):', '');
+    for (const [e, n] of errs) md.push(`- ${e}: ${n}`);
+    md.push('');
+  }
+} else md.push('Not measured (PostgreSQL step skipped or failed).', '');
+
 md.push('## Peers', '', 'Issue 6\'s figures for the peers beside ours (gzip -9, KB = 1,024 B). Peers load their widget on every page before any click; Confide loads only the loader until the click, so the full widget after the click is compared too.', '');
 const oursBefore = loaderGzip;
 const oursAfter = distAfter?.gzip ?? null;
@@ -393,6 +455,7 @@ md.push('## Not measured, and limits', '',
   '- The JS heap is the renderer isolate\'s (host page and the same-origin iframe share it); the heap added is after minus before the click.',
   '- No network throttling: times are loopback and cold cache; bodies come brotli or gzip as the browser asks; the "as the browser loaded it" figure is the gzip -9 of each body, not the bytes on the wire.',
   '- Sealing and the purge run on the real store in a temporary folder of this machine\'s disk, with the same shared cores; their "encryption off" rate is an estimate (the store cannot run unsealed), not a run.',
+  '- The PostgreSQL run puts both nodes, PostgreSQL (default settings, fsync on) and the load generator on the same 2 cores and disk; "across nodes" is two processes on one machine over loopback, not a network. Its two-node phase measures one level (1,000 visitors by default), not a ramp.',
   '- The history\'s million messages are seeded by SQL with bodies sealed as the writer seals them, not through the writer (which would take minutes); searches and exports then run on the store and the server as they are.',
   '');
 
@@ -419,6 +482,7 @@ writeJson(join(OUT, 'report.json'), {
   load,
   store,
   history,
+  postgres,
   carried_over: carried,
   peers: PEERS,
   shrink: shrink.rows,

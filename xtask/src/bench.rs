@@ -6,7 +6,8 @@
 //! (`crates/loadgen`, built with the `server` profile beside the server, in target/bench),
 //! sealing and the retention purge on the real store (`crates/server/examples/store_bench.rs`,
 //! issue 13), the operators' history search and export on 100,000 seeded conversations
-//! (`crates/server/examples/history_bench.rs`, issue 14), and writes `bench/report.md` and
+//! (`crates/server/examples/history_bench.rs`, issue 14), the server on PostgreSQL with one
+//! node and with two (`confide-loadgen --postgres`, issue 17), and writes `bench/report.md` and
 //! `bench/report.json` (`bench/report.mjs`). Every step runs with a time limit, and its whole
 //! process group is killed when it overruns.
 
@@ -172,17 +173,20 @@ struct Options {
     build: bool,
     store: bool,
     history: bool,
+    postgres: bool,
     /// `--only store`: the store bench alone; the report keeps the other sections from the
     /// last report (bench/report.json) and says so.
     only_store: bool,
-    /// `--only history`: the history bench alone, likewise. Both `--only`s together: both.
+    /// `--only history`: the history bench alone, likewise. Several `--only`s: each of them.
     only_history: bool,
+    /// `--only postgres`: the PostgreSQL run alone, likewise.
+    only_postgres: bool,
 }
 
 impl Options {
     /// An `--only` run: the web, browser and load steps are skipped and their sections kept.
     fn partial(&self) -> bool {
-        self.only_store || self.only_history
+        self.only_store || self.only_history || self.only_postgres
     }
 
     /// Whether this run measures the store bench.
@@ -194,11 +198,17 @@ impl Options {
     fn runs_history(&self) -> bool {
         self.history && (!self.partial() || self.only_history)
     }
+
+    /// Whether this run measures the server on PostgreSQL.
+    fn runs_postgres(&self) -> bool {
+        self.postgres && (!self.partial() || self.only_postgres)
+    }
 }
 
 const BENCH_USAGE: &str =
     "usage: cargo xtask bench [--secs N] [--max N] [--runs N] [--no-load] [--no-browser]
-                 [--no-build] [--no-store] [--no-history] [--only store|history]
+                 [--no-build] [--no-store] [--no-history] [--no-postgres]
+                 [--only store|history|postgres]
 
   --secs N      time budget of the server load test (default 60)
   --max N       highest number of concurrent visitors to try (default 6400)
@@ -208,12 +218,16 @@ const BENCH_USAGE: &str =
   --no-build    measure dist/ as it is (no `cargo xtask build` first)
   --no-store    skip sealing and the purge on the real store (issue 13)
   --no-history  skip the operators' history search and export (issue 14)
+  --no-postgres skip the server on PostgreSQL, one node and two (issue 17)
   --only store  measure only sealing and the purge; the report's other sections are
                 carried over from the last report (bench/report.json), and say so
   --only history
                 measure only the history search and export (100,000 conversations seeded,
-                about 3 minutes), the other sections carried over likewise; `--only` may be
-                given twice";
+                about 3 minutes), the other sections carried over likewise
+  --only postgres
+                measure only the server on PostgreSQL (a private cluster: the write rate
+                through one node, then 1,000 visitors over two nodes; under a minute), the
+                other sections carried over likewise; `--only` may be given several times";
 
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut o = Options {
@@ -225,8 +239,10 @@ fn parse(args: &[String]) -> Result<Options, String> {
         build: true,
         store: true,
         history: true,
+        postgres: true,
         only_store: false,
         only_history: false,
+        only_postgres: false,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -244,6 +260,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--no-build" => o.build = false,
             "--no-store" => o.store = false,
             "--no-history" => o.history = false,
+            "--no-postgres" => o.postgres = false,
             "--only" => match it.next().map(String::as_str) {
                 Some("store") => {
                     o.only_store = true;
@@ -253,9 +270,13 @@ fn parse(args: &[String]) -> Result<Options, String> {
                     o.only_history = true;
                     o.history = true;
                 }
+                Some("postgres") => {
+                    o.only_postgres = true;
+                    o.postgres = true;
+                }
                 _ => {
                     return Err(format!(
-                        "--only takes `store` or `history`\n\n{BENCH_USAGE}"
+                        "--only takes `store`, `history` or `postgres`\n\n{BENCH_USAGE}"
                     ))
                 }
             },
@@ -451,22 +472,8 @@ fn history_bench(out: &Path) -> Result<f64, String> {
     result
 }
 
-/// The widget's files, wasm-opt, the widget in Chromium and the server under load.
-fn measure_web_and_load(
-    env: &Env,
-    o: &Options,
-    out: &Path,
-    steps: &mut Vec<(String, Result<f64, String>)>,
-) -> Result<(), String> {
-    if o.build {
-        let t = Instant::now();
-        crate::tasks::build(env)?;
-        steps.push(("build dist/".into(), Ok(t.elapsed().as_secs_f64())));
-    } else if !root().join("dist/widget").is_dir() {
-        return Err("dist/widget is missing: run without --no-build".into());
-    }
-
-    let t = Instant::now();
+/// The server and the load generator, `server` profile, in target/bench.
+fn build_server_and_loadgen() -> Result<(), String> {
     util::run(
         Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .args([
@@ -484,7 +491,68 @@ fn measure_web_and_load(
             ])
             .current_dir(root())
             .env("CARGO_TARGET_DIR", bench_target()),
-    )?;
+    )
+}
+
+const POSTGRES_STEP: &str = "server on PostgreSQL: one node and two";
+/// The PostgreSQL run's own time budget (`confide-loadgen --secs`).
+const POSTGRES_SECS: u64 = 180;
+
+/// Issue 17's numbers: `confide-loadgen --postgres` (built with the server, `server` profile,
+/// in target/bench) starts a private PostgreSQL cluster, node A, then node B, and measures the
+/// write rate through one node and 1,000 visitors over two; its JSON goes to `postgres.json` in
+/// `out`. The load generator bounds itself (`--secs`) and stops the nodes and the cluster (a
+/// watchdog stops the cluster if it is killed); this bounds it all.
+fn postgres_bench(out: &Path) -> Result<f64, String> {
+    build_server_and_loadgen()?;
+    let release = bench_target().join("server");
+    // The nodes serve no page the run loads: any bundle folder does (the snapshot of a full
+    // run, else dist/, else an empty one).
+    let assets = [out.join("dist"), root().join("dist")]
+        .into_iter()
+        .find(|d| d.is_dir())
+        .unwrap_or_else(|| out.to_owned());
+    let path = out.join("postgres.json");
+    let result = run_bounded(
+        POSTGRES_STEP,
+        Command::new(release.join("confide-loadgen"))
+            .arg("--postgres")
+            .arg("--server")
+            .arg(release.join("confide"))
+            .arg("--assets")
+            .arg(&assets)
+            .args(["--secs", &POSTGRES_SECS.to_string()])
+            // 15 s of timed messages at 1,000 visitors: 5,000 messages, 2,500 across nodes.
+            .args(["--visitors", "1000", "--window-ms", "15000"])
+            .arg("--json")
+            .arg(&path)
+            .current_dir(root()),
+        Duration::from_secs(POSTGRES_SECS + 60),
+    );
+    if result.is_err() {
+        // No half-written figures in the report.
+        let _ = std::fs::remove_file(&path);
+    }
+    result
+}
+
+/// The widget's files, wasm-opt, the widget in Chromium and the server under load.
+fn measure_web_and_load(
+    env: &Env,
+    o: &Options,
+    out: &Path,
+    steps: &mut Vec<(String, Result<f64, String>)>,
+) -> Result<(), String> {
+    if o.build {
+        let t = Instant::now();
+        crate::tasks::build(env)?;
+        steps.push(("build dist/".into(), Ok(t.elapsed().as_secs_f64())));
+    } else if !root().join("dist/widget").is_dir() {
+        return Err("dist/widget is missing: run without --no-build".into());
+    }
+
+    let t = Instant::now();
+    build_server_and_loadgen()?;
     steps.push((
         "server-profile build of server and load generator".into(),
         Ok(t.elapsed().as_secs_f64()),
@@ -579,7 +647,7 @@ pub fn run(env: &Env, args: &[String]) -> Result<(), String> {
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     // Stale results must not reach a new report.
     for name in [
-        "sizes", "wasmopt", "browser", "load", "store", "history", "meta",
+        "sizes", "wasmopt", "browser", "load", "store", "history", "postgres", "meta",
     ] {
         let _ = std::fs::remove_file(out.join(format!("{name}.json")));
     }
@@ -594,6 +662,9 @@ pub fn run(env: &Env, args: &[String]) -> Result<(), String> {
     if o.runs_history() {
         steps.push((HISTORY_STEP.into(), history_bench(&out)));
     }
+    if o.runs_postgres() {
+        steps.push((POSTGRES_STEP.into(), postgres_bench(&out)));
+    }
 
     let step_json: Vec<String> = steps
         .iter()
@@ -603,7 +674,7 @@ pub fn run(env: &Env, args: &[String]) -> Result<(), String> {
         })
         .collect();
     let meta = format!(
-        "{{\"options\":{{\"secs\":{},\"runs\":{},\"max\":{},\"load\":{},\"browser\":{},\"build\":{},\"store\":{},\"history\":{},\"only_store\":{},\"only_history\":{}}},\"steps\":[{}],\"secs_before_report\":{:.1},\"loadavg_start\":{},\"loadavg_end\":{}}}\n",
+        "{{\"options\":{{\"secs\":{},\"runs\":{},\"max\":{},\"load\":{},\"browser\":{},\"build\":{},\"store\":{},\"history\":{},\"postgres\":{},\"only_store\":{},\"only_history\":{},\"only_postgres\":{}}},\"steps\":[{}],\"secs_before_report\":{:.1},\"loadavg_start\":{},\"loadavg_end\":{}}}\n",
         o.secs,
         o.runs,
         o.max,
@@ -612,8 +683,10 @@ pub fn run(env: &Env, args: &[String]) -> Result<(), String> {
         o.build,
         o.runs_store(),
         o.runs_history(),
+        o.runs_postgres(),
         o.only_store,
         o.only_history,
+        o.only_postgres,
         step_json.join(","),
         started.elapsed().as_secs_f64(),
         json_str(&load_start),
@@ -737,20 +810,33 @@ mod option_tests {
     #[test]
     fn only_runs_the_named_benches_and_the_flags_skip_theirs() {
         let all = opts(&[]);
-        assert!(!all.partial() && all.runs_store() && all.runs_history());
+        assert!(!all.partial() && all.runs_store() && all.runs_history() && all.runs_postgres());
 
         let store = opts(&["--only", "store"]);
         assert!(store.partial() && store.runs_store() && !store.runs_history());
+        assert!(!store.runs_postgres());
 
         let history = opts(&["--only", "history"]);
         assert!(history.partial() && !history.runs_store() && history.runs_history());
+        assert!(!history.runs_postgres());
+
+        let postgres = opts(&["--only", "postgres"]);
+        assert!(postgres.partial() && postgres.runs_postgres());
+        assert!(!postgres.runs_store() && !postgres.runs_history());
+        // `--only postgres` wins over an earlier `--no-postgres`, as the others do.
+        assert!(opts(&["--no-postgres", "--only", "postgres"]).runs_postgres());
 
         let both = opts(&["--only", "history", "--only", "store"]);
-        assert!(both.runs_store() && both.runs_history());
+        assert!(both.runs_store() && both.runs_history() && !both.runs_postgres());
+
+        let three = opts(&["--only", "postgres", "--only", "store", "--only", "history"]);
+        assert!(three.runs_store() && three.runs_history() && three.runs_postgres());
 
         let no_history = opts(&["--no-history"]);
         assert!(!no_history.partial() && no_history.runs_store() && !no_history.runs_history());
         assert!(!opts(&["--no-store"]).runs_store());
+        let no_postgres = opts(&["--no-postgres"]);
+        assert!(!no_postgres.partial() && no_postgres.runs_store() && !no_postgres.runs_postgres());
 
         assert!(parse(&["--only".to_owned(), "load".to_owned()]).is_err());
     }

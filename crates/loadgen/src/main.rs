@@ -5,7 +5,13 @@
 //! Phases: memory per idle visitor socket; a ramp of concurrent visitors (each sends a timed
 //! message every interval) while p99 visitor-to-operator latency stays under the limit; the
 //! durable write rate (visitors sending as fast as acks come back).
+//!
+//! With `--postgres` (issue 17) it runs on a private PostgreSQL cluster instead: the write rate
+//! through one node, then a fixed number of visitors spread over two nodes with the operator on
+//! the first (see `postgres.rs`).
 
+mod pg;
+mod postgres;
 mod server;
 mod sockets;
 
@@ -15,6 +21,7 @@ use server::{http, Server};
 use sha2::{Digest, Sha256};
 use sockets::{Mode, Shared};
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
@@ -37,7 +44,11 @@ const USAGE: &str = "usage: confide-loadgen --server PATH [options]
   --writers N         visitors sending as fast as acks come back (default 32)
   --write-ms N        how long the write-rate phase runs (default 5000)
   --sources N         loopback source addresses to use, 127.0.0.1 up (default 4)
-  --json PATH         write the JSON report there instead of stdout";
+  --json PATH         write the JSON report there instead of stdout
+  --postgres          instead: a private PostgreSQL cluster (initdb, /usr/lib/postgresql or
+                      $PG_BIN); the write rate through one node, then --visitors visitors
+                      spread over two nodes, the operator on the first (no idle, no ramp)
+  --visitors N        visitors of the two-node phase (default 1000)";
 
 #[derive(Debug, Clone)]
 struct Args {
@@ -54,6 +65,8 @@ struct Args {
     write_ms: u64,
     sources: u8,
     json: Option<PathBuf>,
+    postgres: bool,
+    visitors: usize,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -71,11 +84,17 @@ fn parse_args() -> Result<Args, String> {
         write_ms: 5000,
         sources: 4,
         json: None,
+        postgres: false,
+        visitors: 1000,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         if flag == "-h" || flag == "--help" {
             return Err(USAGE.into());
+        }
+        if flag == "--postgres" {
+            a.postgres = true;
+            continue;
         }
         let value = it
             .next()
@@ -98,6 +117,7 @@ fn parse_args() -> Result<Args, String> {
             "--write-ms" => a.write_ms = num(&value)?,
             "--sources" => a.sources = num(&value)?.clamp(1, 200) as u8,
             "--json" => a.json = Some(PathBuf::from(value)),
+            "--visitors" => a.visitors = (num(&value)? as usize).clamp(2, 20_000),
             _ => return Err(format!("unknown option {flag}\n\n{USAGE}")),
         }
     }
@@ -129,7 +149,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(&args)) {
+    let result = if args.postgres {
+        runtime.block_on(postgres::run(&args))
+    } else {
+        runtime.block_on(run(&args))
+    };
+    match result {
         Ok(report) => {
             let text = serde_json::to_string_pretty(&report).unwrap_or_default();
             match &args.json {
@@ -177,9 +202,13 @@ fn consent(server: &Server) -> Result<Option<ConsentGiven>, String> {
 
 /// Signs the demo operator in; returns the `name=value` of the session cookie.
 fn login(server: &Server) -> Result<String, String> {
+    let (email, password) = server
+        .login
+        .clone()
+        .ok_or("the server printed no demo login")?;
     let body = serde_json::to_string(&LoginRequest {
-        email: server.login.0.clone(),
-        password: server.login.1.clone(),
+        email,
+        password,
         code: None,
     })
     .map_err(|e| e.to_string())?;
@@ -324,15 +353,11 @@ async fn sleep(d: Duration) {
     tokio::time::sleep(d).await;
 }
 
-async fn run(args: &Args) -> Result<Value, String> {
-    let begun = Instant::now();
-    let deadline = begun + Duration::from_secs(args.secs);
-    let mut server = Server::start(&args.server, &args.assets, Duration::from_secs(30))?;
-    eprintln!("loadgen: server pid {} on {}", server.pid(), server.addr);
-    let consent = consent(&server)?;
-    let cookie = login(&server)?;
-    let shared = Arc::new(Shared {
-        server: server.addr,
+/// What the tasks share, for visitors spread over `servers` (the operator on the first).
+fn new_shared(args: &Args, servers: Vec<SocketAddr>, consent: Option<ConsentGiven>) -> Arc<Shared> {
+    let nodes = servers.len();
+    Arc::new(Shared {
+        servers,
         sources: args.sources,
         consent,
         epoch: Instant::now(),
@@ -342,13 +367,202 @@ async fn run(args: &Args) -> Result<Value, String> {
         sent: AtomicU64::new(0),
         acked: AtomicU64::new(0),
         latencies: Mutex::new(Vec::new()),
+        node_sent: (0..nodes).map(|_| AtomicU64::new(0)).collect(),
+        node_latencies: (0..nodes).map(|_| Mutex::new(Vec::new())).collect(),
+        slowest: Mutex::new(None),
         ack_latencies: Mutex::new(Vec::new()),
         confirmed: AtomicU64::new(0),
         stop_operator: AtomicBool::new(false),
         phase: AtomicU8::new(0),
         errors: Mutex::new(BTreeMap::new()),
         closes: Mutex::new(BTreeMap::new()),
-    });
+    })
+}
+
+/// One measurement window's timed messages: all of them, and those of each node's visitors.
+struct Measured {
+    /// Latencies in micros, sorted, one u64::MAX for each message sent but not received.
+    all: Vec<u64>,
+    received: u64,
+    /// Per node: (sent, latencies as above, received).
+    nodes: Vec<(u64, Vec<u64>, u64)>,
+    /// The slowest message received: latency in micros, sequence number, node.
+    slowest: Option<(u64, u64, usize)>,
+    acks: Vec<u64>,
+}
+
+/// Sorted latencies padded with u64::MAX up to `sent`, and how many were received.
+fn padded(m: &Mutex<Vec<u64>>, sent: u64) -> (Vec<u64>, u64) {
+    let mut lat = take_sorted(m);
+    let received = lat.len() as u64;
+    lat.resize(sent.max(received) as usize, u64::MAX);
+    (lat, received)
+}
+
+/// Opens a window for the timed visitors connected now: each sends a message every interval
+/// during it; waits for the late ones (up to 2 s after it) and collects the latencies.
+async fn measure(shared: &Shared, window: Duration) -> Measured {
+    take_sorted(&shared.latencies);
+    take_sorted(&shared.ack_latencies);
+    for l in &shared.node_latencies {
+        take_sorted(l);
+    }
+    let take_slowest = || shared.slowest.lock().ok().and_then(|mut s| s.take());
+    take_slowest();
+    let sent0 = shared.sent.load(Ordering::Relaxed);
+    let node_sent0: Vec<u64> = shared
+        .node_sent
+        .iter()
+        .map(|c| c.load(Ordering::Relaxed))
+        .collect();
+    let start = shared.now_us() + 200_000;
+    let end = start + window.as_micros() as u64;
+    shared.window_end.store(end, Ordering::Release);
+    shared.window_start.store(start, Ordering::Release);
+    sleep(Duration::from_micros(end - shared.now_us().min(end))).await;
+    // A visitor task wakes at least every 250 ms: by then every message scheduled inside
+    // the window has been sent (some a little late, which their latency shows).
+    sleep(Duration::from_millis(300)).await;
+    let sent = shared.sent.load(Ordering::Relaxed) - sent0;
+    // Late messages still count, up to a grace period; missing ones count as over the limit.
+    wait_until(Instant::now() + Duration::from_secs(2), || {
+        shared
+            .latencies
+            .lock()
+            .map(|l| l.len() as u64 >= sent)
+            .unwrap_or(true)
+    })
+    .await;
+    shared.window_start.store(0, Ordering::Release);
+    let (all, received) = padded(&shared.latencies, sent);
+    let nodes = shared
+        .node_sent
+        .iter()
+        .zip(&node_sent0)
+        .zip(&shared.node_latencies)
+        .map(|((c, s0), l)| {
+            let sent = c.load(Ordering::Relaxed) - s0;
+            let (lat, received) = padded(l, sent);
+            (sent, lat, received)
+        })
+        .collect();
+    Measured {
+        all,
+        received,
+        nodes,
+        slowest: take_slowest(),
+        acks: take_sorted(&shared.ack_latencies),
+    }
+}
+
+/// Sent, received, rate, p50 / p99 / max of one window's padded latencies.
+fn latency_json(lat: &[u64], received: u64, window: Duration) -> Value {
+    let real = |u: Option<u64>| u.filter(|&u| u != u64::MAX);
+    json!({
+        "sent": lat.len(),
+        "received": received,
+        "msgs_per_sec": received as f64 / window.as_secs_f64(),
+        "p50_ms": ms(real(percentile(lat, 0.50))),
+        "p99_ms": ms(real(percentile(lat, 0.99))),
+        "max_ms": ms(lat.iter().copied().filter(|&u| u != u64::MAX).max()),
+        // Missing ones included.
+        "over_50_ms": lat.iter().filter(|&&u| u >= 50_000).count(),
+        "over_1_s": lat.iter().filter(|&&u| u >= 1_000_000).count(),
+    })
+}
+
+/// Processes whose CPU time is sampled: name, pid, and whether its children count too.
+struct Probe(Vec<(&'static str, u32, bool)>);
+
+/// CPU seconds of each probed process at one instant.
+struct Sample(Instant, Vec<Option<f64>>);
+
+impl Probe {
+    fn sample(&self) -> Sample {
+        let cpu = self
+            .0
+            .iter()
+            .map(|&(_, pid, tree)| {
+                if tree {
+                    server::tree_cpu_secs(pid)
+                } else {
+                    server::cpu_secs(pid)
+                }
+            })
+            .collect();
+        Sample(Instant::now(), cpu)
+    }
+
+    /// Each process's CPU use between two samples, in % of one core.
+    fn cpu_pct(&self, a: &Sample, b: &Sample) -> Value {
+        let wall = b.0.duration_since(a.0).as_secs_f64().max(1e-3);
+        let map: serde_json::Map<String, Value> = self
+            .0
+            .iter()
+            .zip(a.1.iter().zip(&b.1))
+            .map(|(&(name, _, _), (x, y))| {
+                let pct = match (x, y) {
+                    (Some(x), Some(y)) => json!(((y - x) / wall * 1000.0).round() / 10.0),
+                    _ => Value::Null,
+                };
+                (name.to_owned(), pct)
+            })
+            .collect();
+        Value::Object(map)
+    }
+}
+
+/// Durable write rate: writers send as fast as acks come back, for --write-ms; the probed
+/// processes' CPU over the same time.
+async fn write_phase(
+    shared: &Arc<Shared>,
+    args: &Args,
+    first_index: usize,
+    probe: &Probe,
+) -> Value {
+    shared.phase.store(2, Ordering::Relaxed);
+    let write_deadline = Instant::now() + Duration::from_millis(args.write_ms + 2000);
+    let mut writers = Group::new();
+    take_sorted(&shared.ack_latencies);
+    let (w_failed, w_error, _) = writers
+        .open(
+            shared,
+            first_index,
+            args.writers,
+            Mode::Writer,
+            write_deadline,
+        )
+        .await;
+    let started = Instant::now();
+    let cpu0 = probe.sample();
+    let acked_start = shared.acked.load(Ordering::Relaxed);
+    sleep(Duration::from_millis(args.write_ms)).await;
+    let acked = shared.acked.load(Ordering::Relaxed) - acked_start;
+    let cpu1 = probe.sample();
+    let secs = started.elapsed().as_secs_f64();
+    writers.close().await;
+    let acks = take_sorted(&shared.ack_latencies);
+    json!({
+        "writers": args.writers - w_failed,
+        "failed": w_failed,
+        "error": w_error,
+        "secs": secs,
+        "acked": acked,
+        "acks_per_sec": acked as f64 / secs,
+        "ack_p50_ms": ms(percentile(&acks, 0.50)),
+        "ack_p99_ms": ms(percentile(&acks, 0.99)),
+        "cpu_pct": probe.cpu_pct(&cpu0, &cpu1),
+    })
+}
+
+async fn run(args: &Args) -> Result<Value, String> {
+    let begun = Instant::now();
+    let deadline = begun + Duration::from_secs(args.secs);
+    let mut server = Server::start(&args.server, &args.assets, &[], Duration::from_secs(30))?;
+    eprintln!("loadgen: server pid {} on {}", server.pid(), server.addr);
+    let consent = consent(&server)?;
+    let cookie = login(&server)?;
+    let shared = new_shared(args, vec![server.addr], consent);
     let op_ws = sockets::open_operator(&shared, &cookie).await?;
     let operator = tokio::spawn(sockets::operator(shared.clone(), op_ws));
     let mut next_index = 1usize;
@@ -448,32 +662,13 @@ async fn run(args: &Args) -> Result<Value, String> {
             stop_reason = format!("level {n}: {reason}");
             break;
         }
-        take_sorted(&shared.latencies);
-        take_sorted(&shared.ack_latencies);
-        let sent0 = shared.sent.load(Ordering::Relaxed);
-        let start = shared.now_us() + 200_000;
-        let end = start + window.as_micros() as u64;
-        shared.window_end.store(end, Ordering::Release);
-        shared.window_start.store(start, Ordering::Release);
-        sleep(Duration::from_micros(end - shared.now_us().min(end))).await;
-        // A visitor task wakes at least every 250 ms: by then every message scheduled inside
-        // the window has been sent (some a little late, which their latency shows).
-        sleep(Duration::from_millis(300)).await;
-        let sent = shared.sent.load(Ordering::Relaxed) - sent0;
-        // Late messages still count, up to a grace period; missing ones count as over the limit.
-        wait_until(Instant::now() + Duration::from_secs(2), || {
-            shared
-                .latencies
-                .lock()
-                .map(|l| l.len() as u64 >= sent)
-                .unwrap_or(true)
-        })
-        .await;
-        shared.window_start.store(0, Ordering::Release);
-        let mut lat = take_sorted(&shared.latencies);
-        let received = lat.len() as u64;
-        lat.resize(sent.max(received) as usize, u64::MAX);
-        let acks = take_sorted(&shared.ack_latencies);
+        let Measured {
+            all: lat,
+            received,
+            acks,
+            ..
+        } = measure(&shared, window).await;
+        let sent = lat.len() as u64;
         let p99 = percentile(&lat, 0.99);
         let ok = received == sent && sent > 0 && p99.is_some_and(|p| p < args.p99_ms * 1000);
         let level = json!({
@@ -532,37 +727,12 @@ async fn run(args: &Args) -> Result<Value, String> {
     }
 
     // Durable write rate: writers send as fast as acks come back.
-    shared.phase.store(2, Ordering::Relaxed);
-    let write_deadline = Instant::now() + Duration::from_millis(args.write_ms + 2000);
-    let mut writers = Group::new();
-    take_sorted(&shared.ack_latencies);
-    let (w_failed, w_error, _) = writers
-        .open(
-            &shared,
-            next_index,
-            args.writers,
-            Mode::Writer,
-            write_deadline,
-        )
-        .await;
-    let started = Instant::now();
-    let acked_start = shared.acked.load(Ordering::Relaxed);
-    sleep(Duration::from_millis(args.write_ms)).await;
-    let acked = shared.acked.load(Ordering::Relaxed) - acked_start;
-    let secs = started.elapsed().as_secs_f64();
-    writers.close().await;
-    let acks = take_sorted(&shared.ack_latencies);
-    let write_report = json!({
-        "writers": args.writers - w_failed,
-        "failed": w_failed,
-        "error": w_error,
-        "secs": secs,
-        "acked": acked,
-        "acks_per_sec": acked as f64 / secs,
-        "ack_p50_ms": ms(percentile(&acks, 0.50)),
-        "ack_p99_ms": ms(percentile(&acks, 0.99)),
-        "sqlite": "WAL, durability full (the server's default): one writer, each batch of messages committed and fsynced before its acks",
-    });
+    let probe = Probe(vec![
+        ("server", server.pid(), false),
+        ("loadgen", std::process::id(), false),
+    ]);
+    let mut write_report = write_phase(&shared, args, next_index, &probe).await;
+    write_report["sqlite"] = json!("WAL, durability full (the server's default): one writer, each batch of messages committed and fsynced before its acks");
     eprintln!("loadgen: writes {write_report}");
 
     shared.stop_operator.store(true, Ordering::Relaxed);

@@ -1,5 +1,6 @@
 //! The server under test: started from its binary on 127.0.0.1 with a fresh data folder and
-//! `--demo`, stopped when dropped; plus the two plain HTTP calls the load needs.
+//! `--demo`, stopped when dropped; plus the two plain HTTP calls the load needs, and the CPU
+//! time of a process.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -12,8 +13,8 @@ use std::time::{Duration, Instant};
 pub struct Server {
     child: Child,
     pub addr: SocketAddr,
-    /// The demo operator's generated login, printed once on first run.
-    pub login: (String, String),
+    /// The demo operator's generated login, printed once: by the first node on a database.
+    pub login: Option<(String, String)>,
     data_dir: PathBuf,
     /// The last lines of the server's standard error (its warnings: the load runs at `warn`).
     stderr_tail: Arc<Mutex<String>>,
@@ -30,8 +31,14 @@ impl std::fmt::Debug for Server {
 
 impl Server {
     /// Starts the binary with its file-descriptor limit raised to the hard limit (a socket per
-    /// visitor) and waits for its URL and the demo login, at most `timeout`.
-    pub fn start(bin: &Path, assets: &Path, timeout: Duration) -> Result<Self, String> {
+    /// visitor), `env` added to its environment, and waits for its URL and the demo login (or
+    /// the line saying it was printed before), at most `timeout`.
+    pub fn start(
+        bin: &Path,
+        assets: &Path,
+        env: &[(&str, String)],
+        timeout: Duration,
+    ) -> Result<Self, String> {
         // The server runs in its data folder: make the paths absolute first.
         let bin = std::fs::canonicalize(bin).map_err(|e| format!("{}: {e}", bin.display()))?;
         let assets =
@@ -62,6 +69,7 @@ impl Server {
             .env("CONFIDE_HELLOS_PER_CLIENT_PER_MINUTE", "1000000")
             .env("CONFIDE_MESSAGES_PER_SOCKET_PER_MINUTE", "1000000")
             .env("CONFIDE_MESSAGES_PER_CONVERSATION", "1000000")
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -102,14 +110,15 @@ impl Server {
         let mut server = Server {
             child,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            login: (String::new(), String::new()),
+            login: None,
             data_dir,
             stderr_tail: Arc::clone(&stderr_tail),
         };
         let deadline = Instant::now() + timeout;
         let mut addr = None;
         let mut login = None;
-        while addr.is_none() || login.is_none() {
+        let mut banner_done = false;
+        while addr.is_none() || !banner_done {
             let left = deadline.saturating_duration_since(Instant::now());
             let line = rx.recv_timeout(left).map_err(|e| {
                 let why = match e {
@@ -127,10 +136,15 @@ impl Server {
                 let email = words.next().unwrap_or_default().to_owned();
                 let password = words.nth(2).unwrap_or_default().to_owned();
                 login = Some((email, password));
+                banner_done = true;
+            }
+            // A later node on a shared database: the demo operator exists already.
+            if line.contains("sign in with an operator account") {
+                banner_done = true;
             }
         }
         server.addr = addr.unwrap_or(server.addr);
-        server.login = login.unwrap_or_default();
+        server.login = login;
         Ok(server)
     }
 
@@ -140,6 +154,11 @@ impl Server {
             .lock()
             .map(|t| t.clone())
             .unwrap_or_default()
+    }
+
+    /// Whether the process is still running (not stopped by someone else meanwhile).
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
     }
 
     pub fn pid(&self) -> u32 {
@@ -179,6 +198,59 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Clock ticks per second of /proc's CPU times (`getconf CLK_TCK`; 100 on Linux).
+fn clock_ticks() -> f64 {
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .stderr(Stdio::null())
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+            .filter(|&t: &f64| t > 0.0)
+            .unwrap_or(100.0)
+    })
+}
+
+/// The fields of /proc/PID/stat after the command name: state is the first (field 3).
+fn stat_fields(pid: u32) -> Option<Vec<String>> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 1..];
+    Some(rest.split_whitespace().map(str::to_owned).collect())
+}
+
+/// A process's CPU time so far (utime + stime), in seconds.
+pub fn cpu_secs(pid: u32) -> Option<f64> {
+    let f = stat_fields(pid)?;
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / clock_ticks())
+}
+
+/// The CPU time so far of a process, of its children alive now and of those it has waited
+/// for (for PostgreSQL: the postmaster, its backends and its helpers), in seconds.
+pub fn tree_cpu_secs(pid: u32) -> Option<f64> {
+    let f = stat_fields(pid)?;
+    let ticks = (11..=14)
+        .map(|i| f.get(i).and_then(|v| v.parse::<u64>().ok()))
+        .sum::<Option<u64>>()?;
+    let mut total = ticks as f64 / clock_ticks();
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(child) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let parent = stat_fields(child).and_then(|f| f.get(1)?.parse::<u32>().ok());
+        if parent == Some(pid) {
+            total += cpu_secs(child).unwrap_or(0.0);
+        }
+    }
+    Some(total)
 }
 
 /// A response of the tiny HTTP/1.0 client: status, headers (lower-case names), body.

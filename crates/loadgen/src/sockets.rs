@@ -25,7 +25,9 @@ type Ws = WebSocketStream<TcpStream>;
 /// Everything the tasks share with the main task.
 #[derive(Debug)]
 pub struct Shared {
-    pub server: SocketAddr,
+    /// The nodes: visitor `i` connects to `servers[i % len]`, the operator (index 0) to the
+    /// first. One node unless the PostgreSQL run starts two.
+    pub servers: Vec<SocketAddr>,
     /// Loopback source addresses to spread client sockets over (127.0.0.1, .2, …).
     pub sources: u8,
     pub consent: Option<ConsentGiven>,
@@ -41,6 +43,13 @@ pub struct Shared {
     /// Visitor-to-operator latencies in micros, from the scheduled send time, as the operator
     /// task sees them.
     pub latencies: Mutex<Vec<u64>>,
+    /// Timed messages sent, and their latencies, by the node the visitor is on (the text
+    /// names it), so messages that cross nodes can be told from the others.
+    pub node_sent: Vec<AtomicU64>,
+    pub node_latencies: Vec<Mutex<Vec<u64>>>,
+    /// The slowest timed message since this was last taken: latency in micros, its sequence
+    /// number in its conversation (2: the first after the warm-up) and its visitor's node.
+    pub slowest: Mutex<Option<(u64, u64, usize)>>,
     /// Send-to-ack latencies in micros.
     pub ack_latencies: Mutex<Vec<u64>>,
     /// Conversations the operator has opened and seen the warm-up message of.
@@ -55,6 +64,11 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// The node visitor `index` is on (0: the operator's).
+    pub fn node_of(&self, index: usize) -> usize {
+        index % self.servers.len().max(1)
+    }
+
     pub fn now_us(&self) -> u64 {
         u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX)
     }
@@ -88,7 +102,13 @@ pub enum Mode {
     Writer,
 }
 
-async fn connect(shared: &Shared, index: usize, path: &str) -> Result<TcpStream, String> {
+/// Connects visitor `index` (0: the operator) to its node; returns the stream and the node.
+async fn connect(
+    shared: &Shared,
+    index: usize,
+    path: &str,
+) -> Result<(TcpStream, SocketAddr), String> {
+    let server = shared.servers[shared.node_of(index)];
     let source = Ipv4Addr::new(
         127,
         0,
@@ -99,12 +119,12 @@ async fn connect(shared: &Shared, index: usize, path: &str) -> Result<TcpStream,
     socket
         .bind(SocketAddr::from((source, 0)))
         .map_err(|e| format!("bind {source}: {e}"))?;
-    let stream = tokio::time::timeout(Duration::from_secs(10), socket.connect(shared.server))
+    let stream = tokio::time::timeout(Duration::from_secs(10), socket.connect(server))
         .await
         .map_err(|_| format!("connect {path} from {source}: timed out"))?
         .map_err(|e| format!("connect {path} from {source}: {e}"))?;
     stream.set_nodelay(true).map_err(|e| e.to_string())?;
-    Ok(stream)
+    Ok((stream, server))
 }
 
 async fn handshake(stream: TcpStream, url: &str, cookie: Option<&str>) -> Result<Ws, String> {
@@ -214,8 +234,8 @@ pub async fn visitor(
 }
 
 async fn open_visitor(shared: &Shared, index: usize, mode: Mode) -> Result<Ws, String> {
-    let stream = connect(shared, index, "/ws/visitor").await?;
-    let mut ws = handshake(stream, &format!("ws://{}/ws/visitor", shared.server), None).await?;
+    let (stream, server) = connect(shared, index, "/ws/visitor").await?;
+    let mut ws = handshake(stream, &format!("ws://{server}/ws/visitor"), None).await?;
     // Built as JSON so fields the protocol adds later (all optional) need no change here.
     let hello = serde_json::json!({
         "type": "hello",
@@ -278,6 +298,7 @@ async fn timed(
     index: usize,
     stop: &AtomicBool,
 ) -> Result<(), String> {
+    let node = shared.node_of(index);
     let mut n = 0u64;
     let mut window = 0u64;
     let mut next_send = u64::MAX;
@@ -304,10 +325,13 @@ async fn timed(
                 let scheduled = next_send;
                 let frame = VisitorClient::Send {
                     id: id.clone(),
-                    text: text(&format!("lat {scheduled}"))?,
+                    text: text(&format!("lat {scheduled} {node}"))?,
                 };
                 send_json(ws, &frame).await?;
                 shared.sent.fetch_add(1, Ordering::Relaxed);
+                if let Some(c) = shared.node_sent.get(node) {
+                    c.fetch_add(1, Ordering::Relaxed);
+                }
                 pending.insert(id, scheduled);
                 next_send += shared.interval_us;
             } else {
@@ -368,13 +392,8 @@ async fn writer(
 
 /// Connects the operator socket with the session cookie and waits for its `hello`.
 pub async fn open_operator(shared: &Shared, cookie: &str) -> Result<Ws, String> {
-    let stream = connect(shared, 0, "/ws/operator").await?;
-    let mut ws = handshake(
-        stream,
-        &format!("ws://{}/ws/operator", shared.server),
-        Some(cookie),
-    )
-    .await?;
+    let (stream, server) = connect(shared, 0, "/ws/operator").await?;
+    let mut ws = handshake(stream, &format!("ws://{server}/ws/operator"), Some(cookie)).await?;
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         let frame = read_text(shared, &mut ws, Duration::from_millis(200))
@@ -431,12 +450,23 @@ pub async fn operator(shared: Arc<Shared>, mut ws: Ws) {
                 message,
             }) if message.author == Author::Visitor => {
                 let text = message.text.as_str();
-                if let Some(sent) = text
-                    .strip_prefix("lat ")
-                    .and_then(|s| s.parse::<u64>().ok())
-                {
+                // "lat SCHEDULED NODE"
+                let mut words = text.strip_prefix("lat ").unwrap_or_default().split(' ');
+                if let Some(sent) = words.next().and_then(|s| s.parse::<u64>().ok()) {
                     let latency = shared.now_us().saturating_sub(sent);
                     if let Ok(mut l) = shared.latencies.lock() {
+                        l.push(latency);
+                    }
+                    let node = words.next().and_then(|s| s.parse::<usize>().ok());
+                    if let Ok(mut slowest) = shared.slowest.lock() {
+                        if slowest.is_none_or(|(l, _, _)| latency > l) {
+                            *slowest = Some((latency, message.seq, node.unwrap_or(0)));
+                        }
+                    }
+                    if let Some(Ok(mut l)) = node
+                        .and_then(|n| shared.node_latencies.get(n))
+                        .map(Mutex::lock)
+                    {
                         l.push(latency);
                     }
                 } else if text == "warm" && confirmed.insert(conversation) {

@@ -410,9 +410,15 @@ async fn catch_up(store: &Store, hub: &Hub, seen: &Mutex<Seen>) {
             for (conversation, last) in rows {
                 let known = lock(seen).seq.get(&conversation).copied();
                 match known {
-                    // First look: the sockets read what was there when they started watching.
+                    // First look: the sockets read what was there when they started watching,
+                    // but the newest message may have committed just after that read (its
+                    // notification then found nobody watching): hand it over; a socket
+                    // that has it ignores it, one that lacks more reads the rest itself.
                     None => {
-                        lock(seen).seq.insert(conversation, last);
+                        deliver_after(store, hub, seen, conversation, last.saturating_sub(1)).await;
+                        let mut seen = lock(seen);
+                        let seq = seen.seq.entry(conversation).or_default();
+                        *seq = (*seq).max(last);
                     }
                     Some(known) if last > known => {
                         deliver_after(store, hub, seen, conversation, known).await;

@@ -193,19 +193,22 @@ impl Store {
             durability,
             messages_per_conversation,
         } = options;
-        let (pool, conn) = match url.postgres() {
-            Some(url) => postgres::open(url).await?,
+        let (pool, own) = match url.postgres() {
+            Some(url) => {
+                let (pool, conn) = postgres::open(url).await?;
+                let own = writer::Own::Postgres(conn, pool.clone());
+                (pool, own)
+            }
             None => {
                 let path = url
                     .sqlite_path()
                     .ok_or_else(|| anyhow::anyhow!("the database URL names no file"))?;
-                sqlite::open(&path, durability).await?
+                let (pool, conn) = sqlite::open(&path, durability).await?;
+                (pool, writer::Own::Sqlite(conn))
             }
         };
-        let reconnect = (pool.kind() == db::Kind::Postgres).then(|| pool.clone());
         let writer = writer::Writer::start(
-            conn,
-            reconnect,
+            own,
             Arc::clone(&clock),
             messages_per_conversation,
             keys.clone(),

@@ -1,17 +1,23 @@
-//! The one writer of messages: a task that owns its own SQLite connection, takes every
-//! message waiting in its queue, stores them in one transaction, and answers each sender only
-//! after that transaction committed. One fsync (with `durability = full`) then covers a whole
-//! batch, and writers never wait on each other for SQLite's single write lock.
+//! The one writer of messages: a task that takes every message waiting in its queue, stores
+//! them in one transaction on a connection of its own, and answers each sender only after
+//! that transaction committed. One fsync (with `durability = full`) then covers a whole
+//! batch, and writers never wait on each other for the database's write lock.
 //!
-//! A batch takes a few statements whatever its size (see [`store_all`]): everything a message
-//! needs is read first, decided in memory, then written in one insert and one update. A
-//! message that cannot be stored (a conversation deleted meanwhile) fails alone, before
-//! anything is written for it. Sequence numbers are given in queue order inside the
+//! A batch takes a few statements whatever its size: everything its messages need is read
+//! first ([`Reads`]), decided in memory ([`decide`]), then written in one insert and one
+//! update. A message that cannot be stored (a conversation deleted meanwhile) fails alone,
+//! before anything is written for it. Sequence numbers are given in queue order inside the
 //! transaction, so sequence order is commit order, as with one transaction per message.
+//!
+//! The statements and the decisions are the same on both backends; what runs them is not.
+//! On SQLite the connection lives on a thread of its own ([`super::sqlite::WriterThread`])
+//! that runs a whole batch without a hop between threads per statement; on PostgreSQL it is
+//! an sqlx connection, driven from this task, replaced from the pool when it stops answering.
 
 use super::db;
 use super::{author_str, message_from_row, Appended, MessageRow, StoreError};
 use crate::clock::Clock;
+use crate::crypto::Secret;
 use crate::keystore::KeyStore;
 use confide_protocol::chat::{
     Author, ChatMessage, ClientMsgId, ConversationId, ConversationSummary, MessageText,
@@ -25,6 +31,8 @@ use tokio::sync::{mpsc, oneshot};
 pub const MAX_BATCH: usize = 256;
 /// Messages waiting for the writer before senders wait for room.
 const QUEUE: usize = 4096;
+/// How many times the writer lets other tasks run while it gathers a batch.
+const GATHER_YIELDS: u32 = 4;
 
 /// A message to store.
 #[derive(Debug)]
@@ -39,7 +47,7 @@ pub struct Append {
     pub resend_of: Option<i64>,
 }
 
-type Reply = Result<Appended, StoreError>;
+pub(super) type Reply = Result<Appended, StoreError>;
 
 #[derive(Debug)]
 enum Job {
@@ -55,19 +63,49 @@ pub struct Writer {
     jobs: mpsc::Sender<Job>,
 }
 
+/// The connection the writer owns.
+pub(crate) enum Own {
+    Sqlite(rusqlite::Connection),
+    /// With the pool it takes a new one from when this one stops answering.
+    Postgres(db::Conn, db::Pool),
+}
+
+/// The writer's connection at work.
+enum Backend {
+    Sqlite(super::sqlite::WriterThread),
+    Postgres(db::Conn, db::Pool),
+}
+
+/// What every message of a batch is stored under.
+#[derive(Clone)]
+pub(super) struct Context {
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) max_messages: u64,
+    pub(super) keys: Option<Arc<KeyStore>>,
+}
+
 impl Writer {
-    /// Starts the writer on `conn` (on PostgreSQL, replaced from `reconnect` when it stops
-    /// answering); a conversation takes at most `max_messages`; bodies are sealed with their
-    /// visitor's data key from `keys`.
+    /// Starts the writer on `own`; a conversation takes at most `max_messages`; bodies are
+    /// sealed with their visitor's data key from `keys`.
     pub(crate) fn start(
-        conn: db::Conn,
-        reconnect: Option<db::Pool>,
+        own: Own,
         clock: Arc<dyn Clock>,
         max_messages: u64,
         keys: Option<Arc<KeyStore>>,
     ) -> Self {
         let (jobs, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(conn, reconnect, clock, max_messages, keys, rx));
+        let context = Context {
+            clock,
+            max_messages,
+            keys,
+        };
+        let backend = match own {
+            Own::Sqlite(conn) => {
+                Backend::Sqlite(super::sqlite::WriterThread::start(conn, context.clone()))
+            }
+            Own::Postgres(conn, pool) => Backend::Postgres(conn, pool),
+        };
+        tokio::spawn(run(backend, context, rx));
         Self { jobs }
     }
 
@@ -88,108 +126,108 @@ impl Writer {
     }
 }
 
-fn closed() -> StoreError {
+pub(super) fn closed() -> StoreError {
     StoreError::Other(sqlx::Error::PoolClosed)
 }
 
-async fn run(
-    mut conn: db::Conn,
-    reconnect: Option<db::Pool>,
-    clock: Arc<dyn Clock>,
-    max_messages: u64,
-    keys: Option<Arc<KeyStore>>,
-    mut rx: mpsc::Receiver<Job>,
-) {
-    let mut batch: Vec<(Append, oneshot::Sender<Reply>)> = Vec::with_capacity(MAX_BATCH);
+async fn run(mut backend: Backend, context: Context, mut rx: mpsc::Receiver<Job>) {
+    let mut jobs: Vec<Append> = Vec::with_capacity(MAX_BATCH);
+    let mut replies: Vec<oneshot::Sender<Reply>> = Vec::with_capacity(MAX_BATCH);
     let mut closing = None;
-    // Widget keys by id, for summaries (a widget's key never changes).
+    // PostgreSQL: widget keys by id, for summaries (a widget's key never changes). The
+    // SQLite thread keeps its own.
     let mut widget_keys: HashMap<i64, WidgetKey> = HashMap::new();
     while closing.is_none() {
         let Some(first) = rx.recv().await else { break };
         // Everything that queued while the last batch committed goes into this one.
         let mut next = Some(first);
+        let mut yields = 0;
         while let Some(job) = next.take() {
             match job {
-                Job::Append(a, reply) => batch.push((a, reply)),
+                Job::Append(a, reply) => {
+                    jobs.push(a);
+                    replies.push(reply);
+                }
                 Job::Close(done) => {
                     closing = Some(done);
                     break;
                 }
             }
-            if batch.len() < MAX_BATCH {
+            if jobs.len() < MAX_BATCH {
                 next = rx.try_recv().ok();
+                if next.is_none() && yields < GATHER_YIELDS {
+                    // Senders woken by the last batch's answers may be about to queue:
+                    // give them a turn, and take what they queued into this batch.
+                    yields += 1;
+                    tokio::task::yield_now().await;
+                    next = rx.try_recv().ok();
+                }
             }
         }
-        if !batch.is_empty() {
-            let context = Context {
-                clock: clock.as_ref(),
-                max_messages,
-                keys: keys.as_deref(),
-            };
-            let mut stored = try_batch(&mut conn, &context, &mut widget_keys, &batch).await;
-            if stored.is_err() && reconnect.is_some() {
-                // PostgreSQL: the connection may be gone (a restart, a terminated backend)
-                // or another node's writer may have won a deadlock: once more, on a working
-                // connection. A batch that did commit before the connection dropped is found
-                // again by its ids, and answered as stored.
-                conn = reconnected(conn, reconnect.as_ref()).await;
-                stored = try_batch(&mut conn, &context, &mut widget_keys, &batch).await;
-            }
-            answer(&mut batch, stored);
+        if jobs.is_empty() {
+            continue;
         }
+        let stored = match &mut backend {
+            Backend::Sqlite(thread) => {
+                let (back, stored) = thread.store(std::mem::take(&mut jobs)).await;
+                jobs = back;
+                stored
+            }
+            Backend::Postgres(conn, pool) => {
+                let mut stored = try_batch(conn, &context, &mut widget_keys, &jobs).await;
+                if stored.is_err() {
+                    // The connection may be gone (a restart, a terminated backend) or
+                    // another node's writer may have won a deadlock: once more, on a
+                    // working connection. A batch that did commit before the connection
+                    // dropped is found again by its ids, and answered as stored.
+                    reconnect(conn, pool).await;
+                    stored = try_batch(conn, &context, &mut widget_keys, &jobs).await;
+                }
+                stored
+            }
+        };
+        answer(&mut replies, stored);
+        jobs.clear();
     }
-    conn.close().await;
+    match backend {
+        Backend::Sqlite(thread) => thread.close().await,
+        Backend::Postgres(conn, _) => conn.close().await,
+    }
     if let Some(done) = closing {
         let _ = done.send(());
     }
 }
 
-/// Stores the batch in one transaction and answers every sender (after the commit).
-/// What every message of a batch is stored under.
-struct Context<'a> {
-    clock: &'a dyn Clock,
-    max_messages: u64,
-    keys: Option<&'a KeyStore>,
-}
-
 /// After a failed batch on PostgreSQL: a new connection from `pool` when the writer's own
 /// no longer answers (the server restarted, or it was terminated), so writes go on.
-async fn reconnected(mut conn: db::Conn, pool: Option<&db::Pool>) -> db::Conn {
-    let Some(pool) = pool else { return conn };
-    if db::query("SELECT 1").execute(&mut conn).await.is_ok() {
-        return conn;
+async fn reconnect(conn: &mut db::Conn, pool: &db::Pool) {
+    if db::query("SELECT 1").execute(&mut *conn).await.is_ok() {
+        return;
     }
     match pool.acquire_own().await {
         Ok(mut fresh) => {
-            conn.close().await;
             let name = format!("SET application_name = '{}'", super::postgres::WRITER);
             let _ = db::query(name).execute(&mut fresh).await;
-            fresh
+            std::mem::replace(conn, fresh).close().await;
         }
         Err(e) => {
             tracing::warn!(error = %StoreError::from(e), "the writer cannot reconnect yet");
-            conn
         }
     }
 }
 
-/// Stores the batch in one transaction: each message's result once it committed.
+/// PostgreSQL: stores the batch in one transaction, each message's result once it
+/// committed. The conversations' rows are locked as they are read (`FOR UPDATE`), so
+/// writers on several nodes take turns per conversation.
 async fn try_batch(
     conn: &mut db::Conn,
-    context: &Context<'_>,
+    context: &Context,
     widget_keys: &mut HashMap<i64, WidgetKey>,
-    batch: &[(Append, oneshot::Sender<Reply>)],
+    jobs: &[Append],
 ) -> Result<Vec<Reply>, StoreError> {
-    // SQLite: the write lock at once. PostgreSQL: the conversations' rows are locked as
-    // they are read (`FOR UPDATE`), so writers on several nodes take turns per conversation.
-    let began = db::query(match conn.kind() {
-        db::Kind::Sqlite => "BEGIN IMMEDIATE",
-        db::Kind::Postgres => "BEGIN",
-    })
-    .execute(&mut *conn)
-    .await;
+    let began = db::query("BEGIN").execute(&mut *conn).await;
     let stored = match began {
-        Ok(_) => store_all(conn, context, widget_keys, batch).await,
+        Ok(_) => store_all(conn, context, widget_keys, jobs).await,
         Err(e) => Err(StoreError::from(e)),
     };
     let committed = match stored {
@@ -205,23 +243,245 @@ async fn try_batch(
     committed
 }
 
+/// The batch's reads, decisions and writes, inside the open transaction on `conn`.
+async fn store_all(
+    conn: &mut db::Conn,
+    context: &Context,
+    widget_keys: &mut HashMap<i64, WidgetKey>,
+    jobs: &[Append],
+) -> Result<Vec<Reply>, StoreError> {
+    let reads = Reads::new(conn.kind(), jobs);
+    let mut found = Found {
+        conversations: reads.conversations.run_as().fetch_all(&mut *conn).await?,
+        in_conversation: reads.in_conversation.run_as().fetch_all(&mut *conn).await?,
+        ..Found::default()
+    };
+    if let Some(s) = reads.of_visitor {
+        found.of_visitor = s
+            .run_as::<VisitorMessageRow>()
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(split_visitor)
+            .collect();
+    }
+    if let Some(s) = reads.aliases {
+        found.aliases = s.run_as().fetch_all(&mut *conn).await?;
+    }
+    let data_keys = data_keys(context.keys.as_deref(), &found).await?;
+    if let Some(s) = widgets_missing(&found, widget_keys) {
+        let rows: Vec<(i64, String)> = s.run_as().fetch_all(&mut *conn).await?;
+        remember_widgets(widget_keys, rows)?;
+    }
+    let decided = decide(context, jobs, found, &data_keys, widget_keys)?;
+    for write in decided.writes {
+        write.run().execute(&mut *conn).await?;
+    }
+    Ok(decided.results)
+}
+
 /// Answers every sender of the batch (after the commit).
-fn answer(
-    batch: &mut Vec<(Append, oneshot::Sender<Reply>)>,
-    stored: Result<Vec<Reply>, StoreError>,
-) {
+fn answer(replies: &mut Vec<oneshot::Sender<Reply>>, stored: Result<Vec<Reply>, StoreError>) {
     match stored {
         Ok(results) => {
-            for ((_, reply), result) in batch.drain(..).zip(results) {
+            for (reply, result) in replies.drain(..).zip(results) {
                 let _ = reply.send(result);
             }
         }
         Err(e) => {
-            for (_, reply) in batch.drain(..) {
+            for reply in replies.drain(..) {
                 let _ = reply.send(Err(copy(&e)));
             }
         }
     }
+}
+
+/// One statement of a batch with its values, for either backend's connection.
+pub(super) struct Stmt<'a> {
+    pub(super) sql: String,
+    pub(super) args: Vec<db::Arg<'a>>,
+}
+
+impl<'a> Stmt<'a> {
+    fn run(self) -> db::Query<'a, ()> {
+        self.args
+            .into_iter()
+            .fold(db::query(self.sql), |q, a| q.bind(a))
+    }
+
+    fn run_as<O: db::Row>(self) -> db::Query<'a, O> {
+        self.run().rows()
+    }
+}
+
+/// `?, ?, …` for `n` values.
+fn marks(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+/// A conversation's row as the batch reads it: id, last sequence number, open, offline,
+/// unread, widget, last message's time, and its visitor's data-key reference.
+pub(super) type ConversationRow = (i64, i64, bool, bool, i64, i64, i64, Option<Vec<u8>>);
+/// A visitor's id and one of their messages.
+type VisitorMessageRow = (
+    i64,
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<Vec<u8>>,
+    String,
+    i64,
+    i64,
+);
+
+fn split_visitor(r: VisitorMessageRow) -> (i64, MessageRow) {
+    (r.0, (r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8))
+}
+
+/// What a batch reads before it decides.
+pub(super) struct Reads<'a> {
+    /// The conversations ([`ConversationRow`]).
+    pub(super) conversations: Stmt<'a>,
+    /// Ids stored before in the same conversation, by any author ([`MessageRow`]).
+    pub(super) in_conversation: Stmt<'a>,
+    /// Visitors' ids stored before in any of their conversations (visitor, then
+    /// [`MessageRow`]); none when no message of the batch is a visitor's.
+    pub(super) of_visitor: Option<Stmt<'a>>,
+    /// The aliases of the operators writing (id, alias); none when no operator is.
+    pub(super) aliases: Option<Stmt<'a>>,
+}
+
+impl<'a> Reads<'a> {
+    pub(super) fn new(kind: db::Kind, jobs: &'a [Append]) -> Self {
+        let mut ids: Vec<i64> = jobs.iter().map(|j| j.conversation.0).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let conversations = Stmt {
+            sql: format!(
+                "SELECT c.id, c.last_seq, c.open, c.offline, c.unread, c.widget_id, c.last_at, \
+                 v.key_ref FROM conversations c LEFT JOIN visitors v ON v.id = c.visitor_id \
+                 WHERE c.id IN ({}){}",
+                marks(ids.len()),
+                match kind {
+                    db::Kind::Sqlite => "",
+                    db::Kind::Postgres => " ORDER BY c.id FOR UPDATE OF c",
+                }
+            ),
+            args: ids.into_iter().map(db::Arg::from).collect(),
+        };
+        // A join from the wanted pairs, so each is one search of the unique index (a
+        // row-value `IN` would scan the table).
+        let in_conversation = Stmt {
+            sql: format!(
+                "WITH wanted(conversation_id, client_id) AS (VALUES {}) SELECT {} \
+                 FROM wanted w JOIN messages m ON m.conversation_id = w.conversation_id \
+                 AND m.client_id = w.client_id LEFT JOIN operators o ON o.id = m.operator_id",
+                vec!["(?, ?)"; jobs.len()].join(", "),
+                super::message_fields!()
+            ),
+            args: jobs
+                .iter()
+                .flat_map(|j| [j.conversation.0.into(), j.id.as_str().into()])
+                .collect(),
+        };
+        let resends: Vec<db::Arg<'a>> = jobs
+            .iter()
+            .filter_map(|j| j.resend_of.map(|v| [v.into(), j.id.as_str().into()]))
+            .flatten()
+            .collect();
+        let of_visitor = (!resends.is_empty()).then(|| Stmt {
+            sql: format!(
+                "WITH wanted(visitor_id, client_id) AS (VALUES {}) SELECT w.visitor_id, {} \
+                 FROM wanted w JOIN conversations c ON c.visitor_id = w.visitor_id \
+                 JOIN messages m ON m.conversation_id = c.id AND m.client_id = w.client_id \
+                 LEFT JOIN operators o ON o.id = m.operator_id WHERE m.author = 'visitor'",
+                vec!["(?, ?)"; resends.len() / 2].join(", "),
+                super::message_fields!()
+            ),
+            args: resends,
+        });
+        let mut operators: Vec<i64> = jobs.iter().filter_map(|j| j.operator_id).collect();
+        operators.sort_unstable();
+        operators.dedup();
+        let aliases = (!operators.is_empty()).then(|| Stmt {
+            sql: format!(
+                "SELECT id, alias FROM operators WHERE id IN ({})",
+                marks(operators.len())
+            ),
+            args: operators.into_iter().map(db::Arg::from).collect(),
+        });
+        Self {
+            conversations,
+            in_conversation,
+            of_visitor,
+            aliases,
+        }
+    }
+}
+
+/// What the reads found.
+#[derive(Default)]
+pub(super) struct Found {
+    pub(super) conversations: Vec<ConversationRow>,
+    pub(super) in_conversation: Vec<MessageRow>,
+    pub(super) of_visitor: Vec<(i64, MessageRow)>,
+    pub(super) aliases: Vec<(i64, String)>,
+}
+
+/// The data keys of the conversations' visitors, by reference (an error for a key that is
+/// gone, which fails only that conversation's messages).
+pub(super) type DataKeys = HashMap<Vec<u8>, Result<Arc<Secret>, StoreError>>;
+
+/// Looks up the data key of every conversation found (most come from the key store's cache).
+pub(super) async fn data_keys(
+    keys: Option<&KeyStore>,
+    found: &Found,
+) -> Result<DataKeys, StoreError> {
+    let keys = keys.ok_or(StoreError::NoKeys)?;
+    let mut out = DataKeys::new();
+    for r in found.conversations.iter().filter_map(|c| c.7.as_ref()) {
+        if !out.contains_key(r) {
+            out.insert(r.clone(), keys.get(r).await.map_err(StoreError::from));
+        }
+    }
+    Ok(out)
+}
+
+/// The statement that reads the keys of the widgets found that `known` lacks, if any (a
+/// widget's key never changes, so the writer keeps them for its life).
+pub(super) fn widgets_missing(
+    found: &Found,
+    known: &HashMap<i64, WidgetKey>,
+) -> Option<Stmt<'static>> {
+    let mut ids: Vec<i64> = found
+        .conversations
+        .iter()
+        .map(|c| c.5)
+        .filter(|id| !known.contains_key(id))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    (!ids.is_empty()).then(|| Stmt {
+        sql: format!(
+            "SELECT id, key FROM widgets WHERE id IN ({})",
+            marks(ids.len())
+        ),
+        args: ids.into_iter().map(db::Arg::from).collect(),
+    })
+}
+
+pub(super) fn remember_widgets(
+    known: &mut HashMap<i64, WidgetKey>,
+    rows: Vec<(i64, String)>,
+) -> Result<(), StoreError> {
+    for (id, key) in rows {
+        known.insert(
+            id,
+            WidgetKey::parse(&key).map_err(|_| StoreError::NotFound)?,
+        );
+    }
+    Ok(())
 }
 
 /// A conversation as the batch finds it, and as its messages move it on.
@@ -230,178 +490,72 @@ struct Conversation {
     open: bool,
     offline: bool,
     unread: i64,
-    widget_id: i64,
+    widget: Option<WidgetKey>,
     last_at: i64,
     /// Its visitor's data key (`Erased` when the visitor's key is gone).
-    key: Result<Arc<crate::crypto::Secret>, StoreError>,
+    key: Result<Arc<Secret>, StoreError>,
     touched: bool,
 }
 
-/// A message the batch stores, as its row.
-struct NewRow {
-    conversation: i64,
-    seq: i64,
-    client_id: String,
-    author: &'static str,
-    operator_id: Option<i64>,
-    alias: Option<String>,
-    sealed: Vec<u8>,
-    at: i64,
+/// Each message's result, and the statements that store what it decided (none, or one
+/// insert and one update).
+pub(super) struct Decided {
+    pub(super) results: Vec<Reply>,
+    pub(super) writes: Vec<Stmt<'static>>,
 }
 
-/// `?, ?, …` for `n` values.
-fn marks(n: usize) -> String {
-    vec!["?"; n].join(", ")
-}
-
-/// The whole batch inside one transaction, in a few statements whatever its size: the
-/// conversations, the ids stored before and the operators' aliases are read once; sequence
-/// numbers, limits and duplicates are decided in memory in queue order (so sequence order is
-/// commit order); then one insert and one update write it all. A message that cannot be
-/// stored (its conversation gone, full, or erased; its id taken by another author) fails
-/// alone, before anything is written for it.
-async fn store_all(
-    conn: &mut db::Conn,
-    context: &Context<'_>,
-    widget_keys: &mut HashMap<i64, WidgetKey>,
-    batch: &[(Append, oneshot::Sender<Reply>)],
-) -> Result<Vec<Reply>, StoreError> {
+/// Each message in queue order: its sequence number, or the message stored before under its
+/// id, or why it cannot be stored; what this batch stores counts as stored before for the
+/// messages after it. Bodies are sealed here.
+pub(super) fn decide(
+    context: &Context,
+    jobs: &[Append],
+    found: Found,
+    data_keys: &DataKeys,
+    widget_keys: &HashMap<i64, WidgetKey>,
+) -> Result<Decided, StoreError> {
     let max_seq = i64::try_from(context.max_messages).unwrap_or(i64::MAX);
-    let keys = context.keys.ok_or(StoreError::NoKeys)?;
-
-    // The conversations, with their visitors' data keys.
-    let mut ids: Vec<i64> = batch.iter().map(|(j, _)| j.conversation.0).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let sql = format!(
-        "SELECT c.id, c.last_seq, c.open, c.offline, c.unread, c.widget_id, c.last_at, \
-             v.key_ref FROM conversations c LEFT JOIN visitors v ON v.id = c.visitor_id \
-             WHERE c.id IN ({}){}",
-        marks(ids.len()),
-        match conn.kind() {
-            db::Kind::Sqlite => "",
-            db::Kind::Postgres => " ORDER BY c.id FOR UPDATE OF c",
-        }
-    );
-    let mut query = db::query_as::<(i64, i64, bool, bool, i64, i64, i64, Option<Vec<u8>>)>(&sql);
-    for id in &ids {
-        query = query.bind(id);
-    }
-    let mut conversations: HashMap<i64, Conversation> = HashMap::new();
-    for (id, last_seq, open, offline, unread, widget_id, last_at, key_ref) in
-        query.fetch_all(&mut *conn).await?
-    {
-        let key = match key_ref {
-            Some(r) => keys.get(&r).await.map_err(StoreError::from),
-            None => Err(StoreError::Erased),
-        };
-        conversations.insert(
-            id,
-            Conversation {
-                last_seq,
-                open,
-                offline,
-                unread,
-                widget_id,
-                last_at,
-                key,
-                touched: false,
+    let mut conversations: HashMap<i64, Conversation> = found
+        .conversations
+        .into_iter()
+        .map(
+            |(id, last_seq, open, offline, unread, widget_id, last_at, key_ref)| {
+                let key = match key_ref.and_then(|r| data_keys.get(&r)) {
+                    Some(Ok(k)) => Ok(Arc::clone(k)),
+                    Some(Err(e)) => Err(copy(e)),
+                    None => Err(StoreError::Erased),
+                };
+                let conversation = Conversation {
+                    last_seq,
+                    open,
+                    offline,
+                    unread,
+                    widget: widget_keys.get(&widget_id).cloned(),
+                    last_at,
+                    key,
+                    touched: false,
+                };
+                (id, conversation)
             },
-        );
-    }
-
-    // Ids stored before: in the same conversation (any author), and a visitor's in any of
-    // their conversations.
-    let mut in_conversation: HashMap<(i64, String), MessageRow> = HashMap::new();
-    {
-        // A join from the wanted pairs, so each is one search of the unique index (a row-value
-        // `IN` would scan the table).
-        let sql = format!(
-            "WITH wanted(conversation_id, client_id) AS (VALUES {}) SELECT {} \
-             FROM wanted w JOIN messages m ON m.conversation_id = w.conversation_id \
-             AND m.client_id = w.client_id LEFT JOIN operators o ON o.id = m.operator_id",
-            vec!["(?, ?)"; batch.len()].join(", "),
-            super::message_fields!()
-        );
-        let mut q = db::query_as::<MessageRow>(&sql);
-        for (job, _) in batch {
-            q = q.bind(job.conversation.0).bind(job.id.as_str());
-        }
-        for row in q.fetch_all(&mut *conn).await? {
-            in_conversation.insert((row.7, row.1.clone()), row);
-        }
-    }
-    let mut of_visitor: HashMap<(i64, String), MessageRow> = HashMap::new();
-    let resends: Vec<(i64, &str)> = batch
-        .iter()
-        .filter_map(|(j, _)| j.resend_of.map(|v| (v, j.id.as_str())))
+        )
         .collect();
-    if !resends.is_empty() {
-        let sql = format!(
-            "WITH wanted(visitor_id, client_id) AS (VALUES {}) SELECT w.visitor_id, {} \
-             FROM wanted w JOIN conversations c ON c.visitor_id = w.visitor_id \
-             JOIN messages m ON m.conversation_id = c.id AND m.client_id = w.client_id \
-             LEFT JOIN operators o ON o.id = m.operator_id WHERE m.author = 'visitor'",
-            vec!["(?, ?)"; resends.len()].join(", "),
-            super::message_fields!()
-        );
-        let mut q = db::query_as::<(
-            i64,
-            i64,
-            String,
-            String,
-            Option<String>,
-            Option<Vec<u8>>,
-            String,
-            i64,
-            i64,
-        )>(&sql);
-        for (visitor, id) in &resends {
-            q = q.bind(visitor).bind(*id);
-        }
-        for (visitor, seq, client_id, author, alias, sealed, body, at, conversation) in
-            q.fetch_all(&mut *conn).await?
-        {
-            of_visitor.insert(
-                (visitor, client_id.clone()),
-                (
-                    seq,
-                    client_id,
-                    author,
-                    alias,
-                    sealed,
-                    body,
-                    at,
-                    conversation,
-                ),
-            );
-        }
-    }
+    let in_conversation: HashMap<(i64, String), MessageRow> = found
+        .in_conversation
+        .into_iter()
+        .map(|row| ((row.7, row.1.clone()), row))
+        .collect();
+    let of_visitor: HashMap<(i64, String), MessageRow> = found
+        .of_visitor
+        .into_iter()
+        .map(|(visitor, row)| ((visitor, row.1.clone()), row))
+        .collect();
+    let aliases: HashMap<i64, String> = found.aliases.into_iter().collect();
 
-    // The aliases visitors see, kept with each message so that they outlive the operator.
-    let mut operators: Vec<i64> = batch.iter().filter_map(|(j, _)| j.operator_id).collect();
-    operators.sort_unstable();
-    operators.dedup();
-    let mut aliases: HashMap<i64, String> = HashMap::new();
-    if !operators.is_empty() {
-        let sql = format!(
-            "SELECT id, alias FROM operators WHERE id IN ({})",
-            marks(operators.len())
-        );
-        let mut q = db::query_as::<(i64, String)>(&sql);
-        for id in &operators {
-            q = q.bind(id);
-        }
-        aliases.extend(q.fetch_all(&mut *conn).await?);
-    }
-
-    // Each message in queue order. What this batch stores counts as stored before for the
-    // messages after it.
-    let mut results: Vec<Reply> = Vec::with_capacity(batch.len());
-    let mut rows: Vec<NewRow> = Vec::new();
+    let mut results: Vec<Reply> = Vec::with_capacity(jobs.len());
+    let mut rows: Vec<db::Arg<'static>> = Vec::new();
     let mut new_in_conversation: HashMap<(i64, String), ChatMessage> = HashMap::new();
     let mut new_of_visitor: HashMap<(i64, String), ChatMessage> = HashMap::new();
-    for (job, _) in batch {
+    for job in jobs {
         let now = context.clock.now_ms();
         let conversation = job.conversation.0;
         let client_id = job.id.as_str().to_owned();
@@ -454,6 +608,10 @@ async fn store_all(
             results.push(Err(StoreError::Full));
             continue;
         }
+        let Some(widget) = state.widget.clone() else {
+            results.push(Err(StoreError::NotFound));
+            continue;
+        };
         let seq = state.last_seq + 1;
         let sealed = match crate::crypto::seal(
             &data_key,
@@ -483,17 +641,16 @@ async fn store_all(
         if let Some(visitor) = job.resend_of {
             new_of_visitor.insert((visitor, client_id.clone()), message.clone());
         }
-        let widget = widget_key(conn, widget_keys, state.widget_id).await?;
-        rows.push(NewRow {
-            conversation,
-            seq,
-            client_id,
-            author: author_str(job.author),
-            operator_id: job.operator_id,
-            alias: author_name,
-            sealed,
-            at: now,
-        });
+        rows.extend([
+            conversation.into(),
+            seq.into(),
+            client_id.into(),
+            author_str(job.author).to_owned().into(),
+            job.operator_id.into(),
+            author_name.into(),
+            sealed.into(),
+            now.into(),
+        ]);
         results.push(Ok(Appended {
             message,
             created: true,
@@ -510,61 +667,46 @@ async fn store_all(
     }
 
     // Everything in two statements.
+    let mut writes = Vec::new();
     if !rows.is_empty() {
-        let sql = format!(
-            "INSERT INTO messages (conversation_id, seq, client_id, author, operator_id, \
-             author_alias, body, sealed, at) VALUES {}",
-            vec!["(?, ?, ?, ?, ?, ?, '', ?, ?)"; rows.len()].join(", ")
-        );
-        let mut q = db::query(&sql);
-        for r in &rows {
-            q = q
-                .bind(r.conversation)
-                .bind(r.seq)
-                .bind(&r.client_id)
-                .bind(r.author)
-                .bind(r.operator_id)
-                .bind(&r.alias)
-                .bind(&r.sealed)
-                .bind(r.at);
-        }
-        q.execute(&mut *conn).await?;
-        let touched: Vec<(&i64, &Conversation)> =
-            conversations.iter().filter(|(_, c)| c.touched).collect();
-        let sql = format!(
-            "UPDATE conversations SET last_seq = v.column2, last_at = v.column3, \
-             unread = v.column4 FROM (VALUES {}) AS v WHERE conversations.id = v.column1",
-            vec!["(?, ?, ?, ?)"; touched.len()].join(", ")
-        );
-        let mut q = db::query(&sql);
-        for (id, c) in &touched {
-            q = q.bind(**id).bind(c.last_seq).bind(c.last_at).bind(c.unread);
-        }
-        q.execute(&mut *conn).await?;
+        writes.push(Stmt {
+            sql: format!(
+                "INSERT INTO messages (conversation_id, seq, client_id, author, operator_id, \
+                 author_alias, sealed, body, at) VALUES {}",
+                vec!["(?, ?, ?, ?, ?, ?, ?, '', ?)"; rows.len() / 8].join(", ")
+            ),
+            args: rows,
+        });
+        let mut touched: Vec<(i64, &Conversation)> = conversations
+            .iter()
+            .filter(|(_, c)| c.touched)
+            .map(|(id, c)| (*id, c))
+            .collect();
+        touched.sort_unstable_by_key(|(id, _)| *id);
+        writes.push(Stmt {
+            sql: format!(
+                "UPDATE conversations SET last_seq = v.column2, last_at = v.column3, \
+                 unread = v.column4 FROM (VALUES {}) AS v WHERE conversations.id = v.column1",
+                vec!["(?, ?, ?, ?)"; touched.len()].join(", ")
+            ),
+            args: touched
+                .into_iter()
+                .flat_map(|(id, c)| {
+                    [
+                        id.into(),
+                        c.last_seq.into(),
+                        c.last_at.into(),
+                        c.unread.into(),
+                    ]
+                })
+                .collect(),
+        });
     }
-    Ok(results)
-}
-
-/// A widget's key by its id (it never changes: kept for the writer's life).
-async fn widget_key(
-    conn: &mut db::Conn,
-    keys: &mut HashMap<i64, WidgetKey>,
-    widget_id: i64,
-) -> Result<WidgetKey, StoreError> {
-    if let Some(k) = keys.get(&widget_id) {
-        return Ok(k.clone());
-    }
-    let (key,): (String,) = db::query_as("SELECT key FROM widgets WHERE id = ?")
-        .bind(widget_id)
-        .fetch_one(&mut *conn)
-        .await?;
-    let key = WidgetKey::parse(&key).map_err(|_| StoreError::NotFound)?;
-    keys.insert(widget_id, key.clone());
-    Ok(key)
+    Ok(Decided { results, writes })
 }
 
 /// The same failure for every sender of a batch (sqlx errors do not clone).
-fn copy(e: &StoreError) -> StoreError {
+pub(super) fn copy(e: &StoreError) -> StoreError {
     match e {
         StoreError::NotFound => StoreError::NotFound,
         StoreError::Conflict => StoreError::Conflict,

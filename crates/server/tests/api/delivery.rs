@@ -285,22 +285,12 @@ async fn every_message_arrives_exactly_once_in_order_across_cuts_and_server_kill
         o_acks,
     ));
 
-    // Kill the server only while both sides are mid-transfer: wait for a fresh ack from each
-    // (so both are connected and have messages in flight), then a random short delay.
+    // Kill the server only while both sides are mid-transfer (see `mid_transfer`).
     let mut rng = Rng(42);
     for _ in 0..RESTARTS {
-        let (v_before, o_before) = (*v_seen.borrow_and_update(), *o_seen.borrow_and_update());
-        if v_before >= EACH_WAY || o_before >= EACH_WAY {
+        if !mid_transfer(&mut v_seen, &mut o_seen, &mut rng).await {
             break;
         }
-        let fresh = async {
-            let _ = v_seen.wait_for(|n| *n > v_before).await;
-            let _ = o_seen.wait_for(|n| *n > o_before).await;
-        };
-        tokio::time::timeout(Duration::from_secs(30), fresh)
-            .await
-            .expect("both sides make progress");
-        tokio::time::sleep(Duration::from_millis(5 + rng.next(60))).await;
         let path = dir.path().to_path_buf();
         let b = bind.clone();
         server = tokio::task::spawn_blocking(move || {
@@ -425,4 +415,27 @@ pub(crate) fn check(
         "operator stalled: {:?}",
         operator.stalls
     );
+}
+
+/// Waits until both sides have had a fresh ack (so both are connected and have messages in
+/// flight), then a random short delay: the moment to kill a server mid-chat. `false` when
+/// either side has already sent all it sends, and there is nothing left to interrupt.
+pub(crate) async fn mid_transfer(
+    v_seen: &mut tokio::sync::watch::Receiver<usize>,
+    o_seen: &mut tokio::sync::watch::Receiver<usize>,
+    rng: &mut Rng,
+) -> bool {
+    let (v_before, o_before) = (*v_seen.borrow_and_update(), *o_seen.borrow_and_update());
+    if v_before >= EACH_WAY || o_before >= EACH_WAY {
+        return false;
+    }
+    let fresh = async {
+        let _ = v_seen.wait_for(|n| *n > v_before).await;
+        let _ = o_seen.wait_for(|n| *n > o_before).await;
+    };
+    tokio::time::timeout(Duration::from_secs(30), fresh)
+        .await
+        .expect("both sides make progress");
+    tokio::time::sleep(Duration::from_millis(5 + rng.next(60))).await;
+    true
 }

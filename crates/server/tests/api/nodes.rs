@@ -9,7 +9,7 @@
 //! - A draft typed on node A reaches the operator on node B, and is in no file of the
 //!   cluster's data folder (it crosses sealed).
 
-use crate::delivery::{client, stored_transcript, Rng, Role, EACH_WAY, PASSWORD, UNLIMITED};
+use crate::delivery::{client, mid_transfer, stored_transcript, Rng, Role, PASSWORD, UNLIMITED};
 use crate::helpers::write_bundles;
 use crate::postgres::PgCluster;
 use crate::process::{free_port, login_cookie, Server};
@@ -198,18 +198,9 @@ async fn chat_under(plan: Plan) {
     let mut rng = Rng(7);
     let (mut kills, mut terminated) = (0, 0);
     for round in 0..6 {
-        let (v_before, o_before) = (*v_seen.borrow_and_update(), *o_seen.borrow_and_update());
-        if v_before >= EACH_WAY || o_before >= EACH_WAY {
+        if !mid_transfer(&mut v_seen, &mut o_seen, &mut rng).await {
             break;
         }
-        let fresh = async {
-            let _ = v_seen.wait_for(|n| *n > v_before).await;
-            let _ = o_seen.wait_for(|n| *n > o_before).await;
-        };
-        tokio::time::timeout(Duration::from_secs(30), fresh)
-            .await
-            .expect("both sides make progress");
-        tokio::time::sleep(Duration::from_millis(5 + rng.next(60))).await;
         match (plan, b.take()) {
             (Plan::OneNodeKilled, _) => {
                 kill(a).await;

@@ -262,13 +262,9 @@ async fn sealing_costs(
         return Err(anyhow!("a seal or open failed"));
     }
 
-    // The data key: the writer's query, on a connection of its own to the same database,
-    // then the key store's cache.
-    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
-        "sqlite://{}",
-        db.display()
-    ))
-    .await?;
+    // The data key: the writer's query, through rusqlite on a connection of its own to the
+    // same database (as the writer's thread runs it), then the key store's cache.
+    let conn = rusqlite::Connection::open(db)?;
     let query = "SELECT v.key_ref FROM conversations c LEFT JOIN visitors v \
                  ON v.id = c.visitor_id WHERE c.id = ?";
     let mut key_ref = Vec::new();
@@ -278,17 +274,16 @@ async fn sealing_costs(
     while started.elapsed() < Duration::from_millis(1000) {
         let t = Instant::now();
         for _ in 0..100 {
-            let (found,): (Option<Vec<u8>>,) = sqlx::query_as(query)
-                .bind(conversation.0)
-                .fetch_one(&mut conn)
-                .await?;
+            let found: Option<Vec<u8>> = conn
+                .prepare_cached(query)?
+                .query_row([conversation.0], |r| r.get(0))?;
             key_ref = found.ok_or_else(|| anyhow!("no key_ref"))?;
         }
         lookup.rounds.push(t.elapsed().as_secs_f64() / 100.0);
         lookup.ops += 100;
     }
     lookup.cpu_secs = cpu_secs().zip(cpu).map(|(b, a)| b - a);
-    sqlx::Connection::close(conn).await?;
+    drop(conn);
     let mut get = PerOp::default();
     let cpu = cpu_secs();
     let started = Instant::now();

@@ -103,7 +103,7 @@ const headline = [
   ['most concurrent visitors held with p99 visitor→operator < 100 ms', held ? `${held.visitors} (${load.settings.interval_ms / 1000} s between messages per visitor)` : load ? `none held (${load.stop_reason})` : 'not measured'],
   ['at that level: messages/s, p50 / p99 latency', held ? `${held.msgs_per_sec.toFixed(0)} msg/s, ${fmtMs(held.p50_ms)} / ${fmtMs(held.p99_ms)}` : 'n/a'],
   ['server memory per idle visitor socket', load ? fmtB(load.idle.bytes_per_connection) : 'not measured'],
-  ['durable write rate (SQLite, acked messages/s)', load ? `${load.writes.acks_per_sec.toFixed(0)} msg/s with ${load.writes.writers} writers (ack p50 ${fmtMs(load.writes.ack_p50_ms)}, p99 ${fmtMs(load.writes.ack_p99_ms)})` : 'not measured'],
+  ['durable write rate (SQLite, acked messages/s)', load ? `${fmtN(load.writes.acks_per_sec)} msg/s with ${load.writes.writers} writers (ack p50 ${fmtMs(load.writes.ack_p50_ms)}, p99 ${fmtMs(load.writes.ack_p99_ms)})` : 'not measured'],
 ];
 
 // Sealing and the retention purge on the real store (issue 13; crates/server/examples/store_bench.rs).
@@ -189,7 +189,7 @@ if (load) {
     ['most concurrent visitors held, p99 visitor→operator < 100 ms', '800 (1,600 failed: 363 messages lost)', '6,000 (6,400 failed at p99 126 ms, nothing lost)', held ? fmtN(held.visitors) : 'none held'],
     ['at that level: msg/s, p50 / p99', '267 msg/s, 6.16 ms / 46.23 ms', '2,000 msg/s, 19.6 ms / 59.58 ms', held ? `${held.msgs_per_sec.toFixed(0)} msg/s, ${fmtMs(held.p50_ms)} / ${fmtMs(held.p99_ms)}` : 'n/a'],
     ['server memory per idle visitor socket', '145,358 B', '9,338 B', fmtB(load.idle.bytes_per_connection)],
-    ['durable write rate (acked msg/s, 32 writers)', '2,059 (synchronous=NORMAL)', '2,597 (durability full)', `${load.writes.acks_per_sec.toFixed(0)} (durability full)`],
+    ['durable write rate (acked msg/s, 32 writers)', '2,059 (synchronous=NORMAL)', '2,597 (durability full)', `${fmtN(load.writes.acks_per_sec)} (durability full)`],
     ['1013 closes of lagging sockets during the run', '20', '0', String(closes1013)],
   ]);
 }

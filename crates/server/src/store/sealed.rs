@@ -215,10 +215,38 @@ impl Store {
         }
     }
 
-    /// Refuses a key store that holds none of the data keys of the latest visitors: a new,
-    /// emptied or another installation's key store would make every sealed row unreadable
-    /// (and new rows would be sealed under keys the old ones never see).
+    /// Refuses a key store that is not the one this database is sealed with: one that holds
+    /// none of the data keys of the latest visitors (a new, emptied or another installation's
+    /// key store would make every sealed row unreadable, and new rows would be sealed under
+    /// keys the old ones never see), or whose blind-index key is not the one the database
+    /// recorded at its first sealed start. The second catches what the first cannot: nodes
+    /// that start on an empty shared database, each with a key store of its own (the first
+    /// to record its mark wins; every other refuses).
     pub(super) async fn keys_match(&self) -> anyhow::Result<()> {
+        self.keys_hold_latest().await?;
+        let mark = crate::crypto::blind_index(self.keys()?.index_key(), "key store", "");
+        db::query(
+            "INSERT INTO key_store_mark (id, mark) VALUES (1, ?) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(mark.as_slice())
+        .execute(&self.pool)
+        .await?;
+        let (recorded,): (Vec<u8>,) = db::query_as("SELECT mark FROM key_store_mark WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        if recorded != mark {
+            anyhow::bail!(
+                "the key store is not the one this database was first sealed with (its \
+                 blind-index key differs): every node must use the same key_store; restore \
+                 keys.db if it was replaced"
+            );
+        }
+        Ok(())
+    }
+
+    /// The first half of [`Store::keys_match`]: some of the newest visitors' data keys are
+    /// in the key store (or there are none).
+    async fn keys_hold_latest(&self) -> anyhow::Result<()> {
         let refs: Vec<(Vec<u8>,)> = db::query_as(
             "SELECT key_ref FROM visitors WHERE key_ref IS NOT NULL ORDER BY id DESC LIMIT 20",
         )

@@ -426,6 +426,47 @@ async fn a_wrong_missing_or_loose_key_refuses_start_and_changes_no_byte() {
     app.stop().await;
 }
 
+/// Two nodes started on an empty shared database, each with a key store of its own, would
+/// each make keys the other cannot read: the database records the key store it was first
+/// sealed with, and refuses any other even before it holds a single data key.
+#[tokio::test]
+async fn another_key_store_is_refused_even_before_the_database_holds_a_data_key() {
+    let app = spawn_app(Options::default()).await;
+    let dir = app.stop().await;
+    let d = dir.path();
+    let url = crate::helpers::database_url(d).await;
+    let before = database_state(d);
+
+    // The same master key, another key store: its blind-index key is its own.
+    let other = KeyStore::open(&d.join("elsewhere").join("keys.db"), test_key_ring(d), true)
+        .await
+        .expect("another key store");
+    let refused = Store::open_sealed(
+        &url,
+        Arc::new(confide_server::clock::SystemClock),
+        Default::default(),
+        Arc::new(other),
+    )
+    .await
+    .map(|_| ())
+    .expect_err("another key store opened the database");
+    assert!(
+        refused
+            .to_string()
+            .contains("not the one this database was first sealed with"),
+        "{refused}"
+    );
+    assert!(
+        database_state(d) == before,
+        "another key store changed the database"
+    );
+
+    // Its own key store still opens it.
+    let app = spawn_app_in(dir, Options::default()).await;
+    chat(&app, "after-the-refusal").await;
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn a_tampered_or_moved_ciphertext_is_an_error_with_a_code_never_plain_text() {
     let app = spawn_app(Options::default()).await;
